@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` and `make test`. Both install into .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO   ?= resources/examples/anomaly_service
+PYTEST_ARGS ?=
+
+
+.PHONY: venv run test lint bench package clean
+
+venv: $(STAMP)
+
+# Re-installs only when pyproject.toml changed (or the venv is new): quick when nothing did.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $(STAMP)
+
+run: venv
+	$(BIN)/lockpickle-gui $(DEMO)
+
+lint: venv
+	$(BIN)/lint-imports
+
+test: venv lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run_all.py
+
+package: venv
+	bash packaging/build.sh
+
+clean:
+	rm -rf build dist .pytest_cache .import_linter_cache

@@ -1,0 +1,64 @@
+"""lockpickle_gui: inspect, preview and snapshot Keras models inside threaded programs.
+
+Importing this package is cheap: it loads neither Qt nor TensorFlow. The public API below
+is resolved lazily, on first attribute access (PEP 562).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from lockpickle_gui._version import __version__
+
+# public name -> module that defines it
+_LAZY = {
+    "inspect": "lockpickle_gui.core.graph",
+    "Node": "lockpickle_gui.core.graph",
+    "Annotation": "lockpickle_gui.core.graph",
+    "open_project": "lockpickle_gui.core.project",
+    "ModelProject": "lockpickle_gui.core.project",
+    "save_snapshot": "lockpickle_gui.core.snapshot",
+    "load_snapshot": "lockpickle_gui.core.snapshot",
+    "read_manifest": "lockpickle_gui.core.snapshot",
+    "verify_snapshot": "lockpickle_gui.core.snapshot",
+    "InferencePool": "lockpickle_gui.core.preview",
+    "check_thread_safety": "lockpickle_gui.core.preview",
+    "LockpickleError": "lockpickle_gui.core.errors",
+    "Cancelled": "lockpickle_gui.core.errors",
+    "ProjectError": "lockpickle_gui.core.errors",
+    "SnapshotError": "lockpickle_gui.core.errors",
+    "NotASnapshot": "lockpickle_gui.core.errors",
+    "UnsupportedVersion": "lockpickle_gui.core.errors",
+    "CorruptSnapshot": "lockpickle_gui.core.errors",
+    "UntrustedCode": "lockpickle_gui.core.errors",
+    "VerificationFailed": "lockpickle_gui.core.errors",
+    "UnpicklableState": "lockpickle_gui.core.errors",
+    "PreviewError": "lockpickle_gui.core.errors",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'lockpickle_gui' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from lockpickle_gui.core.errors import (  # noqa: F401
+        Cancelled, CorruptSnapshot, LockpickleError, NotASnapshot, PreviewError, ProjectError,
+        SnapshotError, UnpicklableState, UnsupportedVersion, UntrustedCode, VerificationFailed)
+    from lockpickle_gui.core.graph import Annotation, Node, inspect  # noqa: F401
+    from lockpickle_gui.core.preview import InferencePool, check_thread_safety  # noqa: F401
+    from lockpickle_gui.core.project import ModelProject, open_project  # noqa: F401
+    from lockpickle_gui.core.snapshot import (  # noqa: F401
+        load_snapshot, read_manifest, save_snapshot, verify_snapshot)

@@ -1,0 +1,50 @@
+"""Terminal helpers shared by the sub-commands: a progress bar and JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+
+class ProgressBar:
+    """A ``progress(fraction, message)`` callback that draws one line on a terminal.
+
+    On a pipe or file it stays silent, so ``--json`` output and logs stay clean.
+    """
+
+    def __init__(self, stream=None, width: int = 30, min_interval: float = 0.05):
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.min_interval = min_interval
+        self.enabled = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._last = 0.0
+
+    def __call__(self, fraction: float, message: str = "") -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if fraction < 1.0 and now - self._last < self.min_interval:
+            return
+        self._last = now
+        fraction = min(max(fraction, 0.0), 1.0)
+        filled = int(round(fraction * self.width))
+        bar = "#" * filled + "-" * (self.width - filled)
+        self.stream.write(f"\r[{bar}] {fraction:4.0%} {message[:60]:<60}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def print_json(data) -> None:
+    json.dump(data, sys.stdout, indent=2, sort_keys=False, default=str)
+    sys.stdout.write("\n")

@@ -1,0 +1,1 @@
+"""The pure core: no Qt, and TensorFlow/Keras only imported inside functions."""

@@ -1,0 +1,86 @@
+"""Errors raised by lockpickle_gui.
+
+Every message follows the Keras shape: what was expected, what was received (naming the
+file or the attribute path), and how to fix it. Callers (CLI, GUI) show ``str(error)``
+as-is; nothing below should ever need a traceback to be understood.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+class LockpickleError(Exception):
+    """Base class of every error lockpickle_gui raises on purpose.
+
+    ``path`` is the file or folder concerned (if any); ``hint`` is the how-to-fix sentence.
+    """
+
+    def __init__(self, message: str, *, path: str | os.PathLike | None = None, hint: str | None = None):
+        self.path = os.fspath(path) if path is not None else None
+        self.hint = hint
+        text = message
+        if self.path and self.path not in message:
+            text = f"{self.path}: {text}"
+        if hint:
+            text = f"{text} {hint}"
+        super().__init__(text)
+
+
+class Cancelled(LockpickleError):
+    """The user (or a progress callback) asked to stop; nothing was left half-written."""
+
+    def __init__(self, message: str = "Cancelled.", **kwargs):
+        super().__init__(message, **kwargs)
+
+
+class ProjectError(LockpickleError):
+    """A model project (file, folder, lockpickle.toml, project code) could not be opened."""
+
+
+class SnapshotError(LockpickleError):
+    """Base class of the .lpsnap errors."""
+
+
+class NotASnapshot(SnapshotError):
+    """The file is not a ZIP archive with a lockpickle manifest."""
+
+
+class UnsupportedVersion(SnapshotError):
+    """The snapshot's format_version is not one this version can read."""
+
+
+class CorruptSnapshot(SnapshotError):
+    """A member is missing, unsafe, too large, or its sha256 does not match the manifest."""
+
+
+class UntrustedCode(SnapshotError):
+    """Loading would import or call code the caller did not trust."""
+
+    def __init__(self, message: str, *, module: str | None = None, name: str | None = None, **kwargs):
+        self.module = module
+        self.name = name
+        super().__init__(message, **kwargs)
+
+
+class VerificationFailed(SnapshotError):
+    """The restored model's outputs differ from the ones recorded at export."""
+
+    def __init__(self, message: str, *, max_abs_diff: float | None = None, **kwargs):
+        self.max_abs_diff = max_abs_diff
+        super().__init__(message, **kwargs)
+
+
+class UnpicklableState(SnapshotError):
+    """The object graph holds state that cannot be restored (open files, sockets, ...).
+
+    ``blocked`` lists every offending ``(path, kind)`` at once, not just the first.
+    """
+
+    def __init__(self, message: str, *, blocked: list[tuple[str, str]] | None = None, **kwargs):
+        self.blocked = list(blocked or [])
+        super().__init__(message, **kwargs)
+
+
+class PreviewError(LockpickleError):
+    """An inference preview could not run (bad inputs, a model that cannot be served...)."""

@@ -1,0 +1,302 @@
+"""The one table of threading primitives and unrestorable objects.
+
+Each :class:`PrimitiveKind` says how to recognise an object, how to describe it for people
+(state, held or not), what a snapshot does with it (``recreate`` / ``keep`` / ``block``),
+which parameters a snapshot records, and how to build a fresh one from those parameters.
+The inspector (``core.graph``) and the snapshot writer/reader both read this table; nothing
+else in the code base should test ``isinstance(x, threading.Lock)`` on its own.
+
+Actions:
+    recreate  a fresh object of the same kind, unlocked (a held lock comes back free)
+    keep      data-like state is carried over (an Event's flag, a semaphore's value, a
+              Queue's items) in a fresh object
+    block     cannot be restored (open files, sockets, threads, generators, executors,
+              lambdas): export refuses it unless a policy drops it
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import io
+import queue
+import re
+import socket
+import threading
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+RECREATE = "recreate"
+KEEP = "keep"
+BLOCK = "block"
+ACTIONS = (RECREATE, KEEP, BLOCK)
+
+LOCK_TYPE = type(threading.Lock())
+RLOCK_TYPES: tuple[type, ...] = tuple({type(threading.RLock()), threading._PyRLock})  # type: ignore[attr-defined]
+LOCAL_TYPE = threading.local
+SIMPLE_QUEUE_TYPE = queue.SimpleQueue
+
+_RLOCK_REPR = re.compile(r"owner=(\d+) count=(\d+)")
+
+
+@dataclass(frozen=True)
+class PrimitiveInfo:
+    """What one object is, as people and snapshots see it."""
+
+    kind: str
+    action: str
+    state: str
+    held: bool = False
+    detail: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    # Lock-like objects this primitive is built on and that a snapshot must share with
+    # other places (a Condition's lock). Keyed by parameter name.
+    uses: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PrimitiveKind:
+    name: str
+    matches: Callable[[Any], bool]
+    describe: Callable[[Any], PrimitiveInfo]
+    # params (+ already-recreated `uses`) -> a fresh object. None for blocked kinds.
+    recreate: Callable[..., Any] | None = None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _thread_name(ident: int) -> str:
+    for thread in threading.enumerate():
+        if thread.ident == ident:
+            return thread.name
+    return f"thread {ident}"
+
+
+def rlock_owner(lock: Any) -> tuple[int, int]:
+    """(owner thread ident, recursion count) of an RLock; (0, 0) when free."""
+    if isinstance(lock, threading._PyRLock):  # type: ignore[attr-defined]
+        return (lock._owner or 0, lock._count)
+    match = _RLOCK_REPR.search(repr(lock))
+    if not match:  # pragma: no cover - a Python whose RLock repr changed
+        return (0, 0)
+    return int(match.group(1)), int(match.group(2))
+
+
+def lock_is_held(lock: Any) -> bool:
+    if isinstance(lock, LOCK_TYPE):
+        return lock.locked()
+    if isinstance(lock, RLOCK_TYPES):
+        return rlock_owner(lock)[1] > 0
+    return False
+
+
+def _lock_state(held: bool) -> str:
+    return "locked" if held else "unlocked"
+
+
+# --------------------------------------------------------------------------- describe
+
+
+def _describe_lock(obj) -> PrimitiveInfo:
+    held = obj.locked()
+    return PrimitiveInfo("Lock", RECREATE, _lock_state(held), held,
+                         "held now; a snapshot restores it free" if held else "")
+
+
+def _describe_rlock(obj) -> PrimitiveInfo:
+    owner, count = rlock_owner(obj)
+    if count:
+        state = f"held by {_thread_name(owner)} ({count}x)"
+        return PrimitiveInfo("RLock", RECREATE, state, True, "a snapshot restores it free")
+    return PrimitiveInfo("RLock", RECREATE, "unlocked", False)
+
+
+def _describe_condition(obj: threading.Condition) -> PrimitiveInfo:
+    inner = obj._lock  # type: ignore[attr-defined]
+    inner_kind = "RLock" if isinstance(inner, RLOCK_TYPES) else "Lock"
+    held = lock_is_held(inner)
+    waiters = len(getattr(obj, "_waiters", ()))
+    state = f"on {inner_kind}, {_lock_state(held)}, {waiters} waiting"
+    return PrimitiveInfo("Condition", RECREATE, state, held, params={"lock_kind": inner_kind},
+                         uses={"lock": inner})
+
+
+def _describe_semaphore(obj: threading.Semaphore) -> PrimitiveInfo:
+    value = obj._value  # type: ignore[attr-defined]
+    if isinstance(obj, threading.BoundedSemaphore):
+        bound = obj._initial_value  # type: ignore[attr-defined]
+        held = value < bound
+        return PrimitiveInfo("BoundedSemaphore", KEEP, f"value {value} of {bound}", held,
+                             "restored to its bound" if held else "", params={"value": bound})
+    return PrimitiveInfo("Semaphore", KEEP, f"value {value}", False, params={"value": value})
+
+
+def _describe_event(obj: threading.Event) -> PrimitiveInfo:
+    flag = obj.is_set()
+    return PrimitiveInfo("Event", KEEP, "set" if flag else "clear", False, params={"flag": flag})
+
+
+def _describe_barrier(obj: threading.Barrier) -> PrimitiveInfo:
+    state = f"{obj.parties} parties, {obj.n_waiting} waiting" + (", broken" if obj.broken else "")
+    return PrimitiveInfo("Barrier", RECREATE, state, obj.n_waiting > 0,
+                         params={"parties": obj.parties, "timeout": obj._timeout})  # type: ignore[attr-defined]
+
+
+def _describe_queue(obj: queue.Queue) -> PrimitiveInfo:
+    held = obj.mutex.locked()
+    size = obj.qsize()
+    bound = f" of {obj.maxsize}" if obj.maxsize > 0 else ""
+    return PrimitiveInfo(type(obj).__name__, KEEP, f"{size}{bound} items", held,
+                         params={"maxsize": obj.maxsize, "unfinished_tasks": obj.unfinished_tasks})
+
+
+def _describe_simple_queue(obj: queue.SimpleQueue) -> PrimitiveInfo:
+    return PrimitiveInfo("SimpleQueue", KEEP, f"{obj.qsize()} items", False)
+
+
+def _describe_local(obj) -> PrimitiveInfo:
+    return PrimitiveInfo("local", RECREATE, "per-thread data", False,
+                         "restored empty: thread-local data belongs to threads of this process")
+
+
+def _describe_executor(obj: concurrent.futures.ThreadPoolExecutor) -> PrimitiveInfo:
+    threads = len(obj._threads)  # type: ignore[attr-defined]
+    state = "shut down" if obj._shutdown else f"{threads} threads running"  # type: ignore[attr-defined]
+    return PrimitiveInfo("ThreadPoolExecutor", BLOCK, state, False,
+                         "an executor owns running threads and pending work",
+                         params={"max_workers": obj._max_workers,  # type: ignore[attr-defined]
+                                 "thread_name_prefix": obj._thread_name_prefix})  # type: ignore[attr-defined]
+
+
+def _describe_thread(obj: threading.Thread) -> PrimitiveInfo:
+    if obj.is_alive():
+        state = "running"
+    elif obj.ident is None:
+        state = "not started"
+    else:
+        state = "finished"
+    return PrimitiveInfo("Thread", BLOCK, state, False, "a thread's stack cannot be saved",
+                         params={"name": obj.name, "daemon": obj.daemon})
+
+
+def _describe_file(obj: io.IOBase) -> PrimitiveInfo:
+    name = getattr(obj, "name", None)
+    closed = obj.closed
+    state = ("closed" if closed else "open") + (f" {name!r}" if name is not None else "")
+    return PrimitiveInfo("file", BLOCK, state, False, "an open file handle belongs to this process")
+
+
+def _describe_socket(obj: socket.socket) -> PrimitiveInfo:
+    state = "closed" if obj.fileno() == -1 else "open"
+    return PrimitiveInfo("socket", BLOCK, state, False, "a connection cannot be saved")
+
+
+def _describe_generator(obj) -> PrimitiveInfo:
+    kind = {types.GeneratorType: "generator", types.CoroutineType: "coroutine",
+            types.AsyncGeneratorType: "async generator"}[type(obj)]
+    return PrimitiveInfo(kind, BLOCK, getattr(obj, "__qualname__", kind), False,
+                         "a suspended frame cannot be saved")
+
+
+def _is_unnamed_function(obj) -> bool:
+    if not isinstance(obj, types.FunctionType):
+        return False
+    qualname = obj.__qualname__
+    return "<lambda>" in qualname or "<locals>" in qualname
+
+
+def _describe_function(obj: types.FunctionType) -> PrimitiveInfo:
+    kind = "lambda" if "<lambda>" in obj.__qualname__ else "local function"
+    return PrimitiveInfo(kind, BLOCK, f"{obj.__module__}.{obj.__qualname__}", False,
+                         "pickle can only save functions importable by name")
+
+
+# --------------------------------------------------------------------------- recreate
+
+
+def _new_condition(params, lock=None):
+    if lock is None:
+        lock = threading.RLock() if params.get("lock_kind", "RLock") == "RLock" else threading.Lock()
+    return threading.Condition(lock)
+
+
+def _new_semaphore(params):
+    return threading.Semaphore(params["value"])
+
+
+def _new_bounded_semaphore(params):
+    return threading.BoundedSemaphore(params["value"])
+
+
+def _new_event(params):
+    event = threading.Event()
+    if params.get("flag"):
+        event.set()
+    return event
+
+
+def _new_barrier(params):
+    return threading.Barrier(params["parties"], timeout=params.get("timeout"))
+
+
+# --------------------------------------------------------------------------- the table
+
+# Order matters: subclasses before their bases (BoundedSemaphore before Semaphore).
+KINDS: tuple[PrimitiveKind, ...] = (
+    PrimitiveKind("Lock", lambda o: isinstance(o, LOCK_TYPE), _describe_lock,
+                  lambda params: threading.Lock()),
+    PrimitiveKind("RLock", lambda o: isinstance(o, RLOCK_TYPES), _describe_rlock,
+                  lambda params: threading.RLock()),
+    PrimitiveKind("Condition", lambda o: isinstance(o, threading.Condition), _describe_condition,
+                  _new_condition),
+    PrimitiveKind("BoundedSemaphore", lambda o: isinstance(o, threading.BoundedSemaphore),
+                  _describe_semaphore, _new_bounded_semaphore),
+    PrimitiveKind("Semaphore", lambda o: isinstance(o, threading.Semaphore), _describe_semaphore,
+                  _new_semaphore),
+    PrimitiveKind("Event", lambda o: isinstance(o, threading.Event), _describe_event, _new_event),
+    PrimitiveKind("Barrier", lambda o: isinstance(o, threading.Barrier), _describe_barrier,
+                  _new_barrier),
+    # Queue subclasses (PriorityQueue, LifoQueue, user subclasses) keep their own class name;
+    # the snapshot recreates them from their class and re-puts the items.
+    PrimitiveKind("Queue", lambda o: isinstance(o, queue.Queue), _describe_queue),
+    PrimitiveKind("SimpleQueue", lambda o: isinstance(o, SIMPLE_QUEUE_TYPE), _describe_simple_queue,
+                  lambda params: queue.SimpleQueue()),
+    PrimitiveKind("local", lambda o: isinstance(o, LOCAL_TYPE), _describe_local,
+                  lambda params: threading.local()),
+    PrimitiveKind("ThreadPoolExecutor",
+                  lambda o: isinstance(o, concurrent.futures.ThreadPoolExecutor), _describe_executor),
+    PrimitiveKind("Thread", lambda o: isinstance(o, threading.Thread), _describe_thread),
+    PrimitiveKind("file", lambda o: isinstance(o, io.IOBase), _describe_file),
+    PrimitiveKind("socket", lambda o: isinstance(o, socket.socket), _describe_socket),
+    PrimitiveKind("generator",
+                  lambda o: isinstance(o, (types.GeneratorType, types.CoroutineType,
+                                           types.AsyncGeneratorType)),
+                  _describe_generator),
+    PrimitiveKind("function", _is_unnamed_function, _describe_function),
+)
+
+KIND_NAMES = tuple(kind.name for kind in KINDS)
+
+# Types that can never be a primitive: lets the graph walker skip the table quickly.
+_PLAIN_TYPES = (int, float, complex, str, bytes, bool, type(None))
+
+
+def kind_of(obj: Any) -> PrimitiveKind | None:
+    """The table row for ``obj``, or None when it is ordinary data."""
+    if isinstance(obj, _PLAIN_TYPES):
+        return None
+    for kind in KINDS:
+        if kind.matches(obj):
+            return kind
+    return None
+
+
+def describe(obj: Any) -> PrimitiveInfo | None:
+    """Describe ``obj`` if it is a primitive or unrestorable object, else None."""
+    kind = kind_of(obj)
+    return kind.describe(obj) if kind is not None else None
+
+
+def is_primitive(obj: Any) -> bool:
+    return kind_of(obj) is not None
