@@ -22,6 +22,9 @@ from pathlib import Path
 from lockpickle_gui.core.errors import LockpickleError
 
 APP_ICON = "lockpickle.svg"
+# The reverse-DNS application id: the .desktop file, the AppStream metainfo, the hicolor icon
+# names and QGuiApplication.setDesktopFileName() all use exactly this string.
+APP_ID = "io.github.lockpickle.LockpickleGui"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
