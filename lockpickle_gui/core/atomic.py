@@ -1,77 +1,133 @@
-"""Atomic file writes: a crash or kill at any moment leaves the old file (or none) intact.
+"""Atomic file writes: a crash or a kill at any moment leaves the old file intact.
 
-The data goes to a temporary file in the target's own folder (so ``os.replace`` is a rename
-on one file system, atomic on POSIX and Windows), is flushed and fsynced, then replaces the
-target. On any error the temporary file is removed and the target is untouched.
+:func:`atomic_write` writes into a temporary file in the target's own folder (so
+``os.replace`` is a rename on one file system), flushes and fsyncs it, renames it over the
+target and fsyncs the folder so the rename itself survives a power cut. On any exception,
+including :class:`~lockpickle_gui.core.errors.Cancelled` and ``KeyboardInterrupt``, the
+temporary file is removed and the target is untouched.
+
+A process killed with SIGKILL cannot clean up, so temporaries carry the writer's pid in
+their name (``.<name>.<pid>-<token>.tmp``): :func:`clean_stale_temporaries` removes the ones
+whose process is gone, and :func:`atomic_write` calls it for its target every time.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import tempfile
+import re
+import secrets
+import stat
 from pathlib import Path
 from typing import IO, Iterator
 
-
-def _read_umask() -> int:
-    # os.umask can only be read by setting it; done once, at import, before threads start.
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+TEMP_SUFFIX = ".tmp"
+_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-(?P<token>[0-9a-f]{8})\.tmp$")
 
 
-_UMASK = _read_umask()
+def temp_path_for(target: str | os.PathLike, pid: int | None = None) -> Path:
+    """A fresh temporary path next to ``target``, named so a later run can find it."""
+    target = Path(target)
+    pid = os.getpid() if pid is None else pid
+    return target.with_name(f".{target.name}.{pid}-{secrets.token_hex(4)}{TEMP_SUFFIX}")
 
 
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
-    """Open a temporary file next to ``path`` for writing; on success it replaces ``path``.
+def parse_temp_name(name: str) -> tuple[str, int] | None:
+    """``(target name, writer pid)`` for a temporary made by :func:`temp_path_for`, else None."""
+    match = _TEMP_NAME.match(name)
+    if match is None:
+        return None
+    return match.group("name"), int(match.group("pid"))
 
-    ``mode`` is ``"wb"`` (bytes) or ``"w"`` (UTF-8 text)::
 
-        with atomic_write("settings.json", mode="w") as f:
-            f.write(text)
+def pid_is_alive(pid: int) -> bool:
+    """True when a process with this pid exists (ours, or someone else's we may not signal)."""
+    if pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, belongs to another user
+        return True
+    except OSError as error:  # pragma: no cover - platforms without signal 0 semantics
+        return error.errno != errno.ESRCH
+    return True
+
+
+def clean_stale_temporaries(folder: str | os.PathLike, name: str | None = None) -> list[Path]:
+    """Remove temporaries in ``folder`` left by writers that no longer run.
+
+    ``name`` limits the clean-up to temporaries of one target file name. Temporaries of a
+    live process (this one included: another thread may be writing) are left alone.
+    Returns the removed paths.
     """
-    if mode not in ("wb", "w"):
-        raise ValueError(f"atomic_write mode must be 'wb' or 'w'. Received: {mode!r}.")
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    removed: list[Path] = []
     try:
-        # mkstemp makes the file private (0600); give it the permissions a plain open() would.
-        os.chmod(tmp_name, _target_mode(target))
-        encoding = None if "b" in mode else "utf-8"
-        with os.fdopen(fd, mode, encoding=encoding) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
-    _fsync_folder(folder)
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return removed
+    for entry in entries:
+        parsed = parse_temp_name(entry.name)
+        if parsed is None or (name is not None and parsed[0] != name):
+            continue
+        if pid_is_alive(parsed[1]):
+            continue
+        with contextlib.suppress(FileNotFoundError):  # another cleaner got there first
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+    return removed
 
 
-def _target_mode(target: Path) -> int:
-    try:
-        return target.stat().st_mode & 0o777
-    except OSError:
-        return 0o666 & ~_UMASK
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    if os.name != "posix":
-        return
+def _fsync_directory(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
-    except OSError:
+    except OSError:  # pragma: no cover - Windows cannot open directories; rename is durable there
         return
     try:
         os.fsync(fd)
-    except OSError:  # some file systems refuse fsync on folders; the rename already happened
+    except OSError:  # pragma: no cover - some file systems refuse fsync on directories
         pass
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "wb", **open_kwargs) -> Iterator[IO]:
+    """Open a temporary file for writing; on a clean exit it replaces ``path`` atomically.
+
+    ``mode`` is ``"wb"`` or ``"w"`` (text; ``encoding`` defaults to UTF-8). The file keeps
+    the permissions of the file it replaces (new files get the usual umask-based ones).
+    """
+    if mode not in ("wb", "w"):
+        raise ValueError(f"atomic_write() supports mode 'wb' or 'w'. Received: mode={mode!r}")
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    clean_stale_temporaries(folder, target.name)
+    temp = temp_path_for(target)
+    # O_EXCL: never follow or reuse a file someone planted at the temporary name.
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))
+        if mode == "w":
+            open_kwargs.setdefault("encoding", "utf-8")
+        handle = os.fdopen(fd, mode, **open_kwargs)
+    except BaseException:
+        os.close(fd)
+        os.unlink(temp)
+        raise
+    try:
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    _fsync_directory(folder)
