@@ -1,19 +1,312 @@
-"""The threaded preview panel: a dock that runs the model through core.preview's pool."""
+"""The threaded preview panel: a dock that drives ``core.preview.run_preview`` off the UI thread.
+
+The run happens on ``window.runner`` (a pool thread). Live figures travel back through a
+queued signal and are painted by a timer at most a few times a second, so the UI thread
+never does more than redraw. Cancel (Esc, the button, window close) sets the worker's cancel
+flag; the core's next progress call raises ``Cancelled`` and closes the pool.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QLabel
+import time
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter, QStyle,
+    QVBoxLayout, QWidget)
+
+from lockpickle_gui.gui.preview_charts import LatencyHistogram, ThroughputChart
+from lockpickle_gui.gui.preview_form import PreviewOptions, PreviewSettingsForm
+from lockpickle_gui.gui.preview_job import preview_job
+from lockpickle_gui.gui.preview_results import ResultsTable, StatTiles, VerdictBanner
+
+REPAINT_MS = 150  # live figures are redrawn at most this often
+RUN_KEYS = (Qt.Key.Key_F5, Qt.Key.Key_Escape)
 
 
 def install(window) -> QDockWidget:
-    """Add the preview dock (and its View menu toggle) to the window."""
+    """Add the preview dock, its View menu toggle and a toolbar button to the window."""
+    panel = PreviewPanel(window)
     dock = QDockWidget("Threaded preview", window)
     dock.setObjectName("preview_dock")
-    dock.setWidget(QLabel("Open a project to preview it."))
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(panel)
+    # wide enough for the form and the charts side by side, beside a vertical scroll bar
+    scroll.setMinimumWidth(panel.minimumSizeHint().width()
+                           + scroll.verticalScrollBar().sizeHint().width() + 4)
+    dock.setWidget(scroll)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     view_menu = window.menus.get("View")
     if view_menu is not None:
         view_menu.addAction(dock.toggleViewAction())
+    run_action = QAction(panel.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
+                         "Run Preview", window)
+    run_action.setObjectName("action_run_preview")
+    run_action.setToolTip("Run the threaded preview (F5 in the preview panel)")
+    run_action.triggered.connect(lambda: (dock.show(), dock.raise_(), panel.run()))
+    tools_menu = window.menus.get("Tools")
+    if tools_menu is not None:
+        tools_menu.addAction(run_action)
+    toolbar = getattr(window, "toolbar", None)
+    if toolbar is not None:
+        toolbar.addAction(run_action)
+    changed = getattr(window, "projectChanged", None)
+    if changed is not None:
+        changed.connect(panel.set_project)
+    panel.set_project(getattr(window, "current_project", None))
     window.preview_dock = dock
+    window.preview_panel = panel
+    window.run_preview_action = run_action
     return dock
+
+
+class _Relay(QObject):
+    """Lives on the UI thread; the worker emits through it, so delivery is queued."""
+
+    stats = Signal(object)
+
+
+class PreviewPanel(QWidget):
+    finished = Signal(object)  # the PreviewResult, or None when cancelled or failed
+
+    def __init__(self, window):
+        super().__init__()
+        self.setObjectName("preview_panel")
+        self.window = window
+        self.project = None
+        self.worker = None
+        self.result = None
+        self.state = "idle"  # idle | running | cancelling | done | cancelled | failed
+        self._requests = 0
+        self._started = 0.0
+        self._latest_stats = None
+        self._last_completed = (0.0, 0)
+        self._relay = _Relay(self)
+        self._relay.stats.connect(self._stats_arrived)
+        self._repaint_timer = QTimer(self)
+        self._repaint_timer.setInterval(REPAINT_MS)
+        self._repaint_timer.timeout.connect(self._repaint)
+
+        self.form = PreviewSettingsForm()
+        self.run_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
+                                      "Run  (F5)")
+        self.run_button.setObjectName("preview_run")
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaStop),
+                                         "Cancel  (Esc)")
+        self.cancel_button.setObjectName("preview_cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("preview_progress")
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.progress.setValue(0)
+        self.progress.setFormat("ready")
+        self.message = QLabel("Open a project to preview it.")
+        self.message.setObjectName("preview_message")
+        self.message.setWordWrap(True)
+        self.tiles = StatTiles()
+        self.histogram = LatencyHistogram()
+        self.throughput = ThroughputChart()
+        self.verdict = VerdictBanner()
+        self.results = ResultsTable()
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.progress, 1)
+        charts = QSplitter(Qt.Orientation.Horizontal)
+        charts.addWidget(self.histogram)
+        charts.addWidget(self.throughput)
+        charts.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+        layout.addWidget(self.tiles)
+        layout.addWidget(charts, 2)
+        layout.addWidget(self.verdict)
+        layout.addWidget(_caption("First outputs"))
+        layout.addWidget(self.results, 1)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ project
+
+    @Slot(object)
+    def set_project(self, project) -> None:
+        if self.project is project:
+            return
+        if self.is_running:
+            self.cancel()
+        self.project = project
+        models = list(getattr(project, "models", {}) or {})
+        self.form.set_models(models)
+        values = dict(self.window.settings.preview_defaults) if getattr(self.window, "settings", None) else {}
+        values.update(getattr(project, "preview", None) or {})
+        self.form.set_values(values)
+        if project is None:
+            self.message.setText("Open a project to preview it.")
+        elif not models:
+            self.message.setText(f"{project.name} has no model to preview.")
+        else:
+            self.message.setText(f"Ready: {project.name}. Press Run (F5) to send requests "
+                                 "from several client threads through the batching pool.")
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ run / cancel
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in ("running", "cancelling")
+
+    @Slot()
+    def run(self) -> None:
+        if self.is_running or self.project is None or not self.project.models:
+            return
+        options: PreviewOptions = self.form.options()
+        model = self.project.models.get(options.model) or next(iter(self.project.models.values()))
+        self.result = None
+        self._requests = options.requests
+        self._latest_stats = None
+        self._started = time.monotonic()
+        self._last_completed = (self._started, 0)
+        self.tiles.clear()
+        self.histogram.clear()
+        self.throughput.clear()
+        self.results.setRowCount(0)
+        self.verdict.show_pending("Thread safety: checking after the run…")
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%")
+        self.message.setText(f"Running {options.requests:,} requests from {options.clients} "
+                             f"client threads through {options.workers} workers…")
+        self.state = "running"
+        self.worker = self.window.runner.run(preview_job, model, options,
+                                             stats_sink=self._relay.stats.emit)
+        self.worker.signals.progress.connect(self._progress)
+        self.worker.signals.finished.connect(self._finished)
+        self.worker.signals.failed.connect(self._failed)
+        self.worker.signals.cancelled.connect(self._cancelled)
+        self._repaint_timer.start()
+        self._update_buttons()
+
+    @Slot()
+    def cancel(self) -> None:
+        if self.state != "running" or self.worker is None:
+            return
+        self.worker.cancel()
+        self.state = "cancelling"
+        self.message.setText("Cancelling: pending requests are dropped, the pool is closing…")
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ worker signals
+
+    @Slot(float, str)
+    def _progress(self, fraction: float, message: str) -> None:
+        if self.state == "running":
+            self.progress.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
+            if message:
+                self.message.setText(message)
+
+    @Slot(object)
+    def _stats_arrived(self, stats) -> None:
+        self._latest_stats = stats  # painted by the timer, not here: bursts cost one redraw
+
+    @Slot()
+    def _repaint(self) -> None:
+        stats, self._latest_stats = self._latest_stats, None
+        if stats is None:
+            return
+        self.tiles.show_stats(stats, self._requests)
+        now = time.monotonic()
+        completed = _get(stats, "completed", 0) or 0
+        then, before = self._last_completed
+        if now - then >= REPAINT_MS / 1000 * 0.9:
+            self.throughput.add_point(now - self._started, (completed - before) / (now - then))
+            self._last_completed = (now, completed)
+        latencies = _get(stats, "latencies_ms")
+        if latencies:
+            self.histogram.set_latencies(latencies)
+
+    @Slot(object)
+    def _finished(self, result) -> None:
+        self._stop("done")
+        self.result = result
+        stats = result.stats
+        self._latest_stats = stats
+        self._repaint()
+        self.tiles.show_stats(stats, self._requests)
+        self.histogram.set_latencies(_get(stats, "latencies_ms") or [])
+        if result.safety is not None:
+            self.verdict.show_report(result.safety)
+        else:
+            self.verdict.show_pending("Thread safety: not checked (no outputs to compare).")
+        self.results.show_outputs(result.summaries)
+        self.progress.setValue(1000)
+        self.progress.setFormat("done")
+        rps = _get(stats, "throughput_rps")
+        self.message.setText(f"Done: {_get(stats, 'completed', 0):,} requests"
+                             + (f" at {rps:,.0f} requests/s." if rps else "."))
+        self.finished.emit(result)
+
+    @Slot(object, str)
+    def _failed(self, error, details: str) -> None:
+        self._stop("failed")
+        self.progress.setFormat("failed")
+        self.message.setText(f"The preview failed: {error}")
+        self.window.show_error("Preview failed", error, details)
+        self.finished.emit(None)
+
+    @Slot()
+    def _cancelled(self) -> None:
+        self._stop("cancelled")
+        self._repaint()
+        self.progress.setFormat("cancelled")
+        self.message.setText("Cancelled: the pool was closed and no request is left running.")
+        self.verdict.show_pending("Thread safety: not checked (the run was cancelled).")
+        self.finished.emit(None)
+
+    def _stop(self, state: str) -> None:
+        self.state = state
+        self.worker = None
+        self._repaint_timer.stop()
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has_model = bool(self.project is not None and getattr(self.project, "models", None))
+        self.run_button.setEnabled(has_model and not self.is_running)
+        self.form.setEnabled(not self.is_running)
+        self.cancel_button.setEnabled(self.state == "running")
+
+    # ------------------------------------------------------------------ keys
+
+    def event(self, event) -> bool:
+        # F5 and Esc belong to the panel while it has focus, ahead of window-wide shortcuts
+        # (File ▸ Reload is F5 too): claiming the override turns them into key presses here.
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() in RUN_KEYS:
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_F5:
+            self.run()
+        elif event.key() == Qt.Key.Key_Escape:
+            self.cancel()
+        else:
+            super().keyPressEvent(event)
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(f"<b>{text}</b>")
+    return label
+
+
+def _get(stats, key, default=None):
+    if isinstance(stats, dict):
+        return stats.get(key, default)
+    return getattr(stats, key, default)

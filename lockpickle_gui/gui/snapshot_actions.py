@@ -1,35 +1,382 @@
 """File ▸ Export Snapshot… (Ctrl+E) and File ▸ Import Snapshot… (Ctrl+I).
 
-The window calls :func:`install` once; the drop handler calls :func:`import_snapshot` for
-``.lpsnap`` files. Everything here drives ``lockpickle_gui.core.snapshot``; no logic of its own.
+The window calls :func:`install` once; its drop handler calls :func:`import_snapshot` for
+``.lpsnap`` files. Each flow is a small job object living on the UI thread: it shows the
+dialogs, runs the core (``core.snapshot``, ``core.project``) on ``window.runner`` and shows
+the outcome. Nothing here decides anything the CLI would decide differently.
 """
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction, QKeySequence
+import datetime as _dt
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
+
+from lockpickle_gui.core.errors import UnpicklableState, VerificationFailed
+from lockpickle_gui.gui.export_dialog import (
+    SNAPSHOT_FILTER, BlockedStateDialog, ExportOptionsDialog, with_snapshot_suffix)
+from lockpickle_gui.gui.trust_dialog import TrustDialog
+
+PROGRESS_STEPS = 1000
 
 
 def install(window) -> None:
-    """Add the export/import actions to the window's File menu."""
-    export_action = QAction("&Export Snapshot…", window)
-    export_action.setShortcut(QKeySequence("Ctrl+E"))
-    export_action.setObjectName("action_export_snapshot")
-    export_action.triggered.connect(lambda: export_snapshot(window))
+    """Add Import/Export Snapshot to the window's File menu (and the export to its toolbar)."""
     import_action = QAction("&Import Snapshot…", window)
     import_action.setShortcut(QKeySequence("Ctrl+I"))
     import_action.setObjectName("action_import_snapshot")
+    import_action.setStatusTip("Open a .lpsnap: see what it would run, then trust and load it")
     import_action.triggered.connect(lambda: import_snapshot(window))
+    export_action = QAction("&Export Snapshot…", window)
+    export_action.setShortcut(QKeySequence("Ctrl+E"))
+    export_action.setObjectName("action_export_snapshot")
+    export_action.setStatusTip("Save the current project, locks and all, as a .lpsnap")
+    export_action.triggered.connect(lambda: export_snapshot(window))
     menu = window.menus["File"]
     menu.addSeparator()
     menu.addAction(import_action)
     menu.addAction(export_action)
-    window.export_snapshot_action = export_action
+    toolbar = getattr(window, "toolbar", None)
+    if toolbar is not None:
+        toolbar.addAction(export_action)
     window.import_snapshot_action = import_action
+    window.export_snapshot_action = export_action
+    _update_enabled(window, getattr(window, "current_project", None))
+    changed = getattr(window, "projectChanged", None)
+    if changed is not None:
+        changed.connect(lambda project: _update_enabled(window, project))
 
 
-def export_snapshot(window) -> None:
-    window.status("Export Snapshot: not ready yet", timeout_ms=3000)
+def export_snapshot(window, project=None) -> "ExportJob | None":
+    """Start the export flow for ``project`` (default: the window's current project)."""
+    project = project if project is not None else window.current_project
+    if project is None:
+        window.status("Open a project first: there is nothing to export.", timeout_ms=4000)
+        return None
+    job = ExportJob(window, project)
+    job.start()
+    return job
 
 
-def import_snapshot(window, path=None) -> None:
-    window.status("Import Snapshot: not ready yet", timeout_ms=3000)
+def import_snapshot(window, path=None) -> "ImportJob | None":
+    """Start the import flow: ask for a file unless ``path`` is given (a drop, a recent file)."""
+    if path is None:
+        path, _ = QFileDialog.getOpenFileName(window, "Import Snapshot", str(_start_folder(window)),
+                                              SNAPSHOT_FILTER)
+        if not path:
+            return None
+    job = ImportJob(window, Path(path))
+    job.start()
+    return job
+
+
+class _Job(QObject):
+    """Common plumbing: a progress dialog bound to one worker, and a ``done`` signal."""
+
+    done = Signal(object)  # the outcome (manifest / project) or None when nothing happened
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.worker = None
+        self.progress_dialog: QProgressDialog | None = None
+        self.message_box: QMessageBox | None = None
+        self.outcome = None
+        _live_jobs(window).add(self)
+
+    def _run_with_progress(self, title: str, fn, *args, **kwargs):
+        dialog = QProgressDialog(title, "Cancel", 0, PROGRESS_STEPS, self.window)
+        dialog.setWindowTitle(title)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(300)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.setMinimumWidth(420)
+        dialog.canceled.connect(self._cancel)
+        self.progress_dialog = dialog
+        worker = self.window.runner.run(fn, *args, **kwargs)
+        worker.signals.progress.connect(self._progress)
+        self.worker = worker
+        dialog.setValue(0)
+        return worker
+
+    @Slot(float, str)
+    def _progress(self, fraction: float, message: str) -> None:
+        if self.progress_dialog is not None and not self.progress_dialog.wasCanceled():
+            self.progress_dialog.setValue(int(max(0.0, min(1.0, fraction)) * PROGRESS_STEPS))
+            if message:
+                self.progress_dialog.setLabelText(message)
+
+    @Slot()
+    def _cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            self.window.status("Cancelling…", timeout_ms=3000)
+
+    def _close_progress(self) -> None:
+        if self.progress_dialog is not None:
+            self.progress_dialog.canceled.disconnect(self._cancel)
+            self.progress_dialog.close()
+            self.progress_dialog.deleteLater()
+            self.progress_dialog = None
+
+    def _show_message(self, icon, title: str, text: str, informative: str = "", folder=None):
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.window)
+        box.setObjectName("snapshot_message")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        if informative:
+            box.setInformativeText(informative)
+        if folder is not None:
+            show = box.addButton("Show Folder", QMessageBox.ButtonRole.ActionRole)
+            show.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.message_box = box
+
+    def _finish(self, outcome) -> None:
+        self._close_progress()
+        self.outcome = outcome
+        _live_jobs(self.window).discard(self)
+        self.done.emit(outcome)
+
+
+class ExportJob(_Job):
+    """Save dialog → options → save_snapshot on a worker → blocked-state choice → result."""
+
+    def __init__(self, window, project):
+        super().__init__(window)
+        self.project = project
+        self.path: Path | None = None
+        self.options: ExportOptionsDialog | None = None
+        self.blocked_dialog: BlockedStateDialog | None = None
+        self.on_blocked = "ask"
+
+    def start(self) -> None:
+        default = _start_folder(self.window, self.project) / default_snapshot_name(self.project.name)
+        chosen, _ = QFileDialog.getSaveFileName(self.window, "Export Snapshot", str(default),
+                                                SNAPSHOT_FILTER)
+        if not chosen:
+            self._finish(None)
+            return
+        code_files = len(getattr(self.project, "code_files", None) or {})
+        self.options = ExportOptionsDialog(self.window, project_name=self.project.name,
+                                           path=with_snapshot_suffix(chosen), code_files=code_files)
+        self.options.accepted.connect(self._options_accepted)
+        self.options.rejected.connect(self._options_rejected)
+        self.options.open()
+
+    @Slot()
+    def _options_accepted(self) -> None:
+        self.path = self.options.path
+        self.on_blocked = self.options.on_blocked
+        _remember_folder(self.window, self.path.parent)
+        self._start_save("error" if self.on_blocked == "ask" else self.on_blocked)
+
+    @Slot()
+    def _options_rejected(self) -> None:
+        self._finish(None)
+
+    def _start_save(self, on_blocked: str) -> None:
+        from lockpickle_gui.core.snapshot import save_snapshot
+
+        # A project bundles its code files; its runtime object alone does not.
+        target = self.project if self.options.bundle_code else self.project.runtime
+        worker = self._run_with_progress(f"Exporting {self.project.name}…", save_snapshot, target,
+                                         self.path, verify=self.options.verify,
+                                         on_blocked=on_blocked)
+        worker.signals.finished.connect(self._saved)
+        worker.signals.failed.connect(self._failed)
+        worker.signals.cancelled.connect(self._cancelled)
+
+    @Slot(object)
+    def _saved(self, manifest) -> None:
+        self._close_progress()
+        size = self.path.stat().st_size if self.path.exists() else 0
+        dropped = [p for p in (manifest or {}).get("primitives", []) if isinstance(p, dict)
+                   and p.get("action") == "drop"]
+        lines = [f"Size: {format_size(size)}"]
+        verification = (manifest or {}).get("verification") or {}
+        if verification.get("max_abs_diff") is not None:
+            lines.append(f"Verification stored: max difference {verification['max_abs_diff']:.3g}")
+        if dropped:
+            lines.append(f"{len(dropped)} blocked object(s) stored as None.")
+        self.window.status(f"Exported {self.path} ({format_size(size)})", timeout_ms=8000)
+        self._show_message(QMessageBox.Icon.Information, "Snapshot exported",
+                           f"Saved {self.path}", "\n".join(lines), folder=self.path.parent)
+        self._finish(manifest)
+
+    @Slot(object, str)
+    def _failed(self, error, details: str) -> None:
+        self._close_progress()
+        if isinstance(error, UnpicklableState) and error.blocked and self.on_blocked == "ask":
+            self.blocked_dialog = BlockedStateDialog(self.window, blocked=error.blocked,
+                                                     message=str(error))
+            self.blocked_dialog.accepted.connect(self._drop_blocked)
+            self.blocked_dialog.rejected.connect(self._cancelled)
+            self.blocked_dialog.open()
+            return
+        self.window.show_error("Export failed", error, details)
+        self._finish(None)
+
+    @Slot()
+    def _drop_blocked(self) -> None:
+        self.on_blocked = "drop"
+        self._start_save("drop")
+
+    @Slot()
+    def _cancelled(self) -> None:
+        self.window.status("Export cancelled: nothing was written.", timeout_ms=5000)
+        self._finish(None)
+
+
+class ImportJob(_Job):
+    """read_manifest on a worker → trust dialog → open_project + verify on a worker → verdict."""
+
+    def __init__(self, window, path: Path):
+        super().__init__(window)
+        self.path = path
+        self.manifest: dict | None = None
+        self.trust_dialog: TrustDialog | None = None
+        self.project = None
+        self.verification = None
+
+    def start(self) -> None:
+        from lockpickle_gui.core.snapshot import read_manifest
+
+        self.window.status(f"Reading {self.path.name}…", timeout_ms=3000)
+        worker = self.window.runner.run(read_manifest, self.path, with_progress=False)
+        worker.signals.finished.connect(self._manifest_read)
+        worker.signals.failed.connect(self._failed)
+        self.worker = worker
+
+    @Slot(object)
+    def _manifest_read(self, manifest) -> None:
+        self.manifest = manifest
+        self.trust_dialog = TrustDialog(self.window, path=self.path, manifest=manifest)
+        self.trust_dialog.accepted.connect(self._trusted)
+        self.trust_dialog.rejected.connect(self._refused)
+        self.trust_dialog.open()
+
+    @Slot()
+    def _refused(self) -> None:
+        self.window.status(f"Import cancelled: nothing from {self.path.name} was loaded.",
+                           timeout_ms=5000)
+        self._finish(None)
+
+    @Slot()
+    def _trusted(self) -> None:
+        trust = tuple(self.trust_dialog.modules)
+        worker = self._run_with_progress(f"Loading {self.path.name}…", load_and_verify, self.path,
+                                         trust=trust,
+                                         trust_bundled_code=self.trust_dialog.trust_bundled_code)
+        worker.signals.finished.connect(self._loaded)
+        worker.signals.failed.connect(self._failed)
+        worker.signals.cancelled.connect(self._cancelled)
+
+    @Slot(object)
+    def _loaded(self, result) -> None:
+        self._close_progress()
+        self.project, self.verification = result
+        self.window.add_loaded_project(self.project)
+        title, text, icon = verdict_text(self.verification)
+        self.window.status(f"Loaded {self.path.name}: {text}", timeout_ms=8000)
+        self._show_message(icon, title, f"Loaded {self.path}", text)
+        self._finish(self.project)
+
+    @Slot(object, str)
+    def _failed(self, error, details: str) -> None:
+        self._close_progress()
+        self.window.show_error("Import failed", error, details)
+        self._finish(None)
+
+    @Slot()
+    def _cancelled(self) -> None:
+        self.window.status("Import cancelled.", timeout_ms=5000)
+        self._finish(None)
+
+
+def load_and_verify(path, *, trust, trust_bundled_code, progress):
+    """Worker body: open the snapshot as a project, then re-run its stored verification.
+
+    A failed verification is a verdict to show, not an error: it is returned, not raised.
+    """
+    from lockpickle_gui.core.project import open_project
+    from lockpickle_gui.core.snapshot import verify_snapshot
+
+    project = open_project(path, trust=trust, trust_bundled_code=trust_bundled_code,
+                           progress=lambda f, m="": progress(0.85 * f, m))
+    progress(0.85, "Re-running the stored verification…")
+    try:
+        verification = verify_snapshot(path, trust=trust, trust_bundled_code=trust_bundled_code,
+                                       obj=project.runtime)
+    except VerificationFailed as failure:
+        verification = failure
+    progress(1.0, "Done")
+    return project, verification
+
+
+def verdict_text(verification) -> tuple[str, str, QMessageBox.Icon]:
+    """(title, sentence, icon) for a VerificationResult or a VerificationFailed."""
+    if isinstance(verification, VerificationFailed):
+        return "Verification failed", str(verification), QMessageBox.Icon.Warning
+    verdict = getattr(verification, "verdict", "no data")
+    diff = getattr(verification, "max_abs_diff", None)
+    tolerance = getattr(verification, "tolerance", None)
+    if verdict == "identical":
+        return "Snapshot verified", "Verification: identical — the outputs match bit for bit.", \
+            QMessageBox.Icon.Information
+    if verdict == "within tolerance":
+        return "Snapshot verified", (f"Verification: within tolerance — max difference {diff:.3g}"
+                                     f" (tolerance {tolerance:.3g})."), QMessageBox.Icon.Information
+    if verdict == "mismatch":
+        return "Verification failed", (f"Verification: mismatch — max difference {diff:.3g}"
+                                       f" exceeds the tolerance {tolerance:.3g}."), \
+            QMessageBox.Icon.Warning
+    return "Snapshot loaded", "Verification: no data — the snapshot was exported without it.", \
+        QMessageBox.Icon.Information
+
+
+def default_snapshot_name(project_name: str, today: _dt.date | None = None) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", project_name).strip("-.") or "snapshot"
+    return f"{slug}-{(today or _dt.date.today()).isoformat()}.lpsnap"
+
+
+def format_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"  # pragma: no cover
+
+
+def _live_jobs(window) -> set:
+    # Keeps running jobs (and so their dialogs and slots) alive until they finish.
+    jobs = getattr(window, "_snapshot_jobs", None)
+    if jobs is None:
+        jobs = window._snapshot_jobs = set()
+    return jobs
+
+
+def _start_folder(window, project=None) -> Path:
+    remembered = getattr(window.settings, "last_export_folder", None)
+    if remembered and Path(remembered).is_dir():
+        return Path(remembered)
+    folder = getattr(project, "folder", None)
+    return Path(folder) if folder and Path(folder).is_dir() else Path.home()
+
+
+def _remember_folder(window, folder: Path) -> None:
+    settings = window.settings
+    settings.last_export_folder = str(folder)
+    save = getattr(settings, "save", None)
+    if callable(save):
+        save()
+
+
+def _update_enabled(window, project) -> None:
+    window.export_snapshot_action.setEnabled(project is not None)

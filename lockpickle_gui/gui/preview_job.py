@@ -1,0 +1,57 @@
+"""The preview panel's worker body: runs on a pool thread, calls the core, touches no widget.
+
+It gathers the input samples (``core.inputs``), runs ``core.preview.run_preview`` and
+hands back what the panel shows. Live statistics go out through ``stats_sink`` (a queued
+signal's ``emit``); cancel arrives as ``Cancelled`` raised by ``progress``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from lockpickle_gui.core.errors import PreviewError
+
+FIRST_OUTPUTS = 10  # rows of the results table
+MAX_DISTINCT_SAMPLES = 1024  # generated samples; requests beyond reuse them in turn
+
+
+@dataclass
+class PanelResult:
+    stats: Any  # PoolStats (or its dict)
+    safety: Any | None  # ThreadSafetyReport, or None when nothing could be compared
+    summaries: list[tuple[int, Any]] = field(default_factory=list)  # (request index, summary)
+    preview: Any = None  # the core's PreviewResult, as is
+
+
+def gather_samples(model, options):
+    from lockpickle_gui.core import inputs
+
+    if options.source == "generated":
+        return inputs.generate_inputs(model, min(options.requests, MAX_DISTINCT_SAMPLES),
+                                      seed=options.seed)
+    if not options.path:
+        raise PreviewError(
+            f"Expected a {'folder of images' if options.source == 'folder' else '.npy or .npz file'}"
+            " for the preview inputs. Received: an empty path.",
+            hint="Choose one with Browse…, or use generated inputs.")
+    return inputs.load_inputs(options.path, model)
+
+
+def preview_job(model, options, *, progress: Callable[[float, str], None],
+                stats_sink: Callable[[Any], None] | None = None) -> PanelResult:
+    from lockpickle_gui.core import inputs, preview
+
+    progress(0.0, "Preparing the input samples…")
+    samples = gather_samples(model, options)
+    result = preview.run_preview(
+        model, samples, workers=options.workers, max_batch=options.max_batch,
+        max_delay_ms=options.max_delay_ms, clients=options.clients, requests=options.requests,
+        progress=progress)
+    stats = getattr(result, "stats", result)
+    safety = getattr(result, "safety", None)
+    outputs = list(getattr(result, "outputs", None) or [])[:FIRST_OUTPUTS]
+    summaries = [(index, inputs.summarize_output(output)) for index, output in enumerate(outputs)]
+    if stats_sink is not None:
+        stats_sink(stats)
+    return PanelResult(stats=stats, safety=safety, summaries=summaries, preview=result)

@@ -1,0 +1,195 @@
+"""What a preview run shows: figure tiles, the thread-safety verdict and the first outputs."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFrame, QGridLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
+    QVBoxLayout)
+
+TILES = (
+    ("throughput", "throughput", "req/s"),
+    ("p50", "p50 latency", "ms"),
+    ("p95", "p95 latency", "ms"),
+    ("p99", "p99 latency", "ms"),
+    ("completed", "completed", ""),
+    ("batch", "mean batch", ""),
+)
+
+VERDICT_COLOURS = {  # background, text
+    "identical": ("#e3f4e6", "#1d5e2b"),
+    "within tolerance": ("#e6f0fb", "#1f4b7a"),
+    "mismatch": ("#fbe4e4", "#8a1c1c"),
+    "pending": ("palette(alternate-base)", "palette(text)"),
+}
+
+
+class StatTiles(QFrame):
+    """Six figures in large type with a caption each; ``—`` until known."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("preview_stats")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 4, 0, 4)
+        grid.setHorizontalSpacing(6)
+        self.values: dict[str, QLabel] = {}
+        for column, (key, caption, unit) in enumerate(TILES):
+            tile = QFrame()
+            tile.setObjectName("stat_tile")
+            tile.setStyleSheet("#stat_tile { border: 1px solid palette(mid); border-radius: 5px; }")
+            layout = QVBoxLayout(tile)
+            layout.setContentsMargins(6, 4, 6, 4)
+            layout.setSpacing(0)
+            value = QLabel("—")
+            value.setObjectName(f"stat_{key}")
+            value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            font = value.font()
+            font.setPointSizeF(font.pointSizeF() * 1.45)
+            font.setBold(True)
+            value.setFont(font)
+            label = QLabel(f"{caption}{f' ({unit})' if unit else ''}")
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setStyleSheet("color: palette(placeholder-text);")
+            layout.addWidget(value)
+            layout.addWidget(label)
+            grid.addWidget(tile, column // 3, column % 3)
+            self.values[key] = value
+
+    def clear(self) -> None:
+        for label in self.values.values():
+            label.setText("—")
+
+    def show_stats(self, stats, requests: int | None = None) -> None:
+        """``stats``: the pool's PoolStats (or its ``to_dict()``)."""
+        get = stats.get if isinstance(stats, dict) else lambda key, default=None: getattr(stats, key, default)
+        completed = get("completed", 0) or 0
+        failed = get("failed", 0) or 0
+        self.values["throughput"].setText(_number(get("throughput_rps")))
+        for key in ("p50", "p95", "p99"):
+            self.values[key].setText(_number(get(f"{key}_ms")))
+        total = f" / {requests:,}" if requests else ""
+        self.values["completed"].setText(f"{completed:,}{total}" + (f"  ({failed:,} failed)" if failed else ""))
+        self.values["batch"].setText(_number(mean_batch(get("batch_sizes"), get("mean_batch"))))
+
+    def text(self, key: str) -> str:
+        return self.values[key].text()
+
+
+class VerdictBanner(QLabel):
+    """The thread-safety verdict in one coloured sentence."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("preview_verdict")
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.verdict = ""
+        self.show_pending("Thread safety: run a preview to compare pooled outputs with sequential ones.")
+
+    def show_pending(self, text: str) -> None:
+        self.verdict = ""
+        self._paint("pending", text)
+
+    def show_report(self, report) -> None:
+        get = report.get if isinstance(report, dict) else lambda key, default=None: getattr(report, key, default)
+        self.verdict = str(get("verdict", ""))
+        message = get("message") or ""
+        diff = get("max_abs_diff")
+        head = {"identical": "Thread-safe: identical",
+                "within tolerance": "Thread-safe: within tolerance",
+                "mismatch": "NOT thread-safe: mismatch"}.get(self.verdict, f"Thread safety: {self.verdict}")
+        text = f"<b>{head}</b>"
+        if diff is not None and self.verdict != "identical":
+            text += f" (max difference {diff:.3g})"
+        if message:
+            text += f" — {_escape(str(message))}"
+        locks = get("lock_layers") or []
+        if locks:
+            text += f"<br>Layers holding a lock in their call path (they serialise the pool): " \
+                    f"{_escape(', '.join(map(str, locks)))}"
+        self._paint(self.verdict if self.verdict in VERDICT_COLOURS else "pending", text)
+
+    def _paint(self, key: str, text: str) -> None:
+        background, colour = VERDICT_COLOURS[key]
+        self.setStyleSheet(f"QLabel#preview_verdict {{ background: {background}; color: {colour}; "
+                           "border-radius: 5px; padding: 6px; }")
+        self.setText(text)
+
+
+class ResultsTable(QTableWidget):
+    """The first outputs: request number and a summary (top-k with scores, or shape/stats)."""
+
+    def __init__(self, parent=None):
+        super().__init__(0, 2, parent)
+        self.setObjectName("preview_results")
+        self.setHorizontalHeaderLabels(["#", "Output"])
+        self.verticalHeader().hide()
+        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setMinimumHeight(120)
+
+    def show_outputs(self, summaries) -> None:
+        """``summaries``: ``[(index, summary)]``; a summary is a string or a dict from
+        ``core.inputs.summarize_output`` (top-k ``{"top_k": [(class, score), ...]}`` or
+        shape/min/mean/max)."""
+        self.setRowCount(0)
+        for row, (index, summary) in enumerate(summaries):
+            self.insertRow(row)
+            number = QTableWidgetItem(str(index))
+            number.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.setItem(row, 0, number)
+            text = summary_text(summary)
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            self.setItem(row, 1, item)
+
+    def texts(self) -> list[str]:
+        return [self.item(row, 1).text() for row in range(self.rowCount())]
+
+
+def summary_text(summary) -> str:
+    if isinstance(summary, str):
+        return summary
+    if isinstance(summary, dict):
+        top = summary.get("top_k")
+        if top:
+            return "   ".join(_top_entry(entry) for entry in top)
+        parts = [f"{key}={_number(value) if isinstance(value, float) else value}"
+                 for key, value in summary.items()]
+        return ", ".join(parts)
+    return str(summary)
+
+
+def _top_entry(entry) -> str:
+    if isinstance(entry, dict):
+        label = entry.get("label", entry.get("class", entry.get("index", "?")))
+        return f"class {label}: {entry.get('score', 0.0):.3f}"
+    label, score = entry[0], entry[1]
+    return f"class {label}: {float(score):.3f}"
+
+
+def mean_batch(histogram, given=None):
+    if given is not None:
+        return given
+    if not histogram:
+        return None
+    total = sum(histogram.values())
+    return sum(int(size) * count for size, count in histogram.items()) / total if total else None
+
+
+def _number(value) -> str:
+    if value is None:
+        return "—"
+    value = float(value)
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if value < 10 else f"{value:.1f}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
