@@ -1,0 +1,401 @@
+"""Walk an object graph (a Keras model, or a service around models) into a tree of nodes.
+
+:func:`inspect` returns the root :class:`Node`. Layers appear in Keras' order as
+``.layers[i]``; ordinary objects through their attributes, dict items (``['key']``) and
+sequence items (``[i]``). Every lock-like or unrestorable object (see ``core.primitives``)
+becomes an :class:`Annotation` on the node owning the attribute that holds it, with a
+``path`` that is real Python: ``resolve_path(root_obj, annotation.path) is annotation.obj``.
+
+Readability rules: without ``show_internal``, nodes of plain objects and containers are kept
+only when they lead to a model, a layer or an annotation; Keras/TensorFlow internals
+(trackers, variables, ``_``-prefixed Keras attributes, dtype policies) are skipped. The same
+object reached twice is described once, at its first path; later occurrences are stub
+nodes whose ``shared_with`` names that path. A visited set makes cycles harmless and
+``max_depth`` bounds the walk; each object is visited once, so the cost is linear.
+
+Paths that Python cannot index (a set element, a dict key that is not a literal, an
+attribute whose name is not an identifier) are written in angle brackets, e.g.
+``<set element of root.pending>``; :func:`resolve_path` refuses them with a clear error.
+"""
+
+from __future__ import annotations
+
+import ast
+import collections
+import keyword
+import types
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from lockpickle_gui.core import primitives
+from lockpickle_gui.core.errors import LockpickleError
+from lockpickle_gui.core.keras_info import KerasContext, is_framework_type
+
+ROLES = ("object", "model", "layer", "attribute")
+_SCALARS = (int, float, complex, str, bytes, bytearray, bool, type(None), range, slice)
+_NOT_WALKED = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType,
+               types.MethodType, types.MethodWrapperType, types.WrapperDescriptorType,
+               types.CodeType, types.FrameType, property, staticmethod, classmethod)
+_SEQUENCES = (list, tuple, collections.deque)
+_SETS = (set, frozenset)
+_LITERAL_KEYS = (str, int, bytes, type(None))
+
+
+@dataclass(eq=False)
+class Annotation:
+    """A lock-like or unrestorable object (or a layer problem) found at ``path``."""
+
+    path: str
+    kind: str
+    state: str
+    held: bool
+    action: str
+    detail: str
+    obj: Any = field(repr=False, default=None)
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "kind": self.kind, "state": self.state, "held": self.held,
+                "action": self.action, "detail": self.detail}
+
+    def add_detail(self, sentence: str) -> None:
+        self.detail = f"{self.detail}; {sentence}" if self.detail else sentence
+
+
+@dataclass(eq=False)
+class Node:
+    """One object in the tree: the root, a model, a layer, a plain object or a container."""
+
+    name: str
+    path: str
+    type: str
+    role: str
+    keras: dict | None = None
+    annotations: list[Annotation] = field(default_factory=list)
+    children: list["Node"] = field(default_factory=list)
+    parent: "Node | None" = field(default=None, repr=False)
+    shared_with: str | None = None
+    obj: Any = field(default=None, repr=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "path": self.path, "type": self.type, "role": self.role,
+            "keras": dict(self.keras) if self.keras is not None else None,
+            "annotations": [a.to_dict() for a in self.annotations],
+            "shared_with": self.shared_with,
+            "children": [c.to_dict() for c in self.children],
+        }
+
+    def walk(self) -> Iterator["Node"]:
+        """Every node of the subtree, pre-order, self first."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+    def iter_annotations(self) -> Iterator[Annotation]:
+        for node in self.walk():
+            yield from node.annotations
+
+    def lock_count(self) -> int:
+        return sum(len(node.annotations) for node in self.walk())
+
+    def find(self, path: str) -> "Node | None":
+        for node in self.walk():
+            if node.path == path:
+                return node
+        return None
+
+
+def type_name(obj: Any) -> str:
+    tp = type(obj)
+    return f"{tp.__module__}.{tp.__qualname__}"
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def _attr_path(path: str, name: str) -> str:
+    if name.isidentifier() and not keyword.iskeyword(name):
+        return f"{path}.{name}"
+    return f"<attribute {name!r} of {path}>"
+
+
+def _is_literal_key(key: Any) -> bool:
+    if isinstance(key, tuple):
+        return all(_is_literal_key(k) for k in key)
+    return type(key) in _LITERAL_KEYS or isinstance(key, bool)
+
+
+def _key_path(path: str, key: Any) -> tuple[str, str]:
+    """(node name, path) of a dict value."""
+    if _is_literal_key(key):
+        text = f"[{key!r}]"
+        return text, f"{path}{text}"
+    return f"[{key!r}]", f"<value for key {key!r} of {path}>"
+
+
+def resolve_path(root_obj: Any, path: str) -> Any:
+    """The object at ``path`` ("root.a.b[3]['k']"), found by getattr/indexing, never eval().
+
+    Only ``root``, attribute access and literal subscripts are accepted.
+    """
+    if path.startswith("<"):
+        raise LockpickleError(
+            f"Expected a path Python can follow. Received: {path!r}, which goes through a set "
+            "element, a non-literal dict key or a non-identifier attribute.",
+            hint="Reach the object through a list, a dict with str/int keys or an attribute.")
+    try:
+        tree = ast.parse(path, mode="eval")
+    except SyntaxError as error:
+        raise LockpickleError(
+            f"Expected a path like root.a.b[3]['k']. Received: {path!r} ({error.msg}).") from None
+
+    def follow(node: ast.AST) -> Any:
+        if isinstance(node, ast.Name) and node.id == "root":
+            return root_obj
+        if isinstance(node, ast.Attribute):
+            return getattr(follow(node.value), node.attr)
+        if isinstance(node, ast.Subscript):
+            container = follow(node.value)
+            try:
+                key = ast.literal_eval(node.slice)
+            except ValueError:
+                raise LockpickleError(
+                    f"Expected literal subscripts only. Received: {path!r}.") from None
+            return container[key]
+        raise LockpickleError(
+            f"Expected a path made of root, .attributes and [literal] subscripts. "
+            f"Received: {path!r}.")
+
+    try:
+        return follow(tree.body)
+    except (AttributeError, KeyError, IndexError, TypeError) as error:
+        raise LockpickleError(
+            f"Expected {path!r} to lead to an object. Received: {type(error).__name__}: {error}.",
+            hint="The object graph changed since it was inspected; inspect it again.") from None
+
+
+# --------------------------------------------------------------------------- the walker
+
+
+class _Walker:
+    def __init__(self, show_internal: bool, max_depth: int):
+        self.show_internal = show_internal
+        self.max_depth = max_depth
+        self.keras = KerasContext()
+        self.first_node: dict[int, Node] = {}           # id -> node of the first occurrence
+        self.first_annotation: dict[int, Annotation] = {}  # id -> annotation of a primitive
+        self.users: list[tuple[Annotation, Any]] = []   # (annotation, object it is built on)
+        self.kind_cache: dict[type, primitives.PrimitiveKind | None] = {}
+        self.kept: dict[int, bool] = {}
+
+    # -- primitives ---------------------------------------------------------
+
+    def kind_of(self, obj: Any) -> primitives.PrimitiveKind | None:
+        tp = type(obj)
+        if tp is types.FunctionType:  # lambdas/local functions: depends on the instance
+            return primitives.kind_of(obj)
+        try:
+            return self.kind_cache[tp]
+        except KeyError:
+            kind = self.kind_cache[tp] = primitives.kind_of(obj)
+            return kind
+
+    def annotate(self, owner: Node, obj: Any, path: str, kind: primitives.PrimitiveKind) -> None:
+        info = kind.describe(obj)
+        note = Annotation(path, info.kind, info.state, info.held, info.action, info.detail, obj)
+        owner.annotations.append(note)
+        self.first_annotation[id(obj)] = note
+        for used in info.uses.values():
+            self.users.append((note, used))
+
+    # -- nodes --------------------------------------------------------------
+
+    def new_node(self, obj: Any, name: str, path: str, parent: Node | None, role: str) -> Node:
+        node = Node(name=name, path=path, type=type_name(obj), role=role, parent=parent, obj=obj)
+        if parent is not None:
+            parent.children.append(node)
+        return node
+
+    def role_of(self, obj: Any) -> str:
+        if self.keras.is_model(obj):
+            return "model"
+        if self.keras.is_layer(obj):
+            return "layer"
+        if isinstance(obj, (dict, *_SEQUENCES, *_SETS)):
+            return "attribute"
+        return "object"
+
+    def visit(self, obj: Any, name: str, path: str, parent: Node, depth: int,
+              in_keras: bool = False) -> None:
+        """Add ``obj`` under ``parent``: an annotation, a node, a stub, or nothing."""
+        if isinstance(obj, _SCALARS):
+            if self.show_internal:
+                self.new_node(obj, name, path, parent, "attribute")
+            return
+        kind = self.kind_of(obj)
+        if kind is not None:
+            if in_keras and kind.name == "function":
+                return  # Keras serializes its layers' functions itself (activations, build)
+            first = self.first_annotation.get(id(obj))
+            if first is not None:
+                stub = self.new_node(obj, name, path, parent, "attribute")
+                stub.shared_with = first.path
+                first.add_detail(f"also at {path}")
+            else:
+                self.annotate(parent, obj, path, kind)
+            return
+        first_node = self.first_node.get(id(obj))
+        if first_node is not None:
+            stub = self.new_node(obj, name, path, parent, self.role_of(obj))
+            stub.shared_with = first_node.path
+            stub.keras = first_node.keras
+            return
+        if self.keras.is_layer(obj):
+            self.visit_layer(obj, name, path, parent, depth)
+        elif isinstance(obj, dict):
+            node = self.remember(obj, name, path, parent, "attribute")
+            if depth < self.max_depth:
+                for key, value in list(obj.items()):
+                    key_name, key_path = _key_path(path, key)
+                    self.visit(value, key_name, key_path, node, depth + 1, in_keras)
+        elif isinstance(obj, _SEQUENCES):
+            node = self.remember(obj, name, path, parent, "attribute")
+            if depth < self.max_depth:
+                for index, value in enumerate(list(obj)):
+                    self.visit(value, f"[{index}]", f"{path}[{index}]", node, depth + 1, in_keras)
+        elif isinstance(obj, _SETS):
+            node = self.remember(obj, name, path, parent, "attribute")
+            if depth < self.max_depth:
+                for value in list(obj):
+                    self.visit(value, "set element", f"<set element of {path}>", node, depth + 1,
+                               in_keras)
+        elif self.walkable(obj):
+            node = self.remember(obj, name, path, parent, "object")
+            if depth < self.max_depth:
+                self.visit_attributes(obj, path, node, depth, in_keras=False)
+        elif self.show_internal:
+            self.remember(obj, name, path, parent, "attribute")
+
+    def remember(self, obj: Any, name: str, path: str, parent: Node | None, role: str) -> Node:
+        node = self.new_node(obj, name, path, parent, role)
+        self.first_node[id(obj)] = node
+        return node
+
+    def walkable(self, obj: Any) -> bool:
+        """Plain objects we look inside: not framework internals, not self-pickling types."""
+        tp = type(obj)
+        if isinstance(obj, _NOT_WALKED):
+            return False
+        if is_framework_type(tp):
+            return self.show_internal
+        # A class with its own __reduce__ (loggers, enums, partials...) decides what pickle
+        # saves; its internals are not the user's state.
+        if tp.__reduce_ex__ is not object.__reduce_ex__ or tp.__reduce__ is not object.__reduce__:
+            return self.show_internal
+        return hasattr(obj, "__dict__") or any("__slots__" in vars(c) for c in tp.__mro__)
+
+    def visit_layer(self, layer: Any, name: str, path: str, parent: Node | None, depth: int) -> None:
+        node = self.remember(layer, name, path, parent, self.role_of(layer))
+        node.keras = self.keras.summary(layer)
+        for kind, state, detail in self.keras.problems(layer):
+            node.annotations.append(Annotation(path, kind, state, False, primitives.BLOCK, detail,
+                                               layer))
+        if depth >= self.max_depth:
+            return
+        listed = set()
+        for sub_name, suffix, sub in self.keras.sublayers(layer):
+            listed.add(id(sub))
+            self.visit(sub, sub_name, path + suffix, node, depth + 1, in_keras=True)
+        self.visit_attributes(layer, path, node, depth, in_keras=True, skip=listed)
+        for sub_name, suffix, sub in self.keras.tracked_sublayers(layer):
+            if id(sub) not in self.first_node:
+                self.visit(sub, sub_name, path + suffix, node, depth + 1, in_keras=True)
+
+    def visit_attributes(self, obj: Any, path: str, node: Node, depth: int, *, in_keras: bool,
+                         skip: set[int] = frozenset()) -> None:
+        for attr, value in _attributes(obj):
+            if in_keras and not self.show_internal:
+                if attr.startswith("_") or id(value) in skip:
+                    continue
+                if not isinstance(value, (dict, *_SEQUENCES, *_SETS)) and is_framework_type(type(value)) \
+                        and not self.keras.is_layer(value):
+                    continue
+            elif id(value) in skip:
+                continue
+            self.visit(value, attr, _attr_path(path, attr), node, depth + 1, in_keras)
+
+    # -- after the walk -----------------------------------------------------
+
+    def link_shared_locks(self) -> None:
+        """Say which Conditions share their lock with another place (or Condition)."""
+        first_user: dict[int, Annotation] = {}
+        for note, used in self.users:
+            owner = self.first_annotation.get(id(used))
+            if owner is not None:
+                note.add_detail(f"shares {owner.path}")
+                owner.add_detail(f"also the lock of {note.path}")
+            elif id(used) in first_user:
+                note.add_detail(f"shares its lock with {first_user[id(used)].path}")
+            else:
+                first_user[id(used)] = note
+
+    def prune(self, node: Node) -> bool:
+        """Keep models, layers, annotated nodes, and what leads to them (post-order)."""
+        node.children = [child for child in node.children if self.prune(child)]
+        if self.show_internal or node.role in ("model", "layer") or node.annotations or node.children:
+            keep = True
+        elif node.shared_with is not None:
+            target = self.first_node.get(id(node.obj))
+            # A primitive's stub is always kept; a cycle back to an unfinished ancestor is
+            # kept only for models and layers.
+            keep = target is None or self.kept.get(id(target), target.role in ("model", "layer"))
+        else:
+            keep = False
+        self.kept[id(node)] = keep
+        return keep
+
+
+def _attributes(obj: Any) -> list[tuple[str, Any]]:
+    """(name, value) of an object's instance attributes: ``__dict__`` then ``__slots__``."""
+    try:
+        items = list(vars(obj).items())
+    except TypeError:
+        items = []
+    seen = {name for name, _ in items}
+    for cls in type(obj).__mro__:
+        slots = vars(cls).get("__slots__", ())
+        for slot in (slots,) if isinstance(slots, str) else slots:
+            if slot in ("__dict__", "__weakref__"):
+                continue
+            if slot.startswith("__") and not slot.endswith("__"):
+                slot = f"_{cls.__name__.lstrip('_')}{slot}"
+            if slot in seen:
+                continue
+            try:
+                items.append((slot, getattr(obj, slot)))
+            except AttributeError:  # an unset slot
+                continue
+            seen.add(slot)
+    return items
+
+
+def inspect(obj: Any, *, show_internal: bool = False, max_depth: int = 64) -> Node:
+    """Walk ``obj`` and return the root :class:`Node` of its tree (path ``root``)."""
+    walker = _Walker(show_internal, max_depth)
+    kind = walker.kind_of(obj)
+    if kind is not None:  # inspecting a lone primitive: the root node carries it
+        root = walker.new_node(obj, "root", "root", None, "object")
+        walker.annotate(root, obj, "root", kind)
+        walker.link_shared_locks()
+        return root
+    holder = Node(name="", path="", type="", role="object")
+    walker.visit(obj, "root", "root", holder, 0)
+    if not holder.children:  # a scalar or an opaque object: still a root node
+        walker.new_node(obj, "root", "root", holder, walker.role_of(obj))
+    root = holder.children[0]
+    root.parent = None
+    walker.link_shared_locks()
+    walker.prune(root)
+    return root
