@@ -1,0 +1,191 @@
+"""Open projects off the UI thread: TensorFlow first, then one worker per path.
+
+The window is on screen before TensorFlow has been imported. :meth:`ProjectLoader.start_tensorflow`
+imports it on a worker; paths asked for meanwhile wait in a queue and start as soon as it is
+ready. Each :meth:`ProjectLoader.open` call is a *batch* (e.g. one drop of several files):
+every path loads on its own worker, and when the last one is done :attr:`batchFinished`
+reports all failures at once, so a drop of five broken files gives one dialog, not five.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from lockpickle_gui.core.errors import LockpickleError
+from lockpickle_gui.core.tf_runtime import import_keras
+from lockpickle_gui.gui.workers import Worker, WorkerRunner
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadedProject:
+    project: Any  # core.project.ModelProject
+    tree: Any  # core.graph.Node
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Failure:
+    path: Path
+    error: BaseException
+    details: str  # formatted traceback
+
+
+@dataclass(eq=False)
+class _Batch:
+    remaining: int
+    failures: list[Failure] = field(default_factory=list)
+
+
+def open_and_inspect(path: Path, *, progress) -> LoadedProject:
+    """``core.project.open_project`` then ``project.inspect()``, with one progress scale."""
+    from lockpickle_gui.core.project import open_project
+
+    started = time.perf_counter()
+    project = open_project(path, progress=lambda fraction, message: progress(0.9 * fraction, message))
+    return inspect_project(project, progress=progress, started=started)
+
+
+def inspect_project(project, *, progress, started: float | None = None) -> LoadedProject:
+    started = time.perf_counter() if started is None else started
+    progress(0.92, f"Inspecting {project.name}…")
+    tree = project.inspect()
+    progress(1.0, f"Inspected {project.name}")
+    return LoadedProject(project, tree, time.perf_counter() - started)
+
+
+class ProjectLoader(QObject):
+    tensorflowReady = Signal(str)  # TensorFlow's version
+    tensorflowFailed = Signal(object, str)  # (error, details)
+    loaded = Signal(object, object)  # (LoadedProject, what it replaces: an opaque token or None)
+    batchFinished = Signal(list)  # [Failure] of one open() call; [] when everything opened
+    progress = Signal(float, str)
+    busyChanged = Signal(bool)
+
+    def __init__(self, runner: WorkerRunner, parent: QObject | None = None):
+        super().__init__(parent)
+        self.runner = runner
+        self.tensorflow_state = "not started"  # -> "loading" -> "ready" | "failed"
+        self._tensorflow_error: tuple[BaseException, str] | None = None
+        self._queued: list[tuple[list[Path], Any]] = []
+        self._active: dict[Worker, Path] = {}
+        self._was_busy = False
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._queued) or bool(self._active)
+
+    @property
+    def pending_paths(self) -> set[Path]:
+        queued = {path for paths, _ in self._queued for path in paths}
+        return queued | set(self._active.values())
+
+    def _update_busy(self) -> None:
+        busy = self.busy
+        if busy != self._was_busy:
+            self._was_busy = busy
+            self.busyChanged.emit(busy)
+
+    # ------------------------------------------------------------------ TensorFlow
+
+    def start_tensorflow(self) -> None:
+        if self.tensorflow_state != "not started":
+            return
+        self.tensorflow_state = "loading"
+        started = time.perf_counter()
+        worker = Worker(_import_tensorflow, with_progress=False)
+        worker.signals.finished.connect(lambda version: self._tensorflow_loaded(version, started))
+        worker.signals.failed.connect(self._tensorflow_import_failed)
+        self.runner.start(worker)
+
+    def _tensorflow_loaded(self, version: str, started: float) -> None:
+        log.info("TensorFlow %s imported in %.1f s", version, time.perf_counter() - started)
+        self.tensorflow_state = "ready"
+        self.tensorflowReady.emit(version)
+        queued, self._queued = self._queued, []
+        for paths, replaces in queued:
+            self._start_batch(paths, replaces)
+        self._update_busy()
+
+    def _tensorflow_import_failed(self, error: BaseException, details: str) -> None:
+        log.error("Importing TensorFlow failed: %s\n%s", error, details)
+        self.tensorflow_state = "failed"
+        self._tensorflow_error = (error, details)
+        self.tensorflowFailed.emit(error, details)
+        queued, self._queued = self._queued, []
+        for paths, _ in queued:
+            self.batchFinished.emit([Failure(path, error, details) for path in paths])
+        self._update_busy()
+
+    # ------------------------------------------------------------------ projects
+
+    def open(self, paths: list[Path], replaces: Any = None) -> None:
+        """Load each path; ``replaces`` travels with the result (the window uses it for Reload)."""
+        paths = [Path(p) for p in paths]
+        if not paths:
+            return
+        if self.tensorflow_state == "failed":
+            error, details = self._tensorflow_error  # type: ignore[misc]
+            self.batchFinished.emit([Failure(path, error, details) for path in paths])
+        elif self.tensorflow_state != "ready":
+            self._queued.append((paths, replaces))
+            self.progress.emit(0.0, f"Loading TensorFlow… ({len(self.pending_paths)} waiting)")
+        else:
+            self._start_batch(paths, replaces)
+        self._update_busy()
+
+    def adopt(self, project) -> None:
+        """Inspect an already-loaded project (a snapshot import) and report it as loaded."""
+        worker = Worker(inspect_project, project)
+        self._start_worker(worker, Path(project.path), _Batch(1), None)
+        self._update_busy()
+
+    def _start_batch(self, paths: list[Path], replaces: Any) -> None:
+        batch = _Batch(len(paths))
+        for path in paths:
+            self._start_worker(Worker(open_and_inspect, path), path, batch, replaces)
+
+    def _start_worker(self, worker: Worker, path: Path, batch: _Batch, replaces: Any) -> None:
+        worker.signals.progress.connect(self.progress)
+        worker.signals.finished.connect(lambda result: self.loaded.emit(result, replaces))
+        worker.signals.failed.connect(
+            lambda error, details: batch.failures.append(Failure(path, error, details)))
+        worker.signals.done.connect(lambda: self._worker_done(worker, batch))
+        self._active[worker] = path
+        self.progress.emit(0.0, f"Opening {path.name}…")
+        self.runner.start(worker)
+
+    def _worker_done(self, worker: Worker, batch: _Batch) -> None:
+        self._active.pop(worker, None)
+        batch.remaining -= 1
+        if batch.remaining == 0:
+            self.batchFinished.emit(batch.failures)
+        self._update_busy()
+
+    def cancel(self) -> None:
+        """Stop every load (cooperatively) and forget the queued ones."""
+        queued, self._queued = self._queued, []
+        for worker in list(self._active):
+            worker.cancel()
+        if queued:
+            log.info("Cancelled %d queued path(s)", sum(len(paths) for paths, _ in queued))
+        self._update_busy()
+
+
+def _import_tensorflow() -> str:
+    keras = import_keras()
+    import tensorflow
+
+    if not hasattr(keras, "Model"):
+        raise LockpickleError("Expected Keras 3 with the TensorFlow backend. Received: a keras "
+                              "module without keras.Model.", hint="Reinstall tensorflow and keras.")
+    return tensorflow.__version__

@@ -1,0 +1,208 @@
+"""A Qt item model over ``core.graph`` nodes, and the filter in front of it.
+
+:class:`LayerTreeModel` is a ``QAbstractItemModel`` whose index pointers are the inspector's
+own :class:`~lockpickle_gui.core.graph.Node` objects (the tree is immutable once built, so
+no copying and no hand-filled items). Words, levels and counts come from
+:func:`lockpickle_gui.core.report.summarize`, the same function the saved report uses.
+
+:class:`LockFilterProxy` filters by name, class, type or annotation kind, optionally only
+rows that carry locks; recursive filtering keeps the parents of every match visible.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QFont
+
+from lockpickle_gui.core.report import RowSummary, summarize
+from lockpickle_gui.gui import badges
+
+NAME, CLASS, SHAPE, PARAMS, LOCKS, SNAPSHOT = range(6)
+HEADERS = ("Name", "Class", "Output shape", "Params", "Locks", "Snapshot")
+HEADER_TIPS = (
+    "Attribute, key or layer name",
+    "Keras class, or the Python type",
+    "The layer's output shape",
+    "Number of weights (trainable and not)",
+    "Lock-like objects on this row; '+N' counts those further down the branch",
+    "What a lock-safe snapshot does with this row",
+)
+
+NODE_ROLE = Qt.ItemDataRole.UserRole + 1  # the core.graph.Node of a row
+LEVEL_ROLE = Qt.ItemDataRole.UserRole + 2  # worst badge level of the row's own annotations
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class LayerTreeModel(QAbstractItemModel):
+    def __init__(self, root, parent=None):
+        super().__init__(parent)
+        self.root = root
+        # Row of each node under its parent, computed once: parent() must be cheap.
+        self._rows: dict[int, int] = {}
+        self._summaries: dict[int, RowSummary] = {}
+        for node in root.walk():
+            for row, child in enumerate(node.children):
+                self._rows[id(child)] = row
+
+    # ------------------------------------------------------------------ structure
+
+    def node(self, index: _Index):
+        return index.internalPointer() if index.isValid() else None
+
+    def index_of(self, node, column: int = 0) -> QModelIndex:
+        if node is None or node is self.root:
+            return self.createIndex(0, column, self.root) if node is self.root else QModelIndex()
+        return self.createIndex(self._rows[id(node)], column, node)
+
+    def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, self.root)
+        return self.createIndex(row, column, parent.internalPointer().children[row])
+
+    def parent(self, index: _Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
+        if not index.isValid():
+            return QModelIndex()
+        node = index.internalPointer()
+        if node is self.root or node.parent is None:
+            return QModelIndex()
+        return self.index_of(node.parent)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        if parent.column() > 0:
+            return 0
+        if not parent.isValid():
+            return 1  # the root object itself is the one top-level row
+        return len(parent.internalPointer().children)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+        return len(HEADERS)
+
+    def hasChildren(self, parent: _Index = QModelIndex()) -> bool:
+        if not parent.isValid():
+            return True
+        return parent.column() == 0 and bool(parent.internalPointer().children)
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    # ------------------------------------------------------------------ data
+
+    def summary(self, node) -> RowSummary:
+        found = self._summaries.get(id(node))
+        if found is None:
+            found = self._summaries[id(node)] = summarize(node)
+        return found
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS[section]
+        if role == Qt.ItemDataRole.TextAlignmentRole and section == PARAMS:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        node = index.internalPointer()
+        column = index.column()
+        if role == NODE_ROLE:
+            return node
+        row = self.summary(node)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == LEVEL_ROLE:
+            return row.level
+        if role == Qt.ItemDataRole.DecorationRole:
+            if column == NAME:
+                return badges.role_icon(node.role)
+            if column == LOCKS and row.level:
+                return badges.lock_icon(row.level)
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column in (LOCKS, SNAPSHOT) and row.level:
+                return badges.level_text_colour(row.level)
+            if column == LOCKS or (column == SNAPSHOT and node.shared_with):
+                return badges.MUTED
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(node, row, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == PARAMS:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and column == LOCKS and row.level:
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+    @staticmethod
+    def _display(row: RowSummary, column: int) -> str:
+        if column == NAME:
+            return row.name
+        if column == CLASS:
+            return row.class_name
+        if column == SHAPE:
+            return row.output_shape
+        if column == PARAMS:
+            return row.params
+        if column == LOCKS:
+            own = str(row.locks) if row.locks else ""
+            below = f"+{row.locks_below}" if row.locks_below else ""
+            return f"{own}  {below}".strip()
+        return row.snapshot
+
+    @staticmethod
+    def _tooltip(node, row: RowSummary, column: int) -> str:
+        if column in (LOCKS, SNAPSHOT) and row.tooltip:
+            return row.tooltip
+        return f"{node.path}\n{node.type}"
+
+
+class LockFilterProxy(QSortFilterProxyModel):
+    """Rows whose name, class, type or annotation kind contains the text (any case).
+
+    With ``only_locks``, only rows that carry annotations themselves match. Parents of a
+    match stay visible (recursive filtering), so every match keeps its place in the tree.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setRecursiveFilteringEnabled(True)
+        self._text = ""
+        self._only_locks = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self._text) or self._only_locks
+
+    def set_filter(self, text: str = "", only_locks: bool = False) -> None:
+        text = text.strip().lower()
+        if (text, only_locks) == (self._text, self._only_locks):
+            return
+        self.beginFilterChange()
+        self._text, self._only_locks = text, only_locks
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        index = self.sourceModel().index(source_row, 0, source_parent)
+        node = index.data(NODE_ROLE)
+        if node is None:
+            return False
+        if self._only_locks and not node.annotations:
+            return False
+        if not self._text:
+            return True
+        summary = self.sourceModel().summary(node)
+        haystack = [node.name, summary.class_name, node.type]
+        haystack += [a.kind for a in node.annotations]
+        return any(self._text in value.lower() for value in haystack)

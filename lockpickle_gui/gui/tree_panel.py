@@ -1,0 +1,141 @@
+"""One project's annotated tree: a filter bar above a ``QTreeView`` over :class:`LayerTreeModel`."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QToolButton, QTreeView, QVBoxLayout, QWidget)
+
+from lockpickle_gui.core.report import LEVEL_SHORT, LEVEL_TEXT_COLOURS, LEVELS, counts_by_level
+from lockpickle_gui.gui import tree_model
+from lockpickle_gui.gui.tree_model import NODE_ROLE, LayerTreeModel, LockFilterProxy
+
+# Starting widths in pixels; the Snapshot column takes what is left.
+COLUMN_WIDTHS = {tree_model.NAME: 240, tree_model.CLASS: 150, tree_model.SHAPE: 110,
+                 tree_model.PARAMS: 80, tree_model.LOCKS: 70}
+AUTO_EXPAND_ROWS = 400  # trees up to this size open fully expanded
+
+
+class TreePanel(QWidget):
+    """Emits :attr:`nodeSelected` with the selected ``core.graph.Node`` (or None)."""
+
+    nodeSelected = Signal(object)
+
+    def __init__(self, project, tree, parent=None):
+        super().__init__(parent)
+        self.project = project
+        self.tree = tree
+        self.model = LayerTreeModel(tree, self)
+        self.proxy = LockFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setObjectName("tree_filter")
+        self.filter_edit.setPlaceholderText("Filter by name, class or kind (Ctrl+F)")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setAcceptDrops(False)  # drops go to the window: they open projects
+        self.only_locks = QCheckBox("Only rows with locks", self)
+        self.only_locks.setObjectName("only_locks")
+        expand = QToolButton(self, text="Expand all", autoRaise=True)
+        collapse = QToolButton(self, text="Collapse all", autoRaise=True)
+        self.summary_label = QLabel(self)
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
+        self.summary_label.setText(self._summary_html())
+
+        self.view = QTreeView(self)
+        self.view.setObjectName("layer_tree")
+        self.view.setModel(self.proxy)
+        self.view.setUniformRowHeights(True)
+        self.view.setAlternatingRowColors(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setAllColumnsShowFocus(True)
+        header = self.view.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in COLUMN_WIDTHS.items():
+            self.view.setColumnWidth(column, width)
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 6, 6, 2)
+        bar.addWidget(self.filter_edit, 1)
+        bar.addWidget(self.only_locks)
+        bar.addWidget(expand)
+        bar.addWidget(collapse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        summary_row = QHBoxLayout()
+        summary_row.setContentsMargins(8, 0, 8, 4)
+        summary_row.addWidget(self.summary_label)
+        layout.addLayout(summary_row)
+
+        self.filter_edit.textChanged.connect(self._apply_filter)
+        self.only_locks.toggled.connect(self._apply_filter)
+        expand.clicked.connect(self.expand_all)
+        collapse.clicked.connect(self.collapse_all)
+        self.view.selectionModel().selectionChanged.connect(self._on_selection)
+
+        if sum(1 for _ in tree.walk()) <= AUTO_EXPAND_ROWS:
+            self.view.expandAll()
+        else:
+            self.view.expandToDepth(1)
+
+    # ------------------------------------------------------------------ public
+
+    @property
+    def selected_node(self):
+        indexes = self.view.selectionModel().selectedRows()
+        return indexes[0].data(NODE_ROLE) if indexes else None
+
+    def select_path(self, path: str) -> bool:
+        """Select (and scroll to) the row of the node at ``path``; False if it is filtered out."""
+        node = self.tree.find(path)
+        if node is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index_of(node))
+        if not index.isValid():
+            return False
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index)
+        return True
+
+    def first_annotated_path(self) -> str | None:
+        """The path of the first node (tree order) that carries annotations itself."""
+        return next((node.path for node in self.tree.walk() if node.annotations), None)
+
+    def focus_filter(self) -> None:
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    def expand_all(self) -> None:
+        self.view.expandAll()
+
+    def collapse_all(self) -> None:
+        self.view.collapseAll()
+        self.view.expand(self.proxy.index(0, 0))  # keep the root open: its children are the point
+
+    # ------------------------------------------------------------------ internals
+
+    def _apply_filter(self) -> None:
+        self.proxy.set_filter(self.filter_edit.text(), self.only_locks.isChecked())
+        if self.proxy.active:
+            self.view.expandAll()  # matches may sit deep in the tree
+
+    def _on_selection(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        self.nodeSelected.emit(self.selected_node)
+
+    def _summary_html(self) -> str:
+        counts = counts_by_level(self.tree)
+        total = sum(counts.values())
+        if not total:
+            return "No lock-like objects: plain pickle-friendly state."
+        parts = [f'<span style="color:{LEVEL_TEXT_COLOURS[level]}"><b>{counts[level]}</b> '
+                 f'{LEVEL_SHORT[level]}</span>' for level in LEVELS if counts[level]]
+        noun = "object" if total == 1 else "objects"
+        return f"{total} lock-like {noun}: " + " &nbsp;·&nbsp; ".join(parts)
+
+    def source_index(self, index: QModelIndex) -> QModelIndex:
+        return self.proxy.mapToSource(index)
