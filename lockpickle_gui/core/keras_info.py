@@ -108,6 +108,11 @@ class KerasContext:
     def problems(self, layer: Any) -> list[tuple[str, str, str]]:
         """``(kind, state, detail)`` for each reason a snapshot could not rebuild ``layer``."""
         cls = type(layer)
+        if cls.__name__ == "TFSMLayer" and not self.is_custom(cls):
+            return [("SavedModel", f"opaque, {len(layer.weights)} variables",
+                     "a TensorFlow SavedModel loaded as keras.layers.TFSMLayer: its tree is shallow "
+                     "because it holds a traced graph, not Keras layers (the project lists its "
+                     "signatures); a snapshot cannot rebuild it without the SavedModel folder.")]
         if not self.is_custom(cls):
             return []
         found = []

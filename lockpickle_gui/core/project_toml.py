@@ -1,0 +1,219 @@
+"""Read and check ``lockpickle.toml``, the project file (schema in README "Model projects").
+
+```toml
+[project]
+name = "anomaly-service"
+[[models]]
+name = "detector"
+path = "model.keras"                      # .keras, .h5 or a SavedModel folder
+[code]
+modules = ["layers.py", "service.py"]     # imported before the models load
+[runtime]
+factory = "service:build"                 # callable({name: model}) -> the object the app runs
+[preview]
+inputs = "samples/inputs.npy"             # optional
+workers = 4
+max_batch = 32
+```
+
+Nothing here imports or runs anything: the result is a :class:`ProjectSpec` of checked
+values and resolved paths. Every error names the file and, when it can be found, the line.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lockpickle_gui.core.errors import ProjectError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+PROJECT_FILE = "lockpickle.toml"
+
+_KEYS = {
+    "project": {"name", "description"},
+    "models": {"name", "path"},
+    "code": {"modules"},
+    "runtime": {"factory"},
+    "preview": {"inputs", "workers", "max_batch", "max_delay_ms", "clients", "requests"},
+}
+# [preview] key -> (type, minimum)
+_PREVIEW_NUMBERS = {"workers": (int, 1), "max_batch": (int, 1), "max_delay_ms": (float, 0.0),
+                    "clients": (int, 1), "requests": (int, 1)}
+
+
+@dataclass
+class ProjectSpec:
+    file: Path
+    name: str
+    models: dict[str, Path] = field(default_factory=dict)       # name -> model path
+    code_files: dict[str, Path] = field(default_factory=dict)   # module name -> .py file
+    factory: tuple[str, str] | None = None                      # (module, function)
+    preview: dict = field(default_factory=dict)
+
+
+class _Checker:
+    """Raises ProjectErrors that name the file and the line of the offending key."""
+
+    def __init__(self, file: Path, text: str):
+        self.file = file
+        self.lines = text.splitlines()
+
+    def line_of(self, key: str, section: str, occurrence: int = 0) -> int | None:
+        """Best-effort line number of ``key = ...`` in the ``occurrence``-th ``[section]``."""
+        header = re.compile(r"^\s*\[\[?\s*" + re.escape(section) + r"\s*\]\]?\s*(#.*)?$")
+        assignment = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
+        seen, inside = -1, False
+        for number, line in enumerate(self.lines, 1):
+            if header.match(line):
+                seen += 1
+                inside = seen == occurrence
+                if inside and not key:
+                    return number
+            elif re.match(r"^\s*\[", line):
+                inside = False
+            elif inside and key and assignment.match(line):
+                return number
+        return None
+
+    def fail(self, message: str, section: str = "", key: str = "", occurrence: int = 0,
+             hint: str | None = None) -> ProjectError:
+        line = self.line_of(key, section, occurrence) if section else None
+        where = f"{self.file}, line {line}" if line else str(self.file)
+        return ProjectError(f"{where}: {message}", path=self.file, hint=hint)
+
+    def table(self, data: dict, section: str, occurrence: int = 0) -> dict:
+        value = data.get(section, {}) if occurrence == 0 and section != "models" else data
+        if not isinstance(value, dict):
+            raise self.fail(f"expected [{section}] to be a table.")
+        unknown = sorted(set(value) - _KEYS[section])
+        if unknown:
+            raise self.fail(f"unknown key {unknown[0]!r} in [{section}]; expected one of "
+                            f"{', '.join(sorted(_KEYS[section]))}.", section, unknown[0], occurrence)
+        return value
+
+    def string(self, table: dict, key: str, section: str, occurrence: int = 0,
+               required: bool = True) -> str | None:
+        value = table.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            what = "missing" if value is None else f"{value!r}"
+            raise self.fail(f"expected {key} = \"...\" (a non-empty string) in [{section}]. "
+                            f"Received: {what}.", section, key if value is not None else "",
+                            occurrence)
+        return value
+
+
+def _inside(folder: Path, relative: str) -> Path:
+    return (folder / relative).resolve()
+
+
+def read_project_file(file: Path) -> ProjectSpec:
+    """Parse and check ``file`` (a lockpickle.toml); resolve every path against its folder."""
+    file = Path(file)
+    folder = file.parent.resolve()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProjectError(f"Project file not found: {file}.", path=file) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProjectError(f"Cannot read the project file {file}: {error}.", path=file) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:  # its message ends "(at line N, column M)"
+        raise ProjectError(f"{file} is not valid TOML: {error}.", path=file,
+                           hint="Fix that line; the schema is in the README, 'Model projects'.") from None
+    check = _Checker(file, text)
+    unknown = sorted(set(data) - set(_KEYS))
+    if unknown:
+        raise check.fail(f"unknown table [{unknown[0]}]; expected "
+                         f"{', '.join('[' + k + ']' for k in _KEYS)}.", unknown[0])
+
+    project = check.table(data, "project")
+    name = check.string(project, "name", "project", required=False) or folder.name
+    spec = ProjectSpec(file=file, name=name)
+
+    entries = data.get("models")
+    if not isinstance(entries, list) or not entries:
+        raise check.fail("expected at least one [[models]] entry with name and path.",
+                         hint='Add: [[models]] name = "model" path = "model.keras".')
+    for index, entry in enumerate(entries):
+        entry = check.table(entry, "models", index)
+        model_name = check.string(entry, "name", "models", index)
+        model_path = check.string(entry, "path", "models", index)
+        if model_name in spec.models:
+            raise check.fail(f"two [[models]] are named {model_name!r}; names must be unique.",
+                             "models", "name", index)
+        resolved = _inside(folder, model_path)
+        if not resolved.exists():
+            raise check.fail(f"model file not found: {resolved} (path = {model_path!r}).",
+                             "models", "path", index)
+        spec.models[model_name] = resolved
+
+    code = check.table(data, "code")
+    modules = code.get("modules", [])
+    if not isinstance(modules, list) or not all(isinstance(m, str) for m in modules):
+        raise check.fail("expected modules = [\"layers.py\", ...] (a list of file names) in [code].",
+                         "code", "modules")
+    for module in modules:
+        source = _inside(folder, module)
+        if source.suffix != ".py" or not source.is_relative_to(folder):
+            raise check.fail(f"expected a .py file inside the project folder in [code] modules. "
+                             f"Received: {module!r}.", "code", "modules",
+                             hint="Only the project's own files are imported.")
+        if not source.is_file():
+            raise check.fail(f"project code file not found: {source}.", "code", "modules")
+        if not source.stem.isidentifier() or source.stem in spec.code_files:
+            raise check.fail(f"expected distinct module names that are Python identifiers. "
+                             f"Received: {module!r}.", "code", "modules")
+        spec.code_files[source.stem] = source
+
+    runtime = check.table(data, "runtime")
+    factory = check.string(runtime, "factory", "runtime", required=False)
+    if factory is not None:
+        module, _, function = factory.partition(":")
+        if module.endswith(".py"):
+            module = module[:-3]
+        if not function.isidentifier() or module not in spec.code_files:
+            raise check.fail(
+                f"expected factory = \"module:function\" naming one of the [code] modules "
+                f"({', '.join(spec.code_files) or 'none declared'}). Received: {factory!r}.",
+                "runtime", "factory")
+        spec.factory = (module, function)
+
+    spec.preview = _read_preview(check, check.table(data, "preview"), folder)
+    return spec
+
+
+def default_preview() -> dict:
+    """[preview] values used when the project (or a bare model file) does not set them."""
+    return {"inputs": None, "workers": 2, "max_batch": 32, "max_delay_ms": 2.0}
+
+
+def _read_preview(check: _Checker, table: dict, folder: Path) -> dict:
+    preview = default_preview()
+    inputs = check.string(table, "inputs", "preview", required=False)
+    if inputs is not None:
+        resolved = _inside(folder, inputs)
+        if not resolved.exists():
+            raise check.fail(f"preview inputs not found: {resolved}.", "preview", "inputs")
+        preview["inputs"] = resolved
+    for key, (kind, minimum) in _PREVIEW_NUMBERS.items():
+        if key not in table:
+            continue
+        value = table[key]
+        valid = isinstance(value, (int, float)) and not isinstance(value, bool) and \
+            (kind is float or isinstance(value, int)) and value >= minimum
+        if not valid:
+            noun = "an integer" if kind is int else "a number"
+            raise check.fail(f"expected {key} to be {noun} >= {minimum}. Received: {value!r}.",
+                             "preview", key)
+        preview[key] = kind(value)
+    return preview
