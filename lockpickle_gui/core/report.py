@@ -35,7 +35,7 @@ LEVEL_WORDS = {
     "keep": "kept (fresh object, same data)",
     "recreate": "recreated fresh",
 }
-LEVEL_SHORT = {"block": "block export", "held": "held now", "keep": "kept", "recreate": "recreated"}
+LEVEL_SHORT = {"block": "blocking", "held": "held now", "keep": "kept", "recreate": "recreated"}
 LEVEL_COLOURS = {  # the fills of resources/icons/lock-<level>.svg (badge backgrounds)
     "block": "#d83b3b",
     "held": "#e0900c",

@@ -74,7 +74,7 @@ class ProjectLoader(QObject):
         self.runner = runner
         self.tensorflow_state = "not started"  # -> "loading" -> "ready" | "failed"
         self._tensorflow_error: tuple[BaseException, str] | None = None
-        self._queued: list[tuple[list[Path], Any]] = []
+        self._queued: list[tuple[list[Path], Any, list[Failure]]] = []
         self._active: dict[Worker, Path] = {}
         self._was_busy = False
 
@@ -86,7 +86,7 @@ class ProjectLoader(QObject):
 
     @property
     def pending_paths(self) -> set[Path]:
-        queued = {path for paths, _ in self._queued for path in paths}
+        queued = {path for paths, *_ in self._queued for path in paths}
         return queued | set(self._active.values())
 
     def _update_busy(self) -> None:
@@ -112,8 +112,8 @@ class ProjectLoader(QObject):
         self.tensorflow_state = "ready"
         self.tensorflowReady.emit(version)
         queued, self._queued = self._queued, []
-        for paths, replaces in queued:
-            self._start_batch(paths, replaces)
+        for paths, replaces, failures in queued:
+            self._start_batch(paths, replaces, failures)
         self._update_busy()
 
     def _tensorflow_import_failed(self, error: BaseException, details: str) -> None:
@@ -122,35 +122,35 @@ class ProjectLoader(QObject):
         self._tensorflow_error = (error, details)
         self.tensorflowFailed.emit(error, details)
         queued, self._queued = self._queued, []
-        for paths, _ in queued:
-            self.batchFinished.emit([Failure(path, error, details) for path in paths])
+        for paths, _, failures in queued:
+            self.batchFinished.emit(failures + [Failure(path, error, details) for path in paths])
         self._update_busy()
 
     # ------------------------------------------------------------------ projects
 
-    def open(self, paths: list[Path], replaces: Any = None) -> None:
-        """Load each path; ``replaces`` travels with the result (the window uses it for Reload)."""
+    def open(self, paths: list[Path], replaces: Any = None, failures: list[Failure] = ()) -> None:
+        """Load each path; ``replaces`` travels with the result (the window uses it for Reload).
+
+        ``failures`` (paths refused before loading) are reported with this batch's own.
+        """
         paths = [Path(p) for p in paths]
+        failures = list(failures)
         if not paths:
+            if failures:
+                self.batchFinished.emit(failures)
             return
         if self.tensorflow_state == "failed":
             error, details = self._tensorflow_error  # type: ignore[misc]
-            self.batchFinished.emit([Failure(path, error, details) for path in paths])
+            self.batchFinished.emit(failures + [Failure(path, error, details) for path in paths])
         elif self.tensorflow_state != "ready":
-            self._queued.append((paths, replaces))
+            self._queued.append((paths, replaces, failures))
             self.progress.emit(0.0, f"Loading TensorFlow… ({len(self.pending_paths)} waiting)")
         else:
-            self._start_batch(paths, replaces)
+            self._start_batch(paths, replaces, failures)
         self._update_busy()
 
-    def adopt(self, project) -> None:
-        """Inspect an already-loaded project (a snapshot import) and report it as loaded."""
-        worker = Worker(inspect_project, project)
-        self._start_worker(worker, Path(project.path), _Batch(1), None)
-        self._update_busy()
-
-    def _start_batch(self, paths: list[Path], replaces: Any) -> None:
-        batch = _Batch(len(paths))
+    def _start_batch(self, paths: list[Path], replaces: Any, failures: list[Failure]) -> None:
+        batch = _Batch(len(paths), failures)
         for path in paths:
             self._start_worker(Worker(open_and_inspect, path), path, batch, replaces)
 
@@ -177,7 +177,7 @@ class ProjectLoader(QObject):
         for worker in list(self._active):
             worker.cancel()
         if queued:
-            log.info("Cancelled %d queued path(s)", sum(len(paths) for paths, _ in queued))
+            log.info("Cancelled %d queued path(s)", sum(len(paths) for paths, *_ in queued))
         self._update_busy()
 
 

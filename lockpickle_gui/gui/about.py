@@ -1,0 +1,36 @@
+"""Help ▸ About: what this is and the versions it runs with (read, never imported for it)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from lockpickle_gui.core.report import versions
+from lockpickle_gui.gui import badges
+
+LABELS = {"lockpickle_gui": "lockpickle_gui", "tensorflow": "TensorFlow", "keras": "Keras",
+          "qt": "Qt", "pyside6": "PySide6", "numpy": "NumPy", "python": "Python"}
+
+
+def about_html() -> str:
+    found = versions()
+    rows = "".join(f"<tr><td>{LABELS[key]}</td><td>&nbsp;&nbsp;{escape(found[key])}</td></tr>"
+                   for key in LABELS if key in found)
+    return ("<h3>lockpickle</h3><p>See every layer and every lock in a Keras program, preview it "
+            "under concurrent load, and save it as a lock-safe snapshot.</p>"
+            f"<table>{rows}</table>")
+
+
+def show_about(window) -> QMessageBox:
+    box = QMessageBox(window)
+    box.setObjectName("about_dialog")
+    box.setWindowTitle("About lockpickle")
+    box.setIconPixmap(badges.app_icon().pixmap(64, 64))
+    box.setText(about_html())
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.setStandardButtons(QMessageBox.StandardButton.Close)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box

@@ -1,0 +1,270 @@
+"""The desktop app's wiring, in one place: logging, error hooks, QApplication, window, TensorFlow.
+
+``lockpickle-gui [PATH ...] [--screenshot FILE] [--version]``
+
+Order matters for the first impression: the window is built and shown first (Qt and the
+app's own modules only), then TensorFlow is imported on a worker thread while the status bar
+says so; paths opened meanwhile wait in the loader's queue. Tests use
+:func:`build_main_window`, which does the same without an event loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import sys
+import threading
+import time
+import traceback
+import weakref
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QObject, QTimer, QtMsgType, Signal, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication
+
+from lockpickle_gui import resources
+from lockpickle_gui._version import __version__
+from lockpickle_gui.core.atomic import atomic_write
+from lockpickle_gui.core.settings import Settings, user_dirs
+
+log = logging.getLogger("lockpickle_gui")
+
+LOG_FILE = "lockpickle-gui.log"
+SCREENSHOT_SIZE = (1440, 860)
+SCREENSHOT_TIMEOUT_S = 300
+
+
+# ---------------------------------------------------------------------------- logging
+
+
+def setup_logging(log_dir: Path) -> Path | None:
+    """A rotating log file in the user log folder, warnings on stderr. Returns the file."""
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    console = logging.StreamHandler()
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter("lockpickle-gui: %(levelname)s: %(message)s"))
+    root.addHandler(console)
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(log_dir / LOG_FILE, maxBytes=2_000_000,
+                                                       backupCount=3, encoding="utf-8")
+    except OSError as error:
+        log.warning("Cannot write the log file in %s (%s); logging to the console only.", log_dir, error)
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    qInstallMessageHandler(_qt_message)
+    log.info("lockpickle-gui %s starting (Python %s)", __version__, sys.version.split()[0])
+    return log_dir / LOG_FILE
+
+
+def _qt_message(mode: QtMsgType, context, message: str) -> None:
+    level = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+             QtMsgType.QtWarningMsg: logging.WARNING}.get(mode, logging.ERROR)
+    logging.getLogger("qt").log(level, "%s", message)
+
+
+# ---------------------------------------------------------------------------- error hooks
+
+
+class CrashReporter(QObject):
+    """Turns an unexpected exception (any thread) into a log entry and a dialog, never a crash.
+
+    The signal is emitted from whatever thread failed and delivered on the UI thread. At most
+    one dialog is open at a time; errors arriving meanwhile are only logged (an error in a
+    paint event would otherwise open a dialog per repaint).
+    """
+
+    report = Signal(str, str)  # (message, details)
+
+    def __init__(self, window=None):
+        super().__init__()
+        self._window = weakref.ref(window) if window is not None else (lambda: None)
+        self.dialog = None
+        self.report.connect(self._show)
+
+    def excepthook(self, exc_type, exc, tb) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        details = "".join(traceback.format_exception(exc_type, exc, tb))
+        log.critical("Unexpected error: %s", details)
+        self.report.emit(f"{exc_type.__name__}: {exc}", details)
+
+    def threading_excepthook(self, args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        thread = args.thread.name if args.thread is not None else "a thread"
+        details = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
+        log.critical("Unexpected error in %s: %s", thread, details)
+        self.report.emit(f"{args.exc_type.__name__} in {thread}: {args.exc_value}", details)
+
+    def _show(self, message: str, details: str) -> None:
+        from lockpickle_gui.gui.dialogs import make_error_box
+
+        if self.dialog is not None:
+            return
+        window = self._window()
+        if window is not None and getattr(window, "suppress_error_dialogs", False):
+            return
+        box = make_error_box(window, "Unexpected error", message + "\n\nThe app keeps running; "
+                             "the details are in the log (Help ▸ Open Log Folder).", details)
+        box.finished.connect(self._dialog_closed)
+        self.dialog = box
+        box.open()
+
+    def _dialog_closed(self) -> None:
+        self.dialog = None
+
+    def install(self) -> None:
+        sys.excepthook = self.excepthook
+        threading.excepthook = self.threading_excepthook
+
+
+# ---------------------------------------------------------------------------- application
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0], *(argv or [])])
+    app.setApplicationName("lockpickle-gui")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("lockpickle")
+    app.setDesktopFileName(resources.APP_ID)  # = the .desktop file's name (packaging/)
+    from lockpickle_gui.gui import badges
+
+    app.setWindowIcon(badges.app_icon())
+    return app
+
+
+def build_main_window(settings_dir=None, *, restore_layout: bool = True):
+    """The main window with every panel installed and TensorFlow importing; no event loop.
+
+    ``settings_dir`` puts settings, logs and caches in one folder (tests use a temporary one).
+    """
+    from lockpickle_gui.gui import preview_panel, snapshot_actions
+    from lockpickle_gui.gui.main_window import MainWindow
+
+    make_application()
+    window = MainWindow(Settings(settings_dir))
+    snapshot_actions.install(window)
+    window.register_path_handler(lambda path: path.suffix.lower() == ".lpsnap",
+                                 lambda path: snapshot_actions.import_snapshot(window, path))
+    preview_panel.install(window)
+    preview_dock = getattr(window, "preview_dock", None)
+    if preview_dock is not None:  # one column on the right: details first, preview one click away
+        window.tabifyDockWidget(window.details_dock, preview_dock)
+        window.details_dock.raise_()
+    if restore_layout:
+        window.restore_layout()
+    window.loader.start_tensorflow()
+    return window
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="lockpickle-gui",
+        description="See every layer and every lock of a Keras program; preview it; snapshot it.")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help=".keras/.h5 file, SavedModel or project folder, or .lpsnap snapshot")
+    parser.add_argument("--screenshot", metavar="FILE",
+                        help="open PATH, wait for loading and inspection, save the window as PNG, exit")
+    parser.add_argument("--version", action="version", version=f"lockpickle-gui {__version__}")
+    parser.add_argument("--timings", action="store_true", help=argparse.SUPPRESS)  # benchmarks
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``lockpickle-gui``: the one wiring function (logging, hooks, app, window, event loop)."""
+    args = _parse_args(sys.argv[1:] if argv is None else argv)
+    setup_logging(user_dirs().log)
+    app = make_application()
+    ephemeral = bool(args.screenshot or args.timings)
+    window = build_main_window(restore_layout=not ephemeral)
+    window.ephemeral = ephemeral
+    reporter = CrashReporter(window)
+    reporter.install()
+    if args.screenshot:
+        window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    if args.timings:
+        return _report_timings(app, window)
+    if args.screenshot:
+        return take_screenshot(app, window, Path(args.screenshot), args.paths)
+    window.open_paths(args.paths)
+    code = app.exec()
+    log.info("lockpickle-gui exits (%s)", code)
+    return code
+
+
+# ---------------------------------------------------------------------------- scripted runs
+
+
+def wait_until(app: QApplication, condition, timeout_s: float) -> bool:
+    """Run the event loop until ``condition()`` is true (polled every 20 ms) or time runs out."""
+    deadline = time.monotonic() + timeout_s
+    loop = QEventLoop()
+    timer = QTimer(interval=20)
+    timer.timeout.connect(lambda: (condition() or time.monotonic() > deadline) and loop.quit())
+    timer.start()
+    if not condition():
+        loop.exec()
+    timer.stop()
+    return bool(condition())
+
+
+def take_screenshot(app: QApplication, window, target: Path, paths: list[str]) -> int:
+    """Open ``paths``, wait until they are inspected, save the window as PNG. 0 = saved."""
+    window.suppress_error_dialogs = True
+    failures: list = []
+    batches = []
+    window.loader.batchFinished.connect(lambda found: (failures.extend(found), batches.append(found)))
+    window.loader.tensorflowFailed.connect(lambda error, details: failures.append(error))
+    window.open_paths(paths)
+    expected = 1 if paths else 0
+    done = wait_until(app, lambda: bool(failures) or (window.loader.tensorflow_state == "ready"
+                                                     and len(batches) >= expected and not window.loader.busy),
+                      SCREENSHOT_TIMEOUT_S)
+    if failures or not done:
+        from lockpickle_gui.gui.dialogs import error_text
+
+        reasons = [f"{getattr(f, 'path', '')}: {error_text(getattr(f, 'error', f))}" for f in failures]
+        print("lockpickle-gui: --screenshot: " + ("; ".join(reasons) or
+              f"loading did not finish within {SCREENSHOT_TIMEOUT_S} s"), file=sys.stderr)
+        window.close()
+        return 1
+    tab = window.current_tab
+    if tab is not None:  # show something worth looking at: the first row with locks
+        path = tab.panel.first_annotated_path()
+        if path:
+            tab.panel.select_path(path)
+        wait_until(app, lambda: window.details.details is not None or window.details.node is None, 30)
+    wait_until(app, lambda: False, 0.3)  # let layouts and repaints settle
+    from lockpickle_gui.gui.report import png_bytes
+
+    data = png_bytes(window)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(target) as handle:
+        handle.write(data)
+    print(f"Saved {target} ({len(data) // 1024} KiB)")
+    window.close()
+    return 0
+
+
+def _report_timings(app: QApplication, window) -> int:
+    """For benchmarks/bench_gui_startup.py: print when the window was up and TF ready (epoch s)."""
+    wait_until(app, lambda: window.isVisible() and window.windowHandle() is not None
+               and window.windowHandle().isExposed(), 10)
+    print(f"window_shown {time.time():.4f}", flush=True)
+    ready = wait_until(app, lambda: window.loader.tensorflow_state in ("ready", "failed"), 120)
+    print(f"tensorflow_ready {time.time():.4f} {window.loader.tensorflow_state if ready else 'timeout'}",
+          flush=True)
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

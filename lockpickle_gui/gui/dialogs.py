@@ -1,0 +1,88 @@
+"""Small dialogs of the shell: the error box and the files-or-folder chooser."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from lockpickle_gui.core.errors import LockpickleError
+
+MODEL_FILE_FILTER = "Models and snapshots (*.keras *.h5 *.hdf5 *.lpsnap);;All files (*)"
+
+
+def error_text(error: BaseException | str) -> str:
+    """What people read: our own errors as they are, anything else with its type."""
+    if isinstance(error, str):
+        return error
+    if isinstance(error, LockpickleError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def error_details(error: BaseException | str, details: str = "") -> str:
+    if details:
+        return details
+    if isinstance(error, BaseException) and error.__traceback__ is not None:
+        return "".join(traceback.format_exception(error))
+    return error_text(error)
+
+
+def make_error_box(parent: QWidget | None, title: str, error: BaseException | str,
+                   details: str = "") -> QMessageBox:
+    """A non-blocking warning box: the message, and the copyable details behind "Show Details…".
+
+    The caller shows it with ``open()`` (window-modal, returns at once) so no nested event
+    loop runs; it deletes itself when closed.
+    """
+    box = QMessageBox(parent)
+    box.setObjectName("error_dialog")
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(title)
+    box.setText(f"<b>{_escape(title)}</b>")
+    box.setInformativeText(_escape(error_text(error)).replace("\n", "<br>"))
+    box.setDetailedText(error_details(error, details))
+    box.setStandardButtons(QMessageBox.StandardButton.Close)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    return box
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def choose_paths(parent: QWidget, start_folder: str | Path) -> list[str]:
+    """Ask "files or a folder?", then show the matching file dialog (Qt's cannot pick both)."""
+    box = QMessageBox(parent)
+    box.setObjectName("open_chooser")
+    box.setWindowTitle("Open")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setText("Open model files or a folder?")
+    box.setInformativeText("Files: .keras, .h5 models and .lpsnap snapshots (several at once).\n"
+                           "Folder: a project with lockpickle.toml, or a SavedModel.")
+    files = box.addButton("Model Files…", QMessageBox.ButtonRole.AcceptRole)
+    folder = box.addButton("Folder…", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(files)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked is files:
+        return choose_files(parent, start_folder)
+    if clicked is folder:
+        return choose_folder(parent, start_folder)
+    return []
+
+
+def choose_files(parent: QWidget, start_folder: str | Path) -> list[str]:
+    paths, _ = QFileDialog.getOpenFileNames(parent, "Open model files", str(start_folder),
+                                            MODEL_FILE_FILTER)
+    return list(paths)
+
+
+def choose_folder(parent: QWidget, start_folder: str | Path) -> list[str]:
+    folder = QFileDialog.getExistingDirectory(parent, "Open a project or SavedModel folder",
+                                              str(start_folder))
+    return [folder] if folder else []

@@ -1,0 +1,498 @@
+"""The main window: open projects (menus, drag and drop), one tab per project, details dock.
+
+Stable API for panels installed by other modules (``snapshot_actions.install(window)``,
+``preview_panel.install(window)``); everything else is private:
+
+``window.menus``            dict[str, QMenu] for "File", "Edit", "View", "Tools", "Help"
+``window.toolbar``          the main QToolBar
+``window.actions``          dict[str, QAction] of the shell's own actions ("open", "reload", ...)
+``window.runner``           :class:`~lockpickle_gui.gui.workers.WorkerRunner` for off-thread work
+``window.settings``         :class:`~lockpickle_gui.core.settings.Settings` (call ``.save()`` after changes)
+``window.current_project``  the ModelProject of the current tab, or None
+``window.projects``         every open ModelProject, tab order
+``window.projectChanged``   Signal(object): the current project changed (or None)
+``window.selected_node``    the selected ``core.graph.Node`` of the current tab, or None
+``window.nodeSelected``     Signal(object): the selection changed (Node or None)
+``window.settingsChanged``  Signal(): Preferences were applied (re-read preview defaults)
+``window.aboutToClose``     Signal(): the window is closing; stop your work (runner shuts down next)
+``window.open_paths(paths)``           open each path off the UI thread (queued while TF loads)
+``window.add_loaded_project(project, tree=None)`` add an already-loaded ModelProject (snapshot
+                            import) as the current tab, synchronously
+``window.register_path_handler(predicate, handler)``  paths for which ``predicate(Path)``
+                            is true go to ``handler(Path)`` instead (``.lpsnap`` → import dialog)
+``window.show_error(title, error, details="")``  non-blocking error dialog + log entry
+``window.status(message, timeout_ms=5000)``      status bar message
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar,
+                               QStackedWidget, QTabWidget, QToolButton)
+
+from lockpickle_gui.core.errors import LockpickleError
+from lockpickle_gui.core.project import detect_kind
+from lockpickle_gui.core.settings import Settings
+from lockpickle_gui.gui import about, badges, dialogs, preferences, report
+from lockpickle_gui.gui.details_panel import DetailsPanel
+from lockpickle_gui.gui.loader import Failure, LoadedProject, ProjectLoader
+from lockpickle_gui.gui.tree_panel import TreePanel
+from lockpickle_gui.gui.welcome import WelcomePage
+from lockpickle_gui.gui.workers import WorkerRunner
+
+log = logging.getLogger(__name__)
+
+MENU_NAMES = ("File", "Edit", "View", "Tools", "Help")
+APP_TITLE = "lockpickle"
+
+
+@dataclass(eq=False)
+class ProjectTab:
+    project: Any  # core.project.ModelProject
+    tree: Any  # core.graph.Node
+    panel: TreePanel
+
+
+class MainWindow(QMainWindow):
+    projectChanged = Signal(object)
+    nodeSelected = Signal(object)
+    settingsChanged = Signal()
+    aboutToClose = Signal()
+
+    def __init__(self, settings: Settings, parent=None):
+        super().__init__(parent)
+        self.settings = settings
+        self.runner = WorkerRunner(self, max_threads=4)
+        self.loader = ProjectLoader(self.runner, self)
+        self.suppress_error_dialogs = False  # --screenshot: report on stderr, never block
+        self.ephemeral = False  # --screenshot: leave recent projects and window layout alone
+        self._tabs_data: list[ProjectTab] = []
+        self._path_handlers: list[tuple[Callable[[Path], bool], Callable[[Path], Any]]] = []
+        self._last_project = None
+        self._closed = False
+        self.setWindowTitle(APP_TITLE)
+        self.setWindowIcon(badges.app_icon())
+        self.setAcceptDrops(True)
+        self.resize(1280, 800)
+
+        self.tabs = QTabWidget(self, documentMode=True, tabsClosable=True, movable=True)
+        self.tabs.setObjectName("project_tabs")
+        self.welcome = WelcomePage(self)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.tabs)
+        self.setCentralWidget(self.stack)
+
+        self.details = DetailsPanel(self)
+        self.details_dock = QDockWidget("Details", self)
+        self.details_dock.setObjectName("details_dock")
+        self.details_dock.setWidget(self.details)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.details_dock)
+
+        self.actions: dict[str, QAction] = {}
+        self.menus = {name: self.menuBar().addMenu(f"&{name}") for name in MENU_NAMES}
+        self.toolbar = self.addToolBar("Main")
+        self.toolbar.setObjectName("main_toolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self._build_actions()
+        self._build_status_bar()
+
+        self.tabs.currentChanged.connect(self._on_current_tab)
+        self.tabs.tabCloseRequested.connect(lambda index: self.close_project(index))
+        self.welcome.openRequested.connect(self.open_dialog)
+        self.welcome.pathRequested.connect(lambda path: self.open_paths([path]))
+        self.nodeSelected.connect(self.details.show_node)
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.batchFinished.connect(self._on_batch_finished)
+        self.loader.progress.connect(self._on_progress)
+        self.loader.busyChanged.connect(self._on_busy)
+        self.loader.tensorflowReady.connect(self._on_tensorflow_ready)
+        self.loader.tensorflowFailed.connect(
+            lambda error, details: self.show_error("TensorFlow could not be imported", error, details))
+        self.refresh_recent()
+        self._update_actions()
+
+    # ------------------------------------------------------------------ building
+
+    def _action(self, key: str, text: str, menu: str | None, slot, shortcut=None, tip: str = "",
+                icon=None) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(f"action_{key}")
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        action.triggered.connect(lambda checked=False: slot())
+        if menu is not None:
+            self.menus[menu].addAction(action)
+        self.actions[key] = action
+        return action
+
+    def _build_actions(self) -> None:
+        from PySide6.QtWidgets import QStyle
+
+        sp = QStyle.StandardPixmap
+        self._action("open", "&Open…", "File", self.open_dialog, QKeySequence.StandardKey.Open,
+                     "Open model files or a project folder", sp.SP_DialogOpenButton)
+        self._action("open_folder", "Open &Folder…", "File", self.open_folder_dialog, "Ctrl+Shift+O",
+                     "Open a project folder or a SavedModel folder")
+        self.recent_menu = self.menus["File"].addMenu("Open &Recent")
+        self.recent_menu.setObjectName("recent_menu")
+        self._action("close_project", "&Close Project", "File", self.close_project, QKeySequence.StandardKey.Close)
+        self._action("reload", "Re&load", "File", self.reload_project, "F5",
+                     "Reload the current project from disk", sp.SP_BrowserReload)
+        self.menus["File"].addSeparator()
+        self._action("export_report", "Export &Report…", "File", lambda: report.export_report(self),
+                     "Ctrl+Shift+R", "Save the annotated tree as HTML, JSON and PNG")
+        self.menus["File"].addSeparator()
+        quit_action = self._action("quit", "&Quit", "File", self.close, QKeySequence.StandardKey.Quit)
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+
+        self._action("find", "&Find…", "Edit", self._focus_filter, QKeySequence.StandardKey.Find,
+                     "Filter the tree by name, class or kind")
+        self._action("copy_path", "Copy &Path", "Edit", self.details.copy_path, "Ctrl+Shift+C",
+                     "Copy the Python path of the selected row")
+        self.menus["Edit"].addSeparator()
+        prefs = self._action("preferences", "Pre&ferences…", "Edit", lambda: preferences.edit(self))
+        prefs.setMenuRole(QAction.MenuRole.PreferencesRole)
+
+        self._action("expand_all", "&Expand All", "View", lambda: self._with_panel(TreePanel.expand_all),
+                     "Ctrl+Shift+Right")
+        self._action("collapse_all", "&Collapse All", "View", lambda: self._with_panel(TreePanel.collapse_all),
+                     "Ctrl+Shift+Left")
+        self.menus["View"].addSeparator()
+        self.menus["View"].addAction(self.details_dock.toggleViewAction())
+
+        self._action("open_settings_folder", "Open &Settings Folder", "Tools",
+                     lambda: self._open_folder(self.settings.dirs.config))
+        self._action("open_log_folder", "Open &Log Folder", "Help",
+                     lambda: self._open_folder(self.settings.dirs.log))
+        about_action = self._action("about", "&About lockpickle", "Help", lambda: about.show_about(self))
+        about_action.setMenuRole(QAction.MenuRole.AboutRole)
+
+        for key in ("open", "reload"):
+            self.toolbar.addAction(self.actions[key])
+        for action in self.actions.values():
+            self.addAction(action)  # shortcuts work even while a menu was never shown
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.progress_bar = QProgressBar(self, maximumWidth=180, textVisible=False)
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.hide()
+        self.cancel_button = QToolButton(self, text="Cancel", autoRaise=True)
+        self.cancel_button.setToolTip("Stop opening projects")
+        self.cancel_button.clicked.connect(self.loader.cancel)
+        self.cancel_button.hide()
+        self.tensorflow_label = QLabel("Loading TensorFlow…", self)
+        self.tensorflow_label.setObjectName("tensorflow_label")
+        bar.addPermanentWidget(self.progress_bar)
+        bar.addPermanentWidget(self.cancel_button)
+        bar.addPermanentWidget(self.tensorflow_label)
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def projects(self) -> list:
+        return [tab.project for tab in self._tabs_data]
+
+    @property
+    def current_tab(self) -> ProjectTab | None:
+        panel = self.tabs.currentWidget()
+        return next((tab for tab in self._tabs_data if tab.panel is panel), None)
+
+    @property
+    def current_project(self):
+        tab = self.current_tab
+        return tab.project if tab is not None else None
+
+    @property
+    def selected_node(self):
+        tab = self.current_tab
+        return tab.panel.selected_node if tab is not None else None
+
+    def status(self, message: str, timeout_ms: int = 5000) -> None:
+        self.statusBar().showMessage(message, timeout_ms)
+
+    def log_error(self, title: str, error, details: str = "") -> None:
+        log.error("%s: %s\n%s", title, dialogs.error_text(error), dialogs.error_details(error, details))
+
+    def show_error(self, title: str, error, details: str = "") -> QMessageBox | None:
+        """Log the error and show it in a non-blocking dialog with copyable details."""
+        self.log_error(title, error, details)
+        if self.suppress_error_dialogs:
+            return None
+        box = dialogs.make_error_box(self, title, error, details)
+        box.open()
+        return box
+
+    def register_path_handler(self, predicate: Callable[[Path], bool], handler: Callable[[Path], Any]) -> None:
+        self._path_handlers.append((predicate, handler))
+
+    def open_paths(self, paths) -> None:
+        """Open each path off the UI thread; queued until TensorFlow is imported."""
+        to_load, refused = [], []
+        pending = self.loader.pending_paths
+        for raw in paths:
+            path = Path(raw).expanduser().absolute()
+            try:  # a quick look (no TensorFlow): unsupported paths are refused at once
+                detect_kind(path)
+            except LockpickleError as error:
+                refused.append(Failure(path, error, ""))
+                continue
+            handler = next((h for predicate, h in self._path_handlers if predicate(path)), None)
+            if handler is not None:
+                handler(path)
+                continue
+            open_tab = next((tab for tab in self._tabs_data if Path(tab.project.path) == path), None)
+            if open_tab is not None:
+                self.tabs.setCurrentWidget(open_tab.panel)
+                self.status(f"{path.name} is already open (F5 reloads it)")
+            elif path not in pending and path not in to_load:
+                to_load.append(path)
+        self.loader.open(to_load, failures=refused)  # one dialog for everything refused or broken
+
+    def add_loaded_project(self, project, tree=None) -> None:
+        """Show a project loaded elsewhere (an imported snapshot) as the current tab, now.
+
+        Without ``tree`` it is inspected here, on the UI thread: the walk is linear and takes
+        milliseconds even for large models (loading is what is slow, and was done elsewhere).
+        """
+        started = time.perf_counter()
+        tree = project.inspect() if tree is None else tree
+        self._on_loaded(LoadedProject(project, tree, time.perf_counter() - started), None)
+
+    # ------------------------------------------------------------------ actions
+
+    def open_dialog(self) -> None:
+        self._open_chosen(dialogs.choose_paths(self, self._start_folder()))
+
+    def open_folder_dialog(self) -> None:
+        self._open_chosen(dialogs.choose_folder(self, self._start_folder()))
+
+    def _open_chosen(self, paths: list[str]) -> None:
+        if paths:
+            self.settings.last_open_folder = str(Path(paths[0]).parent)
+            self.open_paths(paths)
+
+    def _start_folder(self) -> str:
+        folder = self.settings.last_open_folder
+        return folder if folder and Path(folder).is_dir() else str(Path.home())
+
+    def close_project(self, index: int | None = None) -> None:
+        index = self.tabs.currentIndex() if index is None else index
+        panel = self.tabs.widget(index)
+        tab = next((t for t in self._tabs_data if t.panel is panel), None)
+        if tab is None:
+            return
+        self._tabs_data.remove(tab)
+        self.tabs.removeTab(index)
+        panel.deleteLater()
+        self.status(f"Closed {tab.project.name}")
+        self._on_current_tab()
+
+    def reload_project(self) -> None:
+        tab = self.current_tab
+        if tab is None:
+            return
+        path = Path(tab.project.path)
+        handler = next((h for predicate, h in self._path_handlers if predicate(path)), None)
+        if handler is not None:
+            handler(path)
+        else:
+            self.loader.open([path], replaces=tab)
+
+    def refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.recent_projects
+        for number, path in enumerate(recent, start=1):
+            action = self.recent_menu.addAction(f"&{number}  {path.name}  —  {path.parent}")
+            action.setObjectName(f"action_recent_{number}")
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.triggered.connect(lambda checked=False, p=path: self.open_paths([p]))
+            self.addAction(action)
+        self.recent_menu.addSeparator()
+        clear = self.recent_menu.addAction("Clear Recent Projects")
+        clear.triggered.connect(self.clear_recent)
+        clear.setEnabled(bool(recent))
+        demo = _demo_project()
+        self.welcome.set_recent(recent, demo)
+
+    def clear_recent(self) -> None:
+        self.settings.clear_recent()
+        self._save_settings()
+        self.refresh_recent()
+
+    def _focus_filter(self) -> None:
+        self._with_panel(TreePanel.focus_filter)
+
+    def _with_panel(self, method) -> None:
+        tab = self.current_tab
+        if tab is not None:
+            method(tab.panel)
+
+    def _open_folder(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.status(f"Could not open a file manager; the folder is {folder}", timeout_ms=15000)
+
+    # ------------------------------------------------------------------ drag and drop
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls()
+        local = [url.toLocalFile() for url in urls if url.isLocalFile()]
+        remote = [url.toString() for url in urls if not url.isLocalFile()]
+        event.acceptProposedAction()
+        if remote:
+            self.show_error("Only local files and folders can be opened", "Expected files or folders on "
+                            f"this computer. Received: {', '.join(remote)}. Download them first.")
+        if local:
+            self.open_paths(local)
+
+    # ------------------------------------------------------------------ loader results
+
+    def _on_loaded(self, result: LoadedProject, replaces: ProjectTab | None) -> None:
+        if self._closed:
+            return
+        panel = TreePanel(result.project, result.tree, self)
+        panel.nodeSelected.connect(lambda node, p=panel: self._on_panel_selection(p, node))
+        tab = ProjectTab(result.project, result.tree, panel)
+        label, tip = result.project.name, str(result.project.path)
+        if replaces is not None and replaces in self._tabs_data:
+            index = self.tabs.indexOf(replaces.panel)
+            self._tabs_data[self._tabs_data.index(replaces)] = tab
+            self.tabs.removeTab(index)
+            replaces.panel.deleteLater()
+            self.tabs.insertTab(index, panel, badges.role_icon("model"), label)
+        else:
+            self._tabs_data.append(tab)
+            index = self.tabs.addTab(panel, badges.role_icon("model"), label)
+        self.tabs.setTabToolTip(index, tip)
+        self.tabs.setCurrentIndex(index)
+        if replaces is not None:  # a reload keeps what the user was looking at
+            panel.filter_edit.setText(replaces.panel.filter_edit.text())
+            panel.only_locks.setChecked(replaces.panel.only_locks.isChecked())
+            selected = replaces.panel.selected_node
+            if selected is not None:
+                panel.select_path(selected.path)
+        self._on_current_tab()
+        if result.project.kind != "snapshot" and not self.ephemeral:
+            self.settings.add_recent(result.project.path)
+            self._save_settings()
+            self.refresh_recent()
+        self.status(f"Opened {result.project.name} in {result.seconds:.1f} s — "
+                    f"{result.tree.lock_count()} lock-like object(s)", timeout_ms=8000)
+
+    def _on_batch_finished(self, failures: list[Failure]) -> None:
+        if not failures or self._closed:
+            return
+        if len(failures) == 1:
+            failure = failures[0]
+            self.show_error(f"Could not open {failure.path.name}", failure.error, failure.details)
+            return
+        message = "\n".join(f"{f.path.name}: {dialogs.error_text(f.error)}" for f in failures)
+        details = "\n\n".join(f"{f.path}\n{f.details}" for f in failures)
+        self.show_error(f"Could not open {len(failures)} items", message, details)
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress_bar.setValue(int(fraction * 1000))
+        self.statusBar().showMessage(message)
+
+    def _on_busy(self, busy: bool) -> None:
+        self.progress_bar.setVisible(busy)
+        self.cancel_button.setVisible(busy and self.loader.tensorflow_state == "ready")
+        if not busy:
+            self.progress_bar.setValue(0)
+
+    def _on_tensorflow_ready(self, version: str) -> None:
+        self.tensorflow_label.setText(f"TensorFlow {version}")
+        self.cancel_button.setVisible(self.loader.busy)
+        if not self.loader.busy:
+            self.status("Ready", timeout_ms=2000)
+
+    # ------------------------------------------------------------------ selection
+
+    def _on_current_tab(self, index: int = -1) -> None:
+        has_tabs = bool(self._tabs_data)
+        self.stack.setCurrentWidget(self.tabs if has_tabs else self.welcome)
+        project = self.current_project
+        self.setWindowTitle(f"{project.name} — {APP_TITLE}" if project is not None else APP_TITLE)
+        self._update_actions()
+        if project is not self._last_project:
+            self._last_project = project
+            self.projectChanged.emit(project)
+        self.nodeSelected.emit(self.selected_node)
+
+    def _on_panel_selection(self, panel: TreePanel, node) -> None:
+        if panel is self.tabs.currentWidget():
+            self.nodeSelected.emit(node)
+
+    def _update_actions(self) -> None:
+        has_project = self.current_tab is not None
+        for key in ("close_project", "reload", "export_report", "find", "expand_all", "collapse_all"):
+            self.actions[key].setEnabled(has_project)
+
+    # ------------------------------------------------------------------ layout and closing
+
+    def restore_layout(self) -> None:
+        """Window geometry and dock/toolbar state from the settings (call after every dock exists)."""
+        if self.settings.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(self.settings.window_geometry.encode("ascii")))
+        if self.settings.window_state:
+            self.restoreState(QByteArray.fromBase64(self.settings.window_state.encode("ascii")))
+
+    def save_layout(self) -> None:
+        self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
+        self.settings.window_state = bytes(self.saveState().toBase64()).decode("ascii")
+
+    def _save_settings(self) -> None:
+        try:
+            self.settings.save()
+        except OSError as error:  # a full disk must not take the app down; say it, log it
+            self.show_error("Could not save the settings", error)
+
+    def shutdown(self) -> None:
+        """Stop all work and wait for the worker threads (window close, test teardown)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.aboutToClose.emit()
+        self.loader.cancel()
+        if not self.runner.shutdown(timeout_ms=15_000):
+            log.warning("Some background work did not stop within 15 s of closing the window.")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closed and not self.ephemeral:
+            self.save_layout()
+            self._save_settings()
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def _demo_project() -> Path | None:
+    from lockpickle_gui import resources
+    from lockpickle_gui.core.errors import LockpickleError
+
+    try:
+        demo = resources.examples_dir() / "anomaly_service"
+    except LockpickleError:
+        return None
+    return demo if demo.is_dir() else None

@@ -1,0 +1,45 @@
+"""File ▸ Export Report…: the current tree as HTML + JSON (core.report) and a PNG of the view."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QIODevice
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from lockpickle_gui.core.report import write_report
+from lockpickle_gui.gui.workers import Worker
+
+
+def png_bytes(widget: QWidget) -> bytes:
+    """The widget as it looks now, PNG-encoded (written to disk atomically by the caller)."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    widget.grab().save(buffer, "PNG")
+    return bytes(buffer.data())
+
+
+def export_report(window) -> Worker | None:
+    tab = window.current_tab
+    if tab is None:
+        return None
+    settings = window.settings
+    folder = settings.last_export_folder if Path(settings.last_export_folder or "/nonexistent").is_dir() \
+        else str(Path(tab.project.folder))
+    suggested = Path(folder) / f"{tab.project.name}-report-{time.strftime('%Y%m%d')}.html"
+    path, _ = QFileDialog.getSaveFileName(window, "Export report", str(suggested),
+                                          "HTML report, with .json and .png beside it (*.html)")
+    if not path:
+        return None
+    settings.last_export_folder = str(Path(path).parent)
+    image = png_bytes(tab.panel)
+    worker = Worker(write_report, tab.tree, path, title=tab.project.name, source=tab.project.path,
+                    png=image, with_progress=False)
+    worker.signals.finished.connect(
+        lambda written: window.status("Report saved: " + ", ".join(p.name for p in written)
+                                      + f" in {written[0].parent}", timeout_ms=10000))
+    worker.signals.failed.connect(
+        lambda error, details: window.show_error("Could not save the report", error, details))
+    window.runner.start(worker)
+    return worker

@@ -1,0 +1,34 @@
+"""Helpers of the GUI tests (imported by name: tests/gui is on sys.path under pytest)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+LOAD_TIMEOUT_MS = 60_000
+
+
+def drop_paths(target, paths) -> QDropEvent:
+    """Deliver a real drag-enter + drop carrying file URLs, as a file manager does."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    where = QPoint(target.width() // 2, target.height() // 2)
+    enter = QDragEnterEvent(QPointF(where), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(where), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, drop)
+    return drop
+
+
+def wait_projects(qtbot, window, count: int) -> None:
+    qtbot.waitUntil(lambda: len(window.projects) == count and not window.loader.busy,
+                    timeout=LOAD_TIMEOUT_MS)
+
+
+def error_dialogs() -> list[QMessageBox]:
+    return [w for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.objectName() == "error_dialog" and w.isVisible()]
