@@ -224,6 +224,8 @@ def summarize_output(output: Any, top_k: int = 3) -> str | dict:
         return {str(key): summarize_output(value, top_k) for key, value in output.items()}
     if isinstance(output, (list, tuple)):
         return {f"output[{i}]": summarize_output(value, top_k) for i, value in enumerate(output)}
+    if isinstance(output, str):  # already a summary
+        return output
     array = np.asarray(output)
     if array.size == 0:
         return f"empty, shape {tuple(array.shape)}"
@@ -232,7 +234,9 @@ def summarize_output(output: Any, top_k: int = 3) -> str | dict:
         return ", ".join(f"class {int(i)}: {float(array[i]):.3f}" for i in order)
     if array.size == 1:
         return f"value {_fmt(array.reshape(()).item())}"
-    values = array.astype(np.float64) if array.dtype.kind in "biuf" else array
+    if array.dtype.kind not in "biuf":
+        return f"shape {tuple(array.shape)}, dtype {array.dtype}"
+    values = array.astype(np.float64)
     return (f"shape {tuple(array.shape)}, min {_fmt(values.min())}, mean {_fmt(values.mean())}, "
             f"max {_fmt(values.max())}")
 

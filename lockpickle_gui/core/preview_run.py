@@ -67,18 +67,28 @@ class ThreadSafetyReport:
 
 @dataclass
 class PreviewResult:
+    """What :func:`run_preview` returns. ``outputs`` holds the raw outputs (no batch axis) of
+    the first requests (one per distinct sample); ``summaries`` describes them for people;
+    ``to_dict()`` is JSON-ready and carries the summaries, not the arrays."""
+
     stats: PoolStats
     safety: ThreadSafetyReport
-    outputs: list[dict]               # [{"sample": i, "summary": str | dict}]
+    outputs: list[Any]                # raw outputs of requests 0, 1, ... (up to keep_outputs)
     config: dict                      # workers, max_batch, max_delay_ms, max_queue, clients, requests
     wall_s: float
-    first_error: str | None = None    # the first request that failed, if any
+    first_error: str | None = None    # the first checked request that failed, if any
 
     @property
     def verdict(self) -> str:
         return self.safety.verdict
 
+    @property
+    def summaries(self) -> list[dict]:
+        return [{"sample": i, "summary": summarize_output(o)} for i, o in enumerate(self.outputs)]
+
     def to_dict(self, raw: bool = False) -> dict:
+        """The issue's keys (completed, failed, throughput_rps, p50/p95/p99_ms, mean_batch,
+        verdict) first; ``raw=True`` adds the pool's full statistics (latencies, series)."""
         s = self.stats
         data = {"completed": s.completed, "failed": s.failed, "cancelled": s.cancelled,
                 "throughput_rps": s.throughput_rps, "p50_ms": s.p50_ms, "p95_ms": s.p95_ms,
@@ -86,7 +96,7 @@ class PreviewResult:
                 "max_abs_diff": self.safety.max_abs_diff, "lock_layers": list(self.safety.lock_layers),
                 "message": self.safety.message, "batch_sizes": {str(k): v for k, v in s.batch_sizes.items()},
                 "per_worker": dict(s.per_worker), "wall_s": self.wall_s, **self.config,
-                "outputs": self.outputs, "first_error": self.first_error,
+                "outputs": self.summaries, "first_error": self.first_error,
                 "safety": self.safety.to_dict()}
         if raw:
             data["stats"] = s.to_dict(raw=True)
@@ -239,10 +249,15 @@ class _Reporter:
 def run_preview(model: Any, samples: Any, *, workers: int = 2, max_batch: int = 32,
                 max_delay_ms: float = 2.0, clients: int = 4, requests: int = 256,
                 max_queue: int = 1024, in_flight: int | None = None, check_samples: int = 16,
-                tolerance: float = DEFAULT_TOLERANCE, summaries: int = 3,
+                tolerance: float = DEFAULT_TOLERANCE, keep_outputs: int = 10,
                 progress: Callable[[float, str], None] | None = None,
-                cancel: threading.Event | None = None, input_signature: Any = None) -> PreviewResult:
-    """Serve ``requests`` requests from ``clients`` threads; stats + verdict (module docstring)."""
+                cancel: threading.Event | None = None,
+                on_stats: Callable[[PoolStats], None] | None = None,
+                input_signature: Any = None) -> PreviewResult:
+    """Serve ``requests`` requests from ``clients`` threads; stats + verdict (module docstring).
+
+    ``on_stats(PoolStats)`` (optional) is called about every 0.25 s during the run, from the
+    calling thread, for live charts."""
     for label, value in (("clients", clients), ("requests", requests), ("check_samples", check_samples)):
         if not isinstance(value, int) or value < 1:
             raise PreviewError(f"Expected {label} to be an integer >= 1. Received {value!r}.")
@@ -265,7 +280,7 @@ def run_preview(model: Any, samples: Any, *, workers: int = 2, max_batch: int = 
         for index in range(checked):
             report(0.02 + 0.08 * index / checked, f"Sequential pass: sample {index + 1}/{checked}")
             reference += reference_outputs(model, pool.signature, [samples[index]])
-        kept = _load(pool, samples, requests, clients, in_flight, checked, report)
+        kept = _load(pool, samples, requests, clients, in_flight, checked, report, on_stats)
         report(0.99, "Comparing outputs")
         results = []
         for future in kept:
@@ -283,8 +298,11 @@ def run_preview(model: Any, samples: Any, *, workers: int = 2, max_batch: int = 
     setting = f"{workers} workers, {clients} client threads, max batch {max_batch}"
     safety = _report(verdict, diff, index, output, tolerance, checked, find_lock_layers(model), setting)
     first_error = next((str(r) for r in results if isinstance(r, BaseException)), None)
-    outputs = [{"sample": i, "summary": summarize_output(r)} for i, r in enumerate(results[:summaries])
-               if not isinstance(r, BaseException)]
+    outputs = []  # requests 0, 1, ... up to the first failure: output i is sample i's
+    for result in results[:keep_outputs]:
+        if isinstance(result, BaseException):
+            break
+        outputs.append(result)
     config = {"workers": workers, "max_batch": max_batch, "max_delay_ms": max_delay_ms,
               "max_queue": max_queue, "clients": clients, "requests": requests}
     report(1.0, f"{stats.completed} requests at {stats.throughput_rps:,.0f}/s: {verdict}")
@@ -292,7 +310,7 @@ def run_preview(model: Any, samples: Any, *, workers: int = 2, max_batch: int = 
 
 
 def _load(pool: InferencePool, samples: list, requests: int, clients: int, in_flight: int | None,
-          keep: int, report: _Reporter) -> list:
+          keep: int, report: _Reporter, on_stats: Callable[[PoolStats], None] | None) -> list:
     """The client threads; returns the futures of the first ``keep`` requests."""
     stop, all_done = threading.Event(), threading.Event()
     counter_lock = threading.Lock()
@@ -339,12 +357,15 @@ def _load(pool: InferencePool, samples: list, requests: int, clients: int, in_fl
                for c in range(clients)]
     for thread in threads:
         thread.start()
-    started = time.monotonic()
+    started = last_stats = time.monotonic()
     try:
         while not all_done.wait(0.05):
-            count = done[0]
-            rate = count / max(time.monotonic() - started, 1e-9)
+            count, now = done[0], time.monotonic()
+            rate = count / max(now - started, 1e-9)
             report(0.1 + 0.89 * count / requests, f"{count}/{requests} requests, {rate:,.0f}/s")
+            if on_stats is not None and now - last_stats >= 0.25:
+                last_stats = now
+                on_stats(pool.stats())
     except BaseException:
         stop.set()
         for thread in threads:
