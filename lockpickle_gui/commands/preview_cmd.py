@@ -1,13 +1,97 @@
-"""PLACEHOLDER: replaced by the issue that implements this sub-command."""
+"""``lockpickle preview PATH``: serve a model to concurrent clients and report what happened.
 
-HELP = "(not implemented yet)"
+Runs R requests (one sample each) from C client threads against the project's first model
+(or ``--model NAME``) through the batching inference pool, then prints throughput, latency
+percentiles, batch sizes and the thread-safety verdict. Exit status 1 when the verdict is
+``mismatch`` or requests failed. Settings come from the options, else the project's
+``[preview]`` table, else the defaults below.
+"""
+
+from __future__ import annotations
+
+HELP = "run a model under concurrent requests: throughput, latency, batching, thread-safety verdict"
+
+DEFAULTS = {"workers": 2, "max_batch": 32, "max_delay_ms": 2.0, "requests": 256, "clients": 4}
+MAX_GENERATED = 256  # distinct generated samples; requests beyond reuse them in turn
 
 
-def add_arguments(parser):
-    parser.add_argument("path", nargs="?")
+def add_arguments(parser) -> None:
+    parser.add_argument("path", help="a .keras/.h5 file, a SavedModel folder, a project folder or a .lpsnap")
+    parser.add_argument("--model", metavar="NAME", help="which model of the project (default: the first)")
+    parser.add_argument("--workers", type=int, metavar="N", help="worker threads running batches (default 2)")
+    parser.add_argument("--max-batch", type=int, metavar="B", help="largest batch (default 32; 1 = no batching)")
+    parser.add_argument("--max-delay-ms", type=float, metavar="D",
+                        help="how long a request waits for companions (default 2.0)")
+    parser.add_argument("--requests", type=int, metavar="R", help="requests to serve (default 256)")
+    parser.add_argument("--clients", type=int, metavar="C", help="client threads sending them (default 4)")
+    parser.add_argument("--inputs", metavar="FILE", help=".npy/.npz file or image folder (default: "
+                        "the project's [preview] inputs, else generated from the input spec)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of generated inputs (default 0)")
+    parser.add_argument("--trust", action="append", default=[], metavar="MODULE",
+                        help="module a snapshot may import (repeatable)")
+    parser.add_argument("--trust-bundled-code", action="store_true",
+                        help="let a snapshot import the project code bundled in it")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-def run(args):
-    from lockpickle_gui.core.errors import LockpickleError
+def _setting(args, project, key):
+    value = getattr(args, key)
+    if value is None:
+        value = (project.preview or {}).get(key)
+    return DEFAULTS[key] if value is None else value
 
-    raise LockpickleError("This command is not implemented yet.")
+
+def run(args) -> int:
+    from lockpickle_gui.commands._term import ProgressBar, print_json
+    from lockpickle_gui.core import inputs
+    from lockpickle_gui.core.errors import PreviewError
+    from lockpickle_gui.core.preview import run_preview
+    from lockpickle_gui.core.project import open_project
+
+    bar = ProgressBar()
+    with bar:
+        project = open_project(args.path, progress=bar, trust=tuple(args.trust),
+                               trust_bundled_code=args.trust_bundled_code)
+        if not project.models:
+            raise PreviewError("Expected a project with at least one model. Received none.", path=project.path)
+        name = args.model or next(iter(project.models))
+        if name not in project.models:
+            raise PreviewError(f"Expected a model name among {sorted(project.models)}. Received {name!r}.",
+                               path=project.path, hint="Pick one with --model NAME.")
+        model = project.models[name]
+        settings = {key: _setting(args, project, key) for key in DEFAULTS}
+        source = args.inputs or (project.preview or {}).get("inputs")
+        if source:
+            samples = inputs.load_inputs(source, model)
+        else:
+            samples = inputs.generate_inputs(model, min(settings["requests"], MAX_GENERATED), seed=args.seed)
+        result = run_preview(model, samples, progress=bar, **settings)
+    if args.json:
+        print_json({"project": str(project.path), "model": name,
+                    "inputs": str(source) if source else "generated", **result.to_dict()})
+    else:
+        _print_text(project, name, source, result)
+    return 1 if result.verdict == "mismatch" or result.stats.failed else 0
+
+
+def _print_text(project, name, source, result) -> None:
+    s, c = result.stats, result.config
+    sizes = ", ".join(f"{size}x{count}" for size, count in list(s.batch_sizes.items())[:8])
+    if len(s.batch_sizes) > 8:
+        sizes += ", ..."
+    lines = [
+        f"{project.name} / {name}: {c['requests']:,} requests from {c['clients']} client threads, "
+        f"{c['workers']} workers, max batch {c['max_batch']}, max delay {c['max_delay_ms']:g} ms",
+        f"  inputs      {source or 'generated from the input spec'}",
+        f"  completed   {s.completed:,}   failed {s.failed:,}   cancelled {s.cancelled:,}   "
+        f"in {s.elapsed_s:.2f} s",
+        f"  throughput  {s.throughput_rps:,.0f} requests/s",
+        f"  latency     p50 {s.p50_ms:.2f} ms   p95 {s.p95_ms:.2f} ms   p99 {s.p99_ms:.2f} ms",
+        f"  batches     {s.batches:,}, mean size {s.mean_batch:.1f} ({sizes})",
+        f"  verdict     {result.safety.message}",
+    ]
+    if result.first_error:
+        lines.append(f"  first error {result.first_error}")
+    for entry in result.summaries[:3]:
+        lines.append(f"  sample {entry['sample']}    {entry['summary']}")
+    print("\n".join(lines))
