@@ -1,0 +1,180 @@
+"""The export plan: which Keras objects become ``models/<n>.keras`` and what the manifest lists.
+
+The pickler met Keras objects in some order (a service's model, a layer of it, a second
+model holding the first...). Each one not contained in another becomes a stored model;
+each one met is a *ref* — the stored model plus the relative path of the layer inside it —
+so a layer or a sub-model referenced from the state comes back as *the* object inside the
+restored model, and a model met at several places is stored once.
+
+The plan also lists the primitives (with the paths the inspector shows, aliases, and how
+each comes back), the ones attached to layers after construction (re-attached on load), the
+blocked objects, and the custom layer classes Keras could not find when loading.
+Objects held in layer attributes are pickled too, right after the root (see
+:class:`~lockpickle_gui.core.snapshot.pickler.StateStream`), so their sharing survives.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from lockpickle_gui.core import primitives
+from lockpickle_gui.core.snapshot import keras_io
+from lockpickle_gui.core.snapshot.pickler import PrimitiveRecord, StateRegistry
+
+RESTORE_FRESH = "fresh, unlocked"
+RESTORE_KEPT = "fresh, state kept"
+# Keras' save keeps a layer's config and weights only: a lock attached to a layer after
+# construction is set again, fresh (and shared like the original), once the model is loaded.
+RESTORE_REATTACHED = "re-attached fresh at the same attribute after the model loads"
+
+
+class GraphPaths:
+    """Object id -> the path the inspector shows (first occurrence) and its aliases."""
+
+    def __init__(self, tree) -> None:
+        self.tree = tree  # keeps the objects alive, so their ids stay unique
+        self.first: dict[int, str] = {}
+        self.also: dict[int, list[str]] = defaultdict(list)
+        for note in tree.iter_annotations():
+            self.first.setdefault(id(note.obj), note.path)
+        for node in tree.walk():
+            if node.obj is None:
+                continue
+            if node.shared_with is None:
+                self.first.setdefault(id(node.obj), node.path)
+            elif not node.path.startswith("<"):
+                self.also[id(node.obj)].append(node.path)
+
+    def path_of(self, obj: Any) -> str | None:
+        return self.first.get(id(obj))
+
+    def aliases(self, obj: Any) -> list[str]:
+        return list(self.also.get(id(obj), ()))
+
+
+@dataclass
+class Plan:
+    models: list[Any] = field(default_factory=list)
+    model_entries: list[dict] = field(default_factory=list)
+    refs: list[dict] = field(default_factory=list)
+    primitive_entries: list[dict] = field(default_factory=list)
+    blocked: list[dict] = field(default_factory=list)
+    unloadable: list[dict] = field(default_factory=list)
+    custom_modules: set[str] = field(default_factory=set)
+
+
+def plan_models(registry: StateRegistry, paths: GraphPaths, code_package: str | None) -> Plan:
+    """Stored models and refs from the Keras objects the first pickle met."""
+    result = Plan()
+    if registry.keras_objects:
+        _plan_models(result, registry.keras_objects, paths, code_package)
+    return result
+
+
+def attachments(result: Plan) -> list[tuple[int, str, Any]]:
+    """``(model index, relative attribute path, object)`` of every primitive or blocked
+    object held in a layer attribute: pickled after the root, set again after loading."""
+    found = []
+    for index, model in enumerate(result.models):
+        for rel, obj, _kind in keras_io.attached_objects(model):
+            found.append((index, rel, obj))
+    return found
+
+
+def describe(result: Plan, registry: StateRegistry, paths: GraphPaths,
+             attached: list[tuple[int, str, Any]]) -> None:
+    """Fill the manifest's primitive and blocked lists (after every pickle was written)."""
+    where: dict[int, list[dict]] = defaultdict(list)
+    for index, rel, obj in attached:
+        where[id(obj)].append({"model": index, "attribute": rel,
+                               "path": result.model_entries[index]["path"] + rel})
+    for record in registry.primitives:
+        entry = _primitive_entry(record, registry, paths, where.get(id(record.obj)))
+        if entry is not None:
+            result.primitive_entries.append(entry)
+    for record in registry.blocked:
+        points = where.get(id(record.obj))
+        path = paths.path_of(record.obj) or (points[0]["path"] if points else
+                                              f"<{record.kind} {record.index} in pickled state>")
+        entry = {"path": path, "kind": record.kind, "state": record.state}
+        if points:
+            entry["attach"] = [{"model": p["model"], "attribute": p["attribute"]} for p in points]
+        result.blocked.append(entry)
+
+
+def _plan_models(result: Plan, objects: list, paths: GraphPaths, code_package) -> None:
+    nested: set[int] = set()
+    for obj in objects:
+        nested.update(id(layer) for rel, layer in keras_io.iter_layers(obj) if rel)
+    located: dict[int, tuple[int, str]] = {}
+    for obj in objects:
+        if id(obj) in nested:
+            continue
+        index = len(result.models)
+        result.models.append(obj)
+        for rel, layer in keras_io.iter_layers(obj):
+            located.setdefault(id(layer), (index, rel))
+        model_path = paths.path_of(obj) or f"<model {index}>"
+        classes = keras_io.custom_classes(obj)
+        for entry in classes:
+            bundled = keras_io.in_package(entry["module"], code_package)
+            if not entry["registered"] and not bundled:
+                result.unloadable.append({"path": model_path + entry["layer"],
+                                          "class": f"{entry['module']}.{entry['class']}"})
+            elif not bundled:
+                result.custom_modules.add(entry["module"])
+        result.model_entries.append({
+            "member": f"models/{index}.keras", "name": str(getattr(obj, "name", "")),
+            "class": keras_io.class_name(type(obj)), "params": _param_count(obj),
+            "sha256": "", "bytes": 0, "path": model_path,
+            "layers": sum(1 for _ in keras_io.iter_layers(obj)) - 1,
+            "custom_classes": classes,
+        })
+    for obj in objects:
+        model, rel = located[id(obj)]
+        result.refs.append({"model": model, "attribute": rel})
+
+
+def _param_count(obj: Any) -> int:
+    total = 0
+    for variable in getattr(obj, "weights", []):
+        size = 1
+        for dim in variable.shape:
+            size *= int(dim or 0)
+        total += size
+    return total
+
+
+def _spec(record: PrimitiveRecord, registry: StateRegistry) -> dict:
+    """The data a reader needs to build the primitive: kind, params and shared locks."""
+    return {"id": record.index, "kind": record.kind, "params": record.params,
+            "uses": {name: _spec(registry.primitives[i], registry) for name, i in record.uses.items()}}
+
+
+def _primitive_entry(record: PrimitiveRecord, registry: StateRegistry, paths: GraphPaths,
+                     attached: list[dict] | None) -> dict | None:
+    path = paths.path_of(record.obj)
+    if path is None and attached:
+        path = attached[0]["path"]
+    if path is None and not record.direct:
+        return None  # a Condition's private lock: it travels inside the Condition's entry
+    kind = primitives.kind_of(record.obj)
+    keeps_state = record.action == primitives.KEEP
+    entry = {
+        **_spec(record, registry),
+        "path": path or f"<{record.kind} {record.index} in pickled state>",
+        "held_at_export": bool(record.held),
+        "state": record.state,
+        "action": record.action,
+        "restore": RESTORE_KEPT if keeps_state else RESTORE_FRESH,
+        "also_at": [p for p in paths.aliases(record.obj) if p != path],
+    }
+    if attached:
+        entry["attach"] = [{"model": a["model"], "attribute": a["attribute"]} for a in attached]
+        entry["restore"] = RESTORE_REATTACHED
+        entry["also_at"] += [a["path"] for a in attached if a["path"] not in (path, *entry["also_at"])]
+    if kind is not None and kind.name == "Queue" and record.kind != "Queue":
+        entry["class"] = keras_io.class_name(type(record.obj))
+    return entry

@@ -1,0 +1,248 @@
+"""Verification: the outputs a model gave at export, re-checked after loading.
+
+At export each stored model runs on sample inputs — given by the caller, a project's
+preview inputs, or generated from the model's input spec with a fixed seed — twice: the
+second run measures how much the model differs from itself (usually nothing), which sets
+the tolerance. Inputs and outputs go to ``verify/inputs.npz`` / ``verify/outputs.npz``
+(keys ``m<model>_i<n>`` / ``m<model>_o<n>``, read back with ``allow_pickle=False``).
+After loading, the same inputs run again: identical, within tolerance, or a mismatch.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from lockpickle_gui.core.errors import SnapshotError, VerificationFailed
+from lockpickle_gui.core.tf_runtime import import_keras
+
+SEED = 0
+GENERATED_BATCH = 2
+MAX_SAMPLES = 8
+RELATIVE_TOLERANCE = 1e-5  # of the largest output magnitude
+MIN_TOLERANCE = 1e-6
+NOISE_FACTOR = 10.0  # the tolerance covers ten times the run-to-run noise seen at export
+
+VERDICTS = ("identical", "within tolerance", "mismatch", "no data")
+
+
+@dataclass
+class VerificationResult:
+    verdict: str
+    max_abs_diff: float | None = None
+    tolerance: float | None = None
+    models: list[dict] = field(default_factory=list)
+    path: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"verdict": self.verdict, "max_abs_diff": self.max_abs_diff,
+                "tolerance": self.tolerance, "models": list(self.models)}
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict in ("identical", "within tolerance")
+
+    def raise_if_failed(self) -> "VerificationResult":
+        """Raise :class:`VerificationFailed` on a mismatch; return self otherwise."""
+        if self.verdict == "mismatch":
+            raise VerificationFailed(
+                f"Expected the loaded model(s) to reproduce the outputs stored at export within "
+                f"{self.tolerance:.3g}. Received: a max abs difference of {self.max_abs_diff:.3g}.",
+                max_abs_diff=self.max_abs_diff, path=self.path,
+                hint="Load it with the Keras/TensorFlow versions listed by `lockpickle info`, "
+                     "or export it again from the original program.")
+        return self
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def _structure(inputs: Any) -> tuple[Any, list]:
+    """(description, flat list of arrays) of an array, a list/tuple or a dict of arrays."""
+    import numpy as np
+
+    if isinstance(inputs, dict):
+        keys = list(inputs)
+        return {"dict": [str(k) for k in keys]}, [np.asarray(inputs[k]) for k in keys]
+    if isinstance(inputs, (list, tuple)):
+        return "list", [np.asarray(x) for x in inputs]
+    return "array", [np.asarray(inputs)]
+
+
+def _rebuild(description: Any, arrays: list) -> Any:
+    if description == "array":
+        return arrays[0]
+    if description == "list":
+        return list(arrays)
+    return dict(zip(description["dict"], arrays))
+
+
+def generate_inputs(model: Any, seed: int = SEED) -> Any | None:
+    """A batch built from the model's input spec by ``core.inputs`` (fixed seed), or None
+    when the model has no usable input spec (an unbuilt or subclassed model)."""
+    from lockpickle_gui.core.errors import LockpickleError
+    from lockpickle_gui.core.inputs import generate_inputs as generate_samples
+
+    try:
+        return stack_samples(generate_samples(model, GENERATED_BATCH, seed))
+    except (LockpickleError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def stack_samples(samples: list) -> Any:
+    """A batch from samples (arrays, lists of arrays, or dicts of arrays) of one model."""
+    import numpy as np
+
+    first = samples[0]
+    if isinstance(first, dict):
+        return {key: np.stack([s[key] for s in samples]) for key in first}
+    if isinstance(first, (list, tuple)):
+        return [np.stack([s[i] for s in samples]) for i in range(len(first))]
+    return np.stack(samples)
+
+
+def _first_samples(inputs: Any) -> Any:
+    if isinstance(inputs, dict):
+        return {k: v[:MAX_SAMPLES] for k, v in inputs.items()}
+    if isinstance(inputs, (list, tuple)):
+        return [x[:MAX_SAMPLES] for x in inputs]
+    return inputs[:MAX_SAMPLES]
+
+
+def run_model(model: Any, inputs: Any) -> list:
+    """Flat list of numpy outputs of one inference call (no predict() overhead)."""
+    import numpy as np
+
+    keras = import_keras()
+    outputs = model(inputs, training=False)
+    return [np.asarray(keras.ops.convert_to_numpy(t)) for t in keras.tree.flatten(outputs)]
+
+
+def max_abs_diff(a: list, b: list) -> float:
+    """Largest absolute difference between two output lists; inf when shapes or NaNs differ."""
+    import numpy as np
+
+    if len(a) != len(b) or any(x.shape != y.shape for x, y in zip(a, b)):
+        return float("inf")
+    worst = 0.0
+    for x, y in zip(a, b):
+        if not x.size:
+            continue
+        x64, y64 = x.astype(np.float64), y.astype(np.float64)
+        nan_x, nan_y = np.isnan(x64), np.isnan(y64)
+        if (nan_x != nan_y).any():
+            return float("inf")
+        diff = np.abs(x64 - y64)[~nan_x]
+        if diff.size:
+            worst = max(worst, float(diff.max()))
+    return worst
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def record(models: list, given: Any = None, source: str = "given", path=None) -> tuple[dict, bytes, bytes]:
+    """Run every model, return (manifest 'verification', inputs.npz bytes, outputs.npz bytes).
+
+    ``given`` is used for every model (a dict {model name: inputs} targets models by name);
+    it is the caller's choice, so a model that cannot run on it is an error. Without it,
+    inputs come from each model's input spec.
+    """
+    import numpy as np
+
+    inputs_npz: dict[str, Any] = {}
+    outputs_npz: dict[str, Any] = {}
+    entries = []
+    names = {getattr(model, "name", None) for model in models}
+    for index, model in enumerate(models):
+        chosen, origin = _inputs_for(model, given, source, names)
+        if chosen is None:
+            entries.append({"model": index, "source": None,
+                            "reason": "no sample inputs: the model has no input spec"})
+            continue
+        chosen = _first_samples(chosen)
+        description, flat_in = _structure(chosen)
+        try:
+            first = run_model(model, _rebuild(description, flat_in))
+            second = run_model(model, _rebuild(description, flat_in))
+        except Exception as error:  # the model's own error, reported with what we fed it
+            if origin == "generated":
+                entries.append({"model": index, "source": None,
+                                "reason": f"generated inputs failed: {type(error).__name__}"})
+                continue
+            raise SnapshotError(
+                f"Expected model {getattr(model, 'name', index)!r} to run on the {origin} "
+                f"verification inputs. Received: {type(error).__name__}: {error}", path=path,
+                hint="Pass verify_inputs matching the model's inputs, or verify=False.") from error
+        noise = max_abs_diff(first, second)
+        scale = max([float(np.max(np.abs(y))) for y in first if y.size and y.dtype.kind in "fc"]
+                    or [1.0])
+        tolerance = max(MIN_TOLERANCE, RELATIVE_TOLERANCE * max(scale, 1.0), NOISE_FACTOR * noise)
+        in_keys = [f"m{index}_i{n}" for n in range(len(flat_in))]
+        out_keys = [f"m{index}_o{n}" for n in range(len(first))]
+        inputs_npz.update(zip(in_keys, flat_in))
+        outputs_npz.update(zip(out_keys, first))
+        entries.append({"model": index, "source": origin, "structure": description,
+                        "inputs": in_keys, "outputs": out_keys, "samples": int(len(flat_in[0])),
+                        "max_abs_diff": noise, "tolerance": tolerance})
+    checked = [e for e in entries if e.get("source")]
+    summary = {
+        "seed": SEED,
+        "tolerance": max((e["tolerance"] for e in checked), default=None),
+        "max_abs_diff": max((e["max_abs_diff"] for e in checked), default=None),
+        "models": entries,
+    }
+    return summary, _npz_bytes(inputs_npz), _npz_bytes(outputs_npz)
+
+
+def _inputs_for(model: Any, given: Any, source: str, names: set) -> tuple[Any, str]:
+    if given is not None:
+        if not (isinstance(given, dict) and given and set(given) <= names):
+            return given, source
+        if model.name in given:
+            return given[model.name], source
+    return generate_inputs(model), "generated"
+
+
+def _npz_bytes(arrays: dict) -> bytes:
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------- load
+
+
+def check(models: list, summary: dict | None, inputs_npz: bytes | None, outputs_npz: bytes | None,
+          path=None) -> VerificationResult:
+    """Re-run the stored inputs through ``models`` (in manifest order) and compare."""
+    import numpy as np
+
+    checked = [e for e in (summary or {}).get("models", []) if e.get("source")]
+    if not checked or inputs_npz is None or outputs_npz is None:
+        return VerificationResult("no data", path=None if path is None else str(path))
+    with np.load(io.BytesIO(inputs_npz), allow_pickle=False) as stored_in, \
+            np.load(io.BytesIO(outputs_npz), allow_pickle=False) as stored_out:
+        results = []
+        for entry in checked:
+            model = models[entry["model"]]
+            inputs = _rebuild(entry["structure"], [stored_in[k] for k in entry["inputs"]])
+            expected = [stored_out[k] for k in entry["outputs"]]
+            got = run_model(model, inputs)
+            diff = max_abs_diff(expected, got)
+            identical = diff == 0.0 and all(np.array_equal(x, y, equal_nan=x.dtype.kind == "f")
+                                            for x, y in zip(expected, got))
+            verdict = "identical" if identical else (
+                "within tolerance" if diff <= entry["tolerance"] else "mismatch")
+            results.append({"model": entry["model"], "verdict": verdict, "max_abs_diff": diff,
+                            "tolerance": entry["tolerance"]})
+    worst = max(r["max_abs_diff"] for r in results)
+    verdict = ("mismatch" if any(r["verdict"] == "mismatch" for r in results) else
+               "within tolerance" if any(r["verdict"] == "within tolerance" for r in results)
+               else "identical")
+    tolerance = min(r["tolerance"] for r in results)
+    return VerificationResult(verdict, worst, tolerance, results,
+                              None if path is None else str(path))
