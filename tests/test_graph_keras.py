@@ -90,10 +90,12 @@ def test_nested_models_are_subtrees_in_keras_order(keras):
 
 def test_lock_attached_after_construction_is_on_the_layer(tiny_model):
     tiny_model.layers[1].lock = threading.Lock()
+    tiny_model._guard = threading.RLock()  # private name, still the program's own lock
     tree = inspect(tiny_model)
+    assert [(n.path, n.kind) for n in tree.annotations] == [("root._guard", "RLock")]
     layer_node = tree.find("root.layers[1]")
     assert [(n.path, n.kind) for n in layer_node.annotations] == [("root.layers[1].lock", "Lock")]
-    assert tree.lock_count() == 1  # Keras' own internals (tracker, variables) are not listed
+    assert tree.lock_count() == 2  # Keras' own internals (tracker, variables) are not listed
     assert_paths_resolve(tiny_model, tree)
 
 

@@ -127,12 +127,22 @@ def _is_literal_key(key: Any) -> bool:
     return type(key) in _LITERAL_KEYS or isinstance(key, bool)
 
 
+def _safe_repr(value: Any, limit: int = 80) -> str:
+    """One-line repr for tree labels, shortened; never raises."""
+    try:
+        text = " ".join(repr(value).split())
+    except Exception:  # noqa: BLE001 - a broken __repr__ in user code must not stop the walk
+        return f"<{type(value).__qualname__} object>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _key_path(path: str, key: Any) -> tuple[str, str]:
     """(node name, path) of a dict value."""
     if _is_literal_key(key):
-        text = f"[{key!r}]"
+        text = f"[{key!r}]"  # exact: resolve_path reads it back
         return text, f"{path}{text}"
-    return f"[{key!r}]", f"<value for key {key!r} of {path}>"
+    text = f"[{_safe_repr(key)}]"
+    return text, f"<value for key {_safe_repr(key)} of {path}>"
 
 
 def resolve_path(root_obj: Any, path: str) -> Any:
@@ -273,8 +283,9 @@ class _Walker:
                                in_keras)
         elif self.walkable(obj):
             node = self.remember(obj, name, path, parent, "object")
-            if depth < self.max_depth:
-                self.visit_attributes(obj, path, node, depth, in_keras=False)
+            if depth < self.max_depth:  # framework internals (show_internal): no function noise
+                self.visit_attributes(obj, path, node, depth,
+                                      in_keras=is_framework_type(type(obj)))
         elif self.show_internal:
             self.remember(obj, name, path, parent, "attribute")
 
@@ -317,8 +328,14 @@ class _Walker:
                          skip: set[int] = frozenset()) -> None:
         for attr, value in _attributes(obj):
             if in_keras and not self.show_internal:
-                if attr.startswith("_") or id(value) in skip:
+                if id(value) in skip:
                     continue
+                if attr.startswith("_"):
+                    # Keras' own private attributes hold internals, never a threading primitive:
+                    # a primitive there was attached by the program (model._lock = Lock()).
+                    kind = self.kind_of(value)
+                    if kind is None or kind.name == "function":
+                        continue
                 if not isinstance(value, (dict, *_SEQUENCES, *_SETS)) and is_framework_type(type(value)) \
                         and not self.keras.is_layer(value):
                     continue
