@@ -80,11 +80,11 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
             (_preview_inputs(preview_inputs, plan.models), "project preview inputs")
         summary, inputs_npz, outputs_npz = verification.record(plan.models, given, source, path)
 
-    report(0.15, "Writing the snapshot")
     members: dict[str, str] = {}
     total = max(1, sum(keras_io.weight_bytes(m) for m in plan.models))
     done = 0
     with atomic_write(path) as handle, zipfile.ZipFile(handle, "w") as archive:
+        report(0.15, "Writing the snapshot")
         for index, model in enumerate(plan.models):
             size = keras_io.weight_bytes(model)
             member = fmt.model_member(index)
