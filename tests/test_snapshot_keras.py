@@ -1,0 +1,339 @@
+"""Snapshots holding Keras models: one member per distinct model, layers and sub-models shared,
+locks in layers, custom layers, verification, projects (one slow subprocess test)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+import threading
+import zipfile
+
+import numpy as np
+import pytest
+
+import lockpickle_gui as lp
+from lockpickle_gui.core.errors import SnapshotError, UntrustedCode, VerificationFailed
+from lockpickle_gui.core.tf_runtime import import_keras
+
+keras = import_keras()
+TRUST = [__name__]
+
+
+@keras.saving.register_keras_serializable(package="lp_snapshot_tests")
+class Guarded(keras.layers.Layer):
+    """A registered custom layer whose constructor makes its own lock."""
+
+    def __init__(self, scale=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = scale
+        self.lock = threading.Lock()
+
+    def call(self, x):
+        return x * self.scale
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
+class Unregistered(keras.layers.Layer):
+    def call(self, x):
+        return x + 1.0
+
+
+class Service:
+    def __init__(self, model):
+        self.model = model
+        self.lock = threading.Lock()
+
+
+def small_model(name="small", *extra):
+    keras.utils.set_random_seed(1)
+    return keras.Sequential([keras.Input((4,), name="x"), keras.layers.Dense(5, name="hidden"),
+                             *extra, keras.layers.Dense(2, name="out")], name=name)
+
+
+def predict(model, x):
+    return np.asarray(model(x, training=False))
+
+
+X = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
+
+
+def test_model_round_trip_member_is_plain_keras(tiny_model, tmp_path):
+    target = tmp_path / "m.lpsnap"
+    manifest = lp.save_snapshot(tiny_model, target)
+    [entry] = manifest["models"]
+    assert entry["member"] == "models/0.keras" and entry["name"] == "tiny"
+    assert entry["params"] == tiny_model.count_params() and entry["path"] == "root"
+    assert manifest["root"].endswith("Sequential") and manifest["keras"] == keras.__version__
+    with zipfile.ZipFile(target) as archive:
+        info = archive.getinfo("models/0.keras")
+        assert info.compress_type == zipfile.ZIP_STORED
+        data = archive.read(info)
+    assert hashlib.sha256(data).hexdigest() == entry["sha256"] == manifest["members"][entry["member"]]
+    plain = tmp_path / "plain.keras"
+    plain.write_bytes(data)  # a user can unzip it and load it with Keras alone
+    x = np.ones((2, 4), "float32")
+    np.testing.assert_array_equal(predict(keras.saving.load_model(plain), x), predict(tiny_model, x))
+    restored = lp.load_snapshot(target)
+    np.testing.assert_array_equal(predict(restored, x), predict(tiny_model, x))
+    assert manifest["verification"]["models"][0]["source"] == "generated"
+    result = lp.verify_snapshot(target)
+    assert result.verdict == "identical" and result.max_abs_diff == 0.0 and result.ok
+
+
+def test_model_in_several_places_is_stored_once_and_restored_as_one(tmp_path):
+    model = small_model()
+    service = Service(model)
+    service.models = {"a": model, "b": [model]}
+    service.head = model.layers[1]  # a layer of the stored model
+    target = tmp_path / "s.lpsnap"
+    manifest = lp.save_snapshot(service, target)
+    assert len(manifest["models"]) == 1 and manifest["models"][0]["path"] == "root.model"
+    restored = lp.load_snapshot(target, trust=TRUST)
+    assert restored.models["a"] is restored.model is restored.models["b"][0]
+    assert restored.head is restored.model.layers[1]
+    np.testing.assert_array_equal(predict(restored.model, X), predict(model, X))
+
+
+def test_nested_models_are_stored_inside_their_outer_model(tmp_path):
+    keras.utils.set_random_seed(2)
+    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)], name="inner")
+    outer = keras.Sequential([keras.Input((4,)), inner, keras.layers.Dense(2)], name="outer")
+    other = small_model("other")
+    target = tmp_path / "n.lpsnap"
+    manifest = lp.save_snapshot({"inner": inner, "outer": outer, "other": other}, target)
+    assert [m["name"] for m in manifest["models"]] == ["outer", "other"]
+    assert manifest["model_refs"][0] == {"model": 0, "attribute": ".layers[0]"}
+    restored = lp.load_snapshot(target)
+    assert restored["inner"] is restored["outer"].layers[0]
+    np.testing.assert_array_equal(predict(restored["outer"], X), predict(outer, X))
+    np.testing.assert_array_equal(predict(restored["other"], X), predict(other, X))
+    assert lp.verify_snapshot(target).verdict == "identical"
+
+
+def test_lock_attached_after_construction_is_reattached_fresh_and_shared(tmp_path):
+    model = small_model()
+    model.layers[1].lock = threading.Lock()  # the seed's LockManager pattern
+    model.layers[1].lock.acquire()
+    service = Service(model)
+    service.layer_locks = [model.layers[1].lock]
+    target = tmp_path / "a.lpsnap"
+    manifest = lp.save_snapshot(service, target)
+    entry = next(e for e in manifest["primitives"] if e.get("attach"))
+    assert entry["path"] == "root.model.layers[1].lock" and entry["kind"] == "Lock"
+    assert entry["held_at_export"] is True and entry["also_at"] == ["root.layer_locks[0]"]
+    assert entry["attach"] == [{"model": 0, "attribute": ".layers[1].lock"}]
+    restored = lp.load_snapshot(target, trust=TRUST)
+    lock = restored.model.layers[1].lock
+    assert isinstance(lock, type(threading.Lock())) and not lock.locked()
+    assert restored.layer_locks[0] is lock
+    model.layers[1].lock.release()
+
+
+def test_locks_made_by_a_registered_layer_are_listed(tmp_path):
+    model = small_model("guarded", Guarded(name="guard"))
+    target = tmp_path / "g.lpsnap"
+    manifest = lp.save_snapshot(model, target)
+    [entry] = manifest["primitives"]
+    assert entry["path"] == "root.layers[1].lock"
+    [custom] = manifest["models"][0]["custom_classes"]
+    assert custom["registered"] and custom["registered_name"] == "lp_snapshot_tests>Guarded"
+    assert manifest["modules"] == [__name__]
+    restored = lp.load_snapshot(target)  # registered in this process: Keras finds it
+    assert isinstance(restored.layers[1], Guarded) and not restored.layers[1].lock.locked()
+    np.testing.assert_array_equal(predict(restored, X), predict(model, X))
+
+
+def test_registered_layer_not_imported_needs_trust(tmp_path):
+    model = small_model("guarded", Guarded(name="guard"))
+    target = tmp_path / "g.lpsnap"
+    lp.save_snapshot(model, target)
+    registry = keras.saving.get_custom_objects()
+    saved = registry.pop("lp_snapshot_tests>Guarded")
+    try:  # as in a fresh process that never imported this module
+        with pytest.raises(UntrustedCode, match="Guarded") as caught:
+            lp.load_snapshot(target)
+        assert caught.value.module == __name__ and "--trust" in str(caught.value)
+        restored = lp.load_snapshot(target, trust=TRUST)
+        assert type(restored.layers[1]).__name__ == "Guarded"
+    finally:
+        registry["lp_snapshot_tests>Guarded"] = saved
+
+
+def test_unregistered_custom_layer_is_refused_at_export(tmp_path):
+    model = small_model("bad", Unregistered(name="plus_one"))
+    target = tmp_path / "u.lpsnap"
+    with pytest.raises(SnapshotError, match="register_keras_serializable") as caught:
+        lp.save_snapshot({"model": model}, target)
+    assert f"{__name__}.Unregistered" in str(caught.value)
+    assert "root['model'].layers[1]" in str(caught.value)
+    assert not target.exists()
+
+
+def test_verification_mismatch_and_given_inputs(tmp_path):
+    model = small_model()
+    target = tmp_path / "v.lpsnap"
+    manifest = lp.save_snapshot(model, target, verify_inputs=X)
+    assert manifest["verification"]["models"][0]["source"] == "given"
+    assert manifest["verification"]["models"][0]["samples"] == 3
+    with zipfile.ZipFile(target) as archive:
+        members = {i.filename: archive.read(i) for i in archive.infolist()}
+        outputs = dict(np.load(io.BytesIO(members["verify/outputs.npz"])))
+    outputs["m0_o0"] = outputs["m0_o0"] + 0.5
+    buffer = io.BytesIO()
+    np.savez(buffer, **outputs)
+    members["verify/outputs.npz"] = buffer.getvalue()
+    reloaded = json.loads(members["manifest.json"])
+    reloaded["members"]["verify/outputs.npz"] = hashlib.sha256(buffer.getvalue()).hexdigest()
+    members["manifest.json"] = json.dumps(reloaded).encode()
+    tampered = tmp_path / "t.lpsnap"
+    with zipfile.ZipFile(tampered, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    result = lp.verify_snapshot(tampered)
+    assert result.verdict == "mismatch" and result.max_abs_diff == pytest.approx(0.5)
+    with pytest.raises(VerificationFailed) as caught:
+        result.raise_if_failed()
+    assert caught.value.max_abs_diff == pytest.approx(0.5)
+    with pytest.raises(SnapshotError, match="verification inputs"):
+        lp.save_snapshot(model, tmp_path / "w.lpsnap", verify_inputs=np.ones((2, 7), "float32"))
+
+
+def test_no_verify_and_manifest_tree(tmp_path):
+    model = small_model()
+    model.layers[0].lock = threading.RLock()
+    target = tmp_path / "n.lpsnap"
+    manifest = lp.save_snapshot(Service(model), target, verify=False)
+    assert manifest["verification"] is None
+    assert "verify/outputs.npz" not in manifest["members"]
+    assert lp.verify_snapshot(target, trust=TRUST).verdict == "no data"
+    from lockpickle_gui.core.snapshot import manifest_tree
+
+    tree = manifest_tree(lp.read_manifest(target))
+    model_node = tree.find("root.model")
+    assert model_node.role == "model" and model_node.keras["params"] == model.count_params()
+    assert [a.path for a in model_node.annotations] == ["root.model.layers[0].lock"]
+    assert [a.path for a in tree.annotations] == ["root.lock"]
+
+
+def test_lambda_layer_needs_safe_mode_off(tmp_path):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x * 3.0)])
+    target = tmp_path / "l.lpsnap"
+    lp.save_snapshot(model, target, verify=False)
+    with pytest.raises(SnapshotError, match="safe_mode=False"):
+        lp.load_snapshot(target)
+    restored = lp.load_snapshot(target, safe_mode=False)
+    np.testing.assert_allclose(predict(restored, np.ones((1, 2), "float32")), [[3.0, 3.0]])
+
+
+def test_open_project_opens_a_snapshot(tmp_path):
+    from lockpickle_gui.core.project import open_project
+
+    target = tmp_path / "p.lpsnap"
+    lp.save_snapshot(Service(small_model("detector")), target)
+    project = open_project(target, trust=TRUST)
+    assert project.kind == "snapshot" and list(project.models) == ["detector"]
+    assert isinstance(project.runtime, Service) and project.manifest["format_version"] == 1
+    assert lp.verify_snapshot(target, obj=project.runtime).verdict == "identical"
+
+
+# --------------------------------------------------------------------------- projects
+
+LAYERS_PY = """
+    import keras
+
+    @keras.saving.register_keras_serializable(package="lp_snapshot_project")
+    class Shift(keras.layers.Layer):
+        def __init__(self, shift=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.shift = shift
+
+        def call(self, x):
+            return x + self.shift
+
+        def get_config(self):
+            return {**super().get_config(), "shift": self.shift}
+"""
+
+SERVICE_PY = """
+    import threading
+
+    class Service:
+        def __init__(self, model):
+            self.model = model
+            self.lock = threading.Lock()
+            self.cond = threading.Condition(self.lock)
+
+    def build(models):
+        return Service(models["detector"])
+"""
+
+TOML = """
+    [project]
+    name = "snap-demo"
+    [[models]]
+    name = "detector"
+    path = "model.keras"
+    [code]
+    modules = ["layers.py", "service.py"]
+    [runtime]
+    factory = "service:build"
+"""
+
+FRESH_PROCESS = """
+    import json, sys
+    import lockpickle_gui as lp
+    path = sys.argv[1]
+    report = {}
+    try:
+        lp.load_snapshot(path)
+    except lp.UntrustedCode as error:
+        report["refused"] = str(error)
+    service = lp.load_snapshot(path, trust_bundled_code=True)
+    report["type"] = type(service).__module__ + "." + type(service).__qualname__
+    report["lock_free"] = not service.lock.locked()
+    report["shared"] = service.cond._lock is service.lock
+    report["layer"] = type(service.model.layers[1]).__name__
+    report["verdict"] = lp.verify_snapshot(path, obj=service).verdict
+    print(json.dumps(report))
+"""
+
+
+@pytest.mark.slow
+def test_project_snapshot_loads_in_a_fresh_process_without_the_folder(tmp_path):
+    from lockpickle_gui.core.project import code_package_name, open_project
+    from lockpickle_gui.core.project_code import import_code_package
+
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "lockpickle.toml").write_text(textwrap.dedent(TOML))
+    (folder / "layers.py").write_text(textwrap.dedent(LAYERS_PY))
+    (folder / "service.py").write_text(textwrap.dedent(SERVICE_PY))
+    # Build the project's model with its own Shift layer, imported the way open_project does.
+    package = code_package_name(folder, "snap-demo")
+    shift = import_code_package(package, {"layers": folder / "layers.py"}, "test")["layers"].Shift
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), shift(0.5)], name="detector")
+    model.save(folder / "model.keras")
+    project = open_project(folder)
+    target = tmp_path / "demo.lpsnap"
+    manifest = lp.save_snapshot(project, target)
+    assert manifest["code_package"] == project.code_package == package
+    assert {c["module"] for c in manifest["code"]} == {"layers", "service"}
+    assert manifest["modules"] == []  # everything needed is the bundled code
+    with pytest.raises(UntrustedCode, match="trust_bundled_code=True"):
+        lp.load_snapshot(target)
+    shutil.rmtree(folder)
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(FRESH_PROCESS), str(target)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "--trust-bundled-code" in report["refused"]
+    assert report["type"] == f"{package}.service.Service"
+    assert report == dict(report, lock_free=True, shared=True, layer="Shift", verdict="identical")
