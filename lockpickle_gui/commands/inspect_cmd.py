@@ -18,6 +18,9 @@ def add_arguments(parser) -> None:
                         help="also list Keras/TensorFlow internals and plain attributes")
     parser.add_argument("--max-depth", type=int, default=64, metavar="N",
                         help="how deep to walk the object graph (default 64)")
+    from lockpickle_gui.commands.export_cmd import add_trust_arguments  # snapshot engineer
+
+    add_trust_arguments(parser, "loading a .lpsnap (without them: its manifest only)")
 
 
 def run(args) -> int:
@@ -27,8 +30,15 @@ def run(args) -> int:
 
     if args.max_depth < 1:
         raise LockpickleError(f"Expected --max-depth of at least 1. Received: {args.max_depth}.")
+    if str(args.path).lower().endswith(".lpsnap"):  # snapshot engineer: manifest-only view
+        from lockpickle_gui.commands.info_cmd import inspect_untrusted_snapshot
+
+        shown = inspect_untrusted_snapshot(args)
+        if shown is not None:
+            return shown
     with ProgressBar() as progress:
-        project = open_project(args.path, progress=progress)
+        project = open_project(args.path, progress=progress, trust=tuple(args.trust),
+                               trust_bundled_code=args.trust_bundled_code)
     tree = project.inspect(show_internal=args.show_internal, max_depth=args.max_depth)
     if args.json:
         print_json(tree.to_dict())

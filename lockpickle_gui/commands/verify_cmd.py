@@ -1,13 +1,47 @@
-"""PLACEHOLDER: replaced by the issue that implements this sub-command."""
+"""``lockpickle verify SNAP``: load a snapshot and re-run its stored verification.
 
-HELP = "(not implemented yet)"
+Exit 0 only when the loaded models reproduce the outputs stored at export (identical or
+within the recorded tolerance); 1 when they do not, or when there is nothing to compare.
+"""
+
+from __future__ import annotations
+
+HELP = ("Load a .lpsnap snapshot (checked, with only the code you trust) and re-run the "
+        "verification stored at export; exit 0 only when it holds.")
 
 
-def add_arguments(parser):
-    parser.add_argument("path", nargs="?")
+def add_arguments(parser) -> None:
+    from lockpickle_gui.commands.export_cmd import add_trust_arguments
+
+    parser.add_argument("path", help="a .lpsnap snapshot")
+    add_trust_arguments(parser, "loading the snapshot")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-def run(args):
-    from lockpickle_gui.core.errors import LockpickleError
+def run(args) -> int:
+    from lockpickle_gui.commands._term import print_json
+    from lockpickle_gui.core.snapshot import read_manifest, verify_snapshot
 
-    raise LockpickleError("This command is not implemented yet.")
+    manifest = read_manifest(args.path)
+    result = verify_snapshot(args.path, trust=tuple(args.trust),
+                             trust_bundled_code=args.trust_bundled_code)
+    holds = result.ok or (result.verdict == "no data" and not manifest["models"])
+    if args.json:
+        print_json({**result.to_dict(), "holds": holds})
+        return 0 if holds else 1
+    if result.verdict == "identical":
+        print(f"identical: the loaded model(s) reproduce the outputs stored at export bit for bit "
+              f"({args.path}).")
+    elif result.verdict == "within tolerance":
+        print(f"within tolerance: max difference {result.max_abs_diff:.3g} <= tolerance "
+              f"{result.tolerance:.3g} ({args.path}).")
+    elif result.verdict == "mismatch":
+        print(f"mismatch: max difference {result.max_abs_diff:.3g} exceeds the tolerance "
+              f"{result.tolerance:.3g} ({args.path}). Use the Keras/TensorFlow versions "
+              "`lockpickle info` lists, or export the snapshot again.")
+    elif holds:
+        print(f"loaded: {args.path} holds no models, so there are no outputs to compare.")
+    else:
+        print(f"no data: {args.path} was exported without verification (--no-verify) or its "
+              "models have no input spec; it loaded, but nothing was compared.")
+    return 0 if holds else 1

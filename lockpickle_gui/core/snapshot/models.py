@@ -129,6 +129,7 @@ def _plan_models(result: Plan, objects: list, paths: GraphPaths, code_package) -
             "member": f"models/{index}.keras", "name": str(getattr(obj, "name", "")),
             "class": keras_io.class_name(type(obj)), "params": _param_count(obj),
             "sha256": "", "bytes": 0, "path": model_path,
+            "trainable": bool(getattr(obj, "trainable", True)),
             "layers": sum(1 for _ in keras_io.iter_layers(obj)) - 1,
             "custom_classes": classes,
         })

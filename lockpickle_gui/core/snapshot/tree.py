@@ -36,7 +36,8 @@ def manifest_tree(manifest: dict) -> Node:
     for index, entry in enumerate(manifest.get("models", [])):
         path = entry.get("path") or f"<model {index}>"
         keras = {"class": str(entry.get("class", "?")).rpartition(".")[2], "output_shape": None,
-                 "params": entry.get("params"), "trainable": None, "dtype": None}
+                 "params": entry.get("params"), "trainable": entry.get("trainable", True),
+                 "dtype": None}
         if path == "root":
             root.role, root.keras = "model", keras
             continue

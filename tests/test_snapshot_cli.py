@@ -1,0 +1,100 @@
+"""`lockpickle export | info | verify` and `inspect SNAP`, run in-process through cli.main."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from lockpickle_gui.cli import main
+
+SERVICE_PY = """
+    import threading
+
+    class Service:
+        def __init__(self, model):
+            self.model = model
+            self.lock = threading.Lock()
+            self.ready = threading.Event()
+
+    def build(models):
+        return Service(models["scorer"])
+"""
+
+TOML = """
+    [project]
+    name = "cli-demo"
+    [[models]]
+    name = "scorer"
+    path = "model.keras"
+    [code]
+    modules = ["service.py"]
+    [runtime]
+    factory = "service:build"
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, keras):
+    folder = tmp_path_factory.mktemp("cli_project")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)], name="scorer")
+    model.save(folder / "model.keras")
+    (folder / "service.py").write_text(textwrap.dedent(SERVICE_PY))
+    (folder / "lockpickle.toml").write_text(textwrap.dedent(TOML))
+    return folder
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_export_info_verify_inspect_a_project(project, tmp_path, capsys):
+    snap = tmp_path / "demo.lpsnap"
+    code, out, _ = run_cli(capsys, "export", str(project), "-o", str(snap))
+    assert code == 0 and f"Saved {snap}" in out and "1 model(s), 2 primitive(s)" in out
+    assert "--trust-bundled-code" in out
+
+    code, out, _ = run_cli(capsys, "info", str(snap))
+    assert code == 0
+    assert "models/0.keras  scorer  Sequential  10 params" in out
+    assert "root.model" in out and "root.lock: Lock -> fresh, unlocked" in out
+    assert "code/service.py" in out and "modules to trust: none" in out
+    code, out, _ = run_cli(capsys, "info", str(snap), "--json", "--check")
+    assert json.loads(out)["format"] == "lockpickle-snapshot"
+
+    code, _, err = run_cli(capsys, "verify", str(snap))
+    assert code == 2 and "--trust-bundled-code" in err
+    code, out, _ = run_cli(capsys, "verify", str(snap), "--trust-bundled-code")
+    assert code == 0 and out.startswith("identical")
+
+    code, out, _ = run_cli(capsys, "inspect", str(snap))
+    assert code == 0 and "from its manifest only" in out and "! root.lock: Lock" in out
+    code, out, _ = run_cli(capsys, "inspect", str(snap), "--trust-bundled-code")
+    assert code == 0 and "from its manifest only" not in out and "Dense" in out
+
+
+def test_export_model_file_and_verify_outcomes(tiny_model, tmp_path, capsys):
+    model_file = tmp_path / "tiny.keras"
+    tiny_model.save(model_file)
+    snap = tmp_path / "tiny.lpsnap"
+    assert run_cli(capsys, "export", str(model_file), "-o", str(snap), "--no-verify")[0] == 0
+    code, out, _ = run_cli(capsys, "verify", str(snap))
+    assert code == 1 and out.startswith("no data")
+    code, out, _ = run_cli(capsys, "inspect", str(snap))  # nothing to trust: loads it
+    assert code == 0 and "hidden" in out
+    assert run_cli(capsys, "export", str(model_file), "-o", str(snap))[0] == 0
+    code, out, _ = run_cli(capsys, "verify", str(snap), "--json")
+    assert code == 0 and json.loads(out)["verdict"] == "identical"
+
+
+def test_bad_inputs_are_one_paragraph_errors(tmp_path, capsys):
+    bogus = tmp_path / "x.lpsnap"
+    bogus.write_text("nope")
+    code, _, err = run_cli(capsys, "info", str(bogus))
+    assert code == 2 and "not a ZIP archive" in err
+    code, _, err = run_cli(capsys, "verify", str(bogus))
+    assert code == 2 and "not a ZIP archive" in err
