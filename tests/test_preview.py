@@ -130,6 +130,36 @@ def test_pool_serves_a_savedmodel_through_tfsmlayer(saved_model_layer):
     _assert_outputs_close(results, model(np.stack(samples)))
 
 
+def test_check_thread_safety_on_a_savedmodel(saved_model_layer):
+    from lockpickle_gui.core.preview import check_thread_safety
+
+    _, layer = saved_model_layer
+    samples = list(np.random.default_rng(1).standard_normal((12, 5)).astype("float32"))
+    report = check_thread_safety(layer, samples, workers=2, clients=3, max_batch=4)
+    assert report.verdict in ("identical", "within tolerance") and report.lock_layers == []
+
+
+def test_the_model_is_traced_once_whatever_the_batch_sizes(keras):
+    from lockpickle_gui.core.preview import InferencePool
+
+    traces = []
+
+    class CountingDense(keras.layers.Dense):
+        def call(self, x):
+            traces.append(x.shape)  # Python runs call() only while tracing
+            return super().call(x)
+
+    model = keras.Sequential([keras.Input((4,)), CountingDense(3)])
+    samples = list(np.random.default_rng(8).standard_normal((61, 4)).astype("float32"))
+    with InferencePool(model, workers=2, max_batch=7, max_delay_ms=50) as pool:
+        traced = len(traces)
+        for size in (1, 2, 7, 3):
+            pool.map(samples[:size])
+        pool.map(samples)
+        sizes = pool.stats().batch_sizes
+    assert len(traces) == traced and len(sizes) > 1
+
+
 def test_savedmodel_signature_endpoint_takes_named_inputs(keras, tf, tmp_path):
     from lockpickle_gui.core.preview import InferencePool
 

@@ -118,11 +118,11 @@ class InferencePool:
                 self._wait_for_room(block, timeout)
             self._queue.append(request)
             self._submitted += 1
+            self._stats.on_submit(request.submitted)
             # Wake the collector only when it has something to decide: the first request
             # (it waits for one) or a full batch (it waits for companions until a deadline).
             if len(self._queue) == 1 or len(self._queue) >= self.max_batch:
                 self._not_empty.notify()
-        self._stats.on_submit(request.submitted)
         return request.future
 
     def _wait_for_room(self, block: bool, timeout: float | None) -> None:

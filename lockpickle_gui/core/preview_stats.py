@@ -83,7 +83,8 @@ class StatsRecorder:
         self._buckets: deque[list] = deque(maxlen=max_buckets)  # [bucket index, completions]
 
     def on_submit(self, now: float) -> None:
-        if self._first_submit is None:  # a benign race: both writers store nearly the same time
+        """Called under the pool's queue lock: no race on the first submission time."""
+        if self._first_submit is None:
             self._first_submit = now
 
     def on_rejected(self) -> None:
