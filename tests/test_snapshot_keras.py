@@ -337,3 +337,30 @@ def test_project_snapshot_loads_in_a_fresh_process_without_the_folder(tmp_path):
     assert "--trust-bundled-code" in report["refused"]
     assert report["type"] == f"{package}.service.Service"
     assert report == dict(report, lock_free=True, shared=True, layer="Shift", verdict="identical")
+
+
+def test_deferred_loader_matches_keras_on_a_trained_compiled_model():
+    """keras_load skips the random initialisation Keras overwrites; nothing else changes."""
+    from keras.src.saving import saving_lib
+
+    from lockpickle_gui.core.snapshot import keras_load
+
+    keras.utils.set_random_seed(4)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(6),
+                              keras.layers.BatchNormalization(), keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    model.fit(X, np.ones((3, 2), "float32"), epochs=2, verbose=0)
+    buffer = io.BytesIO()
+    saving_lib.save_model(model, buffer)
+    buffer.seek(0)
+    fast = keras_load._load_deferred(buffer, None, True)  # the fast path itself, no fallback
+    buffer.seek(0)
+    plain = saving_lib.load_model(buffer)
+    for mine, theirs in ((fast.variables, plain.variables),
+                         (fast.optimizer.variables, plain.optimizer.variables)):
+        assert len(mine) == len(theirs) > 0
+        for a, b in zip(mine, theirs):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert fast.compiled and int(fast.optimizer.iterations) == 2
+    np.testing.assert_array_equal(predict(fast, X), predict(model, X))
+    fast.fit(X, np.ones((3, 2), "float32"), epochs=1, verbose=0)  # trains on

@@ -83,6 +83,20 @@ class MemberWindow(io.RawIOBase):
         self._pos = max(0, base + offset)
         return self._pos
 
+    def read(self, size: int | None = -1) -> bytes:
+        """One buffered read of the whole request (RawIOBase's default reads 8 KiB at a time)."""
+        remaining = self._length - self._pos
+        count = remaining if size is None or size < 0 else min(size, remaining)
+        if count <= 0:
+            return b""
+        self._file.seek(self._start + self._pos)
+        data = self._file.read(count)
+        self._pos += len(data)
+        return data
+
+    def readall(self) -> bytes:
+        return self.read(-1)
+
     def readinto(self, buffer) -> int:
         view = memoryview(buffer).cast("B")
         count = min(len(view), self._length - self._pos)
@@ -233,11 +247,11 @@ def save_keras_object(obj: Any, stream) -> None:
 
 
 def load_keras_object(stream, *, custom_objects: dict | None, safe_mode: bool) -> Any:
+    """Keras' own loader, minus the random initialisation it overwrites (``keras_load``)."""
     import_keras()
-    from keras.src.saving import saving_lib
+    from lockpickle_gui.core.snapshot import keras_load
 
-    return saving_lib.load_model(stream, custom_objects=custom_objects, compile=True,
-                                 safe_mode=safe_mode)
+    return keras_load.load(stream, custom_objects=custom_objects, safe_mode=safe_mode)
 
 
 def weight_bytes(obj: Any) -> int:

@@ -1,0 +1,107 @@
+"""Load a ``.keras`` member without paying for random weight initialisation.
+
+``keras.saving.load_model`` builds the model from its config — which runs every weight
+initialiser (25M random numbers for a 25M-parameter model) — and then overwrites those
+values with the stored weights. Keras itself supports *deferred* initialisation (a
+``StatelessScope`` records variables instead of initialising them; JAX users rely on it):
+this loader builds the model and runs Keras' own ``_load_state`` inside such a scope, so the
+stored weights are recorded as the variables' initial values, and only variables the file
+does not hold (a metric's counters) get their normal initialiser.
+
+It uses Keras internals (``saving_lib._model_from_config`` / ``_load_state``, the deferred
+variable collection). Any surprise — another Keras version, an exotic layer — falls back to
+Keras' public loading path, which then gives Keras' own result or error.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import zipfile
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+_CONFIG = "config.json"
+_WEIGHTS = "model.weights.h5"
+
+
+def load(stream, *, custom_objects: dict | None, safe_mode: bool) -> Any:
+    """The model in ``stream`` (a seekable ``.keras`` file object)."""
+    from keras.src.saving import saving_lib
+
+    try:
+        return _load_deferred(stream, custom_objects, safe_mode)
+    except Exception as error:  # noqa: BLE001 - any surprise: Keras' own path decides
+        log.debug("deferred-initialisation load fell back to Keras' loader: %r", error)
+    stream.seek(0)
+    return saving_lib.load_model(stream, custom_objects=custom_objects, compile=True,
+                                 safe_mode=safe_mode)
+
+
+def _load_deferred(stream, custom_objects, safe_mode) -> Any:
+    from keras.src.backend.common import global_state
+    from keras.src.backend.common.stateless_scope import StatelessScope, in_stateless_scope
+    from keras.src.backend.common.variables import initialize_all_variables
+    from keras.src.saving import object_registration, saving_lib, serialization_lib
+
+    if in_stateless_scope() or global_state.get_global_attribute("uninitialized_variables"):
+        raise RuntimeError("deferred variables already pending in this thread")
+    with zipfile.ZipFile(stream) as archive:
+        names = archive.namelist()
+        if _WEIGHTS not in names or len(names) > 3:  # assets or npz weights: Keras' path
+            raise RuntimeError("not a plain config + HDF5 weights archive")
+        config_json = saving_lib._safe_zip_read(archive, _CONFIG)
+        saving_lib._reject_zip_bomb(archive, _WEIGHTS)
+        weights = io.BytesIO(archive.read(_WEIGHTS))
+    compile_config = json.loads(config_json).get("compile_config")
+    store = saving_lib.H5IOStore(weights, mode="r")
+    try:
+        # 1. The model, uncompiled, its variables recorded but not initialised.
+        with StatelessScope(initialize_variables=False):
+            model = saving_lib._model_from_config(config_json, custom_objects, False, safe_mode)
+        pending = list(global_state.get_global_attribute("uninitialized_variables") or [])
+        # 2. Keras' own _load_state; the scope records the values it assigns.
+        visited: set[int] = set()
+        with StatelessScope(initialize_variables=False) as scope:
+            _load_state(saving_lib, model, store, visited)
+        # 3. Stored values become initial values; every one must find its variable.
+        known = {id(v): v for v in pending}
+        if set(scope.state_mapping) - set(known):
+            raise RuntimeError("a loaded value belongs to a variable this loader does not know")
+        for variable in pending:
+            value = scope.get_current_value(variable)
+            if value is not None:
+                variable._initializer = _constant(value)
+        initialize_all_variables()
+        # 4. Compile as Keras' loader does, then load what compiling added (the optimizer),
+        #    skipping every saveable already loaded.
+        if compile_config:
+            with object_registration.CustomObjectScope(custom_objects), \
+                    serialization_lib.SafeModeScope(safe_mode):
+                model.compile_from_config(compile_config)
+                model.compiled = True
+            visited.discard(id(model))
+            _load_state(saving_lib, model, store, visited)
+    except BaseException:
+        global_state.set_global_attribute("uninitialized_variables", [])
+        raise
+    finally:
+        store.close()
+    return model
+
+
+def _load_state(saving_lib, model, store, visited: set) -> None:
+    failed, errors = set(), {}
+    saving_lib._load_state(model, weights_store=store, assets_store=None, inner_path="",
+                           visited_saveables=visited, failed_saveables=failed, error_msgs=errors)
+    if failed:
+        saving_lib._raise_loading_failure(errors)
+
+
+def _constant(value):
+    def initializer(shape, dtype=None):
+        return value
+
+    return initializer
