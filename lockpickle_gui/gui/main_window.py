@@ -32,15 +32,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar,
                                QStackedWidget, QTabWidget, QToolButton)
 
 from lockpickle_gui.core.errors import LockpickleError
 from lockpickle_gui.core.project import detect_kind
 from lockpickle_gui.core.settings import Settings
-from lockpickle_gui.gui import about, badges, dialogs, preferences, report
+from lockpickle_gui.gui import actions, badges, dialogs
 from lockpickle_gui.gui.details_panel import DetailsPanel
 from lockpickle_gui.gui.loader import Failure, LoadedProject, ProjectLoader
 from lockpickle_gui.gui.tree_panel import TreePanel
@@ -96,12 +96,12 @@ class MainWindow(QMainWindow):
         self.details_dock.setWidget(self.details)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.details_dock)
 
-        self.actions: dict[str, QAction] = {}
         self.menus = {name: self.menuBar().addMenu(f"&{name}") for name in MENU_NAMES}
         self.toolbar = self.addToolBar("Main")
         self.toolbar.setObjectName("main_toolbar")
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self._build_actions()
+        self.actions: dict[str, QAction] = actions.build(self)
+        self.recent_menu = actions.RecentMenu(self)
         self._build_status_bar()
 
         self.tabs.currentChanged.connect(self._on_current_tab)
@@ -119,71 +119,17 @@ class MainWindow(QMainWindow):
         self.refresh_recent()
         self._update_actions()
 
+    def refresh_recent(self) -> None:
+        """Rebuild File ▸ Open Recent and the welcome page's list from the settings."""
+        recent = self.recent_menu.rebuild()
+        self.welcome.set_recent(recent, actions.demo_project())
+
+    def clear_recent(self) -> None:
+        self.settings.clear_recent()
+        self._save_settings()
+        self.refresh_recent()
+
     # ------------------------------------------------------------------ building
-
-    def _action(self, key: str, text: str, menu: str | None, slot, shortcut=None, tip: str = "",
-                icon=None) -> QAction:
-        action = QAction(text, self)
-        action.setObjectName(f"action_{key}")
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(tip)
-        if icon is not None:
-            action.setIcon(self.style().standardIcon(icon))
-        action.triggered.connect(lambda checked=False: slot())
-        if menu is not None:
-            self.menus[menu].addAction(action)
-        self.actions[key] = action
-        return action
-
-    def _build_actions(self) -> None:
-        from PySide6.QtWidgets import QStyle
-
-        sp = QStyle.StandardPixmap
-        self._action("open", "&Open…", "File", self.open_dialog, QKeySequence.StandardKey.Open,
-                     "Open model files or a project folder", sp.SP_DialogOpenButton)
-        self._action("open_folder", "Open &Folder…", "File", self.open_folder_dialog, "Ctrl+Shift+O",
-                     "Open a project folder or a SavedModel folder")
-        self.recent_menu = self.menus["File"].addMenu("Open &Recent")
-        self.recent_menu.setObjectName("recent_menu")
-        self._action("close_project", "&Close Project", "File", self.close_project, QKeySequence.StandardKey.Close)
-        self._action("reload", "Re&load", "File", self.reload_project, "F5",
-                     "Reload the current project from disk", sp.SP_BrowserReload)
-        self.menus["File"].addSeparator()
-        self._action("export_report", "Export &Report…", "File", lambda: report.export_report(self),
-                     "Ctrl+Shift+R", "Save the annotated tree as HTML, JSON and PNG")
-        self.menus["File"].addSeparator()
-        quit_action = self._action("quit", "&Quit", "File", self.close, QKeySequence.StandardKey.Quit)
-        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-
-        self._action("find", "&Find…", "Edit", self._focus_filter, QKeySequence.StandardKey.Find,
-                     "Filter the tree by name, class or kind")
-        self._action("copy_path", "Copy &Path", "Edit", self.details.copy_path, "Ctrl+Shift+C",
-                     "Copy the Python path of the selected row")
-        self.menus["Edit"].addSeparator()
-        prefs = self._action("preferences", "Pre&ferences…", "Edit", lambda: preferences.edit(self))
-        prefs.setMenuRole(QAction.MenuRole.PreferencesRole)
-
-        self._action("expand_all", "&Expand All", "View", lambda: self._with_panel(TreePanel.expand_all),
-                     "Ctrl+Shift+Right")
-        self._action("collapse_all", "&Collapse All", "View", lambda: self._with_panel(TreePanel.collapse_all),
-                     "Ctrl+Shift+Left")
-        self.menus["View"].addSeparator()
-        self.menus["View"].addAction(self.details_dock.toggleViewAction())
-
-        self._action("open_settings_folder", "Open &Settings Folder", "Tools",
-                     lambda: self._open_folder(self.settings.dirs.config))
-        self._action("open_log_folder", "Open &Log Folder", "Help",
-                     lambda: self._open_folder(self.settings.dirs.log))
-        about_action = self._action("about", "&About lockpickle", "Help", lambda: about.show_about(self))
-        about_action.setMenuRole(QAction.MenuRole.AboutRole)
-
-        for key in ("open", "reload"):
-            self.toolbar.addAction(self.actions[key])
-        for action in self.actions.values():
-            self.addAction(action)  # shortcuts work even while a menu was never shown
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -311,40 +257,6 @@ class MainWindow(QMainWindow):
             handler(path)
         else:
             self.loader.open([path], replaces=tab)
-
-    def refresh_recent(self) -> None:
-        self.recent_menu.clear()
-        recent = self.settings.recent_projects
-        for number, path in enumerate(recent, start=1):
-            action = self.recent_menu.addAction(f"&{number}  {path.name}  —  {path.parent}")
-            action.setObjectName(f"action_recent_{number}")
-            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
-            action.triggered.connect(lambda checked=False, p=path: self.open_paths([p]))
-            self.addAction(action)
-        self.recent_menu.addSeparator()
-        clear = self.recent_menu.addAction("Clear Recent Projects")
-        clear.triggered.connect(self.clear_recent)
-        clear.setEnabled(bool(recent))
-        demo = _demo_project()
-        self.welcome.set_recent(recent, demo)
-
-    def clear_recent(self) -> None:
-        self.settings.clear_recent()
-        self._save_settings()
-        self.refresh_recent()
-
-    def _focus_filter(self) -> None:
-        self._with_panel(TreePanel.focus_filter)
-
-    def _with_panel(self, method) -> None:
-        tab = self.current_tab
-        if tab is not None:
-            method(tab.panel)
-
-    def _open_folder(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
-            self.status(f"Could not open a file manager; the folder is {folder}", timeout_ms=15000)
 
     # ------------------------------------------------------------------ drag and drop
 
@@ -485,14 +397,3 @@ class MainWindow(QMainWindow):
             self._save_settings()
         self.shutdown()
         super().closeEvent(event)
-
-
-def _demo_project() -> Path | None:
-    from lockpickle_gui import resources
-    from lockpickle_gui.core.errors import LockpickleError
-
-    try:
-        demo = resources.examples_dir() / "anomaly_service"
-    except LockpickleError:
-        return None
-    return demo if demo.is_dir() else None
