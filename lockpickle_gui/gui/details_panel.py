@@ -17,11 +17,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFormLayout, QHBo
                                QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout, QWidget)
 
 from lockpickle_gui.core import details as core_details
-from lockpickle_gui.core.report import LEVEL_WORDS, level_of, shape_text
+from lockpickle_gui.core.report import LEVEL_SHORT, LEVEL_WORDS, level_of, shape_text
 from lockpickle_gui.gui import badges
 from lockpickle_gui.gui.workers import Worker
 
-ANNOTATION_COLUMNS = ("Path", "Kind", "State", "Held", "Snapshot", "Detail")
+ANNOTATION_COLUMNS = ("Path", "Kind", "Snapshot", "State", "Detail")  # "held" shows in State
+SNAPSHOT_COLUMN = 2
+ALWAYS_SHOWN = ("Type", "Module")  # other identity rows hide when they have nothing to say
 WEIGHT_COLUMNS = ("Name", "Shape", "Dtype", "Min", "Mean", "Max")
 LOCKS_TAB, CONFIG_TAB, WEIGHTS_TAB, VALUE_TAB = range(4)
 
@@ -40,6 +42,7 @@ def _read_only_table(columns: tuple[str, ...], parent: QWidget) -> QTableWidget:
     table.horizontalHeader().setStretchLastSection(True)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     table.setWordWrap(False)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
     return table
 
 
@@ -65,7 +68,7 @@ class DetailsPanel(QWidget):
         path_row.addWidget(copy_button)
 
         self.fields: dict[str, QLabel] = {}
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         form.addRow("Path", path_row)
         for label in ("Type", "Module", "Output shape", "Dtype", "Params", "Trainable", "Shared with"):
             value = QLabel(self)
@@ -131,6 +134,7 @@ class DetailsPanel(QWidget):
         }
         for label, text in values.items():
             self.fields[label].setText(text)
+            self.form.setRowVisible(self.fields[label], bool(text) or label in ALWAYS_SHOWN)
         self._fill_annotations(node.annotations if node is not None else [])
         self.config_text.setPlainText("")
         self.value_text.setPlainText("")
@@ -150,12 +154,12 @@ class DetailsPanel(QWidget):
         self.annotations.setRowCount(len(annotations))
         for row, annotation in enumerate(annotations):
             level = level_of(annotation)
-            cells = (annotation.path, annotation.kind, annotation.state,
-                     "yes" if annotation.held else "no", LEVEL_WORDS[level], annotation.detail)
+            cells = (annotation.path, annotation.kind, LEVEL_SHORT[level], annotation.state,
+                     annotation.detail)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
-                if column == 4:
+                item.setToolTip(LEVEL_WORDS[level] if column == SNAPSHOT_COLUMN else text)
+                if column == SNAPSHOT_COLUMN:
                     item.setIcon(badges.lock_icon(level))
                     item.setForeground(badges.level_text_colour(level))
                 self.annotations.setItem(row, column, item)
