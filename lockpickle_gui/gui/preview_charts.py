@@ -108,11 +108,14 @@ class ThroughputChart(_Chart):
         self.axis_x.setRange(0, 1)
         self.axis_y.setRange(0, 1)
 
-    def add_point(self, seconds: float, requests_per_second: float) -> None:
-        self.points.append((float(seconds), float(requests_per_second)))
-        self.line.append(QPointF(seconds, requests_per_second))
-        self.axis_x.setRange(0, max(1.0, seconds))
+    def set_series(self, series) -> None:
+        """``series``: ``[(seconds since the first request, requests/s), ...]`` (PoolStats'
+        ``throughput_series``)."""
+        self.points = [(float(t), float(rps)) for t, rps in series]
+        self.line.replace([QPointF(t, rps) for t, rps in self.points])
+        end = self.points[-1][0] if self.points else 1.0
+        top = max((rps for _, rps in self.points), default=1.0)
+        self.axis_x.setRange(0, max(1.0, end))
         self.axis_x.applyNiceNumbers()
-        top = max(rps for _, rps in self.points)
         self.axis_y.setRange(0, max(1.0, top * 1.15))
         self.axis_y.applyNiceNumbers()

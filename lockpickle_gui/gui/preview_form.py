@@ -135,10 +135,10 @@ class PreviewSettingsForm(QWidget):
                 widget.setValue(int(values[key]))
         if isinstance(values.get("max_delay_ms"), (int, float)):
             self.max_delay.setValue(float(values["max_delay_ms"]))
-        inputs = values.get("inputs")
-        if inputs:
-            self.path_edit.setText(str(inputs))
-            self.set_source("folder" if Path(inputs).is_dir() else "file")
+        if "inputs" in values:  # the project's own samples, or generated ones
+            inputs = values["inputs"]
+            self.path_edit.setText(str(inputs) if inputs else "")
+            self.set_source(("folder" if Path(inputs).is_dir() else "file") if inputs else "generated")
 
     def set_source(self, key: str) -> None:
         self.source_combo.setCurrentIndex([k for k, _ in SOURCES].index(key))

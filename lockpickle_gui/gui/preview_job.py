@@ -40,18 +40,16 @@ def gather_samples(model, options):
 
 def preview_job(model, options, *, progress: Callable[[float, str], None],
                 stats_sink: Callable[[Any], None] | None = None) -> PanelResult:
-    from lockpickle_gui.core import inputs, preview
+    """Inputs, then ``run_preview``; ``progress`` raising Cancelled stops the run within ~50 ms
+    (the core polls it that often) and closes the pool before this returns."""
+    from lockpickle_gui.core.preview import run_preview
 
     progress(0.0, "Preparing the input samples…")
     samples = gather_samples(model, options)
-    result = preview.run_preview(
+    result = run_preview(
         model, samples, workers=options.workers, max_batch=options.max_batch,
         max_delay_ms=options.max_delay_ms, clients=options.clients, requests=options.requests,
-        progress=progress)
-    stats = getattr(result, "stats", result)
-    safety = getattr(result, "safety", None)
-    outputs = list(getattr(result, "outputs", None) or [])[:FIRST_OUTPUTS]
-    summaries = [(index, inputs.summarize_output(output)) for index, output in enumerate(outputs)]
-    if stats_sink is not None:
-        stats_sink(stats)
-    return PanelResult(stats=stats, safety=safety, summaries=summaries, preview=result)
+        keep_outputs=FIRST_OUTPUTS, progress=progress, on_stats=stats_sink)
+    summaries = [(entry["sample"], entry["summary"]) for entry in result.summaries]
+    return PanelResult(stats=result.stats, safety=result.safety, summaries=summaries,
+                       preview=result)

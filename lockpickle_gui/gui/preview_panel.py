@@ -8,8 +8,6 @@ flag; the core's next progress call raises ``Cancelled`` and closes the pool.
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -20,6 +18,7 @@ from lockpickle_gui.gui.preview_charts import LatencyHistogram, ThroughputChart
 from lockpickle_gui.gui.preview_form import PreviewOptions, PreviewSettingsForm
 from lockpickle_gui.gui.preview_job import preview_job
 from lockpickle_gui.gui.preview_results import ResultsTable, StatTiles, VerdictBanner
+from lockpickle_gui.gui.workers import Worker
 
 REPAINT_MS = 150  # live figures are redrawn at most this often
 RUN_KEYS = (Qt.Key.Key_F5, Qt.Key.Key_Escape)
@@ -54,9 +53,11 @@ def install(window) -> QDockWidget:
     toolbar = getattr(window, "toolbar", None)
     if toolbar is not None:
         toolbar.addAction(run_action)
-    changed = getattr(window, "projectChanged", None)
-    if changed is not None:
-        changed.connect(panel.set_project)
+    for name, slot in (("projectChanged", panel.set_project), ("aboutToClose", panel.cancel),
+                       ("settingsChanged", panel.reload_defaults)):
+        signal = getattr(window, name, None)
+        if signal is not None:
+            signal.connect(slot)
     panel.set_project(getattr(window, "current_project", None))
     window.preview_dock = dock
     window.preview_panel = panel
@@ -82,9 +83,7 @@ class PreviewPanel(QWidget):
         self.result = None
         self.state = "idle"  # idle | running | cancelling | done | cancelled | failed
         self._requests = 0
-        self._started = 0.0
         self._latest_stats = None
-        self._last_completed = (0.0, 0)
         self._relay = _Relay(self)
         self._relay.stats.connect(self._stats_arrived)
         self._repaint_timer = QTimer(self)
@@ -146,9 +145,7 @@ class PreviewPanel(QWidget):
         self.project = project
         models = list(getattr(project, "models", {}) or {})
         self.form.set_models(models)
-        values = dict(self.window.settings.preview_defaults) if getattr(self.window, "settings", None) else {}
-        values.update(getattr(project, "preview", None) or {})
-        self.form.set_values(values)
+        self.reload_defaults()
         if project is None:
             self.message.setText("Open a project to preview it.")
         elif not models:
@@ -157,6 +154,21 @@ class PreviewPanel(QWidget):
             self.message.setText(f"Ready: {project.name}. Press Run (F5) to send requests "
                                  "from several client threads through the batching pool.")
         self._update_buttons()
+
+    @Slot()
+    def reload_defaults(self) -> None:
+        """The Preferences' preview defaults, then the project's ``[preview]`` table over them."""
+        if self.is_running:
+            return
+        from lockpickle_gui.core.project_toml import default_preview
+
+        values = dict(self.window.settings.preview_defaults)
+        built_in = default_preview()
+        project_values = getattr(self.project, "preview", None) or {}
+        # a project's [preview] table always carries every key: only what it changed wins
+        values.update({k: v for k, v in project_values.items() if v != built_in.get(k)})
+        values["inputs"] = project_values.get("inputs")
+        self.form.set_values(values)
 
     # ------------------------------------------------------------------ run / cancel
 
@@ -173,8 +185,6 @@ class PreviewPanel(QWidget):
         self.result = None
         self._requests = options.requests
         self._latest_stats = None
-        self._started = time.monotonic()
-        self._last_completed = (self._started, 0)
         self.tiles.clear()
         self.histogram.clear()
         self.throughput.clear()
@@ -185,12 +195,12 @@ class PreviewPanel(QWidget):
         self.message.setText(f"Running {options.requests:,} requests from {options.clients} "
                              f"client threads through {options.workers} workers…")
         self.state = "running"
-        self.worker = self.window.runner.run(preview_job, model, options,
-                                             stats_sink=self._relay.stats.emit)
-        self.worker.signals.progress.connect(self._progress)
-        self.worker.signals.finished.connect(self._finished)
-        self.worker.signals.failed.connect(self._failed)
-        self.worker.signals.cancelled.connect(self._cancelled)
+        worker = Worker(preview_job, model, options, stats_sink=self._relay.stats.emit)
+        worker.signals.progress.connect(self._progress)  # connected before it can emit
+        worker.signals.finished.connect(self._finished)
+        worker.signals.failed.connect(self._failed)
+        worker.signals.cancelled.connect(self._cancelled)
+        self.worker = self.window.runner.start(worker)
         self._repaint_timer.start()
         self._update_buttons()
 
@@ -222,15 +232,8 @@ class PreviewPanel(QWidget):
         if stats is None:
             return
         self.tiles.show_stats(stats, self._requests)
-        now = time.monotonic()
-        completed = _get(stats, "completed", 0) or 0
-        then, before = self._last_completed
-        if now - then >= REPAINT_MS / 1000 * 0.9:
-            self.throughput.add_point(now - self._started, (completed - before) / (now - then))
-            self._last_completed = (now, completed)
-        latencies = _get(stats, "latencies_ms")
-        if latencies:
-            self.histogram.set_latencies(latencies)
+        self.throughput.set_series(_get(stats, "throughput_series") or [])
+        self.histogram.set_latencies(_get(stats, "latencies_ms") or [])
 
     @Slot(object)
     def _finished(self, result) -> None:
@@ -239,8 +242,6 @@ class PreviewPanel(QWidget):
         stats = result.stats
         self._latest_stats = stats
         self._repaint()
-        self.tiles.show_stats(stats, self._requests)
-        self.histogram.set_latencies(_get(stats, "latencies_ms") or [])
         if result.safety is not None:
             self.verdict.show_report(result.safety)
         else:

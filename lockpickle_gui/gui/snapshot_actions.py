@@ -20,6 +20,7 @@ from lockpickle_gui.core.errors import UnpicklableState, VerificationFailed
 from lockpickle_gui.gui.export_dialog import (
     SNAPSHOT_FILTER, BlockedStateDialog, ExportOptionsDialog, with_snapshot_suffix)
 from lockpickle_gui.gui.trust_dialog import TrustDialog
+from lockpickle_gui.gui.workers import Worker
 
 PROGRESS_STEPS = 1000
 
@@ -78,6 +79,8 @@ class _Job(QObject):
     """Common plumbing: a progress dialog bound to one worker, and a ``done`` signal."""
 
     done = Signal(object)  # the outcome (manifest / project) or None when nothing happened
+    failure_title = "Failed"
+    cancelled_message = "Cancelled."
 
     def __init__(self, window):
         super().__init__(window)
@@ -87,6 +90,18 @@ class _Job(QObject):
         self.message_box: QMessageBox | None = None
         self.outcome = None
         _live_jobs(window).add(self)
+
+    def _start(self, fn, *args, with_progress: bool = True, **kwargs) -> Worker:
+        """Start ``fn`` on the window's runner with this job's slots connected first (a fast
+        worker could otherwise finish before anyone listens, and its result would be lost)."""
+        worker = Worker(fn, *args, with_progress=with_progress, **kwargs)
+        worker.signals.finished.connect(self._worker_finished)
+        worker.signals.failed.connect(self._failed)
+        worker.signals.cancelled.connect(self._cancelled)
+        if with_progress:
+            worker.signals.progress.connect(self._progress)
+        self.worker = worker
+        return self.window.runner.start(worker)
 
     def _run_with_progress(self, title: str, fn, *args, **kwargs):
         dialog = QProgressDialog(title, "Cancel", 0, PROGRESS_STEPS, self.window)
@@ -98,18 +113,33 @@ class _Job(QObject):
         dialog.setMinimumWidth(420)
         dialog.canceled.connect(self._cancel)
         self.progress_dialog = dialog
-        worker = self.window.runner.run(fn, *args, **kwargs)
-        worker.signals.progress.connect(self._progress)
-        self.worker = worker
         dialog.setValue(0)
-        return worker
+        return self._start(fn, *args, **kwargs)
 
     @Slot(float, str)
     def _progress(self, fraction: float, message: str) -> None:
-        if self.progress_dialog is not None and not self.progress_dialog.wasCanceled():
-            self.progress_dialog.setValue(int(max(0.0, min(1.0, fraction)) * PROGRESS_STEPS))
-            if message:
-                self.progress_dialog.setLabelText(message)
+        dialog = self.progress_dialog
+        if dialog is None or dialog.wasCanceled():
+            return
+        if message:
+            dialog.setLabelText(message)
+        # last: a modal QProgressDialog.setValue() processes events, which may end this job
+        dialog.setValue(int(max(0.0, min(1.0, fraction)) * PROGRESS_STEPS))
+
+    @Slot(object)
+    def _worker_finished(self, result) -> None:
+        raise NotImplementedError
+
+    @Slot(object, str)
+    def _failed(self, error, details: str) -> None:
+        self._close_progress()
+        self.window.show_error(self.failure_title, error, details)
+        self._finish(None)
+
+    @Slot()
+    def _cancelled(self) -> None:
+        self.window.status(self.cancelled_message, timeout_ms=5000)
+        self._finish(None)
 
     @Slot()
     def _cancel(self) -> None:
@@ -146,6 +176,9 @@ class _Job(QObject):
 
 class ExportJob(_Job):
     """Save dialog → options → save_snapshot on a worker → blocked-state choice → result."""
+
+    failure_title = "Export failed"
+    cancelled_message = "Export cancelled: nothing was written."
 
     def __init__(self, window, project):
         super().__init__(window)
@@ -185,25 +218,22 @@ class ExportJob(_Job):
 
         # A project bundles its code files; its runtime object alone does not.
         target = self.project if self.options.bundle_code else self.project.runtime
-        worker = self._run_with_progress(f"Exporting {self.project.name}…", save_snapshot, target,
-                                         self.path, verify=self.options.verify,
-                                         on_blocked=on_blocked)
-        worker.signals.finished.connect(self._saved)
-        worker.signals.failed.connect(self._failed)
-        worker.signals.cancelled.connect(self._cancelled)
+        self._run_with_progress(f"Exporting {self.project.name}…", save_snapshot, target,
+                                self.path, verify=self.options.verify, on_blocked=on_blocked)
 
     @Slot(object)
-    def _saved(self, manifest) -> None:
+    def _worker_finished(self, manifest) -> None:
         self._close_progress()
         size = self.path.stat().st_size if self.path.exists() else 0
-        dropped = [p for p in (manifest or {}).get("primitives", []) if isinstance(p, dict)
-                   and p.get("action") == "drop"]
+        dropped = (manifest or {}).get("dropped") or []
         lines = [f"Size: {format_size(size)}"]
         verification = (manifest or {}).get("verification") or {}
         if verification.get("max_abs_diff") is not None:
             lines.append(f"Verification stored: max difference {verification['max_abs_diff']:.3g}")
         if dropped:
-            lines.append(f"{len(dropped)} blocked object(s) stored as None.")
+            lines.append(f"{len(dropped)} blocked object(s) stored as None: "
+                         + ", ".join(str(d.get("path", d)) if isinstance(d, dict) else str(d)
+                                     for d in dropped))
         self.window.status(f"Exported {self.path} ({format_size(size)})", timeout_ms=8000)
         self._show_message(QMessageBox.Icon.Information, "Snapshot exported",
                            f"Saved {self.path}", "\n".join(lines), folder=self.path.parent)
@@ -216,25 +246,26 @@ class ExportJob(_Job):
             self.blocked_dialog = BlockedStateDialog(self.window, blocked=error.blocked,
                                                      message=str(error))
             self.blocked_dialog.accepted.connect(self._drop_blocked)
-            self.blocked_dialog.rejected.connect(self._cancelled)
+            self.blocked_dialog.rejected.connect(self._blocked_refused)
             self.blocked_dialog.open()
             return
-        self.window.show_error("Export failed", error, details)
-        self._finish(None)
+        super()._failed(error, details)
+
+    @Slot()
+    def _blocked_refused(self) -> None:
+        self._cancelled()
 
     @Slot()
     def _drop_blocked(self) -> None:
         self.on_blocked = "drop"
         self._start_save("drop")
 
-    @Slot()
-    def _cancelled(self) -> None:
-        self.window.status("Export cancelled: nothing was written.", timeout_ms=5000)
-        self._finish(None)
-
 
 class ImportJob(_Job):
     """read_manifest on a worker → trust dialog → open_project + verify on a worker → verdict."""
+
+    failure_title = "Import failed"
+    cancelled_message = "Import cancelled: nothing was loaded."
 
     def __init__(self, window, path: Path):
         super().__init__(window)
@@ -248,12 +279,15 @@ class ImportJob(_Job):
         from lockpickle_gui.core.snapshot import read_manifest
 
         self.window.status(f"Reading {self.path.name}…", timeout_ms=3000)
-        worker = self.window.runner.run(read_manifest, self.path, with_progress=False)
-        worker.signals.finished.connect(self._manifest_read)
-        worker.signals.failed.connect(self._failed)
-        self.worker = worker
+        self._start(read_manifest, self.path, with_progress=False)
 
     @Slot(object)
+    def _worker_finished(self, result) -> None:
+        if self.manifest is None:
+            self._manifest_read(result)
+        else:
+            self._loaded(result)
+
     def _manifest_read(self, manifest) -> None:
         self.manifest = manifest
         self.trust_dialog = TrustDialog(self.window, path=self.path, manifest=manifest)
@@ -270,14 +304,9 @@ class ImportJob(_Job):
     @Slot()
     def _trusted(self) -> None:
         trust = tuple(self.trust_dialog.modules)
-        worker = self._run_with_progress(f"Loading {self.path.name}…", load_and_verify, self.path,
-                                         trust=trust,
-                                         trust_bundled_code=self.trust_dialog.trust_bundled_code)
-        worker.signals.finished.connect(self._loaded)
-        worker.signals.failed.connect(self._failed)
-        worker.signals.cancelled.connect(self._cancelled)
+        self._run_with_progress(f"Loading {self.path.name}…", load_and_verify, self.path,
+                                trust=trust, trust_bundled_code=self.trust_dialog.trust_bundled_code)
 
-    @Slot(object)
     def _loaded(self, result) -> None:
         self._close_progress()
         self.project, self.verification = result
@@ -286,17 +315,6 @@ class ImportJob(_Job):
         self.window.status(f"Loaded {self.path.name}: {text}", timeout_ms=8000)
         self._show_message(icon, title, f"Loaded {self.path}", text)
         self._finish(self.project)
-
-    @Slot(object, str)
-    def _failed(self, error, details: str) -> None:
-        self._close_progress()
-        self.window.show_error("Import failed", error, details)
-        self._finish(None)
-
-    @Slot()
-    def _cancelled(self) -> None:
-        self.window.status("Import cancelled.", timeout_ms=5000)
-        self._finish(None)
 
 
 def load_and_verify(path, *, trust, trust_bundled_code, progress):

@@ -78,11 +78,14 @@ class TrustDialog(QDialog):
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.header().setStretchLastSection(True)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self._add_group("Bundled code (runs when trusted)",
-                        [(name, sha) for name, sha in self.code], mono,
-                        empty="none — the state uses no code of its own")
-        self._add_group("Modules the state needs", [(m, "imported on load") for m in self.modules],
-                        empty="only builtins, NumPy and lockpickle's own")
+        package = manifest.get("code_package")
+        self._add_group("Bundled code, runs when trusted" + (f" (package {package})" if package else ""),
+                        [(name, f"sha256 {sha}") for name, sha in self.code], mono,
+                        empty="none — the snapshot carries no code of its own")
+        self._add_group("Modules the state needs",
+                        [(m, "from the bundled code" if package and m.split(".")[0] == package
+                          else "imported from this Python environment") for m in self.modules],
+                        empty="nothing else: built-in types, NumPy arrays and fresh locks only")
         self._add_group("Models (loaded with Keras safe mode)",
                         [(str(m.get("name", m.get("member", "?"))),
                           f"{m.get('class', '?')}, {_count(m.get('params'))} parameters")

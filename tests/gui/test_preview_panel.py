@@ -1,0 +1,89 @@
+"""The threaded preview panel in the real window: run, live figures, cancel, window close."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import Qt  # noqa: E402
+
+RUN_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    from lockpickle_gui.gui.app import build_main_window
+
+    win = build_main_window(settings_dir=tmp_path / "settings")
+    qtbot.addWidget(win)
+    yield win
+    win.runner.shutdown()
+
+
+@pytest.fixture
+def panel(window, tiny_model, tmp_path):
+    from lockpickle_gui.core.project import open_project
+
+    path = tmp_path / "tiny.keras"
+    tiny_model.save(path)
+    window.add_loaded_project(open_project(path))
+    panel = window.preview_panel
+    assert panel.project is window.current_project
+    assert panel.run_button.isEnabled()
+    return panel
+
+
+def configure(panel, *, requests, clients=2, workers=2, max_batch=8):
+    form = panel.form
+    form.requests.setValue(requests)
+    form.clients.setValue(clients)
+    form.workers.setValue(workers)
+    form.max_batch.setValue(max_batch)
+    form.max_delay.setValue(1.0)
+
+
+def test_a_run_shows_figures_outputs_and_verdict(qtbot, panel):
+    configure(panel, requests=48)
+    with qtbot.waitSignal(panel.finished, timeout=RUN_TIMEOUT_MS) as done:
+        panel.run_button.click()
+        assert panel.state == "running" and not panel.run_button.isEnabled()
+        assert panel.cancel_button.isEnabled() and not panel.form.isEnabled()
+    result = done.args[0]
+    assert result is not None and panel.state == "done"
+    assert panel.tiles.text("completed") == "48 / 48"
+    assert panel.tiles.text("throughput") != "—" and panel.tiles.text("p99") != "—"
+    assert sum(panel.histogram.counts) == 48
+    assert panel.throughput.points  # at least one point of the series
+    assert panel.results.rowCount() == 10
+    # tiny_model's 3 outputs are not probabilities: shape and min/mean/max
+    assert all(text.startswith("shape (3,), min ") for text in panel.results.texts())
+    assert panel.verdict.verdict in ("identical", "within tolerance")
+    assert panel.progress.value() == 1000
+    assert panel.run_button.isEnabled() and not panel.cancel_button.isEnabled()
+
+
+def test_f5_runs_and_escape_cancels(qtbot, panel):
+    configure(panel, requests=1_000_000, clients=2, max_batch=1)
+    qtbot.keyClick(panel.form.requests, Qt.Key.Key_F5)
+    assert panel.state == "running"
+    # wait for requests to flow, then cancel from the keyboard
+    qtbot.waitUntil(lambda: panel.progress.value() > 0 or panel.tiles.text("completed") != "—",
+                    timeout=RUN_TIMEOUT_MS)
+    with qtbot.waitSignal(panel.finished, timeout=RUN_TIMEOUT_MS) as done:
+        qtbot.keyClick(panel.form.workers, Qt.Key.Key_Escape)
+        assert panel.state == "cancelling"
+    assert done.args[0] is None and panel.state == "cancelled"
+    assert not any(t.name.startswith("lockpickle-preview") for t in threading.enumerate())
+
+
+def test_closing_the_window_during_a_run_stops_the_pool(qtbot, window, panel):
+    configure(panel, requests=1_000_000, max_batch=1)
+    panel.run()
+    qtbot.waitUntil(lambda: panel.progress.value() > 0 or panel.tiles.text("completed") != "—",
+                    timeout=RUN_TIMEOUT_MS)
+    window.close()  # MainWindow.closeEvent: runner.shutdown() cancels and waits
+    assert not window.runner.busy
+    # the conftest fixture fails this test if a pool or client thread is left running

@@ -1,0 +1,247 @@
+"""Export and import snapshots through the real window, dialogs and worker threads."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtWidgets import QFileDialog  # noqa: E402
+
+from lockpickle_gui.gui import snapshot_actions  # noqa: E402
+from lockpickle_gui.gui.export_dialog import BlockedStateDialog, ExportOptionsDialog  # noqa: E402
+from lockpickle_gui.gui.trust_dialog import TrustDialog  # noqa: E402
+
+JOB_TIMEOUT_MS = 60_000
+
+SERVICE_PY = textwrap.dedent('''
+    import threading
+
+
+    class Service:
+        """What real programs hold: a model, a lock and, here, a generator nobody can save."""
+
+        def __init__(self, model, with_generator):
+            self.model = model
+            self.lock = threading.Lock()
+            self.pending = (i for i in range(3)) if with_generator else None
+
+
+    def build(models):
+        return Service(models["tiny"], with_generator=False)
+
+
+    def build_blocked(models):
+        return Service(models["tiny"], with_generator=True)
+''')
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    from lockpickle_gui.gui.app import build_main_window
+
+    win = build_main_window(settings_dir=tmp_path / "settings")
+    qtbot.addWidget(win)
+    yield win
+    win.runner.shutdown()
+
+
+@pytest.fixture
+def model_file(tiny_model, tmp_path):
+    path = tmp_path / "tiny.keras"
+    tiny_model.save(path)
+    return path
+
+
+def make_project_folder(tmp_path, tiny_model, factory="service:build"):
+    folder = tmp_path / "service_project"
+    folder.mkdir()
+    tiny_model.save(folder / "tiny.keras")
+    (folder / "service.py").write_text(SERVICE_PY)
+    (folder / "lockpickle.toml").write_text(textwrap.dedent(f'''
+        [project]
+        name = "tiny-service"
+        [[models]]
+        name = "tiny"
+        path = "tiny.keras"
+        [code]
+        modules = ["service.py"]
+        [runtime]
+        factory = "{factory}"
+    '''))
+    return folder
+
+
+def open_in_window(window, path):
+    from lockpickle_gui.core.project import open_project
+
+    project = open_project(path)
+    window.add_loaded_project(project)
+    assert window.current_project is project
+    return project
+
+
+def patch_save_dialog(monkeypatch, target):
+    calls = []
+
+    def fake(parent, caption, directory, filters, *args, **kwargs):
+        calls.append(directory)
+        return str(target), filters.split(";;")[0]
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake))
+    return calls
+
+
+def only_job(window):
+    jobs = list(window._snapshot_jobs)
+    assert len(jobs) == 1, jobs
+    return jobs[0]
+
+
+def wait_for_dialog(qtbot, window, kind):
+    found = []
+
+    def shown():
+        found[:] = [d for d in window.findChildren(kind) if d.isVisible()]
+        assert found
+
+    qtbot.waitUntil(shown, timeout=JOB_TIMEOUT_MS)
+    return found[0]
+
+
+def sample(n=3):
+    return np.random.default_rng(1).normal(size=(n, 4)).astype("float32")
+
+
+def test_export_through_the_dialogs_then_load_back(qtbot, window, model_file, tiny_model,
+                                                   tmp_path, monkeypatch):
+    open_in_window(window, model_file)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    target = out_dir / "chosen"  # the suffix is added
+    calls = patch_save_dialog(monkeypatch, target)
+
+    window.export_snapshot_action.trigger()
+    assert calls and calls[0].endswith(".lpsnap") and "tiny" in calls[0]
+    options = wait_for_dialog(qtbot, window, ExportOptionsDialog)
+    assert options.path == out_dir / "chosen.lpsnap"
+    assert options.verify and not options.bundle_code  # a bare model file has no code
+    job = only_job(window)
+    with qtbot.waitSignal(job.done, timeout=JOB_TIMEOUT_MS) as blocker:
+        options.export_button.click()
+    manifest = blocker.args[0]
+    assert manifest is not None and manifest["format"] == "lockpickle-snapshot"
+
+    saved = out_dir / "chosen.lpsnap"
+    assert job.message_box is not None and str(saved) in job.message_box.text()
+    assert "Size:" in job.message_box.informativeText()
+    assert window.settings.last_export_folder == str(out_dir)
+
+    from lockpickle_gui.core.snapshot import load_snapshot
+
+    restored = load_snapshot(saved)
+    np.testing.assert_array_equal(np.asarray(restored(sample())), np.asarray(tiny_model(sample())))
+
+
+def test_blocked_state_lists_every_path_and_offers_drop(qtbot, window, tiny_model, tmp_path,
+                                                         monkeypatch):
+    folder = make_project_folder(tmp_path, tiny_model, factory="service:build_blocked")
+    project = open_in_window(window, folder)
+    target = tmp_path / "blocked.lpsnap"
+    patch_save_dialog(monkeypatch, target)
+
+    window.export_snapshot_action.trigger()
+    options = wait_for_dialog(qtbot, window, ExportOptionsDialog)
+    assert options.bundle_code and options.on_blocked == "ask"
+    job = only_job(window)
+    options.export_button.click()
+    blocked = wait_for_dialog(qtbot, window, BlockedStateDialog)
+    assert blocked.blocked_paths() == ["root.pending"]
+    assert not target.exists()  # nothing written before the user chose
+    with qtbot.waitSignal(job.done, timeout=JOB_TIMEOUT_MS) as done:
+        blocked.drop_button.click()
+    assert done.args[0] is not None and target.exists()
+
+    from lockpickle_gui.core.snapshot import load_snapshot, read_manifest
+
+    modules = read_manifest(target)["modules"]
+    restored = load_snapshot(target, trust=modules, trust_bundled_code=True)
+    assert restored.pending is None
+    assert restored.lock.acquire(blocking=False)  # fresh and free
+    assert type(restored).__name__ == "Service" and project.runtime.pending is not None
+
+
+def test_blocked_state_cancel_writes_nothing(qtbot, window, tiny_model, tmp_path, monkeypatch):
+    folder = make_project_folder(tmp_path, tiny_model, factory="service:build_blocked")
+    open_in_window(window, folder)
+    target = tmp_path / "never.lpsnap"
+    patch_save_dialog(monkeypatch, target)
+
+    window.export_snapshot_action.trigger()
+    options = wait_for_dialog(qtbot, window, ExportOptionsDialog)
+    job = only_job(window)
+    options.export_button.click()
+    blocked = wait_for_dialog(qtbot, window, BlockedStateDialog)
+    with qtbot.waitSignal(job.done, timeout=JOB_TIMEOUT_MS) as done:
+        blocked.reject()
+    assert done.args[0] is None
+    assert not target.exists()
+    assert not list(tmp_path.glob("*.lpsnap*"))  # no temporary left either
+
+
+@pytest.fixture
+def project_snapshot(tiny_model, tmp_path):
+    from lockpickle_gui.core.project import open_project
+    from lockpickle_gui.core.snapshot import save_snapshot
+
+    folder = make_project_folder(tmp_path, tiny_model)
+    path = tmp_path / "service.lpsnap"
+    save_snapshot(open_project(folder), path)
+    return path
+
+
+def test_import_trusted_loads_and_shows_the_verdict(qtbot, window, project_snapshot):
+    job = snapshot_actions.import_snapshot(window, project_snapshot)
+    trust = wait_for_dialog(qtbot, window, TrustDialog)
+    assert [name for name, _ in trust.code] == ["code/service.py"]
+    assert all(len(sha) == 64 for _, sha in trust.code)
+    assert trust.modules == []  # the Service class comes from the bundled code package
+    assert trust.trust_bundled_code
+    assert window.current_project is None  # nothing ran yet
+
+    with qtbot.waitSignal(job.done, timeout=JOB_TIMEOUT_MS) as done:
+        trust.trust_button.click()
+    project = done.args[0]
+    assert project is not None and window.current_project is project
+    assert type(project.runtime).__name__ == "Service"
+    assert project.runtime.lock.acquire(blocking=False)
+    assert getattr(job.verification, "verdict", None) in ("identical", "within tolerance")
+    assert "Verification: identical" in job.message_box.informativeText() or \
+        "within tolerance" in job.message_box.informativeText()
+
+
+def test_import_refused_loads_nothing(qtbot, window, project_snapshot):
+    job = snapshot_actions.import_snapshot(window, project_snapshot)
+    trust = wait_for_dialog(qtbot, window, TrustDialog)
+    with qtbot.waitSignal(job.done, timeout=JOB_TIMEOUT_MS) as done:
+        trust.cancel_button.click()
+    assert done.args[0] is None
+    assert window.current_project is None
+    assert job.project is None and job.verification is None
+
+
+def test_import_of_a_broken_file_is_an_error_dialog(qtbot, window, tmp_path, monkeypatch):
+    broken = tmp_path / "broken.lpsnap"
+    broken.write_bytes(b"not a zip at all")
+    shown = []
+    monkeypatch.setattr(window, "show_error", lambda title, error, details="": shown.append(error))
+    job = snapshot_actions.import_snapshot(window, broken)
+    with qtbot.waitSignal(job.done, timeout=JOB_TIMEOUT_MS):
+        pass
+    from lockpickle_gui.core.errors import NotASnapshot
+
+    assert len(shown) == 1 and isinstance(shown[0], NotASnapshot)
+    assert not window.findChildren(TrustDialog)
