@@ -6,10 +6,11 @@ import traceback
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QGridLayout, QMessageBox, QSizePolicy, QSpacerItem, QWidget
 
 from lockpickle_gui.core.errors import LockpickleError
 
+ERROR_BOX_WIDTH = 520
 MODEL_FILE_FILTER = "Models and snapshots (*.keras *.h5 *.hdf5 *.lpsnap);;All files (*)"
 
 
@@ -47,6 +48,11 @@ def make_error_box(parent: QWidget | None, title: str, error: BaseException | st
     box.setStandardButtons(QMessageBox.StandardButton.Close)
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    # QMessageBox sizes itself to its title; a spacer keeps long messages readable.
+    grid = box.layout()
+    if isinstance(grid, QGridLayout):
+        grid.addItem(QSpacerItem(ERROR_BOX_WIDTH, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding),
+                     grid.rowCount(), 0, 1, grid.columnCount())
     return box
 
 
