@@ -10,6 +10,7 @@ from PySide6.QtCore import QMargins, QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 
 HISTOGRAM_BINS = 24
+MARKED_POINTS = 40  # throughput series this short get a dot per point
 ACCENT = QColor("#2f7fd8")
 ACCENT_FILL = QColor(47, 127, 216, 90)
 
@@ -113,6 +114,7 @@ class ThroughputChart(_Chart):
         ``throughput_series``)."""
         self.points = [(float(t), float(rps)) for t, rps in series]
         self.line.replace([QPointF(t, rps) for t, rps in self.points])
+        self.line.setPointsVisible(len(self.points) <= MARKED_POINTS)  # a short run: one dot
         end = self.points[-1][0] if self.points else 1.0
         top = max((rps for _, rps in self.points), default=1.0)
         self.axis_x.setRange(0, max(1.0, end))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QStyle
 
 from lockpickle_gui.core.errors import UnpicklableState, VerificationFailed
 from lockpickle_gui.gui.export_dialog import (
@@ -37,6 +37,7 @@ def install(window) -> None:
     export_action.setObjectName("action_export_snapshot")
     export_action.setStatusTip("Save the current project, locks and all, as a .lpsnap")
     export_action.triggered.connect(lambda: export_snapshot(window))
+    export_action.setIcon(window.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
     menu = window.menus["File"]
     menu.addSeparator()
     menu.addAction(import_action)

@@ -87,3 +87,42 @@ def test_closing_the_window_during_a_run_stops_the_pool(qtbot, window, panel):
     window.close()  # MainWindow.closeEvent: runner.shutdown() cancels and waits
     assert not window.runner.busy
     # the conftest fixture fails this test if a pool or client thread is left running
+
+
+def test_samples_from_a_npy_file_and_a_missing_file(qtbot, panel, tmp_path, monkeypatch):
+    import numpy as np
+
+    samples = tmp_path / "samples.npy"
+    np.save(samples, np.random.default_rng(0).normal(size=(5, 4)).astype("float32"))
+    configure(panel, requests=20)
+    panel.form.set_source("file")
+    panel.form.path_edit.setText(str(samples))
+    with qtbot.waitSignal(panel.finished, timeout=RUN_TIMEOUT_MS) as done:
+        panel.run()
+    assert done.args[0] is not None and panel.tiles.text("completed") == "20 / 20"
+    assert panel.results.rowCount() == 5  # one row per distinct sample
+
+    shown = []
+    monkeypatch.setattr(panel.window, "show_error", lambda title, error, details="": shown.append(error))
+    panel.form.path_edit.setText(str(tmp_path / "missing.npy"))
+    with qtbot.waitSignal(panel.finished, timeout=RUN_TIMEOUT_MS) as done:
+        panel.run()
+    assert done.args[0] is None and panel.state == "failed"
+    assert len(shown) == 1 and "missing.npy" in str(shown[0])
+    assert panel.run_button.isEnabled()
+
+
+def test_class_scores_show_as_top_k(qtbot, window, keras, tmp_path):
+    from lockpickle_gui.core.project import open_project
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation="softmax")])
+    model.save(tmp_path / "classifier.keras")
+    window.add_loaded_project(open_project(tmp_path / "classifier.keras"))
+    panel = window.preview_panel
+    configure(panel, requests=12)
+    with qtbot.waitSignal(panel.finished, timeout=RUN_TIMEOUT_MS):
+        panel.run()
+    texts = panel.results.texts()
+    assert len(texts) == 10 and all(text.startswith("class ") and text.count("class ") == 3
+                                    for text in texts)

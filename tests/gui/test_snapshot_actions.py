@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import textwrap
+import threading
 
 import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtWidgets import QFileDialog  # noqa: E402
+from PySide6.QtWidgets import QFileDialog, QPushButton  # noqa: E402
 
 from lockpickle_gui.gui import snapshot_actions  # noqa: E402
 from lockpickle_gui.gui.export_dialog import BlockedStateDialog, ExportOptionsDialog  # noqa: E402
@@ -245,3 +246,37 @@ def test_import_of_a_broken_file_is_an_error_dialog(qtbot, window, tmp_path, mon
 
     assert len(shown) == 1 and isinstance(shown[0], NotASnapshot)
     assert not window.findChildren(TrustDialog)
+
+
+def test_cancel_in_the_progress_dialog_writes_nothing(qtbot, window, model_file, tmp_path,
+                                                      monkeypatch):
+    open_in_window(window, model_file)
+    target = tmp_path / "cancelled.lpsnap"
+    patch_save_dialog(monkeypatch, target)
+    # Hold every runner thread so the export is still queued when Cancel is pressed: the
+    # worker then meets its cancel flag before writing a byte (no race with a fast save).
+    gate = threading.Event()
+    for _ in range(window.runner.pool.maxThreadCount()):
+        window.runner.run(gate.wait, with_progress=False)
+
+    window.export_snapshot_action.trigger()
+    options = wait_for_dialog(qtbot, window, ExportOptionsDialog)
+    job = only_job(window)
+    options.export_button.click()
+    assert job.progress_dialog is not None
+    with qtbot.waitSignal(job.done, timeout=JOB_TIMEOUT_MS) as done:
+        job.progress_dialog.findChild(QPushButton).click()  # its Cancel button
+        gate.set()
+    assert done.args[0] is None
+    assert not target.exists() and not list(tmp_path.glob("*.lpsnap*"))
+    assert "nothing was written" in window.statusBar().currentMessage()
+
+
+def test_opening_a_snapshot_path_goes_through_the_trust_dialog(qtbot, window, project_snapshot):
+    window.open_paths([project_snapshot])  # what a drop or File ▸ Open does with a .lpsnap
+    trust = wait_for_dialog(qtbot, window, TrustDialog)
+    job = only_job(window)
+    with qtbot.waitSignal(job.done, timeout=JOB_TIMEOUT_MS) as done:
+        trust.trust_button.click()
+    assert done.args[0] is window.current_project
+    assert window.current_project.kind == "snapshot"
