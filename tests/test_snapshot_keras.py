@@ -182,6 +182,7 @@ def test_verification_mismatch_and_given_inputs(tmp_path):
     manifest = lp.save_snapshot(model, target, verify_inputs=X)
     assert manifest["verification"]["models"][0]["source"] == "given"
     assert manifest["verification"]["models"][0]["samples"] == 3
+    assert manifest["verification"]["models"][0]["runs"] == 2
     with zipfile.ZipFile(target) as archive:
         members = {i.filename: archive.read(i) for i in archive.infolist()}
         outputs = dict(np.load(io.BytesIO(members["verify/outputs.npz"])))

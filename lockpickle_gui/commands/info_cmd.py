@@ -90,8 +90,9 @@ def _verification(check: dict | None) -> str:
     if not runs:
         return "no data (" + "; ".join(m.get("reason", "?") for m in check.get("models", [])) + ")"
     parts = [f"model {m['model']}: {m['samples']} {m['source']} sample(s)" for m in runs]
-    return (", ".join(parts) + f"; tolerance {check['tolerance']:.3g}, run-to-run difference at "
-            f"export {check['max_abs_diff']:.3g}")
+    noise = check.get("max_abs_diff")
+    return (", ".join(parts) + f"; tolerance {check['tolerance']:.3g}" +
+            (f", run-to-run difference at export {noise:.3g}" if noise is not None else ""))
 
 
 # ----------------------------------------------------------------------------- inspect

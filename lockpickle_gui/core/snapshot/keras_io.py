@@ -18,6 +18,7 @@ import io
 import os
 import re
 import struct
+import threading
 import zipfile
 from typing import Any, Callable, Iterator
 
@@ -36,7 +37,14 @@ _PATH_TOKEN = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 
 class HashingWriter(io.RawIOBase):
     """Forwards writes to ``raw`` and keeps their sha256 and size; ``on_bytes(total)`` is
-    called as data flows (progress, and the place a cancel request interrupts a save)."""
+    called as data flows (progress, and the place a cancel request interrupts a save).
+
+    A large write (Keras hands over its whole weights file at once) is hashed on a helper
+    thread while ``raw`` computes its CRC and writes: both release the GIL, so on two
+    cores the hash costs almost nothing. The helper is joined before ``write`` returns.
+    """
+
+    PARALLEL_MIN_BYTES = 4 << 20
 
     def __init__(self, raw, on_bytes: Callable[[int], None] | None = None):
         super().__init__()
@@ -50,8 +58,17 @@ class HashingWriter(io.RawIOBase):
 
     def write(self, data) -> int:
         view = memoryview(data).cast("B")
-        self.raw.write(view)
-        self.sha256.update(view)
+        if view.nbytes >= self.PARALLEL_MIN_BYTES:
+            hasher = threading.Thread(target=self.sha256.update, args=(view,),
+                                      name="lpsnap-sha256", daemon=True)
+            hasher.start()
+            try:
+                self.raw.write(view)
+            finally:
+                hasher.join()
+        else:
+            self.raw.write(view)
+            self.sha256.update(view)
         self.size += view.nbytes
         if self.on_bytes is not None:
             self.on_bytes(self.size)
