@@ -39,8 +39,9 @@ def _read_only_table(columns: tuple[str, ...], parent: QWidget) -> QTableWidget:
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.verticalHeader().setVisible(False)
+    # Columns fit their contents and the last one takes the rest (small tables: cheap).
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     table.setWordWrap(False)
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
     return table
@@ -163,7 +164,6 @@ class DetailsPanel(QWidget):
                     item.setIcon(badges.lock_icon(level))
                     item.setForeground(badges.level_text_colour(level))
                 self.annotations.setItem(row, column, item)
-        self.annotations.resizeColumnsToContents()
         self.tabs.setTabText(LOCKS_TAB, f"Locks ({len(annotations)})" if annotations else "Locks")
 
     def _show_details(self, generation: int, result: core_details.NodeDetails) -> None:
@@ -179,7 +179,6 @@ class DetailsPanel(QWidget):
                      _number(weight.minimum), _number(weight.mean), _number(weight.maximum))
             for column, text in enumerate(cells):
                 self.weights.setItem(row, column, QTableWidgetItem(text))
-        self.weights.resizeColumnsToContents()
         self.tabs.setTabText(WEIGHTS_TAB, f"Weights ({len(result.weights)})" if result.weights else "Weights")
         if not self.node.annotations:
             self.tabs.setCurrentIndex(CONFIG_TAB if result.config_json else
