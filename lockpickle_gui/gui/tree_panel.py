@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QToolButton, QTreeView, QVBoxLayout, QWidget)
 
@@ -136,6 +136,3 @@ class TreePanel(QWidget):
                  f'{LEVEL_SHORT[level]}</span>' for level in LEVELS if counts[level]]
         noun = "object" if total == 1 else "objects"
         return f"{total} lock-like {noun}: " + " &nbsp;·&nbsp; ".join(parts)
-
-    def source_index(self, index: QModelIndex) -> QModelIndex:
-        return self.proxy.mapToSource(index)

@@ -168,8 +168,6 @@ def test_broken_and_unsupported_drops_give_one_error_dialog(qtbot, window, model
     assert "broken.keras" in dialog.detailedText()
     assert len(window.projects) == 1  # nothing else changed
     assert window.current_project.name == "tiny"
-    log_file = window.settings.dirs.log / "lockpickle-gui.log"
-    del log_file  # logging to file is set up by main(); the window logs through `logging`
 
 
 def test_several_at_once_reload_and_close(qtbot, window, model_file, service_project):
@@ -194,31 +192,60 @@ def test_several_at_once_reload_and_close(qtbot, window, model_file, service_pro
     assert not window.actions["reload"].isEnabled()
 
 
-def test_paths_wait_for_tensorflow(qtbot, keras, model_file):
-    """Paths opened before TensorFlow is ready are queued, then opened."""
+@pytest.fixture
+def loader(qapp):
     from lockpickle_gui.gui.loader import ProjectLoader
     from lockpickle_gui.gui.workers import WorkerRunner
 
     runner = WorkerRunner()
     loader = ProjectLoader(runner)
-    loaded, batches = [], []
-    loader.loaded.connect(lambda result, replaces: loaded.append(result))
-    loader.batchFinished.connect(batches.append)
-    try:
-        loader.open([model_file])
-        assert loader.busy and loader.pending_paths == {model_file} and not loaded
-        loader.start_tensorflow()
-        qtbot.waitUntil(lambda: batches == [[]], timeout=LOAD_TIMEOUT_MS)
-        assert loaded[0].project.name == "tiny" and not loader.busy
-    finally:
-        runner.shutdown()
+    loader.loaded_results, loader.batches = [], []
+    loader.loaded.connect(lambda result, replaces: loader.loaded_results.append(result))
+    loader.batchFinished.connect(loader.batches.append)
+    yield loader
+    runner.shutdown()
 
 
-@pytest.mark.parametrize("with_lpsnap_handler", [True])
-def test_lpsnap_goes_to_the_registered_handler(window, tmp_path, with_lpsnap_handler):
+def test_paths_wait_for_tensorflow(qtbot, keras, loader, model_file, tmp_path):
+    """Paths opened before TensorFlow is ready are queued, then opened; cancel empties the queue."""
+    loader.open([tmp_path / "dropped-then-cancelled.keras"])
+    assert loader.busy
+    loader.cancel()
+    assert not loader.busy and loader.batches == []
+
+    loader.open([model_file])
+    assert loader.busy and loader.pending_paths == {model_file} and not loader.loaded_results
+    loader.start_tensorflow()
+    qtbot.waitUntil(lambda: loader.batches == [[]], timeout=LOAD_TIMEOUT_MS)
+    assert loader.loaded_results[0].project.name == "tiny" and not loader.busy
+
+
+def test_tensorflow_import_failure_fails_the_queue(qtbot, loader, model_file, monkeypatch):
+    from lockpickle_gui.core.errors import LockpickleError
+    from lockpickle_gui.gui import loader as loader_module
+
+    def broken():
+        raise LockpickleError("Expected TensorFlow. Received: an import error.")
+
+    monkeypatch.setattr(loader_module, "_import_tensorflow", broken)
+    failed = []
+    loader.tensorflowFailed.connect(lambda error, details: failed.append(error))
+    loader.open([model_file])
+    loader.start_tensorflow()
+    qtbot.waitUntil(lambda: bool(loader.batches), timeout=LOAD_TIMEOUT_MS)
+    [[failure]] = loader.batches
+    assert failure.path == model_file and "import error" in str(failure.error)
+    assert loader.tensorflow_state == "failed" and len(failed) == 1 and not loader.busy
+    loader.open([model_file])  # later opens fail at once, with the same reason
+    assert len(loader.batches) == 2
+
+
+def test_dropped_snapshot_goes_to_the_import_dialog(window, tmp_path, monkeypatch):
+    from lockpickle_gui.gui import snapshot_actions
+
     seen = []
-    window._path_handlers.insert(0, (lambda p: p.suffix == ".lpsnap", seen.append))
+    monkeypatch.setattr(snapshot_actions, "import_snapshot", lambda win, path: seen.append((win, path)))
     snap = tmp_path / "x.lpsnap"
     snap.write_bytes(b"PK")
     drop_paths(window, [snap])
-    assert seen == [snap] and not window.loader.busy
+    assert seen == [(window, snap)] and not window.loader.busy and not error_dialogs()
