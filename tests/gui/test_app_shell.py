@@ -169,3 +169,25 @@ def test_dock_title_and_window_flags(window):
     assert set(window.menus) == {"File", "Edit", "View", "Tools", "Help"}
     assert QApplication.instance().desktopFileName() == "io.github.lockpickle.LockpickleGui"
     assert window.testAttribute(Qt.WidgetAttribute.WA_AcceptDrops)
+
+
+def test_open_asks_files_or_folder_then_opens(qtbot, window, model_file, service_project, monkeypatch):
+    from PySide6.QtCore import QTimer
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
+                        staticmethod(lambda *a, **k: ([str(model_file)], "")))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(service_project)))
+
+    def answer(label):
+        box = QApplication.activeModalWidget()
+        assert box.objectName() == "open_chooser"
+        next(b for b in box.buttons() if b.text() == label).click()
+
+    QTimer.singleShot(0, lambda: answer("Model Files…"))
+    window.actions["open"].trigger()
+    wait_projects(qtbot, window, 1)
+    QTimer.singleShot(0, lambda: answer("Folder…"))
+    window.actions["open"].trigger()
+    wait_projects(qtbot, window, 2)
+    assert window.current_project.name == "service-demo"
+    assert window.settings.last_open_folder == str(service_project.parent)
