@@ -5,7 +5,9 @@ Widgets only: they collect choices and hand them back; ``snapshot_actions`` call
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -22,6 +24,20 @@ BLOCKED_POLICIES = (
     ("drop", "Drop it (restored as None; your program recreates it)"),
     ("error", "Stop with an error"),
 )
+
+
+def default_snapshot_name(project_name: str, today: _dt.date | None = None) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", project_name).strip("-.") or "snapshot"
+    return f"{slug}-{(today or _dt.date.today()).isoformat()}.lpsnap"
+
+
+def format_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"  # pragma: no cover
 
 
 def with_snapshot_suffix(path: str | os.PathLike) -> Path:

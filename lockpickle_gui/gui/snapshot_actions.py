@@ -8,8 +8,6 @@ the outcome. Nothing here decides anything the CLI would decide differently.
 
 from __future__ import annotations
 
-import datetime as _dt
-import re
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
@@ -18,11 +16,14 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QStyle
 
 from lockpickle_gui.core.errors import UnpicklableState, VerificationFailed
 from lockpickle_gui.gui.export_dialog import (
-    SNAPSHOT_FILTER, BlockedStateDialog, ExportOptionsDialog, with_snapshot_suffix)
+    SNAPSHOT_FILTER, BlockedStateDialog, ExportOptionsDialog, default_snapshot_name, format_size,
+    with_snapshot_suffix)
 from lockpickle_gui.gui.trust_dialog import TrustDialog
 from lockpickle_gui.gui.workers import Worker
 
 PROGRESS_STEPS = 1000
+VERIFY_KEY = "snapshot.export_verify"  # the export options last chosen (settings.json)
+ON_BLOCKED_KEY = "snapshot.export_on_blocked"
 
 
 def install(window) -> None:
@@ -197,8 +198,12 @@ class ExportJob(_Job):
             self._finish(None)
             return
         code_files = len(getattr(self.project, "code_files", None) or {})
-        self.options = ExportOptionsDialog(self.window, project_name=self.project.name,
-                                           path=with_snapshot_suffix(chosen), code_files=code_files)
+        settings = self.window.settings
+        self.options = ExportOptionsDialog(
+            self.window, project_name=self.project.name, path=with_snapshot_suffix(chosen),
+            code_files=code_files, verify=bool(settings.get(VERIFY_KEY, True)),
+            on_blocked=settings.get(ON_BLOCKED_KEY, "ask") if settings.get(ON_BLOCKED_KEY) in
+            ("ask", "drop", "error") else "ask")
         self.options.accepted.connect(self._options_accepted)
         self.options.rejected.connect(self._options_rejected)
         self.options.open()
@@ -207,6 +212,8 @@ class ExportJob(_Job):
     def _options_accepted(self) -> None:
         self.path = self.options.path
         self.on_blocked = self.options.on_blocked
+        self.window.settings.set(VERIFY_KEY, self.options.verify)
+        self.window.settings.set(ON_BLOCKED_KEY, self.on_blocked)
         _remember_folder(self.window, self.path.parent)
         self._start_save("error" if self.on_blocked == "ask" else self.on_blocked)
 
@@ -229,8 +236,12 @@ class ExportJob(_Job):
         dropped = (manifest or {}).get("dropped") or []
         lines = [f"Size: {format_size(size)}"]
         verification = (manifest or {}).get("verification") or {}
-        if verification.get("max_abs_diff") is not None:
-            lines.append(f"Verification stored: max difference {verification['max_abs_diff']:.3g}")
+        samples = sum(m.get("samples", 0) for m in verification.get("models", []) if isinstance(m, dict))
+        if verification:
+            lines.append(f"Verification stored: {samples} sample(s), tolerance "
+                         f"{_g(verification.get('tolerance'))}")
+        else:
+            lines.append("No verification stored.")
         if dropped:
             lines.append(f"{len(dropped)} blocked object(s) stored as None: "
                          + ", ".join(str(d.get("path", d)) if isinstance(d, dict) else str(d)
@@ -343,34 +354,22 @@ def verdict_text(verification) -> tuple[str, str, QMessageBox.Icon]:
     if isinstance(verification, VerificationFailed):
         return "Verification failed", str(verification), QMessageBox.Icon.Warning
     verdict = getattr(verification, "verdict", "no data")
-    diff = getattr(verification, "max_abs_diff", None)
-    tolerance = getattr(verification, "tolerance", None)
+    diff = _g(getattr(verification, "max_abs_diff", None))
+    tolerance = _g(getattr(verification, "tolerance", None))
+    info, warning = QMessageBox.Icon.Information, QMessageBox.Icon.Warning
     if verdict == "identical":
-        return "Snapshot verified", "Verification: identical — the outputs match bit for bit.", \
-            QMessageBox.Icon.Information
+        return "Snapshot verified", "Verification: identical — the outputs match bit for bit.", info
     if verdict == "within tolerance":
-        return "Snapshot verified", (f"Verification: within tolerance — max difference {diff:.3g}"
-                                     f" (tolerance {tolerance:.3g})."), QMessageBox.Icon.Information
+        return "Snapshot verified", (f"Verification: within tolerance — max difference {diff} "
+                                     f"(tolerance {tolerance})."), info
     if verdict == "mismatch":
-        return "Verification failed", (f"Verification: mismatch — max difference {diff:.3g}"
-                                       f" exceeds the tolerance {tolerance:.3g}."), \
-            QMessageBox.Icon.Warning
-    return "Snapshot loaded", "Verification: no data — the snapshot was exported without it.", \
-        QMessageBox.Icon.Information
+        return "Verification failed", (f"Verification: mismatch — max difference {diff} exceeds "
+                                       f"the tolerance {tolerance}."), warning
+    return "Snapshot loaded", "Verification: no data — the snapshot was exported without it.", info
 
 
-def default_snapshot_name(project_name: str, today: _dt.date | None = None) -> str:
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", project_name).strip("-.") or "snapshot"
-    return f"{slug}-{(today or _dt.date.today()).isoformat()}.lpsnap"
-
-
-def format_size(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"  # pragma: no cover
+def _g(value) -> str:
+    return "?" if value is None else f"{value:.3g}"
 
 
 def _live_jobs(window) -> set:
@@ -382,7 +381,7 @@ def _live_jobs(window) -> set:
 
 
 def _start_folder(window, project=None) -> Path:
-    remembered = getattr(window.settings, "last_export_folder", None)
+    remembered = window.settings.last_export_folder
     if remembered and Path(remembered).is_dir():
         return Path(remembered)
     folder = getattr(project, "folder", None)
@@ -390,11 +389,11 @@ def _start_folder(window, project=None) -> Path:
 
 
 def _remember_folder(window, folder: Path) -> None:
-    settings = window.settings
-    settings.last_export_folder = str(folder)
-    save = getattr(settings, "save", None)
-    if callable(save):
-        save()
+    window.settings.last_export_folder = str(folder)
+    try:
+        window.settings.save()
+    except OSError as error:  # a read-only config folder must not stop the export
+        window.show_error("Could not save the settings", error)
 
 
 def _update_enabled(window, project) -> None:

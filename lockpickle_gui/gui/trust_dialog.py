@@ -75,27 +75,31 @@ class TrustDialog(QDialog):
         self.tree = QTreeWidget()
         self.tree.setObjectName("trust_items")
         self.tree.setHeaderLabels(["Item", "Details"])
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.tree.header().setStretchLastSection(True)
+        self.tree.setColumnWidth(0, 250)
+        self.tree.setAlternatingRowColors(True)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         package = manifest.get("code_package")
-        self._add_group("Bundled code, runs when trusted" + (f" (package {package})" if package else ""),
+        self._add_group("Bundled code — runs only if you trust it"
+                        + (f", imported as package {package}" if package and self.code else ""),
                         [(name, f"sha256 {sha}") for name, sha in self.code], mono,
-                        empty="none — the snapshot carries no code of its own")
+                        empty="none: the snapshot carries no code of its own")
         self._add_group("Modules the state needs",
-                        [(m, "from the bundled code" if package and m.split(".")[0] == package
-                          else "imported from this Python environment") for m in self.modules],
-                        empty="nothing else: built-in types, NumPy arrays and fresh locks only")
-        self._add_group("Models (loaded with Keras safe mode)",
-                        [(str(m.get("name", m.get("member", "?"))),
-                          f"{m.get('class', '?')}, {_count(m.get('params'))} parameters")
-                         for m in manifest.get("models") or [] if isinstance(m, dict)],
+                        [(m, "imported from this Python environment") for m in self.modules],
+                        empty="none beyond the bundled code: built-in types, NumPy arrays, locks")
+        self._add_group("Models — loaded with Keras safe mode",
+                        [_model_row(m) for m in manifest.get("models") or [] if isinstance(m, dict)],
                         empty="none")
-        self._add_group("Primitives recreated fresh and unlocked",
+        self._add_group("Primitives — recreated fresh, with the same sharing",
                         [(str(p.get("path", "?")), _primitive_detail(p))
                          for p in manifest.get("primitives") or [] if isinstance(p, dict)],
                         empty="none")
-        self._add_group("Versions it was made with", versions(manifest), expanded=False)
+        dropped = [d for d in manifest.get("dropped") or [] if isinstance(d, dict)]
+        if dropped:
+            self._add_group("Dropped at export — they come back as None",
+                            [(str(d.get("path", "?")), str(d.get("kind", ""))) for d in dropped])
+        self._add_group("Versions it was made with", versions(manifest))
         layout.addWidget(self.tree, 1)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -110,12 +114,12 @@ class TrustDialog(QDialog):
 
     def _add_group(self, title: str, rows, font: QFont | None = None, *, empty: str = "",
                    expanded: bool = True) -> QTreeWidgetItem:
-        group = QTreeWidgetItem([f"{title} ({len(rows)})" if rows else title,
-                                 "" if rows else empty])
+        group = QTreeWidgetItem([f"{title} ({len(rows)})" if rows else f"{title}: {empty}"])
         bold = group.font(0)
         bold.setBold(True)
         group.setFont(0, bold)
         self.tree.addTopLevelItem(group)
+        group.setFirstColumnSpanned(True)  # a heading across the whole row
         for name, detail in rows:
             item = QTreeWidgetItem([name, detail])
             if font is not None:
@@ -132,10 +136,21 @@ class TrustDialog(QDialog):
 
 def _primitive_detail(entry: dict) -> str:
     kind = str(entry.get("kind", "?"))
-    params = entry.get("params") or {}
-    extra = ", ".join(f"{k}={v}" for k, v in params.items()) if isinstance(params, dict) else ""
-    held = " — was held at export, comes back free" if entry.get("held_at_export") else ""
-    return f"{kind}{f' ({extra})' if extra else ''}{held}"
+    state = entry.get("state")
+    restore = entry.get("restore") or "fresh, unlocked"
+    held = "; it was held at export and comes back free" if entry.get("held_at_export") else ""
+    shared = entry.get("also_at") or []
+    also = f"; also at {', '.join(map(str, shared))}" if shared else ""
+    return f"{kind}{f' ({state})' if state else ''} → {restore}{held}{also}"
+
+
+def _model_row(entry: dict) -> tuple[str, str]:
+    name = str(entry.get("name") or entry.get("member", "?"))
+    detail = f"{str(entry.get('class', '?')).rsplit('.', 1)[-1]}, {_count(entry.get('params'))} parameters"
+    custom = [c.get("class", "?") for c in entry.get("custom_classes") or [] if isinstance(c, dict)]
+    if custom:
+        detail += f"; custom layers: {', '.join(custom)}"
+    return name, detail
 
 
 def _count(value) -> str:

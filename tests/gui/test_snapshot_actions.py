@@ -139,7 +139,13 @@ def test_export_through_the_dialogs_then_load_back(qtbot, window, model_file, ti
     saved = out_dir / "chosen.lpsnap"
     assert job.message_box is not None and str(saved) in job.message_box.text()
     assert "Size:" in job.message_box.informativeText()
-    assert window.settings.last_export_folder == str(out_dir)
+    from lockpickle_gui.core.settings import Settings
+
+    assert Settings(tmp_path / "settings").last_export_folder == str(out_dir)  # saved to disk
+    calls.clear()
+    window.export_snapshot_action.trigger()  # the next export starts in the folder used last
+    assert calls and calls[0].startswith(str(out_dir))
+    only_job(window).options.reject()
 
     from lockpickle_gui.core.snapshot import load_snapshot
 
