@@ -62,6 +62,7 @@ def test_export_info_verify_inspect_a_project(project, tmp_path, capsys):
     assert code == 0
     assert "models/0.keras  scorer  Sequential  10 params" in out
     assert "root.model" in out and "root.lock: Lock -> fresh, unlocked" in out
+    assert "root.ready: Event (flag=False) -> fresh, state kept" in out
     assert "code/service.py" in out and "modules to trust: none" in out
     code, out, _ = run_cli(capsys, "info", str(snap), "--json", "--check")
     assert json.loads(out)["format"] == "lockpickle-snapshot"

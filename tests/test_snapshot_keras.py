@@ -338,6 +338,10 @@ def test_project_snapshot_loads_in_a_fresh_process_without_the_folder(tmp_path):
     assert "--trust-bundled-code" in report["refused"]
     assert report["type"] == f"{package}.service.Service"
     assert report == dict(report, lock_free=True, shared=True, layer="Shift", verdict="identical")
+    # Re-exporting the opened snapshot bundles the same code, read back from the snapshot.
+    reopened = open_project(target, trust_bundled_code=True)
+    again = lp.save_snapshot(reopened, tmp_path / "again.lpsnap")
+    assert again["code"] == manifest["code"] and again["code_package"] == package
 
 
 def test_deferred_loader_matches_keras_on_a_trained_compiled_model():
@@ -365,3 +369,15 @@ def test_deferred_loader_matches_keras_on_a_trained_compiled_model():
     assert fast.compiled and int(fast.optimizer.iterations) == 2
     np.testing.assert_array_equal(predict(fast, X), predict(model, X))
     fast.fit(X, np.ones((3, 2), "float32"), epochs=1, verbose=0)  # trains on
+
+
+def test_savedmodel_is_refused_rather_than_saved_half(tmp_path):
+    """A TFSMLayer keeps its graph in the SavedModel folder: the snapshot could not load
+    without it, so export says so instead of writing a file that fails later."""
+    from lockpickle_gui.core.project import open_project
+
+    small_model().export(str(tmp_path / "saved"), verbose=False)
+    project = open_project(tmp_path / "saved")
+    with pytest.raises(SnapshotError, match="SavedModel folder") as caught:
+        lp.save_snapshot(project, tmp_path / "s.lpsnap")
+    assert "TFSMLayer" in str(caught.value) and not (tmp_path / "s.lpsnap").exists()

@@ -65,8 +65,12 @@ def render(path, manifest: dict, size: int, checked: bool = False) -> str:
             state = "registered" if cls.get("registered") else "not registered"
             lines.append(f"    custom class {cls['module']}.{cls['class']} ({state})")
     lines.append(f"primitives ({len(manifest['primitives'])}):")
+    paths = {entry["id"]: entry["path"] for entry in manifest["primitives"]}
     for entry in manifest["primitives"]:
         extra = f" ({_params(entry['params'])})" if entry["params"] else ""
+        for name, used in (entry.get("uses") or {}).items():
+            if isinstance(used, dict) and used.get("id") in paths:
+                extra += f", its {name} is {paths[used['id']]}"
         held = ", held at export" if entry["held_at_export"] else ""
         lines.append(f"  {entry['path']}: {entry['kind']}{extra}{held} -> {entry.get('restore', '')}")
         for alias in entry.get("also_at", []):

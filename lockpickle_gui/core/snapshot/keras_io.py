@@ -28,6 +28,9 @@ from lockpickle_gui.core.tf_runtime import import_keras
 
 # Packages whose classes Keras finds by name without registration.
 KERAS_PACKAGES = frozenset({"keras", "tf_keras", "tensorflow", "keras_hub", "keras_cv", "keras_nlp"})
+# Keras layers whose config points at files outside the archive (a SavedModel folder):
+# a .keras file cannot hold them, so a snapshot of one would fail to load elsewhere.
+EXTERNAL_LAYER_CLASSES = frozenset({"TFSMLayer"})
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
 _PATH_TOKEN = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 

@@ -62,6 +62,7 @@ class Plan:
     primitive_entries: list[dict] = field(default_factory=list)
     blocked: list[dict] = field(default_factory=list)
     unloadable: list[dict] = field(default_factory=list)
+    external: list[dict] = field(default_factory=list)  # layers that point at files on disk
     custom_modules: set[str] = field(default_factory=set)
 
 
@@ -117,6 +118,9 @@ def _plan_models(result: Plan, objects: list, paths: GraphPaths, code_package) -
         for rel, layer in keras_io.iter_layers(obj):
             located.setdefault(id(layer), (index, rel))
         model_path = paths.path_of(obj) or f"<model {index}>"
+        result.external += [{"path": model_path + rel, "class": keras_io.class_name(type(layer))}
+                            for rel, layer in keras_io.iter_layers(obj)
+                            if type(layer).__name__ in keras_io.EXTERNAL_LAYER_CLASSES]
         classes = keras_io.custom_classes(obj)
         for entry in classes:
             bundled = keras_io.in_package(entry["module"], code_package)

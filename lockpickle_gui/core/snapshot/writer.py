@@ -217,6 +217,14 @@ def _dump(stream: StateStream, obj: Any, path) -> None:
 
 
 def _refuse_unloadable_layers(plan, path) -> None:
+    if plan.external:
+        where = "; ".join(f"{entry['path']} ({entry['class']})" for entry in plan.external)
+        raise SnapshotError(
+            f"Expected models Keras stores whole in a .keras file. Received: {where}, a "
+            "SavedModel wrapper whose weights and graph stay in the SavedModel folder, so the "
+            "snapshot would not load without it.", path=path,
+            hint="Export from the Keras model itself (.keras or a project that builds it); "
+                 "a SavedModel can only be inspected and previewed.")
     if not plan.unloadable:
         return
     lines = "; ".join(f"{entry['path']} ({entry['class']})" for entry in plan.unloadable)
