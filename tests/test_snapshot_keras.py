@@ -106,12 +106,16 @@ def test_nested_models_are_stored_inside_their_outer_model(tmp_path):
     inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)], name="inner")
     outer = keras.Sequential([keras.Input((4,)), inner, keras.layers.Dense(2)], name="outer")
     other = small_model("other")
+    lone = keras.layers.Dense(2, name="lone")  # a bare layer, in no model
+    lone.build((None, 4))
     target = tmp_path / "n.lpsnap"
-    manifest = lp.save_snapshot({"inner": inner, "outer": outer, "other": other}, target)
-    assert [m["name"] for m in manifest["models"]] == ["outer", "other"]
+    manifest = lp.save_snapshot({"inner": inner, "outer": outer, "other": other, "lone": lone},
+                                target)
+    assert [m["name"] for m in manifest["models"]] == ["outer", "other", "lone"]
     assert manifest["model_refs"][0] == {"model": 0, "attribute": ".layers[0]"}
     restored = lp.load_snapshot(target)
     assert restored["inner"] is restored["outer"].layers[0]
+    np.testing.assert_array_equal(restored["lone"].kernel.numpy(), lone.kernel.numpy())
     np.testing.assert_array_equal(predict(restored["outer"], X), predict(outer, X))
     np.testing.assert_array_equal(predict(restored["other"], X), predict(other, X))
     assert lp.verify_snapshot(target).verdict == "identical"
