@@ -4,7 +4,8 @@ In the real window (offscreen), a 10 ms QTimer measures its own lateness — how
 than asked each tick arrives — while the app
   1. sits idle (the noise floor of this machine),
   2. runs a 2,000-request threaded preview of a 25M-parameter MLP from the preview panel,
-  3. exports that model through File ▸ Export Snapshot (dialogs driven, progress dialog on).
+  3. exports that model through File ▸ Export Snapshot (dialogs driven, progress dialog on),
+     twice: the first export includes TensorFlow's first eager call of the model.
 Prints max / p99 / median lateness per phase and the phase's duration. Goal: max < 50 ms.
 The machine may be shared: run it twice and read the lower figures as the app's own.
 
@@ -148,9 +149,12 @@ def main() -> int:
             stats = window.preview_panel.result.stats
             print(f"{'':<34} (pool: {stats.throughput_rps:,.0f} req/s, p95 {stats.p95_ms:.1f} ms)")
 
-            probe.start()
-            seconds = phase_export(app, window, tmp / "mlp25m.lpsnap")
-            report("export 25M MLP (verify on)", probe.stop(), seconds)
+            # The first export's verification is the model's first eager call in this process:
+            # TensorFlow traces it while holding the GIL. The second shows the steady state.
+            for label in ("export 25M MLP (verify on)", "export again (model warm)"):
+                probe.start()
+                seconds = phase_export(app, window, tmp / "mlp25m.lpsnap")
+                report(label, probe.stop(), seconds)
             size = (tmp / "mlp25m.lpsnap").stat().st_size / 2**20
             print(f"{'':<34} (snapshot: {size:,.0f} MiB)")
         finally:
