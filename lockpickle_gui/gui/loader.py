@@ -183,13 +183,7 @@ class ProjectLoader(QObject):
 
 def _import_tensorflow() -> str:
     keras = import_keras()
-    import tensorflow
-
-    # The first conversion of Python data to a tensor runs a one-time initialisation
-    # (tsl::ml_dtypes, through pybind11's GIL handling). When it first ran on a QThreadPool
-    # thread other than the importing one, the process crashed (SIGSEGV in take_gil) in about
-    # half the runs. Running it here, right after the import, on the importing thread, avoids it.
-    tensorflow.constant([0.0]).numpy()
+    import tensorflow  # noqa: F401  (import_keras already warmed it up; see tf_runtime)
 
     if not hasattr(keras, "Model"):
         raise LockpickleError("Expected Keras 3 with the TensorFlow backend. Received: a keras "
