@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import shutil
 import subprocess
 import sys
@@ -64,7 +65,7 @@ def predict(model, x):
 X = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
 
 
-def test_model_round_trip_member_is_plain_keras(tiny_model, tmp_path):
+def test_model_round_trip_member_is_plain_keras(tiny_model, tmp_path, caplog):
     target = tmp_path / "m.lpsnap"
     manifest = lp.save_snapshot(tiny_model, target)
     [entry] = manifest["models"]
@@ -80,7 +81,9 @@ def test_model_round_trip_member_is_plain_keras(tiny_model, tmp_path):
     plain.write_bytes(data)  # a user can unzip it and load it with Keras alone
     x = np.ones((2, 4), "float32")
     np.testing.assert_array_equal(predict(keras.saving.load_model(plain), x), predict(tiny_model, x))
-    restored = lp.load_snapshot(target)
+    with caplog.at_level(logging.DEBUG, logger="lockpickle_gui.core.snapshot.keras_load"):
+        restored = lp.load_snapshot(target)
+    assert not caplog.records, "the deferred-initialisation loader fell back to Keras' path"
     np.testing.assert_array_equal(predict(restored, x), predict(tiny_model, x))
     assert manifest["verification"]["models"][0]["source"] == "generated"
     result = lp.verify_snapshot(target)

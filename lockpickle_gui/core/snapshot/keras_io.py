@@ -103,6 +103,13 @@ class MemberWindow(io.RawIOBase):
         self._pos = max(0, base + offset)
         return self._pos
 
+    def sub_window(self, offset: int, length: int) -> "MemberWindow":
+        """A window onto ``length`` bytes at ``offset`` of this one (a member in a member)."""
+        if offset < 0 or offset + length > self._length:
+            raise CorruptSnapshot(f"Expected a nested member inside {self.name}. Received: "
+                                  f"bytes {offset}..{offset + length} of {self._length}.")
+        return MemberWindow(self.name, self._start + offset, length)
+
     def read(self, size: int | None = -1) -> bytes:
         """One buffered read of the whole request (RawIOBase's default reads 8 KiB at a time)."""
         remaining = self._length - self._pos

@@ -54,9 +54,9 @@ def _load_deferred(stream, custom_objects, safe_mode) -> Any:
             raise RuntimeError("not a plain config + HDF5 weights archive")
         config_json = saving_lib._safe_zip_read(archive, _CONFIG)
         saving_lib._reject_zip_bomb(archive, _WEIGHTS)
-        weights = io.BytesIO(archive.read(_WEIGHTS))
+        weights = _weights_file(archive, stream)
     compile_config = json.loads(config_json).get("compile_config")
-    store = saving_lib.H5IOStore(weights, mode="r")
+    store = _open_store(saving_lib, weights)
     try:
         # 1. The model, uncompiled, its variables recorded but not initialised.
         with StatelessScope(initialize_variables=False):
@@ -66,6 +66,10 @@ def _load_deferred(stream, custom_objects, safe_mode) -> Any:
         visited: set[int] = set()
         with StatelessScope(initialize_variables=False) as scope:
             _load_state(saving_lib, model, store, visited)
+        if not compile_config:  # free the file's copy before the variables materialise
+            store.close()
+            weights.close()
+            store = weights = None
         # 3. Stored values become initial values; every one must find its variable.
         known = {id(v): v for v in pending}
         if set(scope.state_mapping) - set(known):
@@ -74,6 +78,7 @@ def _load_deferred(stream, custom_objects, safe_mode) -> Any:
             value = scope.get_current_value(variable)
             if value is not None:
                 variable._initializer = _constant(value)
+        scope.state_mapping.clear()  # each value now lives only until its variable holds it
         initialize_all_variables()
         # 4. Compile as Keras' loader does, then load what compiling added (the optimizer),
         #    skipping every saveable already loaded.
@@ -88,8 +93,38 @@ def _load_deferred(stream, custom_objects, safe_mode) -> Any:
         global_state.set_global_attribute("uninitialized_variables", [])
         raise
     finally:
-        store.close()
+        if store is not None:
+            store.close()
+        if weights is not None:
+            weights.close()
     return model
+
+
+def _weights_file(archive: zipfile.ZipFile, stream):
+    """The HDF5 weights as a file object: a window onto the bytes where they lie in the
+    snapshot when the member is stored (no copy), else an in-memory copy (Keras' way)."""
+    from lockpickle_gui.core.snapshot.keras_io import MemberWindow, stored_member_offset
+
+    info = archive.getinfo(_WEIGHTS)
+    if isinstance(stream, MemberWindow) and info.compress_type == zipfile.ZIP_STORED \
+            and not info.flag_bits & 0x1:
+        return stream.sub_window(stored_member_offset(stream.name, archive, info), info.file_size)
+    return io.BytesIO(archive.read(_WEIGHTS))
+
+
+def _open_store(saving_lib, weights):
+    if isinstance(weights, io.BytesIO):
+        return saving_lib.H5IOStore(weights, mode="r")
+
+    class WindowStore(saving_lib.H5IOStore):
+        """Keras' HDF5 store reading from a file object it would not accept itself."""
+
+        def _get_h5_file(self, path_or_io, mode=None):
+            import h5py
+
+            return h5py.File(weights, mode="r")
+
+    return WindowStore(io.BytesIO(), mode="r")
 
 
 def _load_state(saving_lib, model, store, visited: set) -> None:
