@@ -4,6 +4,7 @@ In the real window (offscreen), a 10 ms QTimer measures its own lateness — how
 than asked each tick arrives — while the app
   1. sits idle (the noise floor of this machine),
   2. runs a 2,000-request threaded preview of a 25M-parameter MLP from the preview panel,
+     then cancels a long one (and prints how long Cancel takes to stop the pool),
   3. exports that model through File ▸ Export Snapshot (dialogs driven, progress dialog on),
      twice: the first export includes TensorFlow's first eager call of the model.
 Prints max / p99 / median lateness per phase and the phase's duration. Goal: max < 50 ms.
@@ -87,6 +88,18 @@ def phase_preview(app, window) -> float:
     return time.perf_counter() - started
 
 
+def phase_cancel(app, window) -> float:
+    """Start a long preview, cancel it once requests flow; seconds from Cancel to stopped."""
+    panel = window.preview_panel
+    panel.form.requests.setValue(1_000_000)
+    panel.run()
+    spin_until(app, lambda: panel.tiles.text("completed") != "—", 120)
+    started = time.perf_counter()
+    panel.cancel()
+    spin_until(app, lambda: panel.state == "cancelled", 60)
+    return time.perf_counter() - started
+
+
 def phase_export(app, window, target: Path) -> float:
     from PySide6.QtWidgets import QFileDialog
 
@@ -148,6 +161,11 @@ def main() -> int:
             report(f"preview, {REQUESTS:,} requests, 25M MLP", probe.stop(), seconds)
             stats = window.preview_panel.result.stats
             print(f"{'':<34} (pool: {stats.throughput_rps:,.0f} req/s, p95 {stats.p95_ms:.1f} ms)")
+
+            probe.start()
+            seconds = phase_cancel(app, window)
+            report("cancel a running preview", probe.stop(), seconds)
+            print(f"{'':<34} (Cancel to pool closed and panel idle: {seconds * 1000:.0f} ms)")
 
             # The first export's verification is the model's first eager call in this process:
             # TensorFlow traces it while holding the GIL. The second shows the steady state.

@@ -8,6 +8,8 @@ flag; the core's next progress call raises ``Cancelled`` and closes the pool.
 
 from __future__ import annotations
 
+import gc
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -47,6 +49,8 @@ def install(window) -> QDockWidget:
     run_action.setObjectName("action_run_preview")
     run_action.setToolTip("Run the threaded preview (F5 in the preview panel)")
     run_action.triggered.connect(lambda: (dock.show(), dock.raise_(), panel.run()))
+    panel.run_action = run_action
+    panel._update_buttons()
     tools_menu = window.menus.get("Tools")
     if tools_menu is not None:
         tools_menu.addAction(run_action)
@@ -59,10 +63,28 @@ def install(window) -> QDockWidget:
         if signal is not None:
             signal.connect(slot)
     panel.set_project(getattr(window, "current_project", None))
+    loader = getattr(window, "loader", None)
+    if loader is not None:
+        loader.tensorflowReady.connect(freeze_startup_heap)
+        if getattr(loader, "tensorflow_state", "") == "ready":
+            freeze_startup_heap()
     window.preview_dock = dock
     window.preview_panel = panel
     window.run_preview_action = run_action
     return dock
+
+
+def freeze_startup_heap(*_args) -> None:
+    """Move everything alive once TensorFlow is imported out of the cyclic GC's sight.
+
+    A preview run allocates a Future (and more) per request; every so often that triggers a
+    full collection, which walks every tracked object while holding the GIL: with TensorFlow
+    and Keras imported that is ~280,000 objects and 150-200 ms, from whichever thread
+    allocated last, so the UI thread froze for as long (bench_gui_responsiveness.py). Module
+    state imported at start-up lives as long as the process, so freezing it loses nothing;
+    models loaded later stay collectable. Idempotent enough: a second call only freezes more.
+    """
+    gc.freeze()
 
 
 class _Relay(QObject):
@@ -82,6 +104,7 @@ class PreviewPanel(QWidget):
         self.worker = None
         self.result = None
         self.state = "idle"  # idle | running | cancelling | done | cancelled | failed
+        self.run_action = None  # the toolbar's Run Preview, kept in step with the Run button
         self._requests = 0
         self._latest_stats = None
         self._relay = _Relay(self)
@@ -250,8 +273,12 @@ class PreviewPanel(QWidget):
         self.progress.setValue(1000)
         self.progress.setFormat("done")
         rps = _get(stats, "throughput_rps")
-        self.message.setText(f"Done: {_get(stats, 'completed', 0):,} requests"
-                             + (f" at {rps:,.0f} requests/s." if rps else "."))
+        text = f"Done: {_get(stats, 'completed', 0):,} requests" + (f" at {rps:,.0f} requests/s." if rps else ".")
+        failed = _get(stats, "failed", 0)
+        first_error = getattr(result.preview, "first_error", None)
+        if failed or first_error:
+            text += f" {failed:,} failed; the first error: {first_error}"
+        self.message.setText(text)
         self.finished.emit(result)
 
     @Slot(object, str)
@@ -282,6 +309,8 @@ class PreviewPanel(QWidget):
         self.run_button.setEnabled(has_model and not self.is_running)
         self.form.setEnabled(not self.is_running)
         self.cancel_button.setEnabled(self.state == "running")
+        if self.run_action is not None:
+            self.run_action.setEnabled(self.run_button.isEnabled())
 
     # ------------------------------------------------------------------ keys
 

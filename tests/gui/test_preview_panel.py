@@ -29,9 +29,11 @@ def panel(window, tiny_model, tmp_path):
 
     path = tmp_path / "tiny.keras"
     tiny_model.save(path)
-    window.add_loaded_project(open_project(path))
     panel = window.preview_panel
+    assert not window.run_preview_action.isEnabled()  # nothing to run yet
+    window.add_loaded_project(open_project(path))
     assert panel.project is window.current_project
+    assert window.run_preview_action.isEnabled()
     assert panel.run_button.isEnabled()
     return panel
 
@@ -69,13 +71,14 @@ def test_f5_runs_and_escape_cancels(qtbot, panel):
     configure(panel, requests=1_000_000, clients=2, max_batch=1)
     qtbot.keyClick(panel.form.requests, Qt.Key.Key_F5)
     assert panel.state == "running"
-    # wait for requests to flow, then cancel from the keyboard
-    qtbot.waitUntil(lambda: panel.progress.value() > 0 or panel.tiles.text("completed") != "—",
-                    timeout=RUN_TIMEOUT_MS)
+    # wait until live figures arrive (the client threads are sending), then cancel
+    qtbot.waitUntil(lambda: panel.tiles.text("completed") != "—", timeout=RUN_TIMEOUT_MS)
+    assert panel.throughput.points and sum(panel.histogram.counts) > 0
     with qtbot.waitSignal(panel.finished, timeout=RUN_TIMEOUT_MS) as done:
         qtbot.keyClick(panel.form.workers, Qt.Key.Key_Escape)
         assert panel.state == "cancelling"
     assert done.args[0] is None and panel.state == "cancelled"
+    assert panel.progress.format() == "cancelled" and panel.run_button.isEnabled()
     assert not any(t.name.startswith("lockpickle-preview") for t in threading.enumerate())
 
 
