@@ -158,16 +158,13 @@ def stored_member_offset(path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) 
 # ----------------------------------------------------------------------------- layers
 
 
-def is_model(obj: Any) -> bool:
-    return isinstance(obj, import_keras().Model)
-
-
 def iter_layers(layer: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     """``(relative path, layer)`` for ``layer`` and every sublayer, each layer once.
 
     Models list ``.layers[i]`` (Keras' own order); other layers their tracked ``._layers[i]``
     — the paths the inspector shows, and that resolve again on the reloaded model.
     """
+    model_type = import_keras().Model
     seen: set[int] = set()
     stack = [(prefix, layer)]
     while stack:
@@ -176,7 +173,7 @@ def iter_layers(layer: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
             continue
         seen.add(id(current))
         yield path, current
-        if is_model(current):
+        if isinstance(current, model_type):
             children = [(f"{path}.layers[{i}]", sub) for i, sub in enumerate(current.layers)]
         else:
             tracked = getattr(current, "_layers", None) or []
@@ -210,10 +207,14 @@ def attached_objects(model: Any) -> list[tuple[str, Any, primitives.PrimitiveKin
     Keras' save keeps only what a layer's config and weights describe: these are what the
     snapshot must re-attach (or report). Functions are skipped: Keras serializes them.
     """
+    kinds: dict[type, primitives.PrimitiveKind | None] = {}  # one table lookup per type
     found = []
     for path, layer in iter_layers(model):
         for attribute, value in list(vars(layer).items()):
-            kind = primitives.kind_of(value)
+            tp = type(value)
+            if tp not in kinds:
+                kinds[tp] = primitives.kind_of(value)
+            kind = kinds[tp]
             if kind is not None and kind.name != "function":
                 found.append((f"{path}.{attribute}", value, kind))
     return found
