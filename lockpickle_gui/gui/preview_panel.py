@@ -82,9 +82,16 @@ def freeze_startup_heap(*_args) -> None:
     and Keras imported that is ~280,000 objects and 150-200 ms, from whichever thread
     allocated last, so the UI thread froze for as long (bench_gui_responsiveness.py). Module
     state imported at start-up lives as long as the process, so freezing it loses nothing;
-    models loaded later stay collectable. Idempotent enough: a second call only freezes more.
+    models loaded later stay collectable. Once per process: a later window (tests build
+    many) must not freeze the previous one's models and widgets for good.
     """
-    gc.freeze()
+    global _heap_frozen
+    if not _heap_frozen:
+        _heap_frozen = True
+        gc.freeze()
+
+
+_heap_frozen = False
 
 
 class _Relay(QObject):
