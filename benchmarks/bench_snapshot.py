@@ -17,7 +17,6 @@ are only visible there). The machine may be shared: figures are noisy, ratios le
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import pickle
 import statistics

@@ -16,21 +16,15 @@ read by :class:`RestrictedUnpickler`, which refuses every class outside the allo
 from __future__ import annotations
 
 import hashlib
-import importlib
-import io
 import json
-import pickle
 import re
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Callable
 
-from lockpickle_gui.core.errors import (CorruptSnapshot, NotASnapshot, SnapshotError,
-                                        UntrustedCode)
+from lockpickle_gui.core.errors import CorruptSnapshot, NotASnapshot, SnapshotError
 from lockpickle_gui.core.snapshot import format as fmt
-from lockpickle_gui.core.snapshot import keras_io, restore, trust
-from lockpickle_gui.core.snapshot.pickler import referenced_globals
+from lockpickle_gui.core.snapshot import keras_io
 
 Progress = Callable[[float, str], None]
 _CHUNK = 4 << 20
@@ -124,8 +118,8 @@ class SnapshotArchive:
 
     def _read_manifest(self) -> dict:
         if fmt.MANIFEST_MEMBER not in self.infos:
-            raise NotASnapshot(f"Expected a lockpickle snapshot with a manifest.json. Received: a "
-                               f"ZIP archive without one.", path=self.path,
+            raise NotASnapshot("Expected a lockpickle snapshot with a manifest.json. Received: a "
+                               "ZIP archive without one.", path=self.path,
                                hint="Open a .lpsnap written by `lockpickle export`.")
         raw = self.read(fmt.MANIFEST_MEMBER)
         try:
