@@ -1,4 +1,7 @@
-"""The threaded preview panel in the real window: run, live figures, cancel, window close."""
+"""The threaded preview panel in the real window: run, live figures, cancel, window close.
+
+``window`` comes from tests/gui/conftest.py (closed and joined at teardown).
+"""
 
 from __future__ import annotations
 
@@ -11,16 +14,6 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
 
 RUN_TIMEOUT_MS = 120_000
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    from lockpickle_gui.gui.app import build_main_window
-
-    win = build_main_window(settings_dir=tmp_path / "settings")
-    qtbot.addWidget(win)
-    yield win
-    win.runner.shutdown()
 
 
 @pytest.fixture

@@ -1,4 +1,8 @@
-"""Export and import snapshots through the real window, dialogs and worker threads."""
+"""Export and import snapshots through the real window, dialogs and worker threads.
+
+``window`` and ``model_file`` come from tests/gui/conftest.py (a real main window with a
+temporary settings folder, closed and joined at teardown).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from gui_helpers import drop_paths  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QPushButton  # noqa: E402
 
 from lockpickle_gui.gui import snapshot_actions  # noqa: E402
@@ -38,23 +43,6 @@ SERVICE_PY = textwrap.dedent('''
     def build_blocked(models):
         return Service(models["tiny"], with_generator=True)
 ''')
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    from lockpickle_gui.gui.app import build_main_window
-
-    win = build_main_window(settings_dir=tmp_path / "settings")
-    qtbot.addWidget(win)
-    yield win
-    win.runner.shutdown()
-
-
-@pytest.fixture
-def model_file(tiny_model, tmp_path):
-    path = tmp_path / "tiny.keras"
-    tiny_model.save(path)
-    return path
 
 
 def make_project_folder(tmp_path, tiny_model, factory="service:build"):
@@ -117,8 +105,8 @@ def sample(n=3):
     return np.random.default_rng(1).normal(size=(n, 4)).astype("float32")
 
 
-def test_export_through_the_dialogs_then_load_back(qtbot, window, model_file, tiny_model,
-                                                   tmp_path, monkeypatch):
+def test_export_through_the_dialogs_then_load_back(qtbot, window, settings_dir, model_file,
+                                                   tiny_model, tmp_path, monkeypatch):
     open_in_window(window, model_file)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
@@ -141,7 +129,7 @@ def test_export_through_the_dialogs_then_load_back(qtbot, window, model_file, ti
     assert "Size:" in job.message_box.informativeText()
     from lockpickle_gui.core.settings import Settings
 
-    assert Settings(tmp_path / "settings").last_export_folder == str(out_dir)  # saved to disk
+    assert Settings(settings_dir).last_export_folder == str(out_dir)  # saved to disk
     calls.clear()
     window.export_snapshot_action.trigger()  # the next export starts in the folder used last
     assert calls and calls[0].startswith(str(out_dir))
@@ -278,8 +266,8 @@ def test_cancel_in_the_progress_dialog_writes_nothing(qtbot, window, model_file,
     assert "nothing was written" in window.statusBar().currentMessage()
 
 
-def test_opening_a_snapshot_path_goes_through_the_trust_dialog(qtbot, window, project_snapshot):
-    window.open_paths([project_snapshot])  # what a drop or File ▸ Open does with a .lpsnap
+def test_dropping_a_snapshot_goes_through_the_trust_dialog(qtbot, window, project_snapshot):
+    drop_paths(window, [project_snapshot])  # the window routes .lpsnap files to the import
     trust = wait_for_dialog(qtbot, window, TrustDialog)
     job = only_job(window)
     with qtbot.waitSignal(job.done, timeout=JOB_TIMEOUT_MS) as done:
