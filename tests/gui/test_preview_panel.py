@@ -122,3 +122,30 @@ def test_class_scores_show_as_top_k(qtbot, window, keras, tmp_path):
     texts = panel.results.texts()
     assert len(texts) == 10 and all(text.startswith("class ") and text.count("class ") == 3
                                     for text in texts)
+
+
+def test_a_folder_of_images_as_inputs(qtbot, window, keras, tmp_path):
+    from PySide6.QtGui import QColor, QImage
+
+    from lockpickle_gui.core.project import open_project
+
+    images = tmp_path / "images"
+    images.mkdir()
+    for index, colour in enumerate(("red", "green", "blue")):
+        picture = QImage(12, 10, QImage.Format.Format_RGB32)  # resized to 8x8 by the core
+        picture.fill(QColor(colour))
+        assert picture.save(str(images / f"{index}.png"))
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(2, 3),
+                              keras.layers.GlobalAveragePooling2D(),
+                              keras.layers.Dense(4, activation="softmax")])
+    model.save(tmp_path / "vision.keras")
+    window.add_loaded_project(open_project(tmp_path / "vision.keras"))
+    panel = window.preview_panel
+    configure(panel, requests=9)
+    panel.form.set_source("folder")
+    panel.form.path_edit.setText(str(images))
+    with qtbot.waitSignal(panel.finished, timeout=RUN_TIMEOUT_MS) as done:
+        panel.run()
+    assert done.args[0] is not None, panel.message.text()
+    assert panel.results.rowCount() == 3 and all(t.startswith("class ") for t in panel.results.texts())
