@@ -124,7 +124,7 @@ class PreviewSettingsForm(QWidget):
         self.model_combo.addItems(names)
         if current in names:
             self.model_combo.setCurrentText(current)
-        self.model_combo.setEnabled(len(names) > 1)
+        self.model_combo.setEnabled(bool(names))
 
     def set_values(self, values: dict) -> None:
         """Fill from settings' preview defaults and a project's ``[preview]`` table."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDockWidget, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter, QStyle,
     QVBoxLayout, QWidget)
@@ -101,7 +101,9 @@ class _Relay(QObject):
 
 
 class PreviewPanel(QWidget):
-    finished = Signal(object)  # the PreviewResult, or None when cancelled or failed
+    """Settings, Run/Cancel, live figures, charts, verdict and first outputs of one project."""
+
+    finished = Signal(object)  # a preview_job.PanelResult, or None when cancelled or failed
 
     def __init__(self, window):
         super().__init__()
@@ -280,7 +282,8 @@ class PreviewPanel(QWidget):
         self.progress.setValue(1000)
         self.progress.setFormat("done")
         rps = _get(stats, "throughput_rps")
-        text = f"Done: {_get(stats, 'completed', 0):,} requests" + (f" at {rps:,.0f} requests/s." if rps else ".")
+        text = f"Done: {_get(stats, 'completed', 0):,} requests"
+        text += f" at {rps:,.0f} requests/s." if rps else "."
         failed = _get(stats, "failed", 0)
         first_error = getattr(result.preview, "first_error", None)
         if failed or first_error:
@@ -339,8 +342,7 @@ class PreviewPanel(QWidget):
 
 
 def _caption(text: str) -> QLabel:
-    label = QLabel(f"<b>{text}</b>")
-    return label
+    return QLabel(f"<b>{text}</b>")
 
 
 def _get(stats, key, default=None):

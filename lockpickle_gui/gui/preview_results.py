@@ -134,9 +134,8 @@ class ResultsTable(QTableWidget):
         self.setMinimumHeight(120)
 
     def show_outputs(self, summaries) -> None:
-        """``summaries``: ``[(index, summary)]``; a summary is a string or a dict from
-        ``core.inputs.summarize_output`` (top-k ``{"top_k": [(class, score), ...]}`` or
-        shape/min/mean/max)."""
+        """``summaries``: ``[(index, summary)]`` from ``core.inputs.summarize_output`` (top-k
+        classes with scores, or shape and min/mean/max; a dict for several outputs)."""
         self.setRowCount(0)
         for row, (index, summary) in enumerate(summaries):
             self.insertRow(row)
@@ -153,24 +152,11 @@ class ResultsTable(QTableWidget):
 
 
 def summary_text(summary) -> str:
-    if isinstance(summary, str):
-        return summary
+    """One line for ``core.inputs.summarize_output``'s result: its string as is, or, for a
+    model with several outputs, ``name: summary`` pairs."""
     if isinstance(summary, dict):
-        top = summary.get("top_k")
-        if top:
-            return "   ".join(_top_entry(entry) for entry in top)
-        parts = [f"{key}={_number(value) if isinstance(value, float) else value}"
-                 for key, value in summary.items()]
-        return ", ".join(parts)
+        return "   ".join(f"{name}: {summary_text(value)}" for name, value in summary.items())
     return str(summary)
-
-
-def _top_entry(entry) -> str:
-    if isinstance(entry, dict):
-        label = entry.get("label", entry.get("class", entry.get("index", "?")))
-        return f"class {label}: {entry.get('score', 0.0):.3f}"
-    label, score = entry[0], entry[1]
-    return f"class {label}: {float(score):.3f}"
 
 
 def mean_batch(histogram, given=None):
