@@ -40,9 +40,13 @@ def install(window) -> None:
     export_action.triggered.connect(lambda: export_snapshot(window))
     export_action.setIcon(window.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
     menu = window.menus["File"]
-    menu.addSeparator()
-    menu.addAction(import_action)
-    menu.addAction(export_action)
+    before = (getattr(window, "actions", None) or {}).get("export_report")
+    if before is not None:  # beside Export Report…, above Quit
+        menu.insertActions(before, [import_action, export_action])
+    else:
+        menu.addSeparator()
+        menu.addActions([import_action, export_action])
+    window.addActions([import_action, export_action])  # shortcuts without the menu bar
     toolbar = getattr(window, "toolbar", None)
     if toolbar is not None:
         toolbar.addAction(export_action)
