@@ -8,6 +8,9 @@ than asked each tick arrives — while the app
   3. exports that model through File ▸ Export Snapshot (dialogs driven, progress dialog on),
      twice: the first export includes TensorFlow's first eager call of the model.
 Prints max / p99 / median lateness per phase and the phase's duration. Goal: max < 50 ms.
+What stalls the UI thread here is the GIL held by other threads inside C code: a full
+cyclic GC (the preview panel freezes the start-up heap to keep it short), and on the first
+export TensorFlow's ``Variable.numpy()`` copying each 16 MiB kernel (core snapshot writer).
 The machine may be shared: run it twice and read the lower figures as the app's own.
 
 Run: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_gui_responsiveness.py
