@@ -10,14 +10,12 @@ A failure or a cancel at any point leaves the target untouched and no temporary 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import hashlib
 import json
 import pickle
 import platform
 import sys
-import threading
 import zipfile
 from pathlib import Path
 from typing import Any, Callable
@@ -75,20 +73,17 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
         raise _blocked_error(plan.blocked, path)
     state_bytes = stream.getvalue()
 
-    recorder = None
+    recorded = None
     if verify and plan.models:
         report(0.08, "Running the models on verification inputs")
         given, source = (verify_inputs, "given") if verify_inputs is not None else \
             (_preview_inputs(preview_inputs, plan.models), "project preview inputs")
-        recorder = _Background(verification.record, plan.models, given, source, path)
-        if not all(getattr(model, "built", False) for model in plan.models):
-            recorder.join()  # the first call builds the model: never while Keras saves it
+        recorded = verification.record(plan.models, given, source, path)
 
     members: dict[str, str] = {}
     total = max(1, sum(keras_io.weight_bytes(m) for m in plan.models))
     done = 0
-    with atomic_write(path) as handle, zipfile.ZipFile(handle, "w") as archive, \
-            _joined(recorder):
+    with atomic_write(path) as handle, zipfile.ZipFile(handle, "w") as archive:
         report(0.15, "Writing the snapshot")
         for index, model in enumerate(plan.models):
             size = keras_io.weight_bytes(model)
@@ -109,9 +104,7 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
         for index, array in enumerate(registry.arrays):
             members[fmt.array_member(index)] = _write_array(archive, fmt.array_member(index), array)
         members[fmt.STATE_MEMBER] = _write_bytes(archive, fmt.STATE_MEMBER, state_bytes)
-        summary = inputs_npz = outputs_npz = None
-        if recorder is not None:
-            summary, inputs_npz, outputs_npz = recorder.result()
+        summary, inputs_npz, outputs_npz = recorded or (None, None, None)
         if summary is not None:
             members[fmt.VERIFY_INPUTS_MEMBER] = _write_bytes(archive, fmt.VERIFY_INPUTS_MEMBER,
                                                              inputs_npz)
@@ -140,43 +133,6 @@ class _Code:
     def __init__(self, package: str, sources: dict[str, str]):
         self.package = package
         self.sources = sources
-
-
-class _Background:
-    """Run ``fn`` on a helper thread (the verification inference overlaps the writing: both
-    spend their time in TensorFlow/zlib/IO code that releases the GIL)."""
-
-    def __init__(self, fn, *args):
-        self._outcome: tuple[bool, Any] = (False, None)
-        self._thread = threading.Thread(target=self._run, args=(fn, *args),
-                                        name="lpsnap-verify", daemon=True)
-        self._thread.start()
-
-    def _run(self, fn, *args) -> None:
-        try:
-            self._outcome = (True, fn(*args))
-        except BaseException as error:  # handed to the caller by result()
-            self._outcome = (False, error)
-
-    def join(self) -> None:
-        self._thread.join()
-
-    def result(self) -> Any:
-        self.join()
-        ok, value = self._outcome
-        if not ok:
-            raise value
-        return value
-
-
-@contextlib.contextmanager
-def _joined(background: _Background | None):
-    """Never leave the helper thread running, whatever happens to the write."""
-    try:
-        yield
-    finally:
-        if background is not None:
-            background.join()
 
 
 def _unwrap(obj: Any) -> tuple[Any, _Code | None, Any]:
