@@ -11,6 +11,7 @@ says so; paths opened meanwhile wait in the loader's queue. Tests use
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import logging.handlers
 import sys
@@ -140,6 +141,26 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def freeze_startup_heap(*_args) -> None:
+    """Move everything alive once TensorFlow is imported out of the cyclic GC's sight.
+
+    A preview run allocates a Future (and more) per request; every so often that triggers a
+    full collection, which walks every tracked object while holding the GIL: with TensorFlow
+    and Keras imported that is ~280,000 objects and 150-200 ms, from whichever thread
+    allocated last, so the UI thread froze for as long (bench_gui_responsiveness.py). Module
+    state imported at start-up lives as long as the process, so freezing it loses nothing;
+    models loaded later stay collectable. Once per process: a later window (tests build
+    many) must not freeze the previous one's models and widgets for good.
+    """
+    global _heap_frozen
+    if not _heap_frozen:
+        _heap_frozen = True
+        gc.freeze()
+
+
+_heap_frozen = False
+
+
 def build_main_window(settings_dir=None, *, restore_layout: bool = True):
     """The main window with every panel installed and TensorFlow importing; no event loop.
 
@@ -154,10 +175,10 @@ def build_main_window(settings_dir=None, *, restore_layout: bool = True):
     window.register_path_handler(lambda path: path.suffix.lower() == ".lpsnap",
                                  lambda path: snapshot_actions.import_snapshot(window, path))
     preview_panel.install(window)
-    preview_dock = getattr(window, "preview_dock", None)
-    if preview_dock is not None:  # one column on the right: details first, preview one click away
-        window.tabifyDockWidget(window.details_dock, preview_dock)
-        window.details_dock.raise_()
+    # one column on the right: details first, the preview one click away
+    window.tabifyDockWidget(window.details_dock, window.preview_dock)
+    window.details_dock.raise_()
+    window.loader.tensorflowReady.connect(freeze_startup_heap)
     if restore_layout:
         window.restore_layout()
     window.loader.start_tensorflow()

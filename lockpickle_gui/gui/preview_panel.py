@@ -8,8 +8,6 @@ flag; the core's next progress call raises ``Cancelled`` and closes the pool.
 
 from __future__ import annotations
 
-import gc
-
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -41,9 +39,7 @@ def install(window) -> QDockWidget:
                            + scroll.verticalScrollBar().sizeHint().width() + 4)
     dock.setWidget(scroll)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    view_menu = window.menus.get("View")
-    if view_menu is not None:
-        view_menu.addAction(dock.toggleViewAction())
+    window.menus["View"].addAction(dock.toggleViewAction())
     run_action = QAction(panel.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
                          "Run Preview", window)
     run_action.setObjectName("action_run_preview")
@@ -51,47 +47,16 @@ def install(window) -> QDockWidget:
     run_action.triggered.connect(lambda: (dock.show(), dock.raise_(), panel.run()))
     panel.run_action = run_action
     panel._update_buttons()
-    tools_menu = window.menus.get("Tools")
-    if tools_menu is not None:
-        tools_menu.addAction(run_action)
-    toolbar = getattr(window, "toolbar", None)
-    if toolbar is not None:
-        toolbar.addAction(run_action)
-    for name, slot in (("projectChanged", panel.set_project), ("aboutToClose", panel.cancel),
-                       ("settingsChanged", panel.reload_defaults)):
-        signal = getattr(window, name, None)
-        if signal is not None:
-            signal.connect(slot)
-    panel.set_project(getattr(window, "current_project", None))
-    loader = getattr(window, "loader", None)
-    if loader is not None:
-        loader.tensorflowReady.connect(freeze_startup_heap)
-        if getattr(loader, "tensorflow_state", "") == "ready":
-            freeze_startup_heap()
+    window.menus["Tools"].addAction(run_action)
+    window.toolbar.addAction(run_action)
+    window.projectChanged.connect(panel.set_project)
+    window.aboutToClose.connect(panel.cancel)
+    window.settingsChanged.connect(panel.reload_defaults)
+    panel.set_project(window.current_project)
     window.preview_dock = dock
     window.preview_panel = panel
     window.run_preview_action = run_action
     return dock
-
-
-def freeze_startup_heap(*_args) -> None:
-    """Move everything alive once TensorFlow is imported out of the cyclic GC's sight.
-
-    A preview run allocates a Future (and more) per request; every so often that triggers a
-    full collection, which walks every tracked object while holding the GIL: with TensorFlow
-    and Keras imported that is ~280,000 objects and 150-200 ms, from whichever thread
-    allocated last, so the UI thread froze for as long (bench_gui_responsiveness.py). Module
-    state imported at start-up lives as long as the process, so freezing it loses nothing;
-    models loaded later stay collectable. Once per process: a later window (tests build
-    many) must not freeze the previous one's models and widgets for good.
-    """
-    global _heap_frozen
-    if not _heap_frozen:
-        _heap_frozen = True
-        gc.freeze()
-
-
-_heap_frozen = False
 
 
 class _Relay(QObject):

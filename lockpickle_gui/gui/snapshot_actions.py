@@ -40,22 +40,15 @@ def install(window) -> None:
     export_action.triggered.connect(lambda: export_snapshot(window))
     export_action.setIcon(window.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
     menu = window.menus["File"]
-    before = (getattr(window, "actions", None) or {}).get("export_report")
-    if before is not None:  # beside Export Report…, above Quit
-        menu.insertActions(before, [import_action, export_action])
-    else:
-        menu.addSeparator()
-        menu.addActions([import_action, export_action])
+    # beside Export Report…, above Quit
+    menu.insertActions(window.actions["export_report"], [import_action, export_action])
     window.addActions([import_action, export_action])  # shortcuts without the menu bar
-    toolbar = getattr(window, "toolbar", None)
-    if toolbar is not None:
-        toolbar.addAction(export_action)
+    window.toolbar.addAction(export_action)
     window.import_snapshot_action = import_action
     window.export_snapshot_action = export_action
-    _update_enabled(window, getattr(window, "current_project", None))
-    changed = getattr(window, "projectChanged", None)
-    if changed is not None:
-        changed.connect(lambda project: _update_enabled(window, project))
+    window._snapshot_jobs = set()  # running jobs (their dialogs and slots) live until they finish
+    _update_enabled(window, window.current_project)
+    window.projectChanged.connect(lambda project: _update_enabled(window, project))
 
 
 def export_snapshot(window, project=None) -> "ExportJob | None":
@@ -377,11 +370,7 @@ def _g(value) -> str:
 
 
 def _live_jobs(window) -> set:
-    # Keeps running jobs (and so their dialogs and slots) alive until they finish.
-    jobs = getattr(window, "_snapshot_jobs", None)
-    if jobs is None:
-        jobs = window._snapshot_jobs = set()
-    return jobs
+    return window._snapshot_jobs
 
 
 def _start_folder(window, project=None) -> Path:

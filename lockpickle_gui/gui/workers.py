@@ -91,7 +91,11 @@ class Worker(QRunnable):
 
 
 class WorkerRunner(QObject):
-    """Starts workers on a private ``QThreadPool`` and keeps them alive until they finish."""
+    """Starts workers on a private ``QThreadPool`` and keeps them alive until they finish.
+
+    Create the :class:`Worker`, connect its signals, *then* :meth:`start` it: a worker that
+    fails fast could otherwise emit before anyone listens.
+    """
 
     def __init__(self, parent: QObject | None = None, max_threads: int = 2):
         super().__init__(parent)
@@ -111,9 +115,6 @@ class WorkerRunner(QObject):
     def _forget(self, worker: Worker) -> None:
         with self._running_lock:
             self._running.discard(worker)
-
-    def run(self, fn: Callable[..., Any], *args, **kwargs) -> Worker:
-        return self.start(Worker(fn, *args, **kwargs))
 
     @property
     def busy(self) -> bool:

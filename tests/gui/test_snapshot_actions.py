@@ -17,6 +17,7 @@ pytest.importorskip("pytestqt")
 from gui_helpers import drop_paths  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QPushButton  # noqa: E402
 
+from lockpickle_gui.gui.workers import Worker
 from lockpickle_gui.gui import snapshot_actions  # noqa: E402
 from lockpickle_gui.gui.export_dialog import BlockedStateDialog, ExportOptionsDialog  # noqa: E402
 from lockpickle_gui.gui.trust_dialog import TrustDialog  # noqa: E402
@@ -251,7 +252,7 @@ def test_cancel_in_the_progress_dialog_writes_nothing(qtbot, window, model_file,
     # worker then meets its cancel flag before writing a byte (no race with a fast save).
     gate = threading.Event()
     for _ in range(window.runner.pool.maxThreadCount()):
-        window.runner.run(gate.wait, with_progress=False)
+        window.runner.start(Worker(gate.wait, with_progress=False))
 
     window.export_snapshot_action.trigger()
     options = wait_for_dialog(qtbot, window, ExportOptionsDialog)
