@@ -129,22 +129,6 @@ def test_bad_files(tmp_path, model_files):
         open_project(tmp_path)
 
 
-def test_snapshot_hook_gives_a_clear_error_until_snapshots_exist(tmp_path):
-    import importlib
-
-    target = tmp_path / "x.lpsnap"
-    target.write_bytes(b"PK")
-    snapshot = None
-    try:
-        snapshot = importlib.import_module("lockpickle_gui.core.snapshot")
-    except ModuleNotFoundError:
-        pass
-    if snapshot is not None and hasattr(snapshot, "load_snapshot"):
-        pytest.skip("snapshots are wired: covered by the snapshot tests")
-    with pytest.raises(ProjectError, match=r"\.lpsnap snapshots is not available"):
-        open_project(target)
-
-
 def test_unregistered_custom_layer_in_a_bare_file(tmp_path, keras):
     class Loose(keras.layers.Layer):
         def call(self, x):

@@ -9,7 +9,6 @@ recent ``max_latencies`` and the throughput series keeps the most recent ``max_b
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from typing import Iterable

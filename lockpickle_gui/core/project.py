@@ -241,52 +241,13 @@ def _open_folder_project(path: Path, progress, custom_objects=None, safe_mode=Tr
 
 
 def _open_snapshot(path: Path, progress, **kw) -> ModelProject:
-    """Hook for the snapshot engineer: ``core.snapshot`` provides the loader."""
-    import importlib
+    """A ``.lpsnap`` opens as the project it was saved from (see ``core.snapshot``)."""
+    from lockpickle_gui.core.snapshot import open_snapshot_project
 
-    try:
-        snapshot = importlib.import_module("lockpickle_gui.core.snapshot")
-    except ModuleNotFoundError as error:
-        if error.name != "lockpickle_gui.core.snapshot":
-            raise
-        snapshot = None
-    opener = getattr(snapshot, "open_snapshot_project", None)
-    if opener is not None:
-        return opener(path, progress=progress, **kw)
-    if not hasattr(snapshot, "load_snapshot"):
-        raise ProjectError(f"Opening .lpsnap snapshots is not available in this version: {path}.",
-                           path=path)
-    obj = snapshot.load_snapshot(path, progress=progress, **kw)
-    from lockpickle_gui.core.tf_runtime import is_keras_model
-
-    if is_keras_model(obj):
-        models = {path.stem: obj}
-    else:
-        models = {n.name: n.obj for n in _top_models(obj)}
-    return ModelProject(path=path, folder=path.parent, name=path.stem, kind="snapshot",
-                        models=models, runtime=obj, preview=default_preview(),
-                        manifest=snapshot.read_manifest(path))
+    return open_snapshot_project(path, progress=progress, **kw)
 
 
-def _top_models(obj) -> list:
-    from lockpickle_gui.core.graph import inspect
-
-    found = []
-    for node in inspect(obj).walk():
-        if node.role == "model" and node.shared_with is None and not any(
-                n.role == "model" for n in _ancestors(node)):
-            found.append(node)
-    return found
-
-
-def _ancestors(node):
-    node = node.parent
-    while node is not None:
-        yield node
-        node = node.parent
-
-
-# kind -> opener(path, progress, **options). The snapshot engineer wires .lpsnap here.
+# kind -> opener(path, progress, **options)
 OPENERS: dict[str, Callable[..., ModelProject]] = {
     "keras": _open_model,
     "h5": _open_model,
