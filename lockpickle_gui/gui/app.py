@@ -14,6 +14,7 @@ import argparse
 import gc
 import logging
 import logging.handlers
+import os
 import sys
 import threading
 import time
@@ -127,6 +128,21 @@ class CrashReporter(QObject):
 # ---------------------------------------------------------------------------- application
 
 
+def missing_display_problem(environ, platform: str) -> str:
+    """Why Qt cannot open a window here, in words, or "" when it can try.
+
+    Without a display, Qt aborts the process with its own "no Qt platform plugin could be
+    initialized"; saying so first, with the fix, is kinder.
+    """
+    if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+        return ""
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return ""
+    return ("no display found: DISPLAY and WAYLAND_DISPLAY are not set. Start it from a "
+            "desktop session, or without a screen with QT_QPA_PLATFORM=offscreen (for example "
+            "`QT_QPA_PLATFORM=offscreen lockpickle-gui --screenshot out.png PROJECT`).")
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
@@ -201,6 +217,10 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """``lockpickle-gui``: the one wiring function (logging, hooks, app, window, event loop)."""
     args = _parse_args(sys.argv[1:] if argv is None else argv)
+    problem = missing_display_problem(os.environ, sys.platform)
+    if problem:
+        print(f"lockpickle-gui: {problem}", file=sys.stderr)
+        return 2
     setup_logging(user_dirs().log)
     app = make_application()
     ephemeral = bool(args.screenshot or args.timings)
