@@ -1,4 +1,4 @@
-"""The ``lockpickle`` command: inspect | export | info | verify | preview.
+"""The ``lockpickle`` command: inspect | export | import | info | verify | preview.
 
 Each sub-command lives in ``lockpickle_gui/commands/<name>.py`` and exposes ``HELP``,
 ``add_arguments(parser)`` and ``run(args) -> int``. This module only parses and turns
@@ -17,6 +17,7 @@ from lockpickle_gui._version import __version__
 COMMANDS = {
     "inspect": "inspect_cmd",
     "export": "export_cmd",
+    "import": "import_cmd",
     "info": "info_cmd",
     "verify": "verify_cmd",
     "preview": "preview_cmd",

@@ -25,23 +25,28 @@ def run(args) -> int:
     manifest = read_manifest(args.path)
     result = verify_snapshot(args.path, trust=tuple(args.trust),
                              trust_bundled_code=args.trust_bundled_code)
-    holds = result.ok or (result.verdict == "no data" and not manifest["models"])
+    holds, text = describe_verification(result, manifest, args.path)
     if args.json:
         print_json({**result.to_dict(), "holds": holds})
-        return 0 if holds else 1
-    if result.verdict == "identical":
-        print(f"identical: the loaded model(s) reproduce the outputs stored at export bit for bit "
-              f"({args.path}).")
-    elif result.verdict == "within tolerance":
-        print(f"within tolerance: max difference {result.max_abs_diff:.3g} <= tolerance "
-              f"{result.tolerance:.3g} ({args.path}).")
-    elif result.verdict == "mismatch":
-        print(f"mismatch: max difference {result.max_abs_diff:.3g} exceeds the tolerance "
-              f"{result.tolerance:.3g} ({args.path}). Use the Keras/TensorFlow versions "
-              "`lockpickle info` lists, or export the snapshot again.")
-    elif holds:
-        print(f"loaded: {args.path} holds no models, so there are no outputs to compare.")
     else:
-        print(f"no data: {args.path} was exported without verification (--no-verify) or its "
-              "models have no input spec; it loaded, but nothing was compared.")
+        print(text)
     return 0 if holds else 1
+
+
+def describe_verification(result, manifest: dict, path) -> tuple[bool, str]:
+    """(whether verification holds, one sentence saying so) for people on a terminal."""
+    holds = result.ok or (result.verdict == "no data" and not manifest["models"])
+    if result.verdict == "identical":
+        return holds, (f"identical: the loaded model(s) reproduce the outputs stored at export "
+                       f"bit for bit ({path}).")
+    if result.verdict == "within tolerance":
+        return holds, (f"within tolerance: max difference {result.max_abs_diff:.3g} <= tolerance "
+                       f"{result.tolerance:.3g} ({path}).")
+    if result.verdict == "mismatch":
+        return holds, (f"mismatch: max difference {result.max_abs_diff:.3g} exceeds the tolerance "
+                       f"{result.tolerance:.3g} ({path}). Use the Keras/TensorFlow versions "
+                       "`lockpickle info` lists, or export the snapshot again.")
+    if holds:
+        return holds, f"loaded: {path} holds no models, so there are no outputs to compare."
+    return holds, (f"no data: {path} was exported without verification (--no-verify) or its "
+                   "models have no input spec; it loaded, but nothing was compared.")

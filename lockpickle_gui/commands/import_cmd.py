@@ -1,0 +1,43 @@
+"""``lockpickle import SNAP``: what the app's Import Snapshot does, on a terminal.
+
+Checks the archive, loads it with only the code you trust (fresh locks, the same sharing),
+re-runs the stored verification on what was loaded, and prints the restored tree. Exit 0
+when it loaded and verification holds, 1 when verification fails.
+"""
+
+from __future__ import annotations
+
+import sys
+
+HELP = ("Load a .lpsnap snapshot with only the code you trust, re-run its verification and "
+        "show the restored objects with their fresh locks.")
+
+
+def add_arguments(parser) -> None:
+    from lockpickle_gui.commands.export_cmd import add_trust_arguments
+
+    parser.add_argument("path", help="a .lpsnap snapshot")
+    add_trust_arguments(parser, "loading the snapshot")
+    parser.add_argument("--json", action="store_true",
+                        help='print {"tree": ..., "verification": ...} as JSON')
+
+
+def run(args) -> int:
+    from lockpickle_gui.commands._term import ProgressBar, print_json
+    from lockpickle_gui.commands.inspect_cmd import render_project
+    from lockpickle_gui.commands.verify_cmd import describe_verification
+    from lockpickle_gui.core.project import open_project
+    from lockpickle_gui.core.snapshot import verify_snapshot
+
+    with ProgressBar() as progress:
+        project = open_project(args.path, progress=progress, trust=tuple(args.trust),
+                               trust_bundled_code=args.trust_bundled_code)
+    result = verify_snapshot(args.path, obj=project.runtime)
+    holds, verdict = describe_verification(result, project.manifest, args.path)
+    tree = project.inspect()
+    if args.json:
+        print_json({"tree": tree.to_dict(), "verification": {**result.to_dict(), "holds": holds}})
+    else:
+        sys.stdout.write(render_project(project, tree))
+        print(verdict)
+    return 0 if holds else 1
