@@ -334,3 +334,18 @@ def test_unbuilt_subclassed_model_needs_a_call_or_a_signature(keras, tf):
     with InferencePool(model, workers=1, input_signature=tf.TensorSpec((None, 3), tf.float32)) as pool:
         result = pool.submit(np.ones(3, "float32")).result()
     np.testing.assert_allclose(result, np.asarray(model(np.ones((1, 3), "float32")))[0], atol=ATOL)
+
+
+def test_throughput_series_counts_the_last_bucket_over_its_elapsed_part():
+    from lockpickle_gui.core.preview_stats import StatsRecorder
+
+    recorder = StatsRecorder(["w0"], bucket_s=1.0)
+    recorder.on_submit(100.0)
+    recorder.on_batch("w0", [100.0] * 10, done=100.5, ok=True)  # bucket 0: 10 requests
+    recorder.on_batch("w0", [100.0] * 5, done=101.5, ok=True)   # bucket 1, half elapsed: 5
+    series = recorder.snapshot(submitted=15, queued=0).throughput_series
+    assert series == [(0.0, 10.0), (1.0, 10.0)]  # 5 requests in 0.5 s is 10/s, not 5/s
+
+    recorder.on_batch("w0", [100.0], done=102.1, ok=True)  # a 0.1 s sliver of bucket 2
+    series = recorder.snapshot(submitted=16, queued=0).throughput_series
+    assert series == [(0.0, 10.0), (1.0, 5.0)]  # bucket 1 is whole now; the sliver waits

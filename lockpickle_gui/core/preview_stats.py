@@ -138,17 +138,27 @@ class StatsRecorder:
             mean_ms=mean, p50_ms=p50, p95_ms=p95, p99_ms=p99, batches=batches,
             mean_batch=(sum(s * n for s, n in sizes.items()) / batches) if batches else 0.0,
             batch_sizes=sizes, per_worker=per_worker, latencies_ms=latencies,
-            throughput_series=_series(buckets, self._bucket_s), bucket_s=self._bucket_s)
+            throughput_series=_series(buckets, self._bucket_s, elapsed), bucket_s=self._bucket_s)
 
     def done_count(self) -> int:
         """completed + failed + cancelled, cheaply (for progress reporting)."""
         return self._completed + self._failed + self._cancelled
 
 
-def _series(buckets: list[tuple[int, int]], bucket_s: float) -> list[tuple[float, float]]:
-    """Sparse buckets -> a dense series with zeros where nothing completed."""
+def _series(buckets: list[tuple[int, int]], bucket_s: float,
+            elapsed: float) -> list[tuple[float, float]]:
+    """Sparse buckets -> a dense series with zeros where nothing completed.
+
+    The last bucket is still filling (or the run ended inside it): its rate is counted over
+    the part of it that has elapsed, not the whole bucket, so a chart does not show a fake
+    drop at the end. A sliver under a quarter of a bucket is too noisy to show and is left out.
+    """
     if not buckets:
         return []
     counts = dict(buckets)
     start, end = buckets[0][0], buckets[-1][0]
-    return [(round(i * bucket_s, 6), counts.get(i, 0) / bucket_s) for i in range(start, end + 1)]
+    series = [(round(i * bucket_s, 6), counts.get(i, 0) / bucket_s) for i in range(start, end)]
+    last_span = min(bucket_s, elapsed - end * bucket_s)
+    if last_span >= bucket_s / 4 or not series:
+        series.append((round(end * bucket_s, 6), counts.get(end, 0) / max(last_span, bucket_s / 4)))
+    return series
