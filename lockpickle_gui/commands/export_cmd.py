@@ -34,7 +34,7 @@ def run(args) -> int:
     from lockpickle_gui.core.project import open_project
     from lockpickle_gui.core.snapshot import save_snapshot
 
-    output = Path(args.output).expanduser()
+    output = check_output(Path(args.output).expanduser())
     with ProgressBar() as bar:
         project = open_project(args.path, progress=lambda f, m="": bar(0.3 * f, m),
                                trust=tuple(args.trust), trust_bundled_code=args.trust_bundled_code)
@@ -43,6 +43,26 @@ def run(args) -> int:
                                  progress=lambda f, m="": bar(0.3 + 0.7 * f, m))
     print(summary(output, manifest))
     return 0
+
+
+def check_output(output):
+    """``output`` if a snapshot may be written there; checked before any work is done.
+
+    Only ``.lpsnap`` names: every opener decides by the suffix, so a snapshot written as
+    ``model.keras`` could not be opened again, and ``-o`` naming the input model would
+    replace it.
+    """
+    from lockpickle_gui.core.atomic import check_writable
+    from lockpickle_gui.core.errors import LockpickleError
+    from lockpickle_gui.core.snapshot.format import SUFFIX
+
+    check_writable(output)
+    if output.suffix.lower() != SUFFIX:
+        raise LockpickleError(
+            f"Expected -o to name a {SUFFIX} file. Received: {output}.", path=output,
+            hint=f"Use -o {output.with_suffix(SUFFIX)}; lockpickle and the app recognise "
+                 f"snapshots by the {SUFFIX} suffix.")
+    return output
 
 
 def summary(output, manifest: dict) -> str:

@@ -27,8 +27,9 @@ def run(args) -> int:
     from lockpickle_gui.commands.inspect_cmd import render_project
     from lockpickle_gui.commands.verify_cmd import describe_verification
     from lockpickle_gui.core.project import open_project
-    from lockpickle_gui.core.snapshot import verify_snapshot
+    from lockpickle_gui.core.snapshot import read_manifest, verify_snapshot
 
+    read_manifest(args.path)  # a model file or project folder is not a snapshot: say so first
     with ProgressBar() as progress:
         project = open_project(args.path, progress=progress, trust=tuple(args.trust),
                                trust_bundled_code=args.trust_bundled_code)

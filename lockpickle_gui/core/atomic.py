@@ -22,8 +22,45 @@ import stat
 from pathlib import Path
 from typing import IO, Iterator
 
+from lockpickle_gui.core.errors import LockpickleError
+
 TEMP_SUFFIX = ".tmp"
 _TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-(?P<token>[0-9a-f]{8})\.tmp$")
+
+
+class UnwritableTarget(LockpickleError, OSError):
+    """The target cannot be written: it is a folder, its folder is missing or read-only.
+
+    Also an ``OSError``, so callers that already handle a failed write (a full disk, a
+    read-only settings folder) keep handling it; the message names the path and the fix.
+    """
+
+
+def check_writable(path: str | os.PathLike) -> Path:
+    """Raise :class:`UnwritableTarget` unless ``path`` names a file we may create or replace.
+
+    Cheap (no file is created): callers doing long work before writing call it first, so a
+    wrong output path fails in a moment, not after the work. Returns ``path`` as a Path.
+    """
+    target = Path(path)
+    if not target.name or target.name in (".", ".."):
+        raise UnwritableTarget(f"Expected a file name to write. Received: {os.fspath(path)!r}, "
+                               "which names no file.", hint="Give a path ending in a file name.")
+    if target.is_dir():
+        raise UnwritableTarget(
+            f"Expected a file to write. Received: {target}, which is a folder.",
+            path=target, hint="Name a file inside it.")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        what = "is a file" if folder.exists() else "does not exist"
+        raise UnwritableTarget(
+            f"Expected an existing folder to write {target.name} in. Received: {folder}, which {what}.",
+            path=target, hint="Create the folder first or choose another one.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UnwritableTarget(
+            f"Expected a folder you may write in. Received: {folder}, which is read-only for you.",
+            path=target, hint="Choose another folder or change its permissions.")
+    return target
 
 
 def temp_path_for(target: str | os.PathLike, pid: int | None = None) -> Path:
@@ -104,12 +141,18 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", **open_kwargs) -> It
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_write() supports mode 'wb' or 'w'. Received: mode={mode!r}")
-    target = Path(path)
+    target = check_writable(path)
     folder = target.parent if str(target.parent) else Path(".")
     clean_stale_temporaries(folder, target.name)
     temp = temp_path_for(target)
     # O_EXCL: never follow or reuse a file someone planted at the temporary name.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as error:  # os.access says yes where the file system may not (read-only mount)
+        raise UnwritableTarget(
+            f"Expected a folder you may write in. Received: {folder}, where creating a file "
+            f"failed ({error.strerror}).", path=target,
+            hint="Choose another folder or change its permissions.") from error
     try:
         with contextlib.suppress(FileNotFoundError):
             os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))
