@@ -44,7 +44,7 @@ def test_drain_with_sync_fd_syncs_the_file(tmp_path):
     target = tmp_path / "out.bin"
     with open(target, "wb") as handle, PipelinedWriter(handle) as writer:
         writer.write(b"a" * 4096)
-        writer.drain(sync_fd=handle.fileno())
+        writer.sync_after_writes(handle.fileno())
     assert target.read_bytes() == b"a" * 4096
     assert not _helpers()
 

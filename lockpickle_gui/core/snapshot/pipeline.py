@@ -101,15 +101,18 @@ class PipelinedWriter(io.RawIOBase):
         else:
             self.abort()
 
-    def drain(self, sync_fd: int | None = None) -> None:
-        """Wait until every byte so far is hashed and written; with ``sync_fd``, then start
-        an ``fdatasync`` of it on the write thread and return without waiting for it (the
-        caller's next work overlaps the disk's, and :meth:`finish` waits for it)."""
+    def drain(self) -> None:
+        """Wait until every byte so far is hashed and written; raise a helper's error."""
         self._hash_queue.join()
         self._write_queue.join()
         self._raise_helper_error()
-        if sync_fd is not None:
-            self._write_queue.put((_SYNC, sync_fd))
+
+    def sync_after_writes(self, fd: int) -> None:
+        """Queue an ``fdatasync(fd)`` on the write thread, after the writes so far, and
+        return at once: the disk's work overlaps the caller's next work, :meth:`finish`
+        waits for it."""
+        self._raise_helper_error()
+        self._write_queue.put((_SYNC, fd))
 
     def finish(self) -> None:
         """Wait until every byte is hashed, written (and synced); raise a helper's error."""
