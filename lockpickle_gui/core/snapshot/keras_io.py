@@ -262,7 +262,7 @@ def save_keras_object(obj: Any, stream) -> None:
         saving_lib.save_model(obj, stream)
 
 
-# Keras 3.15's saver walks every layer's attributes, skipping those a bare reference Layer
+# Keras 3.15's saver (and loader) walks every layer's attributes, skipping those a bare reference Layer
 # has: get_attr_skipset() builds one (a new Layer() and a dir() of it, ~0.5 ms) per visited
 # layer, because it caches the set under "saving_attr_skipset_*" but looks it up under
 # "saving_attr_skiplist_*". Storing Keras' own result under the key it reads makes the same
@@ -299,7 +299,10 @@ def load_keras_object(stream, *, custom_objects: dict | None, safe_mode: bool) -
     import_keras()
     from lockpickle_gui.core.snapshot import keras_load
 
-    return keras_load.load(stream, custom_objects=custom_objects, safe_mode=safe_mode)
+    from keras.src.saving import saving_lib
+
+    with _attr_skipsets_cached(saving_lib):  # Keras' loader walks the layers the same way
+        return keras_load.load(stream, custom_objects=custom_objects, safe_mode=safe_mode)
 
 
 def weight_bytes(obj: Any) -> int:
