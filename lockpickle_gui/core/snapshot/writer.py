@@ -98,7 +98,7 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
             size = keras_io.weight_bytes(model)
             member = fmt.model_member(index)
             start = 0.1 + 0.75 * done / total
-            overlap = verify and recorded is None and index == len(plan.models) - 1
+            last = index == len(plan.models) - 1
 
             def on_bytes(written, start=start, member=member):
                 report(start + 0.75 * min(written, total) / total,
@@ -107,11 +107,11 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
             with archive.open(member, "w", force_zip64=size > fmt.ZIP64_THRESHOLD) as raw, \
                     PipelinedWriter(raw, _throttled(on_bytes)) as writer:
                 keras_io.save_keras_object(model, writer)
-                if overlap:
-                    # The forward pass runs while the helpers hash, write and fdatasync
-                    # this member: a ResNet50 pass plus the hashing took 185 ms side by
-                    # side, 220 ms one after the other (2 cores, lightly loaded).
+                if last:  # the fdatasync runs behind the writes, beside the hashing
                     writer.sync_after_writes(handle.fileno())
+                if last and verify and recorded is None:
+                    # A ResNet50 pass plus the hashing took 185 ms side by side, 220 ms
+                    # one after the other (2 cores, lightly loaded).
                     report(0.85, "Running the models on verification inputs")
                     recorded = verification.record(plan.models, given, source, path)
             members[member] = writer.sha256.hexdigest()
