@@ -54,6 +54,8 @@ def generate_inputs(model: Any, count: int, seed: int = 0) -> list:
     """``count`` samples drawn from the model's input spec (see the module docstring)."""
     if not isinstance(count, int) or count < 1:
         raise PreviewError(f"Expected a sample count >= 1. Received {count!r}.")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:  # numpy's generators take non-negative seeds only
+        raise PreviewError(f"Expected a seed that is an integer >= 0. Received {seed!r}.")
     signature = _signature(model)
     rng = np.random.default_rng(seed)
     int_high = _integer_range(model)

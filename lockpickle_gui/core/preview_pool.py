@@ -42,6 +42,10 @@ from lockpickle_gui.core.preview_spec import compile_model, flatten, signature_o
 from lockpickle_gui.core.preview_stats import PoolStats, StatsRecorder
 
 _live_pools: "weakref.WeakSet[InferencePool]" = weakref.WeakSet()
+# Sanity bounds, checked before any thread starts: far above what helps (workers = cores),
+# below what makes the OS refuse threads or a batch wait forever (inf overflows the wait).
+MAX_WORKERS = 256
+MAX_DELAY_MS = 60_000.0
 
 
 class _Request:
@@ -63,8 +67,12 @@ class InferencePool:
         for label, value, low in (("workers", workers, 1), ("max_batch", max_batch, 1), ("max_queue", max_queue, 1)):
             if not isinstance(value, int) or value < low:
                 raise PreviewError(f"Expected {label} to be an integer >= {low}. Received {value!r}.")
-        if not max_delay_ms >= 0:
-            raise PreviewError(f"Expected max_delay_ms >= 0. Received {max_delay_ms!r}.")
+        if workers > MAX_WORKERS:
+            raise PreviewError(f"Expected at most {MAX_WORKERS} workers. Received {workers}.",
+                               hint="About one worker per CPU core serves best.")
+        if not 0 <= max_delay_ms <= MAX_DELAY_MS:  # also refuses NaN and infinity
+            raise PreviewError(f"Expected max_delay_ms between 0 and {MAX_DELAY_MS:g}. "
+                               f"Received {max_delay_ms!r}.", hint="A few ms is typical (TF Serving: 0-10).")
         self.model = model
         self.workers, self.max_batch, self.max_queue = workers, max_batch, max_queue
         self.max_delay_ms = float(max_delay_ms)

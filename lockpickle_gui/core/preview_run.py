@@ -39,6 +39,7 @@ from lockpickle_gui.core.preview_stats import PoolStats
 from lockpickle_gui.core.tf_runtime import import_tensorflow
 
 DEFAULT_TOLERANCE = 1e-5
+MAX_CLIENTS = 1024
 LOCK_KINDS = ("Lock", "RLock", "Condition")
 VERDICTS = ("identical", "within tolerance", "mismatch")
 ROUNDING_NOTE = ("Batching changes float rounding by about 1e-6; that is expected, "
@@ -218,6 +219,9 @@ def check_thread_safety(model: Any, samples: Any, workers: int = 2, clients: int
                         tolerance: float = DEFAULT_TOLERANCE, **pool_kw) -> ThreadSafetyReport:
     """Sequential pass vs pooled pass from ``clients`` threads (see the module docstring).
     ``pool_kw``: max_batch, max_delay_ms, max_queue, input_signature."""
+    if not isinstance(clients, int) or not 1 <= clients <= MAX_CLIENTS:
+        raise PreviewError(f"Expected clients to be an integer from 1 to {MAX_CLIENTS}. "
+                           f"Received {clients!r}.")
     with InferencePool(model, workers=workers, **pool_kw) as pool:
         samples = as_samples(samples, pool.signature)
         if not samples:
@@ -261,6 +265,8 @@ def run_preview(model: Any, samples: Any, *, workers: int = 2, max_batch: int = 
     for label, value in (("clients", clients), ("requests", requests), ("check_samples", check_samples)):
         if not isinstance(value, int) or value < 1:
             raise PreviewError(f"Expected {label} to be an integer >= 1. Received {value!r}.")
+    if clients > MAX_CLIENTS:  # each client is a thread; the OS refuses thousands
+        raise PreviewError(f"Expected at most {MAX_CLIENTS} client threads. Received {clients}.")
     report = _Reporter(progress, cancel)
     report(0.0, "Compiling the model")
     began = time.monotonic()
