@@ -9,9 +9,11 @@ the target untouched and no temporary behind.
 
 The verification forward pass runs while the last model's bytes are hashed, written and
 synced on helper threads (:mod:`.pipeline`): that work is GIL-free C code, so the two
-overlap instead of adding up. It runs after Keras' save has returned, never during it, and
-on the same weights: inference does not change them. An unbuilt model is the exception:
-its first call builds it, so it runs first and Keras then saves the built model.
+overlap instead of adding up. It runs after Keras' saver has returned (never during it:
+both are GIL-bound Python, and overlapping them measured no faster), so the stored weights
+are the ones the recorded outputs came from, even for a layer whose call updates its state.
+An unbuilt model is the exception: its first call builds it, so it runs first and Keras
+then saves the built model.
 """
 
 from __future__ import annotations
