@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import ast
 import collections
+import functools
 import keyword
+import math
+import sys
 import types
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -124,6 +127,8 @@ def _attr_path(path: str, name: str) -> str:
 def _is_literal_key(key: Any) -> bool:
     if isinstance(key, tuple):
         return all(_is_literal_key(k) for k in key)
+    if type(key) is float:  # repr of a finite float reads back exactly; inf/nan do not parse
+        return math.isfinite(key)
     return type(key) in _LITERAL_KEYS or isinstance(key, bool)
 
 
@@ -281,6 +286,13 @@ class _Walker:
                 for value in list(obj):
                     self.visit(value, "set element", f"<set element of {path}>", node, depth + 1,
                                in_keras)
+        elif not in_keras and isinstance(obj, (types.MethodType, functools.partial)):
+            # A callback (svc.handle, partial(f, lock=...)) carries its object and arguments:
+            # pickle saves them, so their locks belong in the tree.
+            node = self.remember(obj, name, path, parent, "object")
+            if depth < self.max_depth:
+                for attr, value in _callable_parts(obj):
+                    self.visit(value, attr, f"{path}.{attr}", node, depth + 1)
         elif self.walkable(obj):
             node = self.remember(obj, name, path, parent, "object")
             if depth < self.max_depth:  # framework internals (show_internal): no function noise
@@ -305,7 +317,7 @@ class _Walker:
         # saves; its internals are not the user's state.
         if tp.__reduce_ex__ is not object.__reduce_ex__ or tp.__reduce__ is not object.__reduce__:
             return self.show_internal
-        return hasattr(obj, "__dict__") or any("__slots__" in vars(c) for c in tp.__mro__)
+        return _has_instance_dict(obj) or any("__slots__" in vars(c) for c in tp.__mro__)
 
     def visit_layer(self, layer: Any, name: str, path: str, parent: Node | None, depth: int) -> None:
         node = self.remember(layer, name, path, parent, self.role_of(layer))
@@ -374,12 +386,39 @@ class _Walker:
         return keep
 
 
-def _attributes(obj: Any) -> list[tuple[str, Any]]:
-    """(name, value) of an object's instance attributes: ``__dict__`` then ``__slots__``."""
+def _callable_parts(obj: Any) -> list[tuple[str, Any]]:
+    """What a bound method or a functools.partial holds: its object, function and arguments."""
+    if isinstance(obj, types.MethodType):
+        return [("__self__", obj.__self__)]
+    return [("func", obj.func), ("args", obj.args), ("keywords", obj.keywords)]
+
+
+def _instance_dict(obj: Any) -> dict | None:
+    """``vars(obj)``, or the raw ``__dict__`` (what pickle saves) when the object's own
+    ``__getattribute__`` refuses it; None for objects without one."""
     try:
-        items = list(vars(obj).items())
-    except TypeError:
-        items = []
+        return vars(obj)
+    except Exception:  # noqa: BLE001 - TypeError (no __dict__) or an error from user code
+        pass
+    try:
+        found = object.__getattribute__(obj, "__dict__")
+    except Exception:  # noqa: BLE001 - no instance dict at all
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _has_instance_dict(obj: Any) -> bool:
+    return _instance_dict(obj) is not None
+
+
+def _attributes(obj: Any) -> list[tuple[str, Any]]:
+    """(name, value) of an object's instance attributes: ``__dict__`` then ``__slots__``.
+
+    A slot whose reading raises in user code is not listed: inspecting must never run into
+    user errors; pickling the object at export reports them.
+    """
+    found = _instance_dict(obj)
+    items = list(found.items()) if found is not None else []
     seen = {name for name, _ in items}
     for cls in type(obj).__mro__:
         slots = vars(cls).get("__slots__", ())
@@ -392,7 +431,7 @@ def _attributes(obj: Any) -> list[tuple[str, Any]]:
                 continue
             try:
                 items.append((slot, getattr(obj, slot)))
-            except AttributeError:  # an unset slot
+            except Exception:  # noqa: BLE001 - an unset slot (AttributeError) or user code
                 continue
             seen.add(slot)
     return items
@@ -408,11 +447,17 @@ def inspect(obj: Any, *, show_internal: bool = False, max_depth: int = 64) -> No
         walker.link_shared_locks()
         return root
     holder = Node(name="", path="", type="", role="object")
-    walker.visit(obj, "root", "root", holder, 0)
-    if not holder.children:  # a scalar or an opaque object: still a root node
-        walker.new_node(obj, "root", "root", holder, walker.role_of(obj))
-    root = holder.children[0]
-    root.parent = None
-    walker.link_shared_locks()
-    walker.prune(root)
+    try:
+        walker.visit(obj, "root", "root", holder, 0)
+        if not holder.children:  # a scalar or an opaque object: still a root node
+            walker.new_node(obj, "root", "root", holder, walker.role_of(obj))
+        root = holder.children[0]
+        root.parent = None
+        walker.link_shared_locks()
+        walker.prune(root)
+    except RecursionError:  # the walk recurses once per level: deep graphs hit Python's limit
+        raise LockpickleError(
+            f"Expected an object graph Python can walk {max_depth} levels deep. Received one "
+            f"nested deeper than the recursion limit ({sys.getrecursionlimit()}) allows.",
+            hint="Inspect with a smaller max_depth (--max-depth), e.g. the default 64.") from None
     return root
