@@ -260,6 +260,13 @@ def wait_until(app: QApplication, condition, timeout_s: float) -> bool:
 def take_screenshot(app: QApplication, window, target: Path, paths: list[str]) -> int:
     """Open ``paths``, wait until they are inspected, save the window as PNG. 0 = saved."""
     window.suppress_error_dialogs = True
+    snapshots = [p for p in paths if Path(p).suffix.lower() == ".lpsnap"]
+    if snapshots:  # they open only after the trust dialog, which nobody answers here
+        print(f"lockpickle-gui: --screenshot: {snapshots[0]}: a .lpsnap opens only after the "
+              "trust dialog, which --screenshot cannot answer. Screenshot the project it was "
+              "exported from, or run `lockpickle inspect SNAP` on a terminal.", file=sys.stderr)
+        window.close()
+        return 1
     failures: list = []
     batches = []
     window.loader.batchFinished.connect(lambda found: (failures.extend(found), batches.append(found)))

@@ -191,3 +191,20 @@ def test_open_asks_files_or_folder_then_opens(qtbot, window, model_file, service
     wait_projects(qtbot, window, 2)
     assert window.current_project.name == "service-demo"
     assert window.settings.last_open_folder == str(service_project.parent)
+
+
+def test_screenshot_of_a_snapshot_fails_at_once_instead_of_waiting_for_trust(
+        qtbot, window, tmp_path, tiny_model, capsys, monkeypatch):
+    # QA: it used to wait SCREENSHOT_TIMEOUT_S (5 min) for a trust dialog nobody answers,
+    # then said only "loading did not finish"
+    import lockpickle_gui as lp
+    from lockpickle_gui.gui import app
+
+    monkeypatch.setattr(app, "SCREENSHOT_TIMEOUT_S", 5)  # a failure here takes 5 s, not 5 min
+    snap = tmp_path / "tiny.lpsnap"
+    lp.save_snapshot(tiny_model, snap, verify=False)
+    target = tmp_path / "shot.png"
+    code = take_screenshot(QApplication.instance(), window, target, [str(snap)])
+    assert code == 1 and not target.exists()
+    err = capsys.readouterr().err
+    assert "tiny.lpsnap" in err and "trust dialog" in err
