@@ -19,6 +19,21 @@ from lockpickle_gui.gui.tree_panel import TreePanel
 MAX_RECENT_SHORTCUTS = 9
 
 
+def _key_sequences(shortcut) -> list[QKeySequence]:
+    """Every binding of ``shortcut`` (a string, a StandardKey, or a tuple of them).
+
+    QKeySequence(StandardKey) keeps only the platform's first binding (Close is Ctrl+F4
+    before Ctrl+W on Linux) and some platforms bind none (Quit on Windows), so the keys the
+    README promises are listed explicitly next to the standard ones.
+    """
+    sequences: list[QKeySequence] = []
+    for key in shortcut if isinstance(shortcut, tuple) else (shortcut,):
+        found = (QKeySequence.keyBindings(key) if isinstance(key, QKeySequence.StandardKey)
+                 else [QKeySequence(key)])
+        sequences += [seq for seq in found if seq not in sequences]
+    return sequences
+
+
 def build(window) -> dict[str, QAction]:
     """Create the actions, put them in ``window.menus`` and the toolbar; key -> QAction."""
     actions: dict[str, QAction] = {}
@@ -28,7 +43,7 @@ def build(window) -> dict[str, QAction]:
         action = QAction(text, window)
         action.setObjectName(f"action_{key}")
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcuts(_key_sequences(shortcut))
         if tip:
             action.setStatusTip(tip)
             action.setToolTip(tip)
@@ -54,14 +69,15 @@ def build(window) -> dict[str, QAction]:
     add("open_folder", "Open &Folder…", "File", window.open_folder_dialog, "Ctrl+Shift+O",
         "Open a project folder or a SavedModel folder")
     window.recent_menu_placeholder = file_menu.addSeparator()  # RecentMenu goes here
-    add("close_project", "&Close Project", "File", window.close_project, QKeySequence.StandardKey.Close)
+    add("close_project", "&Close Project", "File", window.close_project,
+        (QKeySequence.StandardKey.Close, "Ctrl+W"))
     add("reload", "Re&load", "File", window.reload_project, "F5",
         "Reload the current project from disk", sp.SP_BrowserReload)
     file_menu.addSeparator()
     add("export_report", "Export &Report…", "File", lambda: report.export_report(window), "Ctrl+Shift+R",
         "Save the annotated tree as HTML, JSON and PNG")
     file_menu.addSeparator()
-    add("quit", "&Quit", "File", window.close, QKeySequence.StandardKey.Quit).setMenuRole(
+    add("quit", "&Quit", "File", window.close, (QKeySequence.StandardKey.Quit, "Ctrl+Q")).setMenuRole(
         QAction.MenuRole.QuitRole)
 
     add("find", "&Find…", "Edit", with_panel(TreePanel.focus_filter), QKeySequence.StandardKey.Find,
