@@ -202,7 +202,8 @@ def test_cycles_and_depth_bound():
         chain = Link(chain)
     tree = inspect(chain, max_depth=10)
     assert tree.lock_count() == 10  # objects at depth 0..9 are opened, not deeper
-    assert max(n.path.count(".next") for n in tree.walk()) == 9
+    assert max(n.path.count(".next") for n in tree.walk()) == 10  # the cut, marked
+    assert [n.path.count(".next") for n in tree.walk() if n.truncated] == [10]
 
 
 def test_containers_slots_sets_and_odd_keys():
@@ -270,7 +271,7 @@ def test_node_helpers_walk_find_to_dict(tiny_model):
     assert tree.find("nope") is None
     data = tree.to_dict()
     assert set(data) == {"name", "path", "type", "role", "keras", "annotations", "shared_with",
-                         "children"}
+                         "truncated", "children"}
     assert data["type"].endswith("test_graph.Service")
     assert set(data["annotations"][0]) == {"path", "kind", "state", "held", "action", "detail"}
     json.dumps(data)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from lockpickle_gui.core.graph import DEFAULT_MAX_DEPTH  # light: no numpy/TF/Qt
+
 HELP = ("Show the layers of a model or project and every lock or unpicklable object in it, "
         "with its path, kind, state and what a snapshot does with it.")
 
@@ -16,8 +18,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print the tree as JSON")
     parser.add_argument("--show-internal", action="store_true",
                         help="also list Keras/TensorFlow internals and plain attributes")
-    parser.add_argument("--max-depth", type=int, default=64, metavar="N",
-                        help="how deep to walk the object graph (default 64)")
+    parser.add_argument("--max-depth", type=int, default=DEFAULT_MAX_DEPTH, metavar="N",
+                        help=f"how deep to walk the object graph (default {DEFAULT_MAX_DEPTH}); "
+                             "branches cut there are marked 'not walked'")
     from lockpickle_gui.commands.export_cmd import add_trust_arguments  # snapshot engineer
 
     add_trust_arguments(parser, "loading a .lpsnap (without them: its manifest only)")
@@ -43,7 +46,7 @@ def run(args) -> int:
     if args.json:
         print_json(tree.to_dict())
     else:
-        sys.stdout.write(render_project(project, tree))
+        sys.stdout.write(render_project(project, tree, max_depth=args.max_depth))
     return 0
 
 
@@ -57,8 +60,9 @@ def _shape(shape) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
 
 
-def describe_node(node) -> str:
-    """One line for a node: name, class, output shape and params (or what it is shared with)."""
+def describe_node(node, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
+    """One line for a node: name, class, output shape and params (or what it is shared with),
+    and whether the walk stopped there at ``max_depth`` with something left unseen."""
     parts = [node.name]
     if node.keras is not None:
         info = node.keras
@@ -72,6 +76,8 @@ def describe_node(node) -> str:
         parts.append(node.type.rpartition(".")[2])
     if node.shared_with is not None:
         parts.append(f"-> same object as {node.shared_with}")
+    if node.truncated:
+        parts.append(f"… (not walked: depth limit {max_depth}; use --max-depth)")
     return "  ".join(parts)
 
 
@@ -81,11 +87,11 @@ def describe_annotation(note) -> str:
     return f"{text}; {note.detail}" if note.detail else text
 
 
-def render_tree(tree) -> str:
+def render_tree(tree, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
     lines = []
 
     def add(node, depth):
-        lines.append(INDENT * depth + describe_node(node))
+        lines.append(INDENT * depth + describe_node(node, max_depth))
         for note in node.annotations:
             lines.append(INDENT * (depth + 1) + describe_annotation(note))
         for child in node.children:
@@ -95,8 +101,9 @@ def render_tree(tree) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_project(project, tree) -> str:
-    """The header (what was opened), the tree, and a one-line count of annotations."""
+def render_project(project, tree, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
+    """The header (what was opened), the tree, and a one-line count of annotations (and of
+    branches the walk did not open at ``max_depth``)."""
     header = [f"{project.name} ({project.kind}): {project.path}"]
     if len(project.models) > 1 or project.runtime is not next(iter(project.models.values()), None):
         header.append("models: " + ", ".join(project.models))
@@ -111,4 +118,8 @@ def render_project(project, tree) -> str:
     blocked = sum(1 for n in notes if n.action == "block")
     footer = f"{len(notes)} annotation(s)" + (f", {blocked} that a snapshot cannot restore"
                                                if blocked else "")
-    return "\n".join(header) + "\n\n" + render_tree(tree) + "\n" + footer + "\n"
+    cut = sum(1 for node in tree.walk() if node.truncated)
+    if cut:
+        footer += (f"; {cut} branch(es) not walked at depth limit {max_depth} (they may hold "
+                   "more; a snapshot saves them anyway): use --max-depth")
+    return "\n".join(header) + "\n\n" + render_tree(tree, max_depth) + "\n" + footer + "\n"

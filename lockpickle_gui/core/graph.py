@@ -11,7 +11,10 @@ only when they lead to a model, a layer or an annotation; Keras/TensorFlow inter
 (trackers, variables, ``_``-prefixed Keras attributes, dtype policies) are skipped. The same
 object reached twice is described once, at its first path; later occurrences are stub
 nodes whose ``shared_with`` names that path. A visited set makes cycles harmless and
-``max_depth`` bounds the walk; each object is visited once, so the cost is linear.
+``max_depth`` bounds the walk; each object is visited once, so the cost is linear. An object
+the walk reaches at ``max_depth`` but does not open (it holds more than scalars) is kept in
+the tree with ``truncated=True``: what lies below it (a lock, a model) was not looked at,
+although a snapshot still saves it.
 
 Paths that Python cannot index (a set element, a dict key that is not a literal, an
 attribute whose name is not an identifier) are written in angle brackets, e.g.
@@ -28,7 +31,7 @@ import math
 import sys
 import types
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from lockpickle_gui.core import primitives
 from lockpickle_gui.core.errors import LockpickleError
@@ -42,6 +45,7 @@ _NOT_WALKED = (types.ModuleType, type, types.FunctionType, types.BuiltinFunction
 _SEQUENCES = (list, tuple, collections.deque)
 _SETS = (set, frozenset)
 _LITERAL_KEYS = (str, int, bytes, type(None))
+DEFAULT_MAX_DEPTH = 64
 
 
 @dataclass(eq=False)
@@ -78,6 +82,7 @@ class Node:
     parent: "Node | None" = field(default=None, repr=False)
     shared_with: str | None = None
     obj: Any = field(default=None, repr=False)
+    truncated: bool = False  # reached at max_depth and not opened: its contents are unknown
 
     def to_dict(self) -> dict:
         return {
@@ -85,6 +90,7 @@ class Node:
             "keras": dict(self.keras) if self.keras is not None else None,
             "annotations": [a.to_dict() for a in self.annotations],
             "shared_with": self.shared_with,
+            "truncated": self.truncated,
             "children": [c.to_dict() for c in self.children],
         }
 
@@ -271,18 +277,18 @@ class _Walker:
             self.visit_layer(obj, name, path, parent, depth)
         elif isinstance(obj, dict):
             node = self.remember(obj, name, path, parent, "attribute")
-            if depth < self.max_depth:
+            if not self.stops_at(node, depth, list(obj.values()), in_keras):
                 for key, value in list(obj.items()):
                     key_name, key_path = _key_path(path, key)
                     self.visit(value, key_name, key_path, node, depth + 1, in_keras)
         elif isinstance(obj, _SEQUENCES):
             node = self.remember(obj, name, path, parent, "attribute")
-            if depth < self.max_depth:
+            if not self.stops_at(node, depth, list(obj), in_keras):
                 for index, value in enumerate(list(obj)):
                     self.visit(value, f"[{index}]", f"{path}[{index}]", node, depth + 1, in_keras)
         elif isinstance(obj, _SETS):
             node = self.remember(obj, name, path, parent, "attribute")
-            if depth < self.max_depth:
+            if not self.stops_at(node, depth, list(obj), in_keras):
                 for value in list(obj):
                     self.visit(value, "set element", f"<set element of {path}>", node, depth + 1,
                                in_keras)
@@ -290,16 +296,44 @@ class _Walker:
             # A callback (svc.handle, partial(f, lock=...)) carries its object and arguments:
             # pickle saves them, so their locks belong in the tree.
             node = self.remember(obj, name, path, parent, "object")
-            if depth < self.max_depth:
-                for attr, value in _callable_parts(obj):
+            parts = _callable_parts(obj)
+            if not self.stops_at(node, depth, (value for _, value in parts)):
+                for attr, value in parts:
                     self.visit(value, attr, f"{path}.{attr}", node, depth + 1)
         elif self.walkable(obj):
             node = self.remember(obj, name, path, parent, "object")
-            if depth < self.max_depth:  # framework internals (show_internal): no function noise
-                self.visit_attributes(obj, path, node, depth,
-                                      in_keras=is_framework_type(type(obj)))
+            framework = is_framework_type(type(obj))  # (show_internal): no function noise
+            if not self.stops_at(node, depth, (value for _, value in _attributes(obj)), framework):
+                self.visit_attributes(obj, path, node, depth, in_keras=framework)
         elif self.show_internal:
             self.remember(obj, name, path, parent, "attribute")
+
+    def stops_at(self, node: Node, depth: int, contents: Iterable[Any], in_keras: bool = False) -> bool:
+        """True when ``node`` is at ``max_depth``: it is not opened, and marked ``truncated``
+        when it holds something the walk would have shown (see :meth:`leads_somewhere`)."""
+        if depth < self.max_depth:
+            return False
+        node.truncated = any(self.leads_somewhere(value, in_keras) for value in contents)
+        return True
+
+    def leads_somewhere(self, value: Any, in_keras: bool) -> bool:
+        """One level of look-ahead: could ``value`` add to the tree (a primitive, a layer, an
+        object or a container of non-scalars)? Cheap, and only asked at ``max_depth``."""
+        if self.show_internal:
+            return True
+        if isinstance(value, _SCALARS):
+            return False
+        kind = self.kind_of(value)
+        if kind is not None:
+            return not (in_keras and kind.name == "function")
+        if self.keras.is_layer(value):
+            return True
+        if isinstance(value, (dict, *_SEQUENCES, *_SETS)):
+            items = list(value.values()) if isinstance(value, dict) else list(value)
+            return any(not isinstance(item, _SCALARS) for item in items)
+        if not in_keras and isinstance(value, (types.MethodType, functools.partial)):
+            return True
+        return self.walkable(value)
 
     def remember(self, obj: Any, name: str, path: str, parent: Node | None, role: str) -> Node:
         node = self.new_node(obj, name, path, parent, role)
@@ -326,6 +360,10 @@ class _Walker:
             node.annotations.append(Annotation(path, kind, state, False, primitives.BLOCK, detail,
                                                layer))
         if depth >= self.max_depth:
+            # Sublayers, or attributes the program set (public or primitives), were not seen.
+            node.truncated = bool(self.keras.sublayers(layer) or self.keras.tracked_sublayers(layer)) \
+                or any(self.layer_attribute_counts(attr, value) and self.leads_somewhere(value, True)
+                       for attr, value in _attributes(layer))
             return
         listed = set()
         for sub_name, suffix, sub in self.keras.sublayers(layer):
@@ -339,21 +377,25 @@ class _Walker:
     def visit_attributes(self, obj: Any, path: str, node: Node, depth: int, *, in_keras: bool,
                          skip: set[int] = frozenset()) -> None:
         for attr, value in _attributes(obj):
-            if in_keras and not self.show_internal:
-                if id(value) in skip:
-                    continue
-                if attr.startswith("_"):
-                    # Keras' own private attributes hold internals, never a threading primitive:
-                    # a primitive there was attached by the program (model._lock = Lock()).
-                    kind = self.kind_of(value)
-                    if kind is None or kind.name == "function":
-                        continue
-                if not isinstance(value, (dict, *_SEQUENCES, *_SETS)) and is_framework_type(type(value)) \
-                        and not self.keras.is_layer(value):
-                    continue
-            elif id(value) in skip:
+            if id(value) in skip or (in_keras and not self.layer_attribute_counts(attr, value)):
                 continue
             self.visit(value, attr, _attr_path(path, attr), node, depth + 1, in_keras)
+
+    def layer_attribute_counts(self, attr: str, value: Any) -> bool:
+        """Whether a Keras object's attribute is the program's state (walked) or Keras'."""
+        if self.show_internal:
+            return True
+        kind = self.kind_of(value)
+        if kind is not None and kind.name == "function":
+            return False  # Keras serializes its layers' functions itself (activations, build)
+        if attr.startswith("_") and kind is None:
+            # Keras' own private attributes hold internals, never a threading primitive:
+            # a primitive there was attached by the program (model._lock = Lock()).
+            return False
+        if not isinstance(value, (dict, *_SEQUENCES, *_SETS)) and is_framework_type(type(value)) \
+                and not self.keras.is_layer(value):
+            return False
+        return True
 
     # -- after the walk -----------------------------------------------------
 
@@ -373,7 +415,8 @@ class _Walker:
     def prune(self, node: Node) -> bool:
         """Keep models, layers, annotated nodes, and what leads to them (post-order)."""
         node.children = [child for child in node.children if self.prune(child)]
-        if self.show_internal or node.role in ("model", "layer") or node.annotations or node.children:
+        if (self.show_internal or node.role in ("model", "layer") or node.annotations
+                or node.children or node.truncated):
             keep = True
         elif node.shared_with is not None:
             target = self.first_node.get(id(node.obj))
@@ -437,7 +480,7 @@ def _attributes(obj: Any) -> list[tuple[str, Any]]:
     return items
 
 
-def inspect(obj: Any, *, show_internal: bool = False, max_depth: int = 64) -> Node:
+def inspect(obj: Any, *, show_internal: bool = False, max_depth: int = DEFAULT_MAX_DEPTH) -> Node:
     """Walk ``obj`` and return the root :class:`Node` of its tree (path ``root``)."""
     walker = _Walker(show_internal, max_depth)
     kind = walker.kind_of(obj)

@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont
 
+from lockpickle_gui.core.graph import DEFAULT_MAX_DEPTH
 from lockpickle_gui.core.report import RowSummary, summarize
 from lockpickle_gui.gui import badges
 
@@ -34,6 +35,12 @@ NODE_ROLE = Qt.ItemDataRole.UserRole + 1  # the core.graph.Node of a row
 LEVEL_ROLE = Qt.ItemDataRole.UserRole + 2  # worst badge level of the row's own annotations
 
 _Index = QModelIndex | QPersistentModelIndex
+
+# The app inspects with core.graph's default depth; a row cut there says so (never silently).
+NOT_WALKED = f"not walked (depth limit {DEFAULT_MAX_DEPTH})"
+NOT_WALKED_TIP = (f"The inspector stops {DEFAULT_MAX_DEPTH} levels below the root: what this "
+                  "object holds (locks, models) was not looked at, although a snapshot saves "
+                  "it. `lockpickle inspect PATH --max-depth N` walks deeper.")
 
 
 class LayerTreeModel(QAbstractItemModel):
@@ -120,6 +127,8 @@ class LayerTreeModel(QAbstractItemModel):
             return node
         row = self.summary(node)
         if role == Qt.ItemDataRole.DisplayRole:
+            if column == SNAPSHOT and node.truncated:
+                return f"{row.snapshot} · {NOT_WALKED}" if row.snapshot else NOT_WALKED
             return self._display(row, column)
         if role == LEVEL_ROLE:
             return row.level
@@ -163,6 +172,8 @@ class LayerTreeModel(QAbstractItemModel):
 
     @staticmethod
     def _tooltip(node, row: RowSummary, column: int) -> str:
+        if column == SNAPSHOT and node.truncated:
+            return f"{row.tooltip}\n{NOT_WALKED_TIP}" if row.tooltip else NOT_WALKED_TIP
         if column in (LOCKS, SNAPSHOT) and row.tooltip:
             return row.tooltip
         return f"{node.path}\n{node.type}"

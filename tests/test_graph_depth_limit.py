@@ -1,0 +1,120 @@
+"""core.graph marks where max_depth cut the walk: a lock below the limit is never lost silently."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import threading
+
+from lockpickle_gui import cli
+from lockpickle_gui.core.graph import DEFAULT_MAX_DEPTH, inspect, resolve_path
+
+
+class Link:
+    def __init__(self, nxt=None):
+        self.next = nxt
+
+
+def chain_with_lock_at(depth: int) -> Link:
+    """root.next.next...(depth - 1 times).lock is a Lock: the lock sits ``depth`` levels down."""
+    tail = Link()
+    tail.lock = threading.Lock()
+    head = tail
+    for _ in range(depth - 1):
+        head = Link(head)
+    return head
+
+
+def truncated(tree):
+    return [node for node in tree.walk() if node.truncated]
+
+
+def test_a_lock_below_the_default_depth_leaves_a_marked_cut():
+    chain = chain_with_lock_at(101)
+    tree = inspect(chain)
+    assert tree.lock_count() == 0  # not walked...
+    (cut,) = truncated(tree)  # ...but the cut is in the tree, at the limit, with a real path
+    assert cut.path == "root" + ".next" * DEFAULT_MAX_DEPTH
+    assert resolve_path(chain, cut.path) is cut.obj and cut.children == []
+    assert tree.to_dict()["truncated"] is False
+    assert json.loads(json.dumps(tree.to_dict())) == tree.to_dict()
+    data = tree.to_dict()
+    while data["children"]:
+        data = data["children"][0]
+    assert data["path"] == cut.path and data["truncated"] is True
+
+    deeper = inspect(chain, max_depth=128)
+    assert [n.path for n in deeper.iter_annotations()] == ["root" + ".next" * 100 + ".lock"]
+    assert truncated(deeper) == []
+
+
+def test_containers_and_primitives_right_below_the_limit_are_marked():
+    lock_in_list = {"a": [[threading.Lock()]]}
+    (cut,) = truncated(inspect(lock_in_list, max_depth=2))
+    assert cut.path == "root['a'][0]" and cut.role == "attribute"
+    lock_attr = Link()
+    lock_attr.lock = threading.Lock()
+    (cut,) = truncated(inspect({"x": lock_attr}, max_depth=1))
+    assert cut.path == "root['x']"
+
+
+def test_nothing_is_marked_when_only_scalars_lie_below_the_limit(tiny_model):
+    plain = {"a": {"b": [1, 2.5, "text", None]}}
+    assert truncated(inspect(plain, max_depth=2)) == []
+    holder = Link()
+    holder.next = tiny_model  # root.next.layers[i] sit at depth 2: Dense layers hold only Keras'
+    tree = inspect(holder, max_depth=2)
+    assert truncated(tree) == [] and len(tree.find("root.next").children) == 2
+    tiny_model.layers[0].guard = threading.Lock()  # a lock the program attached to a layer
+    (cut,) = truncated(inspect(holder, max_depth=2))
+    assert cut.path == "root.next.layers[0]"
+    assert truncated(inspect(holder)) == [] and inspect(holder).lock_count() == 1
+
+
+def test_cli_prints_the_cut_and_json_carries_the_flag(tmp_path, tiny_model, capsys):
+    folder = tmp_path / "deep"
+    folder.mkdir()
+    tiny_model.save(folder / "model.keras")
+    (folder / "service.py").write_text(textwrap.dedent('''
+        import threading
+
+        class Link:
+            def __init__(self, nxt=None):
+                self.next = nxt
+
+        def build(models):
+            tail = Link()
+            tail.lock = threading.Lock()
+            for _ in range(100):
+                tail = Link(tail)
+            tail.model = models["m"]
+            return tail
+    '''))
+    (folder / "lockpickle.toml").write_text(textwrap.dedent('''
+        [[models]]
+        name = "m"
+        path = "model.keras"
+        [code]
+        modules = ["service.py"]
+        [runtime]
+        factory = "service:build"
+    '''))
+    assert cli.main(["inspect", str(folder)]) == 0
+    out = capsys.readouterr().out
+    cut_line = next(line for line in out.splitlines() if "not walked" in line)
+    assert cut_line.strip() == "next  Link  … (not walked: depth limit 64; use --max-depth)"
+    assert "1 branch(es) not walked at depth limit 64" in out.splitlines()[-1]
+    assert cli.main(["inspect", "--max-depth", "10", str(folder)]) == 0
+    assert "(not walked: depth limit 10; use --max-depth)" in capsys.readouterr().out
+    assert cli.main(["inspect", "--max-depth", "200", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "not walked" not in out and "-> recreate" in out
+    assert cli.main(["inspect", "--json", str(folder)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    flags = []
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        flags.append(node["truncated"])
+        stack += node["children"]
+    assert flags.count(True) == 1
