@@ -76,6 +76,11 @@ def summary(output, manifest: dict) -> str:
     if check and check.get("tolerance") is not None:
         lines.append(f"Verification stored: tolerance {check['tolerance']:.3g}; "
                      f"`lockpickle verify {output}` re-runs it after loading.")
+    for entry in (check or {}).get("models", []):
+        if entry.get("skipped"):
+            model = manifest["models"][entry["model"]]
+            lines.append(f"Verification skipped for model {model['name']!r}: {entry['skipped']} "
+                         "(export again when it is free to store verification data).")
     if manifest["code"]:
         lines.append("Bundled project code: loading needs --trust-bundled-code.")
     if manifest["modules"]:

@@ -7,6 +7,10 @@ model differs from itself (usually nothing); the tolerance is 1e-5 of the larges
 magnitude (at least 1e-6), or ten times that run-to-run noise if larger. Inputs and outputs go to ``verify/inputs.npz`` / ``verify/outputs.npz``
 (keys ``m<model>_i<n>`` / ``m<model>_o<n>``, read back with ``allow_pickle=False``).
 After loading, the same inputs run again: identical, within tolerance, or a mismatch.
+
+A model that holds a lock-like object which is held right now (by the exporting thread or
+another one) is not run: its ``call`` may take that lock and wait forever. Its entry says
+``skipped`` and why (:func:`held_locks`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from lockpickle_gui.core import primitives
 from lockpickle_gui.core.errors import SnapshotError, VerificationFailed
 from lockpickle_gui.core.tf_runtime import import_keras
 
@@ -146,12 +151,47 @@ def max_abs_diff(a: list, b: list) -> float:
 # ----------------------------------------------------------------------------- export
 
 
-def record(models: list, given: Any = None, source: str = "given", path=None) -> tuple[dict, bytes, bytes]:
+def held_locks(model: Any, model_path: str, tree: Any) -> list[str]:
+    """Paths of lock-like objects inside ``model`` that are held right now.
+
+    Looks at what the inspector found in the model's subtree of ``tree`` (annotations, and
+    stubs of primitives first met elsewhere) and at objects attached to its layers. A
+    forward pass could wait for any of them forever, so such a model is not run.
+    """
+    from lockpickle_gui.core.snapshot.keras_io import attached_objects
+
+    found: dict[int, str] = {}
+    node = tree.find(model_path) if tree is not None else None
+    if node is not None:
+        for note in node.iter_annotations():
+            if note.held and note.obj is not None:
+                found.setdefault(id(note.obj), note.path)
+        for sub in node.walk():
+            if sub.shared_with is not None and sub.obj is not None:
+                info = primitives.describe(sub.obj)
+                if info is not None and info.held:
+                    found.setdefault(id(sub.obj), sub.path)
+    for rel, obj, kind in attached_objects(model):
+        if id(obj) not in found and kind.describe(obj).held:
+            found[id(obj)] = model_path + rel
+    return list(found.values())
+
+
+def skip_reason(held: list[str]) -> str:
+    listed = ", ".join(held)
+    verb = "was" if len(held) == 1 else "were"
+    return (f"{listed} {verb} held at export; running the model would wait for "
+            f"{'it' if len(held) == 1 else 'them'}")
+
+
+def record(models: list, given: Any = None, source: str = "given", path=None,
+           skip: dict[int, str] | None = None) -> tuple[dict, bytes, bytes]:
     """Run every model, return (manifest 'verification', inputs.npz bytes, outputs.npz bytes).
 
     ``given`` is used for every model (a dict {model name: inputs} targets models by name);
     it is the caller's choice, so a model that cannot run on it is an error. Without it,
-    inputs come from each model's input spec.
+    inputs come from each model's input spec. ``skip`` maps model indexes that must not
+    run to the reason (see :func:`held_locks`), recorded as the entry's ``skipped``.
     """
     import numpy as np
 
@@ -160,6 +200,10 @@ def record(models: list, given: Any = None, source: str = "given", path=None) ->
     entries = []
     names = {getattr(model, "name", None) for model in models}
     for index, model in enumerate(models):
+        if skip and index in skip:
+            entries.append({"model": index, "source": None, "skipped": skip[index],
+                            "reason": f"not run: {skip[index]}"})
+            continue
         chosen, origin = _inputs_for(model, given, source, names)
         if chosen is None:
             entries.append({"model": index, "source": None,

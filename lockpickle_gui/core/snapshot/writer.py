@@ -13,7 +13,8 @@ overlap instead of adding up. It runs after Keras' saver has returned (never dur
 both are GIL-bound Python, and overlapping them measured no faster), so the stored weights
 are the ones the recorded outputs came from, even for a layer whose call updates its state.
 An unbuilt model is the exception: its first call builds it, so it runs first and Keras
-then saves the built model.
+then saves the built model. A model holding a lock that is held at export is not run at
+all (its call could wait for it forever): its verification entry says ``skipped`` and why.
 """
 
 from __future__ import annotations
@@ -83,13 +84,15 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
     state_bytes = stream.getvalue()
 
     recorded = given = source = None
+    skip: dict[int, str] = {}
     verify = bool(verify and plan.models)
     if verify:
+        skip = _models_not_to_run(plan, paths, report)
         given, source = (verify_inputs, "given") if verify_inputs is not None else \
             (_preview_inputs(preview_inputs, plan.models), "project preview inputs")
         if not all(getattr(model, "built", False) for model in plan.models):
             report(0.08, "Running the models on verification inputs")
-            recorded = verification.record(plan.models, given, source, path)
+            recorded = verification.record(plan.models, given, source, path, skip)
 
     members: dict[str, str] = {}
     total = max(1, sum(keras_io.weight_bytes(m) for m in plan.models))
@@ -115,7 +118,7 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
                     # A ResNet50 pass plus the hashing took 185 ms side by side, 220 ms
                     # one after the other (2 cores, lightly loaded).
                     report(0.85, "Running the models on verification inputs")
-                    recorded = verification.record(plan.models, given, source, path)
+                    recorded = verification.record(plan.models, given, source, path, skip)
             members[member] = writer.sha256.hexdigest()
             plan.model_entries[index].update(sha256=members[member], bytes=writer.size)
             done += size
@@ -168,6 +171,18 @@ def _unwrap(obj: Any) -> tuple[Any, _Code | None, Any]:
 
         code = _Code(obj.manifest["code_package"], read_code_sources(obj.path))
     return obj.runtime, code, (obj.preview or {}).get("inputs")
+
+
+def _models_not_to_run(plan, paths, report) -> dict[int, str]:
+    """Models holding a lock that is held right now: a forward pass could wait forever."""
+    skip = {}
+    for index, model in enumerate(plan.models):
+        held = verification.held_locks(model, plan.model_entries[index]["path"], paths.tree)
+        if held:
+            skip[index] = verification.skip_reason(held)
+            report(0.06, f"Not verifying model {plan.model_entries[index]['name']!r}: "
+                         f"{skip[index]}")
+    return skip
 
 
 def _preview_inputs(inputs_path: Any, models: list) -> Any:
