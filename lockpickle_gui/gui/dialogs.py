@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import traceback
 from pathlib import Path
 
@@ -29,6 +30,29 @@ def error_details(error: BaseException | str, details: str = "") -> str:
     if isinstance(error, BaseException) and error.__traceback__ is not None:
         return "".join(traceback.format_exception(error))
     return error_text(error)
+
+
+def is_expected(error: BaseException | str) -> bool:
+    """Our own errors (a broken file, a bad project) and messages we wrote are expected;
+    anything else is a bug somewhere and deserves its traceback in the log."""
+    return isinstance(error, (LockpickleError, str))
+
+
+def log_failure(logger: logging.Logger, title: str, error: BaseException | str, details: str = "",
+                *, expected: bool | None = None) -> None:
+    """Log a failure at the level it deserves.
+
+    Expected errors (``is_expected``, or ``expected=True`` for a summary of several): WARNING
+    with the one-paragraph message only, the traceback at DEBUG; a broken file dropped on the
+    window is the user's everyday business, not a crash. Unexpected ones: ERROR + traceback.
+    """
+    if expected is None:
+        expected = is_expected(error)
+    if expected:
+        logger.warning("%s: %s", title, error_text(error))
+        logger.debug("%s (details):\n%s", title, error_details(error, details))
+    else:
+        logger.error("%s: %s\n%s", title, error_text(error), error_details(error, details))
 
 
 def make_error_box(parent: QWidget | None, title: str, error: BaseException | str,

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 
 from lockpickle_gui.core.errors import LockpickleError
 from lockpickle_gui.core.tf_runtime import import_keras
+from lockpickle_gui.gui.dialogs import log_failure
 from lockpickle_gui.gui.workers import Worker, WorkerRunner
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ class ProjectLoader(QObject):
         self._update_busy()
 
     def _tensorflow_import_failed(self, error: BaseException, details: str) -> None:
-        log.error("Importing TensorFlow failed: %s\n%s", error, details)
+        log_failure(log, "Importing TensorFlow failed", error, details)
         self.tensorflow_state = "failed"
         self._tensorflow_error = (error, details)
         self.tensorflowFailed.emit(error, details)

@@ -170,12 +170,14 @@ class MainWindow(QMainWindow):
     def status(self, message: str, timeout_ms: int = 5000) -> None:
         self.statusBar().showMessage(message, timeout_ms)
 
-    def log_error(self, title: str, error, details: str = "") -> None:
-        log.error("%s: %s\n%s", title, dialogs.error_text(error), dialogs.error_details(error, details))
+    def log_error(self, title: str, error, details: str = "", *, expected: bool | None = None) -> None:
+        """WARNING without traceback for expected errors, ERROR with it otherwise."""
+        dialogs.log_failure(log, title, error, details, expected=expected)
 
-    def show_error(self, title: str, error, details: str = "") -> QMessageBox | None:
+    def show_error(self, title: str, error, details: str = "", *,
+                   expected: bool | None = None) -> QMessageBox | None:
         """Log the error and show it in a non-blocking dialog with copyable details."""
-        self.log_error(title, error, details)
+        self.log_error(title, error, details, expected=expected)
         if self.suppress_error_dialogs:
             return None
         box = dialogs.make_error_box(self, title, error, details)
@@ -322,7 +324,8 @@ class MainWindow(QMainWindow):
             return
         message = "\n".join(f"{f.path.name}: {dialogs.error_text(f.error)}" for f in failures)
         details = "\n\n".join(f"{f.path}\n{f.details}" for f in failures)
-        self.show_error(f"Could not open {len(failures)} items", message, details)
+        self.show_error(f"Could not open {len(failures)} items", message, details,
+                        expected=all(dialogs.is_expected(f.error) for f in failures))
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress_bar.setValue(int(fraction * 1000))
