@@ -110,3 +110,36 @@ def test_cli_export_summary_says_verification_was_skipped(tmp_path):
     outcome = _export_while_held(_locked_model(), target, holder_is_exporter=True)
     text = summary(target, outcome["manifest"])
     assert "Verification skipped for model 'locked': root.lock was held at export" in text
+
+
+# --------------------------------------------------------------------------- 2. manifest size
+
+
+def test_a_manifest_larger_than_readers_accept_is_refused_at_export(tmp_path):
+    from lockpickle_gui.core.errors import CorruptSnapshot, SnapshotError
+    from lockpickle_gui.core.snapshot import format as fmt
+
+    # 170 locks under 100 kB keys: their paths make a ~17 MB manifest (100,000 locks under
+    # short paths make 23 MB, but take seconds to export).
+    graph = {f"k{i:04d}" + "y" * 100_000: threading.Lock() for i in range(170)}
+    target = tmp_path / "big.lpsnap"
+    messages: list[str] = []
+    with pytest.raises(SnapshotError) as caught:
+        lp.save_snapshot(graph, target, progress=lambda f, m: messages.append(m))
+    assert not isinstance(caught.value, CorruptSnapshot)
+    text = str(caught.value)
+    assert str(target) in text and f"at most {fmt.MAX_MANIFEST_BYTES} bytes" in text
+    assert "170 lock-like object(s)" in text and "nothing was written" in text
+    assert "share one lock" in text
+    assert "Writing the snapshot" not in messages  # refused before writing anything
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_manifest_size_check_names_the_limit_and_counts():
+    from lockpickle_gui.core.errors import SnapshotError
+    from lockpickle_gui.core.snapshot import format as fmt
+
+    fmt.check_manifest_size(100, "x.lpsnap", primitives=1, dropped=0, limit=100)
+    with pytest.raises(SnapshotError, match=r"at most 100 bytes.*101 bytes for 100000 "
+                                            r"lock-like object\(s\) and 2 dropped"):
+        fmt.check_manifest_size(101, "x.lpsnap", primitives=100_000, dropped=2, limit=100)

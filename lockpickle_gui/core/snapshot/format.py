@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lockpickle_gui.core.errors import CorruptSnapshot, NotASnapshot, UnsupportedVersion
+from lockpickle_gui.core.errors import CorruptSnapshot, NotASnapshot, SnapshotError, UnsupportedVersion
 
 FORMAT_NAME = "lockpickle-snapshot"
 FORMAT_VERSION = 1
@@ -70,6 +70,23 @@ MAX_COMPRESSION_RATIO = 100
 RATIO_CHECK_MIN_BYTES = 1 << 20
 # A model member larger than this is written with ZIP64 headers from the start.
 ZIP64_THRESHOLD = 1 << 30
+
+
+
+def check_manifest_size(size: int, path, *, primitives: int, dropped: int,
+                        limit: int = MAX_MANIFEST_BYTES) -> None:
+    """Refuse at export a manifest the reader would refuse (it is larger than ``limit``)."""
+    if size <= limit:
+        return
+    raise SnapshotError(
+        f"Expected a manifest.json of at most {limit} bytes ({limit >> 20} MiB), the most a "
+        f"snapshot reader accepts. Received: {size} bytes for {primitives} lock-like "
+        f"object(s) and {dropped} dropped object(s), each listed with its path; nothing was "
+        "written.", path=path,
+        hint="Export fewer lock-like objects: share one lock between many items instead of "
+             "one each, or create them after loading (in __setstate__) and leave them out of "
+             "the saved state (__getstate__).")
+
 
 # ----------------------------------------------------------------------------- manifest
 ON_BLOCKED_POLICIES = ("error", "drop")

@@ -81,6 +81,9 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
     model_plan.describe(plan, registry, paths, attached)
     if plan.blocked and on_blocked == "error":
         raise _blocked_error(plan.blocked, path)
+    _check_manifest_size(_encode({"models": plan.model_entries, "model_refs": plan.refs,
+                                  "primitives": plan.primitive_entries,
+                                  "dropped": plan.blocked}), plan, path)  # before any work
     state_bytes = stream.getvalue()
 
     recorded = given = source = None
@@ -142,8 +145,9 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
                                      "sha256": members[member]})
         manifest = _manifest(root, plan, state_bytes, code, code_entries, members, summary)
         report(0.97, "Writing the manifest")
-        archive.writestr(fmt.MANIFEST_MEMBER, json.dumps(manifest, indent=1, sort_keys=False),
-                         compress_type=zipfile.ZIP_DEFLATED)
+        encoded = _encode(manifest)
+        _check_manifest_size(encoded, plan, path)  # exact; the temporary is discarded
+        archive.writestr(fmt.MANIFEST_MEMBER, encoded, compress_type=zipfile.ZIP_DEFLATED)
     report(1.0, f"Saved {path.name}")
     return manifest
 
@@ -234,6 +238,15 @@ def _blocked_error(blocked: list[dict], path) -> UnpicklableState:
         f"cannot be saved: {listed}.", path=path, blocked=[(b["path"], b["kind"]) for b in blocked],
         hint="Close or remove them before exporting (or leave them out in __getstate__), or "
              "export with on_blocked=\"drop\" (--on-blocked drop) to store them as None.")
+
+
+def _encode(manifest: dict) -> bytes:
+    return json.dumps(manifest, indent=1, sort_keys=False).encode("utf-8")
+
+
+def _check_manifest_size(encoded: bytes, plan, path) -> None:
+    fmt.check_manifest_size(len(encoded), path, primitives=len(plan.primitive_entries),
+                            dropped=len(plan.blocked))
 
 
 def _throttled(callback: Callable[[int], None], step: int = 8 << 20) -> Callable[[int], None]:
