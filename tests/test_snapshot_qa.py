@@ -143,3 +143,80 @@ def test_manifest_size_check_names_the_limit_and_counts():
     with pytest.raises(SnapshotError, match=r"at most 100 bytes.*101 bytes for 100000 "
                                             r"lock-like object\(s\) and 2 dropped"):
         fmt.check_manifest_size(101, "x.lpsnap", primitives=100_000, dropped=2, limit=100)
+
+
+# --------------------------------------------------------------------------- 3. bound methods
+
+
+class Service:
+    """A plain service whose callback is one of its own methods."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.callback = self.handle
+
+    def handle(self, item):
+        return item
+
+
+def _resealed_state(source, target, state: bytes):
+    """``source`` with its state.pkl replaced (and its sha256 updated) written to ``target``."""
+    import hashlib
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(source) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    manifest = json.loads(members["manifest.json"])
+    manifest["members"]["state.pkl"] = hashlib.sha256(state).hexdigest()
+    members.update({"state.pkl": state, "manifest.json": json.dumps(manifest).encode()})
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return target
+
+
+def test_bound_methods_are_refused_at_export_with_their_paths(tmp_path):
+    from lockpickle_gui.core.errors import UnpicklableState
+
+    service = Service()
+    with pytest.raises(UnpicklableState) as caught:
+        lp.save_snapshot({"service": service, "append": [].append}, tmp_path / "s.lpsnap")
+    assert ("root['service'].callback", "bound method") in caught.value.blocked
+    assert any(kind == "bound method" for _, kind in caught.value.blocked)
+    assert len(caught.value.blocked) == 2
+    assert not (tmp_path / "s.lpsnap").exists()
+    manifest = lp.save_snapshot(service, tmp_path / "s.lpsnap", on_blocked="drop")
+    assert [(d["path"], d["kind"]) for d in manifest["dropped"]] == [("root.callback",
+                                                                      "bound method")]
+    loaded = lp.load_snapshot(tmp_path / "s.lpsnap", trust=TRUST)
+    assert loaded.callback is None and not loaded.lock.locked()
+
+
+def test_a_bound_method_in_a_snapshot_never_suggests_trusting_builtins(tmp_path):
+    import pickle
+
+    from lockpickle_gui.core.errors import UntrustedCode
+
+    good = tmp_path / "good.lpsnap"
+    lp.save_snapshot({"n": 1}, good)
+    crafted = _resealed_state(good, tmp_path / "method.lpsnap",
+                              pickle.dumps({"callback": [1, 2].append}, protocol=5))
+    with pytest.raises(UntrustedCode) as caught:
+        lp.load_snapshot(crafted)
+    text = str(caught.value)
+    assert caught.value.module == "builtins" and caught.value.name == "getattr"
+    assert "bound method" in text and "not support" in text and "look the method up" in text
+    assert "trust=['builtins']" not in text and "--trust builtins" not in text
+
+
+@pytest.mark.parametrize("module", ["builtins", "os", "os.path", "subprocess", "importlib.util"])
+def test_trusting_a_module_that_reaches_any_code_is_refused(tmp_path, module):
+    from lockpickle_gui.core.errors import SnapshotError, UntrustedCode
+
+    good = tmp_path / "good.lpsnap"
+    lp.save_snapshot({"n": 1}, good)
+    with pytest.raises(SnapshotError, match="never trusts it") as caught:
+        lp.load_snapshot(good, trust=[module])
+    assert not isinstance(caught.value, UntrustedCode)
+    assert repr(module) in str(caught.value) and str(good) in str(caught.value)

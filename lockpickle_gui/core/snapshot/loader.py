@@ -90,6 +90,7 @@ def load(path, *, trust_modules=(), trust_bundled_code: bool = False, custom_obj
     if isinstance(trust_modules, str):
         trust_modules = (trust_modules,)
     trusted = [str(t) for t in trust_modules]
+    trust.check_trust_list(trusted, path)
     with SnapshotArchive(path) as archive:
         manifest = archive.manifest
         archive.check_hashes(lambda f, m: _report(progress, 0.25 * f, m))

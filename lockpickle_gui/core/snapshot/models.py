@@ -95,14 +95,46 @@ def describe(result: Plan, registry: StateRegistry, paths: GraphPaths,
         entry = _primitive_entry(record, registry, paths, where.get(id(record.obj)))
         if entry is not None:
             result.primitive_entries.append(entry)
+    missing = {id(r.obj) for r in registry.blocked
+               if paths.path_of(r.obj) is None and id(r.obj) not in where}
+    found = find_paths(paths.tree.obj, missing) if missing else {}
     for record in registry.blocked:
         points = where.get(id(record.obj))
-        path = paths.path_of(record.obj) or (points[0]["path"] if points else
-                                              f"<{record.kind} {record.index} in pickled state>")
+        path = paths.path_of(record.obj) or found.get(id(record.obj)) or (
+            points[0]["path"] if points else f"<{record.kind} {record.index} in pickled state>")
         entry = {"path": path, "kind": record.kind, "state": record.state}
         if points:
             entry["attach"] = [{"model": p["model"], "attribute": p["attribute"]} for p in points]
         result.blocked.append(entry)
+
+
+def find_paths(root: Any, wanted: set[int], limit: int = 200_000) -> dict[int, str]:
+    """Paths from ``root`` to objects the inspector's tree does not show (a bound method
+    is pruned from it when nothing below it is annotated): breadth first through dicts
+    with simple keys, lists, tuples and instance attributes, at most ``limit`` objects."""
+    found: dict[int, str] = {}
+    seen: set[int] = set()
+    queue = [(root, "root")]
+    for obj, path in queue:
+        if len(seen) >= limit or len(found) == len(wanted):
+            break
+        if id(obj) in seen or isinstance(obj, (str, bytes, int, float, type)):
+            continue
+        seen.add(id(obj))
+        if id(obj) in wanted:
+            found.setdefault(id(obj), path)
+            continue
+        if isinstance(obj, dict):
+            queue += [(v, f"{path}[{k!r}]") for k, v in list(obj.items())
+                      if isinstance(k, (str, int)) and not isinstance(k, bool)]
+        elif isinstance(obj, (list, tuple)):
+            queue += [(v, f"{path}[{i}]") for i, v in enumerate(obj)]
+        else:
+            attributes = getattr(obj, "__dict__", None)
+            if isinstance(attributes, dict):
+                queue += [(v, f"{path}.{k}") for k, v in list(attributes.items())
+                          if isinstance(k, str) and k.isidentifier()]
+    return found
 
 
 def _plan_models(result: Plan, objects: list, paths: GraphPaths, code_package) -> None:

@@ -9,6 +9,10 @@
   * every large plain numpy array into ``("array", n)`` (``arrays/<n>.npy``);
   * every blocked object (file, socket, thread, generator, executor, lambda) into
     ``("dropped", n)`` — collected, never raised one by one: the writer reports them all.
+A bound method (``svc.handle``, ``a_list.append``) is blocked here too: pickle stores it as
+``builtins.getattr(obj, name)``, which the reader never allows (trusting ``builtins``
+trusts all code). It is not a row of ``core.primitives.KINDS`` because the inspector walks
+into bound methods to show the locks of their object.
 ``reducer_override`` saves queues as their class, maxsize and items (ordinary pickled state,
 so items may hold locks and models too).
 """
@@ -20,6 +24,7 @@ import pickle
 import pickletools
 import queue
 import sys
+import types
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +36,24 @@ from lockpickle_gui.core.snapshot import restore
 _PLAIN_TYPES = frozenset({int, float, complex, str, bytes, bytearray, bool, type(None), list,
                           tuple, dict, set, frozenset, range, slice})
 _QUEUE_KINDS = ("Queue", "SimpleQueue")
+_METHOD_TYPES = (types.MethodType, types.BuiltinMethodType, types.MethodWrapperType)
+
+
+def _is_bound_method(obj: Any) -> bool:
+    """Bound to an object (not a module's built-in function like ``len``, saved by name)."""
+    return isinstance(obj, _METHOD_TYPES) and not isinstance(obj.__self__, (types.ModuleType,
+                                                                            type(None)))
+
+
+def _describe_bound_method(obj: Any) -> primitives.PrimitiveInfo:
+    owner = type(obj.__self__).__name__
+    return primitives.PrimitiveInfo(
+        "bound method", primitives.BLOCK, f"{owner}.{getattr(obj, '__name__', '?')}", False,
+        "pickle stores it as builtins.getattr(obj, name), which a snapshot never loads; "
+        "store the object and look the method up after loading")
+
+
+BOUND_METHOD = primitives.PrimitiveKind("bound method", _is_bound_method, _describe_bound_method)
 
 
 @dataclass
@@ -139,6 +162,8 @@ class StateRegistry:
         if layer_type is not None and isinstance(obj, layer_type):
             return self.keras_id(obj)
         kind = primitives.kind_of(obj)
+        if kind is None and _is_bound_method(obj):
+            kind = BOUND_METHOD
         if kind is None or kind.name in _QUEUE_KINDS:
             return None
         if kind.recreate is None:  # blocked: collected, reported all at once by the writer
