@@ -25,6 +25,12 @@ SUPPORTED = ("a .keras file, a full-model .h5 file, a SavedModel folder, a proje
              "with lockpickle.toml, or a .lpsnap snapshot")
 WEIGHTS_ONLY = ("contains weights only, no architecture; open the model file or a project "
                 "that builds it.")
+WEIGHTS_ONLY_HINT = ("Save the whole model with model.save('model.keras'), or open a project "
+                     "folder whose [runtime] factory builds the model and calls "
+                     "model.load_weights() on this file.")
+MODEL_FILE_HINT = "Save the model with model.save('model.keras') and open that file."
+SUPPORTED_HINT = ("Open a model file, a SavedModel folder, or a folder with a lockpickle.toml "
+                  "(schema in the README, 'Model projects').")
 
 
 @dataclass
@@ -79,17 +85,21 @@ def _check_h5(path: Path) -> None:
     try:
         with h5py.File(path, "r") as handle:
             if "model_config" not in handle.attrs:
-                raise ProjectError(f"{path} {WEIGHTS_ONLY}", path=path)
+                raise ProjectError(f"Expected a full-model .h5 file (architecture and weights). "
+                                   f"Received: {path}, which {WEIGHTS_ONLY}", path=path,
+                                   hint=WEIGHTS_ONLY_HINT)
     except OSError as error:
         raise ProjectError(f"Expected an HDF5 model file. Received: {path}, which HDF5 cannot "
-                           f"read ({error}).", path=path) from None
+                           f"read ({error}).", path=path, hint=MODEL_FILE_HINT) from None
 
 
 def load_model_file(path: Path, *, custom_objects=None, safe_mode: bool = True):
     """A .keras or full-model .h5 file -> keras.Model, or a ProjectError naming the file."""
     path = Path(path)
     if not path.is_file():
-        raise ProjectError(f"Model file not found: {path}.", path=path)
+        raise ProjectError(f"Expected a model file. Received: {path}, which does not exist "
+                           "(model file not found).", path=path,
+                           hint="Check the path, or save the model there with model.save().")
     if path.suffix.lower() in (".h5", ".hdf5"):
         _check_h5(path)
     elif path.suffix.lower() == ".keras":
@@ -104,13 +114,17 @@ def load_model_file(path: Path, *, custom_objects=None, safe_mode: bool = True):
         return keras.saving.load_model(path, custom_objects=custom_objects, safe_mode=safe_mode)
     except (ValueError, TypeError, KeyError, OSError, AttributeError) as error:
         text = " ".join(str(error).split())
-        hint = None
+        hint = ("Check that the file is complete and was saved by Keras 3 with model.save(); "
+                "custom layers must be registered by a project's [code] modules.")
         if "Could not locate" in text or "Unknown layer" in text:
             hint = ("Register the custom class with @keras.saving.register_keras_serializable "
                     "and open a project folder whose [code] modules define it.")
         elif "lambda" in text.lower() and "safe_mode" in text:
-            hint = "The model contains a Lambda layer; safe mode refuses to deserialize its code."
-        raise ProjectError(f"Keras could not load {path}: {text}", path=path, hint=hint) from error
+            hint = ("The model contains a Lambda layer, whose code safe mode refuses to run: "
+                    "replace it with a registered custom layer, or load with safe_mode=False "
+                    "only if you trust the file.")
+        raise ProjectError(f"Expected a model Keras can load. Received: {path}, where Keras "
+                           f"says: {text}", path=path, hint=hint) from error
 
 
 def is_savedmodel_dir(path: Path) -> bool:
@@ -154,6 +168,10 @@ def savedmodel_info(layer) -> dict:
     }
 
 
+SAVEDMODEL_HINT = ("Export the model again with model.export(path), which writes the 'serve' "
+                   "endpoint, or open its .keras file instead.")
+
+
 def load_savedmodel(path: Path):
     """A SavedModel folder -> keras.layers.TFSMLayer (endpoint "serve", else "serving_default")."""
     keras = _keras()
@@ -164,17 +182,21 @@ def load_savedmodel(path: Path):
         except ValueError as error:  # this endpoint does not exist: try the next one
             last_error = error
         except (OSError, RuntimeError) as error:
-            raise ProjectError(f"TensorFlow could not load the SavedModel {path}: "
-                               f"{' '.join(str(error).split())}", path=path) from error
+            raise ProjectError(f"Expected a SavedModel TensorFlow can load. Received: {path}, "
+                               f"where TensorFlow says: {' '.join(str(error).split())}", path=path,
+                               hint=SAVEDMODEL_HINT) from error
     raise ProjectError(f"Expected a SavedModel with a 'serve' or 'serving_default' endpoint. "
-                       f"Received: {path} ({' '.join(str(last_error).split())})", path=path)
+                       f"Received: {path} ({' '.join(str(last_error).split())})", path=path,
+                       hint=SAVEDMODEL_HINT)
 
 
 def _load_any_model(path: Path, **load_kw) -> tuple[str, Any]:
     if path.is_dir():
         if not is_savedmodel_dir(path):
             raise ProjectError(f"Expected a SavedModel folder (with saved_model.pb). "
-                               f"Received: {path}.", path=path)
+                               f"Received: {path}, which has no saved_model.pb.", path=path,
+                               hint="Point path at the folder model.export() wrote, or at a "
+                                    ".keras/.h5 file.")
         return "savedmodel", load_savedmodel(path)
     suffix = path.suffix.lower()
     if suffix == ".keras":
@@ -182,8 +204,10 @@ def _load_any_model(path: Path, **load_kw) -> tuple[str, Any]:
     if suffix in (".h5", ".hdf5"):
         return "h5", load_model_file(path, **load_kw)
     if not path.exists():
-        raise ProjectError(f"Model not found: {path}.", path=path)
-    raise ProjectError(f"Expected a .keras, .h5 or SavedModel model. Received: {path}.", path=path)
+        raise ProjectError(f"Expected a model at {path}. Received: nothing there (model not "
+                           "found).", path=path, hint="Check the path, or save the model there.")
+    raise ProjectError(f"Expected a .keras, .h5 or SavedModel model. Received: {path}.", path=path,
+                       hint=MODEL_FILE_HINT)
 
 
 # --------------------------------------------------------------------------- openers
@@ -226,10 +250,13 @@ def _open_folder_project(path: Path, progress, custom_objects=None, safe_mode=Tr
         module_name, function_name = spec.factory
         factory = getattr(modules.get(module_name), function_name, None)
         if not callable(factory):
+            where = f"{spec.file}, line {spec.factory_line}" if spec.factory_line else str(spec.file)
             raise ProjectError(
-                f"Expected [runtime] factory = \"{module_name}:{function_name}\" to name a function "
-                f"of {spec.code_files[module_name]}. Received: no callable {function_name!r} there.",
-                path=spec.file)
+                f"{where}: expected [runtime] factory = \"{module_name}:{function_name}\" to name "
+                f"a function of {spec.code_files[module_name]}. Received: no callable "
+                f"{function_name!r} there.", path=spec.file,
+                hint=f"Define def {function_name}(models): ... in "
+                     f"{spec.code_files[module_name].name}, or name an existing function.")
         _report(progress, 0.9, f"Building the runtime ({module_name}:{function_name})")
         project.runtime = call_project_code(factory, dict(project.models), origin=origin,
                                             filenames=filenames)
@@ -268,14 +295,16 @@ def detect_kind(path: Path) -> str:
         if is_savedmodel_dir(path):
             return "savedmodel"
         raise ProjectError(f"Expected a project folder with {PROJECT_FILE} or a SavedModel folder "
-                           f"with saved_model.pb. Received: {path}, which has neither.", path=path)
+                           f"with saved_model.pb. Received: {path}, which has neither.", path=path,
+                           hint=f"Add a {PROJECT_FILE} (schema in the README, 'Model projects') "
+                                "or open the model file inside the folder.")
     if path.name == PROJECT_FILE:
         return "project"
     suffix = path.suffix.lower()
     kinds = {".keras": "keras", ".h5": "h5", ".hdf5": "h5", ".lpsnap": "snapshot"}
     if suffix in kinds:
         return kinds[suffix]
-    raise ProjectError(f"Expected {SUPPORTED}. Received: {path}.", path=path)
+    raise ProjectError(f"Expected {SUPPORTED}. Received: {path}.", path=path, hint=SUPPORTED_HINT)
 
 
 def open_project(path, *, progress: Progress | None = None, trust=(), trust_bundled_code=False,

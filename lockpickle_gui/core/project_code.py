@@ -36,8 +36,8 @@ from lockpickle_gui.core.errors import ProjectError
 _lock = threading.RLock()  # one import of project code at a time (sys.modules is global)
 _packages: dict[str, "_Package"] = {}
 
-RELATIVE_IMPORT_HINT = ("List every project module in [code] modules; they import each other "
-                        "relatively (from .layers import Detector).")
+RELATIVE_IMPORT_HINT = ("Project modules must be listed in [code] modules and import each other "
+                        "relatively (from .layers import Detector): list it there.")
 
 
 @dataclass
@@ -93,7 +93,8 @@ def _read_sources(sources: dict[str, str | Path], origin: str) -> tuple[dict[str
         if not module.isidentifier():
             raise ProjectError(
                 f"Expected project module names that are Python identifiers. Received: "
-                f"{module!r} in {origin}.", hint="Rename the file (letters, digits, underscores).")
+                f"{module!r} in {origin}.", path=origin,
+                hint="Rename the file (letters, digits, underscores).")
         if isinstance(source, Path):
             try:
                 texts[module] = source.read_text(encoding="utf-8")
@@ -101,8 +102,9 @@ def _read_sources(sources: dict[str, str | Path], origin: str) -> tuple[dict[str
                 raise ProjectError(f"Project code file not found: {source}.", path=source,
                                    hint=f"Create it or remove it from {origin}.") from None
             except (OSError, UnicodeDecodeError) as error:
-                raise ProjectError(f"Cannot read project code file {source}: {error}.",
-                                   path=source) from None
+                raise ProjectError(f"Expected a readable UTF-8 Python file. Received: {source}, "
+                                   f"which cannot be read ({error}).", path=source,
+                                   hint="Check its permissions and save it as UTF-8.") from None
             filenames[module] = str(source)
         else:
             texts[module] = source
@@ -135,7 +137,9 @@ def import_code_package(package: str, sources: dict[str, str | Path],
     ``origin`` names where the code comes from (the lockpickle.toml, the snapshot) in errors.
     """
     if not package.isidentifier():
-        raise ProjectError(f"Expected a Python identifier as code package name. Received: {package!r}.")
+        raise ProjectError(f"Expected a Python identifier as code package name for {origin}. "
+                           f"Received: {package!r}.", path=origin,
+                           hint="Name it with core.project.code_package_name(folder, name).")
     texts, filenames = _read_sources(sources, origin)
     fingerprint = _fingerprint(texts)
     with _lock:
@@ -167,16 +171,23 @@ def project_code_error(error: BaseException, origin: str, filenames) -> ProjectE
     if isinstance(error, SyntaxError) and error.filename in files:
         return ProjectError(
             f"{error.filename}, line {error.lineno}: invalid Python ({error.msg}).",
-            path=error.filename, hint="Fix the syntax error and open the project again.")
+            path=error.filename,
+            hint="Project code must be valid Python: fix the syntax error and open the project "
+                 "again.")
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in files]
     hint = RELATIVE_IMPORT_HINT if isinstance(error, ImportError) else None
     if not frames:
-        return ProjectError(f"Project code from {origin} failed: {what}.", hint=hint)
+        return ProjectError(f"Project code from {origin} failed: {what}.", path=origin,
+                            hint=hint or "The project's code must run without raising when it "
+                                         "is opened: fix it (or what it calls) and open it again.")
     frame = frames[-1]
     line = f": {frame.line.strip()}" if frame.line else ""
+    where = "the module" if frame.name == "<module>" else f"{frame.name}()"
     return ProjectError(
         f"{frame.filename}, line {frame.lineno}, in {frame.name}{line} -- raised {what}.",
-        path=frame.filename, hint=hint)
+        path=frame.filename,
+        hint=hint or f"The project's code must run without raising when it is opened: fix "
+                     f"{where} in {Path(frame.filename).name} and open the project again.")
 
 
 def call_project_code(fn: Callable[..., Any], *args: Any, origin: str, filenames) -> Any:

@@ -55,6 +55,7 @@ class ProjectSpec:
     models: dict[str, Path] = field(default_factory=dict)       # name -> model path
     code_files: dict[str, Path] = field(default_factory=dict)   # module name -> .py file
     factory: tuple[str, str] | None = None                      # (module, function)
+    factory_line: int | None = None                             # its line in the file
     preview: dict = field(default_factory=dict)
 
 
@@ -82,8 +83,8 @@ class _Checker:
                 return number
         return None
 
-    def fail(self, message: str, section: str = "", key: str = "", occurrence: int = 0,
-             hint: str | None = None) -> ProjectError:
+    def fail(self, message: str, section: str = "", key: str = "", occurrence: int = 0, *,
+             hint: str) -> ProjectError:
         line = self.line_of(key, section, occurrence) if section else None
         where = f"{self.file}, line {line}" if line else str(self.file)
         return ProjectError(f"{where}: {message}", path=self.file, hint=hint)
@@ -91,11 +92,14 @@ class _Checker:
     def table(self, data: dict, section: str, occurrence: int = 0) -> dict:
         value = data.get(section, {}) if occurrence == 0 and section != "models" else data
         if not isinstance(value, dict):
-            raise self.fail(f"expected [{section}] to be a table.")
+            raise self.fail(f"expected [{section}] to be a table. Received: "
+                            f"{type(value).__name__} {value!r}.",
+                            hint=f"Write it as a [{section}] section with key = value lines.")
         unknown = sorted(set(value) - _KEYS[section])
         if unknown:
             raise self.fail(f"unknown key {unknown[0]!r} in [{section}]; expected one of "
-                            f"{', '.join(sorted(_KEYS[section]))}.", section, unknown[0], occurrence)
+                            f"{', '.join(sorted(_KEYS[section]))}.", section, unknown[0], occurrence,
+                            hint="Remove the key or fix its spelling.")
         return value
 
     def string(self, table: dict, key: str, section: str, occurrence: int = 0,
@@ -107,7 +111,7 @@ class _Checker:
             what = "missing" if value is None else f"{value!r}"
             raise self.fail(f"expected {key} = \"...\" (a non-empty string) in [{section}]. "
                             f"Received: {what}.", section, key if value is not None else "",
-                            occurrence)
+                            occurrence, hint=f'Write {key} = "..." in that [{section}] entry.')
         return value
 
 
@@ -122,9 +126,14 @@ def read_project_file(file: Path) -> ProjectSpec:
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ProjectError(f"Project file not found: {file}.", path=file) from None
+        raise ProjectError(f"Expected a project file. Received: {file}, which does not exist "
+                           "(project file not found).", path=file,
+                           hint=f"Create {PROJECT_FILE} in the project folder (schema in the "
+                                "README, 'Model projects').") from None
     except (OSError, UnicodeDecodeError) as error:
-        raise ProjectError(f"Cannot read the project file {file}: {error}.", path=file) from None
+        raise ProjectError(f"Expected a readable UTF-8 project file. Received: {file}, which "
+                           f"cannot be read ({error}).", path=file,
+                           hint="Check its permissions and save it as UTF-8 text.") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:  # its message ends "(at line N, column M)"
@@ -134,7 +143,8 @@ def read_project_file(file: Path) -> ProjectSpec:
     unknown = sorted(set(data) - set(_KEYS))
     if unknown:
         raise check.fail(f"unknown table [{unknown[0]}]; expected "
-                         f"{', '.join('[' + k + ']' for k in _KEYS)}.", unknown[0])
+                         f"{', '.join('[' + k + ']' for k in _KEYS)}.", unknown[0],
+                         hint="Remove the table or fix its name.")
 
     project = check.table(data, "project")
     name = check.string(project, "name", "project", required=False) or folder.name
@@ -150,29 +160,36 @@ def read_project_file(file: Path) -> ProjectSpec:
         model_path = check.string(entry, "path", "models", index)
         if model_name in spec.models:
             raise check.fail(f"two [[models]] are named {model_name!r}; names must be unique.",
-                             "models", "name", index)
+                             "models", "name", index, hint="Rename one of them.")
         resolved = _inside(folder, model_path)
         if not resolved.exists():
             raise check.fail(f"model file not found: {resolved} (path = {model_path!r}).",
-                             "models", "path", index)
+                             "models", "path", index,
+                             hint=f"Fix path (relative to {folder}) or save the model there.")
         spec.models[model_name] = resolved
 
     code = check.table(data, "code")
     modules = code.get("modules", [])
     if not isinstance(modules, list) or not all(isinstance(m, str) for m in modules):
-        raise check.fail("expected modules = [\"layers.py\", ...] (a list of file names) in [code].",
-                         "code", "modules")
+        raise check.fail("expected modules = [\"layers.py\", ...] (a list of file names) in [code]. "
+                         f"Received: {modules!r}.", "code", "modules",
+                         hint='Write modules = ["layers.py", "service.py"].')
     for module in modules:
         source = _inside(folder, module)
         if source.suffix != ".py" or not source.is_relative_to(folder):
             raise check.fail(f"expected a .py file inside the project folder in [code] modules. "
                              f"Received: {module!r}.", "code", "modules",
-                             hint="Only the project's own files are imported.")
+                             hint="List .py files of the project folder, e.g. modules = "
+                                  "[\"layers.py\"]; only the project's own files are imported.")
         if not source.is_file():
-            raise check.fail(f"project code file not found: {source}.", "code", "modules")
+            raise check.fail(f"project code file not found: {source} (in modules: {module!r}).",
+                             "code", "modules",
+                             hint=f"Create {module} in {folder}, or remove it from [code] modules.")
         if not source.stem.isidentifier() or source.stem in spec.code_files:
             raise check.fail(f"expected distinct module names that are Python identifiers. "
-                             f"Received: {module!r}.", "code", "modules")
+                             f"Received: {module!r}.", "code", "modules",
+                             hint="Rename the file (letters, digits, underscores; not starting "
+                                  "with a digit) so each module name is unique.")
         spec.code_files[source.stem] = source
 
     runtime = check.table(data, "runtime")
@@ -185,8 +202,10 @@ def read_project_file(file: Path) -> ProjectSpec:
             raise check.fail(
                 f"expected factory = \"module:function\" naming one of the [code] modules "
                 f"({', '.join(spec.code_files) or 'none declared'}). Received: {factory!r}.",
-                "runtime", "factory")
+                "runtime", "factory",
+                hint="Add the module to [code] modules and write factory = \"service:build\".")
         spec.factory = (module, function)
+        spec.factory_line = check.line_of("factory", "runtime")
 
     spec.preview = _read_preview(check, check.table(data, "preview"), folder)
     return spec
@@ -203,7 +222,10 @@ def _read_preview(check: _Checker, table: dict, folder: Path) -> dict:
     if inputs is not None:
         resolved = _inside(folder, inputs)
         if not resolved.exists():
-            raise check.fail(f"preview inputs not found: {resolved}.", "preview", "inputs")
+            raise check.fail(f"preview inputs not found: {resolved} (inputs = {inputs!r}).",
+                             "preview", "inputs",
+                             hint=f"Fix inputs (relative to {folder}): a .npy/.npz file or an "
+                                  "image folder, or remove it to generate inputs.")
         preview["inputs"] = resolved
     for key, (kind, minimum) in _PREVIEW_NUMBERS.items():
         if key not in table:
@@ -214,6 +236,6 @@ def _read_preview(check: _Checker, table: dict, folder: Path) -> dict:
         if not valid:
             noun = "an integer" if kind is int else "a number"
             raise check.fail(f"expected {key} to be {noun} >= {minimum}. Received: {value!r}.",
-                             "preview", key)
+                             "preview", key, hint=f"Write e.g. {key} = {kind(max(minimum, 1))!r}.")
         preview[key] = kind(value)
     return preview
