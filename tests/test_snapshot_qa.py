@@ -220,3 +220,65 @@ def test_trusting_a_module_that_reaches_any_code_is_refused(tmp_path, module):
         lp.load_snapshot(good, trust=[module])
     assert not isinstance(caught.value, UntrustedCode)
     assert repr(module) in str(caught.value) and str(good) in str(caught.value)
+
+
+# --------------------------------------------------------------------------- 4. .keras given
+
+
+def test_a_keras_file_is_not_a_snapshot(tmp_path, tiny_model, capsys):
+    from lockpickle_gui import cli
+    from lockpickle_gui.core.errors import NotASnapshot
+
+    model_file = tmp_path / "model.keras"
+    tiny_model.save(model_file)
+    with pytest.raises(NotASnapshot) as caught:
+        lp.read_manifest(model_file)
+    text = str(caught.value)
+    assert str(model_file) in text and "not a lockpickle snapshot" in text
+    assert "manifest.json" in text and "lockpickle inspect" in text
+    assert "unexpected member" not in text and "export the snapshot again" not in text
+    assert cli.main(["info", str(model_file)]) == 2
+    assert "not a lockpickle snapshot" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- 5. targets
+
+
+def test_a_folder_target_fails_before_any_work(tmp_path, tiny_model):
+    from lockpickle_gui.core.atomic import UnwritableTarget
+
+    messages: list[str] = []
+    with pytest.raises(UnwritableTarget, match="which is a folder"):
+        lp.save_snapshot(tiny_model, tmp_path, progress=lambda f, m: messages.append(m))
+    assert messages == []  # not even the inspection started
+    with pytest.raises(UnwritableTarget, match="does not exist"):
+        lp.save_snapshot(tiny_model, tmp_path / "missing" / "m.lpsnap",
+                         progress=lambda f, m: messages.append(m))
+    assert messages == []
+
+
+def test_an_existing_file_that_is_not_a_snapshot_is_never_overwritten(tmp_path, tiny_model):
+    from lockpickle_gui.core.errors import SnapshotError
+
+    model_file = tmp_path / "m.keras"
+    tiny_model.save(model_file)
+    before = model_file.read_bytes()
+    with pytest.raises(SnapshotError) as caught:
+        lp.save_snapshot(tiny_model, model_file)
+    text = str(caught.value)
+    assert str(model_file) in text and "not a lockpickle snapshot" in text
+    assert "m.lpsnap" in text and "delete" in text
+    assert model_file.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras"]
+    notes = tmp_path / "notes.lpsnap"
+    notes.write_text("my notes")
+    with pytest.raises(SnapshotError, match="not a lockpickle snapshot"):
+        lp.save_snapshot({"n": 1}, notes)
+    assert notes.read_text() == "my notes"
+
+
+def test_an_existing_snapshot_is_replaced(tmp_path):
+    target = tmp_path / "s.lpsnap"
+    lp.save_snapshot({"n": 1}, target)
+    lp.save_snapshot({"n": 2}, target)
+    assert lp.load_snapshot(target) == {"n": 2}

@@ -1,7 +1,7 @@
 """load_snapshot / read_manifest: check everything, then load without running untrusted code.
 
 The checks run in the order DESIGN.md gives, each failure its own error naming the file:
-  1. a ZIP at all                                   -> NotASnapshot
+  1. a ZIP at all, with a manifest.json member       -> NotASnapshot (a .keras file is a ZIP)
   2. member names: relative, no ``..``, no absolute paths, no duplicates, known names
   3. member sizes and compression ratios within limits (no zip bomb)
   4. manifest.json parses, is a lockpickle manifest, its version is supported
@@ -54,6 +54,7 @@ class SnapshotArchive:
                                f"that is not a ZIP archive ({error}).", path=self.path,
                                hint="Open a .lpsnap written by `lockpickle export`.") from None
         try:
+            self._check_is_snapshot()
             self.infos = self._check_names()
             self._check_sizes()
             self.manifest = self._read_manifest()
@@ -69,6 +70,17 @@ class SnapshotArchive:
 
     def __exit__(self, *exc):
         self.close()
+
+    def _check_is_snapshot(self) -> None:
+        """Check 1's end: a ZIP without manifest.json (a .keras model, any other ZIP) is
+        not a snapshot, whatever its members are called."""
+        if fmt.MANIFEST_MEMBER not in self.zip.namelist():
+            raise NotASnapshot(
+                f"Expected a lockpickle snapshot (a ZIP archive with a {fmt.MANIFEST_MEMBER}). "
+                f"Received: a ZIP archive without one; it is not a lockpickle snapshot.",
+                path=self.path,
+                hint="Open .keras files with `lockpickle inspect` or the app; `lockpickle "
+                     "info`/`verify` read .lpsnap files written by `lockpickle export`.")
 
     def _check_names(self) -> dict[str, zipfile.ZipInfo]:
         infos: dict[str, zipfile.ZipInfo] = {}
@@ -117,10 +129,6 @@ class SnapshotArchive:
                                       f"Received: {total}.")
 
     def _read_manifest(self) -> dict:
-        if fmt.MANIFEST_MEMBER not in self.infos:
-            raise NotASnapshot("Expected a lockpickle snapshot with a manifest.json. Received: a "
-                               "ZIP archive without one.", path=self.path,
-                               hint="Open a .lpsnap written by `lockpickle export`.")
         raw = self.read(fmt.MANIFEST_MEMBER)
         try:
             manifest = json.loads(raw.decode("utf-8"))
