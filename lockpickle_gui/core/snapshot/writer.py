@@ -31,8 +31,9 @@ from typing import Any, Callable
 
 from lockpickle_gui._version import __version__
 from lockpickle_gui.core import graph
-from lockpickle_gui.core.atomic import atomic_write
-from lockpickle_gui.core.errors import LockpickleError, SnapshotError, UnpicklableState
+from lockpickle_gui.core.atomic import atomic_write, check_writable
+from lockpickle_gui.core.errors import (LockpickleError, NotASnapshot, SnapshotError,
+                                        UnpicklableState)
 from lockpickle_gui.core.snapshot import format as fmt
 from lockpickle_gui.core.snapshot import keras_io, models as model_plan, verify as verification
 from lockpickle_gui.core.snapshot.pickler import StateStream, referenced_globals
@@ -57,7 +58,10 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
                   progress: Progress | None = None, on_blocked: str = "error") -> dict:
     """Save ``obj`` (an object graph, a Keras model or a ModelProject) to ``path``.
 
-    Returns the manifest that was written. Raises :class:`UnpicklableState` listing every
+    Returns the manifest that was written. Before any work, raises
+    :class:`~lockpickle_gui.core.atomic.UnwritableTarget` for a path that cannot be written
+    and :class:`SnapshotError` for an existing file that is not a snapshot (a snapshot is
+    replaced atomically; anything else, such as the user's ``model.keras``, is kept). Raises :class:`UnpicklableState` listing every
     object that cannot be restored (unless ``on_blocked="drop"``: stored as None and listed
     under ``dropped``), :class:`SnapshotError` for a custom layer Keras could not find at
     load time, and :class:`Cancelled` when ``progress`` raises it.
@@ -65,7 +69,8 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
     if on_blocked not in fmt.ON_BLOCKED_POLICIES:
         raise LockpickleError(f"Expected on_blocked to be one of {fmt.ON_BLOCKED_POLICIES}. "
                               f"Received: {on_blocked!r}.")
-    path = Path(path)
+    path = check_writable(path)  # a wrong target fails now, not after the work
+    _refuse_foreign_target(path)
     report = _Reporter(progress)
     root, code, preview_inputs = _unwrap(obj)
     report(0.0, "Inspecting the object graph")
@@ -187,6 +192,27 @@ def _models_not_to_run(plan, paths, report) -> dict[int, str]:
             report(0.06, f"Not verifying model {plan.model_entries[index]['name']!r}: "
                          f"{skip[index]}")
     return skip
+
+
+def _refuse_foreign_target(path: Path) -> None:
+    """An existing non-empty file may only be replaced when it is a snapshot."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    from lockpickle_gui.core.snapshot.reader import SnapshotArchive
+
+    other = path.with_suffix(fmt.SUFFIX) if path.suffix != fmt.SUFFIX else \
+        path.with_name(f"{path.stem}-2{fmt.SUFFIX}")
+    try:
+        SnapshotArchive(path).close()
+    except NotASnapshot:
+        raise SnapshotError(
+            f"Expected the snapshot's path to be a new file or an existing snapshot to replace. "
+            f"Received: {path}, an existing file that is not a lockpickle snapshot; it was not "
+            "touched.", path=path,
+            hint=f"Choose another name (e.g. {other.name}), or delete that file first if you "
+                 "mean to replace it.") from None
+    except SnapshotError:
+        return  # a damaged or newer snapshot: still a snapshot, replaced atomically
 
 
 def _preview_inputs(inputs_path: Any, models: list) -> Any:
