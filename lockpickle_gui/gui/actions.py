@@ -1,8 +1,10 @@
 """The shell's menus and actions (File, Edit, View, Tools, Help) and File ▸ Open Recent.
 
-Shortcuts: Ctrl+O open, Ctrl+Shift+O open folder, Ctrl+1…9 recent projects, Ctrl+W close,
-F5 reload, Ctrl+Shift+R export report, Ctrl+F find, Ctrl+Shift+C copy path,
-Ctrl+Shift+Right/Left expand/collapse all, Ctrl+Q quit.
+Shortcuts: Ctrl+O open, Ctrl+Shift+O open folder, Ctrl+1…9 recent projects, Ctrl+W close
+(and the platform's Close key, Ctrl+F4), F5 reload, Ctrl+Shift+R export report, Ctrl+F find,
+Ctrl+Shift+C copy path, Ctrl+Shift+Right/Left expand/collapse all, Ctrl+Q quit; Ctrl+E/Ctrl+I
+export/import snapshot live in snapshot_actions. The README's table is checked against these
+with real key presses (tests/gui/test_readme_shortcuts.py).
 """
 
 from __future__ import annotations
