@@ -282,3 +282,49 @@ def test_an_existing_snapshot_is_replaced(tmp_path):
     lp.save_snapshot({"n": 1}, target)
     lp.save_snapshot({"n": 2}, target)
     assert lp.load_snapshot(target) == {"n": 2}
+
+
+# --------------------------------------------------------------------------- 6. weak references
+
+
+class Node:
+    """A plain object that may point back at its parent weakly."""
+
+    def __init__(self, **attributes):
+        self.__dict__.update(attributes)
+
+
+def test_weak_references_are_reported_with_their_paths_and_dropped(tmp_path):
+    import weakref
+
+    from lockpickle_gui.core.errors import UnpicklableState
+
+    parent = Node(name="parent")
+    child = Node(parent=weakref.ref(parent), proxy=weakref.proxy(parent), lock=threading.Lock())
+    graph = Node(parent=parent, child=child)
+    notes = {note.path: note for note in lp.inspect(graph).iter_annotations()}
+    assert notes["root.child.parent"].kind == "weakref"
+    assert notes["root.child.parent"].action == "block"
+    assert notes["root.child.proxy"].detail == ("a weak reference points into this process's "
+                                               "memory")
+    with pytest.raises(UnpicklableState) as caught:
+        lp.save_snapshot(graph, tmp_path / "w.lpsnap")
+    assert sorted(caught.value.blocked) == [("root.child.parent", "weakref"),
+                                            ("root.child.proxy", "weakref")]
+    assert "root.child.parent (weakref, ref to a Node)" in str(caught.value)
+    manifest = lp.save_snapshot(graph, tmp_path / "w.lpsnap", on_blocked="drop")
+    assert sorted(d["path"] for d in manifest["dropped"]) == ["root.child.parent",
+                                                              "root.child.proxy"]
+    loaded = lp.load_snapshot(tmp_path / "w.lpsnap", trust=TRUST)
+    assert loaded.child.parent is None and loaded.child.proxy is None
+    assert loaded.parent.name == "parent" and not loaded.child.lock.locked()
+
+
+def test_a_dead_weak_proxy_is_described_not_raised():
+    import weakref
+
+    from lockpickle_gui.core import primitives
+
+    proxy = weakref.proxy(Node())  # its object is gone at once
+    info = primitives.describe(proxy)
+    assert info.kind == "weakref" and info.action == primitives.BLOCK

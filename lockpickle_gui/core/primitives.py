@@ -11,7 +11,7 @@ Actions:
     keep      data-like state is carried over (an Event's flag, a semaphore's value, a
               Queue's items) in a fresh object
     block     cannot be restored (open files, sockets, threads, generators, executors,
-              lambdas): export refuses it unless a policy drops it
+              lambdas, weak references): export refuses it unless a policy drops it
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import re
 import socket
 import threading
 import types
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -212,6 +213,27 @@ def _describe_function(obj: types.FunctionType) -> PrimitiveInfo:
                          "pickle can only save functions importable by name")
 
 
+WEAK_PROXY_TYPES = (weakref.ProxyType, weakref.CallableProxyType)
+
+
+def _is_weak_reference(obj) -> bool:
+    # type() for proxies: isinstance would ask the referent's __class__ (a dead one raises).
+    return type(obj) in WEAK_PROXY_TYPES or isinstance(obj, weakref.ReferenceType)
+
+
+def _describe_weak_reference(obj) -> PrimitiveInfo:
+    if type(obj) not in WEAK_PROXY_TYPES:
+        target = obj()
+        state = "dead" if target is None else f"ref to a {type(target).__name__}"
+    else:
+        state = "proxy"
+    return PrimitiveInfo("weakref", BLOCK, state, False,
+                         "a weak reference points into this process's memory")
+
+
+WEAKREF = PrimitiveKind("weakref", _is_weak_reference, _describe_weak_reference)
+
+
 # --------------------------------------------------------------------------- recreate
 
 
@@ -242,8 +264,10 @@ def _new_barrier(params):
 
 # --------------------------------------------------------------------------- the table
 
-# Order matters: subclasses before their bases (BoundedSemaphore before Semaphore).
+# Order matters: subclasses before their bases (BoundedSemaphore before Semaphore), weak
+# references first (a proxy passes isinstance checks of its referent's class).
 KINDS: tuple[PrimitiveKind, ...] = (
+    WEAKREF,
     PrimitiveKind("Lock", lambda o: isinstance(o, LOCK_TYPE), _describe_lock,
                   lambda params: threading.Lock()),
     PrimitiveKind("RLock", lambda o: isinstance(o, RLOCK_TYPES), _describe_rlock,
@@ -284,6 +308,8 @@ _PLAIN_TYPES = (int, float, complex, str, bytes, bool, type(None))
 
 def kind_of(obj: Any) -> PrimitiveKind | None:
     """The table row for ``obj``, or None when it is ordinary data."""
+    if type(obj) in WEAK_PROXY_TYPES:  # before isinstance: a dead proxy raises ReferenceError
+        return WEAKREF
     if isinstance(obj, _PLAIN_TYPES):
         return None
     for kind in KINDS:

@@ -153,6 +153,8 @@ class StateRegistry:
         tp = type(obj)
         if tp in _PLAIN_TYPES:
             return None
+        if tp in primitives.WEAK_PROXY_TYPES:  # isinstance() below would ask its referent
+            return self.blocked_id(obj, primitives.kind_of(obj))
         array_type = self._array_type()
         if array_type is not None and tp is array_type:
             if obj.dtype.hasobject or obj.nbytes < fmt.ARRAY_MEMBER_MIN_BYTES:
