@@ -328,3 +328,28 @@ def test_a_dead_weak_proxy_is_described_not_raised():
     proxy = weakref.proxy(Node())  # its object is gone at once
     info = primitives.describe(proxy)
     assert info.kind == "weakref" and info.action == primitives.BLOCK
+
+
+# --------------------------------------------------------------------------- 7. shared layers
+
+
+def test_two_stored_models_sharing_a_layer_get_a_note_and_separate_copies(tmp_path):
+    from lockpickle_gui.commands.export_cmd import summary
+
+    shared = keras.layers.Dense(2, name="shared")
+    inputs_a, inputs_b = keras.Input((3,)), keras.Input((3,))
+    a = keras.Model(inputs_a, shared(inputs_a), name="a")
+    b = keras.Model(inputs_b, keras.layers.Dense(1, name="head")(shared(inputs_b)), name="b")
+    target = tmp_path / "pair.lpsnap"
+    messages: list[str] = []
+    manifest = lp.save_snapshot({"a": a, "b": b}, target,
+                                progress=lambda f, m: messages.append(m))
+    assert len(manifest["models"]) == 2
+    [note] = manifest["notes"]
+    assert "root['b'].layers[1] is the same layer as root['a'].layers[1]" in note
+    assert "own copy" in note
+    assert any(m.startswith("Note: root['b']") for m in messages)
+    assert lp.read_manifest(target)["notes"] == [note]
+    assert f"Note: {note}" in summary(target, manifest)
+    loaded = lp.load_snapshot(target)
+    assert loaded["a"].get_layer("shared") is not loaded["b"].get_layer("shared")  # as documented

@@ -81,6 +81,7 @@ def summary(output, manifest: dict) -> str:
             model = manifest["models"][entry["model"]]
             lines.append(f"Verification skipped for model {model['name']!r}: {entry['skipped']} "
                          "(export again when it is free to store verification data).")
+    lines += [f"Note: {note}" for note in manifest.get("notes", [])]
     if manifest["code"]:
         lines.append("Bundled project code: loading needs --trust-bundled-code.")
     if manifest["modules"]:

@@ -64,6 +64,8 @@ class Plan:
     unloadable: list[dict] = field(default_factory=list)
     external: list[dict] = field(default_factory=list)  # layers that point at files on disk
     custom_modules: set[str] = field(default_factory=set)
+    # Things the user should know that do not stop the export (the manifest's "notes").
+    notes: list[str] = field(default_factory=list)
 
 
 def plan_models(registry: StateRegistry, paths: GraphPaths, code_package: str | None) -> Plan:
@@ -147,9 +149,15 @@ def _plan_models(result: Plan, objects: list, paths: GraphPaths, code_package) -
             continue
         index = len(result.models)
         result.models.append(obj)
-        for rel, layer in keras_io.iter_layers(obj):
-            located.setdefault(id(layer), (index, rel))
         model_path = paths.path_of(obj) or f"<model {index}>"
+        for rel, layer in keras_io.iter_layers(obj):
+            first = located.setdefault(id(layer), (index, rel))
+            if first[0] != index:  # each model is its own .keras file: the layer is copied
+                other = result.model_entries[first[0]]["path"] + first[1]
+                result.notes.append(
+                    f"{model_path + rel} is the same layer as {other}; the two models are "
+                    "stored separately, so after loading each has its own copy (weights no "
+                    "longer shared).")
         result.external += [{"path": model_path + rel, "class": keras_io.class_name(type(layer))}
                             for rel, layer in keras_io.iter_layers(obj)
                             if type(layer).__name__ in keras_io.EXTERNAL_LAYER_CLASSES]

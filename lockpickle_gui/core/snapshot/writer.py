@@ -81,6 +81,8 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
     _dump(stream, root, path)
     plan = model_plan.plan_models(registry, paths, code.package if code else None)
     _refuse_unloadable_layers(plan, path)
+    for note in plan.notes:
+        report(0.05, f"Note: {note}")
     attached = model_plan.attachments(plan)
     _dump(stream, attached, path)
     model_plan.describe(plan, registry, paths, attached)
@@ -334,4 +336,5 @@ def _manifest(root, plan, state_bytes: bytes, code: _Code | None, code_entries, 
         "code_package": code.package if code is not None else None,
         "members": dict(sorted(members.items())),
         "verification": summary,
+        "notes": plan.notes,
     }
