@@ -281,3 +281,20 @@ def test_io_objects_found_in_a_list(tmp_path):
     buffer = io.BytesIO()
     tree = inspect([buffer])
     assert [(n.path, n.kind, n.action) for n in tree.annotations] == [("root[0]", "file", "block")]
+
+
+def test_a_dead_weak_proxy_is_annotated_not_raised():
+    import weakref
+
+    class Target:
+        pass
+
+    class Holder:
+        pass
+
+    target = Target()
+    holder = Holder()
+    holder.proxy = weakref.proxy(target)
+    del target  # the proxy is dead now: isinstance() on it raises ReferenceError
+    notes = list(inspect(holder).iter_annotations())
+    assert [(n.path, n.kind, n.action) for n in notes] == [("root.proxy", "weakref", "block")]

@@ -48,6 +48,11 @@ _LITERAL_KEYS = (str, int, bytes, type(None))
 DEFAULT_MAX_DEPTH = 64
 
 
+
+def _is_scalar(obj: Any) -> bool:
+    # A weak proxy first: isinstance() on a dead one raises ReferenceError.
+    return type(obj) not in primitives.WEAK_PROXY_TYPES and isinstance(obj, _SCALARS)
+
 @dataclass(eq=False)
 class Annotation:
     """A lock-like or unrestorable object (or a layer problem) found at ``path``."""
@@ -251,7 +256,7 @@ class _Walker:
     def visit(self, obj: Any, name: str, path: str, parent: Node, depth: int,
               in_keras: bool = False) -> None:
         """Add ``obj`` under ``parent``: an annotation, a node, a stub, or nothing."""
-        if isinstance(obj, _SCALARS):
+        if _is_scalar(obj):
             if self.show_internal:
                 self.new_node(obj, name, path, parent, "attribute")
             return
@@ -321,7 +326,7 @@ class _Walker:
         object or a container of non-scalars)? Cheap, and only asked at ``max_depth``."""
         if self.show_internal:
             return True
-        if isinstance(value, _SCALARS):
+        if _is_scalar(value):
             return False
         kind = self.kind_of(value)
         if kind is not None:
@@ -330,7 +335,7 @@ class _Walker:
             return True
         if isinstance(value, (dict, *_SEQUENCES, *_SETS)):
             items = list(value.values()) if isinstance(value, dict) else list(value)
-            return any(not isinstance(item, _SCALARS) for item in items)
+            return any(not _is_scalar(item) for item in items)
         if not in_keras and isinstance(value, (types.MethodType, functools.partial)):
             return True
         return self.walkable(value)
