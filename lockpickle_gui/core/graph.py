@@ -18,16 +18,14 @@ although a snapshot still saves it.
 
 Paths that Python cannot index (a set element, a dict key that is not a literal, an
 attribute whose name is not an identifier) are written in angle brackets, e.g.
-``<set element of root.pending>``; :func:`resolve_path` refuses them with a clear error.
+``<set element of root.pending>``; :func:`resolve_path` (from ``core.paths``) refuses them
+with a clear error.
 """
 
 from __future__ import annotations
 
-import ast
 import collections
 import functools
-import keyword
-import math
 import sys
 import types
 from dataclasses import dataclass, field
@@ -36,6 +34,9 @@ from typing import Any, Iterable, Iterator
 from lockpickle_gui.core import primitives
 from lockpickle_gui.core.errors import LockpickleError
 from lockpickle_gui.core.keras_info import KerasContext, is_framework_type
+from lockpickle_gui.core.paths import attr_path, key_path, resolve_path
+
+__all__ = ["Annotation", "Node", "inspect", "resolve_path", "type_name", "DEFAULT_MAX_DEPTH"]
 
 ROLES = ("object", "model", "layer", "attribute")
 _SCALARS = (int, float, complex, str, bytes, bytearray, bool, type(None), range, slice)
@@ -44,7 +45,6 @@ _NOT_WALKED = (types.ModuleType, type, types.FunctionType, types.BuiltinFunction
                types.CodeType, types.FrameType, property, staticmethod, classmethod)
 _SEQUENCES = (list, tuple, collections.deque)
 _SETS = (set, frozenset)
-_LITERAL_KEYS = (str, int, bytes, type(None))
 DEFAULT_MAX_DEPTH = 64
 
 
@@ -124,82 +124,6 @@ class Node:
 def type_name(obj: Any) -> str:
     tp = type(obj)
     return f"{tp.__module__}.{tp.__qualname__}"
-
-
-# --------------------------------------------------------------------------- paths
-
-
-def _attr_path(path: str, name: str) -> str:
-    if name.isidentifier() and not keyword.iskeyword(name):
-        return f"{path}.{name}"
-    return f"<attribute {name!r} of {path}>"
-
-
-def _is_literal_key(key: Any) -> bool:
-    if isinstance(key, tuple):
-        return all(_is_literal_key(k) for k in key)
-    if type(key) is float:  # repr of a finite float reads back exactly; inf/nan do not parse
-        return math.isfinite(key)
-    return type(key) in _LITERAL_KEYS or isinstance(key, bool)
-
-
-def _safe_repr(value: Any, limit: int = 80) -> str:
-    """One-line repr for tree labels, shortened; never raises."""
-    try:
-        text = " ".join(repr(value).split())
-    except Exception:  # noqa: BLE001 - a broken __repr__ in user code must not stop the walk
-        return f"<{type(value).__qualname__} object>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _key_path(path: str, key: Any) -> tuple[str, str]:
-    """(node name, path) of a dict value."""
-    if _is_literal_key(key):
-        text = f"[{key!r}]"  # exact: resolve_path reads it back
-        return text, f"{path}{text}"
-    text = f"[{_safe_repr(key)}]"
-    return text, f"<value for key {_safe_repr(key)} of {path}>"
-
-
-def resolve_path(root_obj: Any, path: str) -> Any:
-    """The object at ``path`` ("root.a.b[3]['k']"), found by getattr/indexing, never eval().
-
-    Only ``root``, attribute access and literal subscripts are accepted.
-    """
-    if path.startswith("<"):
-        raise LockpickleError(
-            f"Expected a path Python can follow. Received: {path!r}, which goes through a set "
-            "element, a non-literal dict key or a non-identifier attribute.",
-            hint="Reach the object through a list, a dict with str/int keys or an attribute.")
-    try:
-        tree = ast.parse(path, mode="eval")
-    except SyntaxError as error:
-        raise LockpickleError(
-            f"Expected a path like root.a.b[3]['k']. Received: {path!r} ({error.msg}).") from None
-
-    def follow(node: ast.AST) -> Any:
-        if isinstance(node, ast.Name) and node.id == "root":
-            return root_obj
-        if isinstance(node, ast.Attribute):
-            return getattr(follow(node.value), node.attr)
-        if isinstance(node, ast.Subscript):
-            container = follow(node.value)
-            try:
-                key = ast.literal_eval(node.slice)
-            except ValueError:
-                raise LockpickleError(
-                    f"Expected literal subscripts only. Received: {path!r}.") from None
-            return container[key]
-        raise LockpickleError(
-            f"Expected a path made of root, .attributes and [literal] subscripts. "
-            f"Received: {path!r}.")
-
-    try:
-        return follow(tree.body)
-    except (AttributeError, KeyError, IndexError, TypeError) as error:
-        raise LockpickleError(
-            f"Expected {path!r} to lead to an object. Received: {type(error).__name__}: {error}.",
-            hint="The object graph changed since it was inspected; inspect it again.") from None
 
 
 # --------------------------------------------------------------------------- the walker
@@ -284,8 +208,8 @@ class _Walker:
             node = self.remember(obj, name, path, parent, "attribute")
             if not self.stops_at(node, depth, list(obj.values()), in_keras):
                 for key, value in list(obj.items()):
-                    key_name, key_path = _key_path(path, key)
-                    self.visit(value, key_name, key_path, node, depth + 1, in_keras)
+                    key_name, value_path = key_path(path, key)
+                    self.visit(value, key_name, value_path, node, depth + 1, in_keras)
         elif isinstance(obj, _SEQUENCES):
             node = self.remember(obj, name, path, parent, "attribute")
             if not self.stops_at(node, depth, list(obj), in_keras):
@@ -384,7 +308,7 @@ class _Walker:
         for attr, value in _attributes(obj):
             if id(value) in skip or (in_keras and not self.layer_attribute_counts(attr, value)):
                 continue
-            self.visit(value, attr, _attr_path(path, attr), node, depth + 1, in_keras)
+            self.visit(value, attr, attr_path(path, attr), node, depth + 1, in_keras)
 
     def layer_attribute_counts(self, attr: str, value: Any) -> bool:
         """Whether a Keras object's attribute is the program's state (walked) or Keras'."""
