@@ -140,10 +140,6 @@ class StatsRecorder:
             batch_sizes=sizes, per_worker=per_worker, latencies_ms=latencies,
             throughput_series=_series(buckets, self._bucket_s, elapsed), bucket_s=self._bucket_s)
 
-    def done_count(self) -> int:
-        """completed + failed + cancelled, cheaply (for progress reporting)."""
-        return self._completed + self._failed + self._cancelled
-
 
 def _series(buckets: list[tuple[int, int]], bucket_s: float,
             elapsed: float) -> list[tuple[float, float]]:

@@ -300,8 +300,6 @@ KINDS: tuple[PrimitiveKind, ...] = (
     PrimitiveKind("function", _is_unnamed_function, _describe_function),
 )
 
-KIND_NAMES = tuple(kind.name for kind in KINDS)
-
 # Types that can never be a primitive: lets the graph walker skip the table quickly.
 _PLAIN_TYPES = (int, float, complex, str, bytes, bool, type(None))
 
@@ -322,7 +320,3 @@ def describe(obj: Any) -> PrimitiveInfo | None:
     """Describe ``obj`` if it is a primitive or unrestorable object, else None."""
     kind = kind_of(obj)
     return kind.describe(obj) if kind is not None else None
-
-
-def is_primitive(obj: Any) -> bool:
-    return kind_of(obj) is not None

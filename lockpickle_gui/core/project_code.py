@@ -196,9 +196,3 @@ def call_project_code(fn: Callable[..., Any], *args: Any, origin: str, filenames
         return fn(*args)
     except (Exception, SystemExit) as error:  # noqa: BLE001 - reported with file and line
         raise project_code_error(error, origin, filenames) from error
-
-
-def imported_packages() -> dict[str, str]:
-    """package name -> origin, for every code package imported in this process."""
-    with _lock:
-        return {name: package.origin for name, package in _packages.items()}

@@ -179,10 +179,6 @@ class Settings:
         others = [p for p in self.data["recent_projects"] if p != text]
         self.data["recent_projects"] = [text, *others][:MAX_RECENT]
 
-    def remove_recent(self, path: str | os.PathLike) -> None:
-        text = str(Path(path).expanduser().resolve())
-        self.data["recent_projects"] = [p for p in self.data["recent_projects"] if p != text]
-
     def clear_recent(self) -> None:
         self.data["recent_projects"] = []
 

@@ -42,17 +42,6 @@ def import_tensorflow():
     return tensorflow
 
 
-def is_keras_model(obj) -> bool:
-    """True for a Keras model, without importing Keras when it has not been imported yet."""
-    import sys
-
-    if "keras" not in sys.modules:
-        return False
-    import keras
-
-    return isinstance(obj, keras.Model)
-
-
 def is_keras_layer(obj) -> bool:
     import sys
 

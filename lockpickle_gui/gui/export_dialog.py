@@ -136,9 +136,6 @@ class ExportOptionsDialog(QDialog):
                 return key
         return "ask"
 
-    def set_on_blocked(self, key: str) -> None:
-        self._policy_buttons[key].setChecked(True)
-
 
 class BlockedStateDialog(QDialog):
     """Lists every path that blocks export; accepted means "drop them and export"."""
