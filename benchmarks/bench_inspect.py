@@ -11,7 +11,7 @@ import statistics
 import threading
 import time
 
-from lockpickle_gui.core.graph import inspect
+from lockpickle_gui.core.inspect import inspect
 from lockpickle_gui.core.tf_runtime import import_keras
 
 

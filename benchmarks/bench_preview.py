@@ -33,7 +33,7 @@ import time
 import numpy as np
 
 from lockpickle_gui.core.preview import InferencePool
-from lockpickle_gui.core.preview_spec import compile_model, signature_of
+from lockpickle_gui.core.modelio.signature import compile_model, signature_of
 from lockpickle_gui.core.tf_runtime import import_keras
 
 CLIENTS = 8

@@ -13,9 +13,9 @@ from lockpickle_gui._version import __version__
 
 # public name -> module that defines it
 _LAZY = {
-    "inspect": "lockpickle_gui.core.graph",
-    "Node": "lockpickle_gui.core.graph",
-    "Annotation": "lockpickle_gui.core.graph",
+    "inspect": "lockpickle_gui.core.inspect",
+    "Node": "lockpickle_gui.core.inspect",
+    "Annotation": "lockpickle_gui.core.inspect",
     "open_project": "lockpickle_gui.core.project",
     "ModelProject": "lockpickle_gui.core.project",
     "save_snapshot": "lockpickle_gui.core.snapshot",
@@ -57,7 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from lockpickle_gui.core.errors import (  # noqa: F401
         Cancelled, CorruptSnapshot, LockpickleError, NotASnapshot, PreviewError, ProjectError,
         SnapshotError, UnpicklableState, UnsupportedVersion, UntrustedCode, VerificationFailed)
-    from lockpickle_gui.core.graph import Annotation, Node, inspect  # noqa: F401
+    from lockpickle_gui.core.inspect import Annotation, Node, inspect  # noqa: F401
     from lockpickle_gui.core.preview import InferencePool, check_thread_safety  # noqa: F401
     from lockpickle_gui.core.project import ModelProject, open_project  # noqa: F401
     from lockpickle_gui.core.snapshot import (  # noqa: F401

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lockpickle_gui.core.graph import resolve_path
+from lockpickle_gui.core.inspect import resolve_path
 from lockpickle_gui.core.project import open_project
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "resources" / "examples"

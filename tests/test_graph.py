@@ -13,7 +13,7 @@ import threading
 import pytest
 
 from lockpickle_gui.core.errors import LockpickleError
-from lockpickle_gui.core.graph import Annotation, Node, inspect, resolve_path
+from lockpickle_gui.core.inspect import Annotation, Node, inspect, resolve_path
 
 
 def assert_paths_resolve(root_obj, tree: Node):

@@ -7,7 +7,7 @@ import textwrap
 import threading
 
 from lockpickle_gui import cli
-from lockpickle_gui.core.graph import DEFAULT_MAX_DEPTH, inspect, resolve_path
+from lockpickle_gui.core.inspect import DEFAULT_MAX_DEPTH, inspect, resolve_path
 
 
 class Link:

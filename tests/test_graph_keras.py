@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from lockpickle_gui.core.graph import inspect, resolve_path
+from lockpickle_gui.core.inspect import inspect, resolve_path
 
 
 def assert_paths_resolve(root_obj, tree):

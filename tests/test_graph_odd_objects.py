@@ -13,7 +13,7 @@ import threading
 import pytest
 
 from lockpickle_gui.core.errors import LockpickleError
-from lockpickle_gui.core.graph import inspect, resolve_path
+from lockpickle_gui.core.inspect import inspect, resolve_path
 
 
 class GuardedDict:

@@ -26,7 +26,7 @@ def image_model(keras):
 
 
 def test_generated_inputs_follow_the_spec_and_the_seed(text_and_image_model):
-    from lockpickle_gui.core.inputs import generate_inputs
+    from lockpickle_gui.core.modelio.inputs import generate_inputs
 
     samples = generate_inputs(text_and_image_model, 20, seed=3)
     assert len(samples) == 20
@@ -40,7 +40,7 @@ def test_generated_inputs_follow_the_spec_and_the_seed(text_and_image_model):
 
 
 def test_generated_inputs_for_variable_axes_and_bad_counts(keras):
-    from lockpickle_gui.core.inputs import VARIABLE_AXIS_SIZE, generate_inputs
+    from lockpickle_gui.core.modelio.inputs import VARIABLE_AXIS_SIZE, generate_inputs
 
     model = keras.Sequential([keras.Input((None, 2)), keras.layers.GlobalAveragePooling1D()])
     assert generate_inputs(model, 2)[0].shape == (VARIABLE_AXIS_SIZE, 2)
@@ -49,7 +49,7 @@ def test_generated_inputs_for_variable_axes_and_bad_counts(keras):
 
 
 def test_load_npy_batch_and_single_sample(tiny_model, tmp_path):
-    from lockpickle_gui.core.inputs import load_inputs
+    from lockpickle_gui.core.modelio.inputs import load_inputs
 
     batch = np.arange(20, dtype="float64").reshape(5, 4)
     np.save(tmp_path / "batch.npy", batch)
@@ -65,7 +65,7 @@ def test_load_npy_batch_and_single_sample(tiny_model, tmp_path):
 
 
 def test_load_npz_by_name_or_position(text_and_image_model, tmp_path):
-    from lockpickle_gui.core.inputs import load_inputs
+    from lockpickle_gui.core.modelio.inputs import load_inputs
 
     images = np.zeros((3, 8, 8, 3), "float32")
     tokens = np.ones((3, 6), "int32")
@@ -81,7 +81,7 @@ def test_load_npz_by_name_or_position(text_and_image_model, tmp_path):
 
 
 def test_load_npz_positional_for_a_list_input_model(keras, tmp_path):
-    from lockpickle_gui.core.inputs import load_inputs
+    from lockpickle_gui.core.modelio.inputs import load_inputs
 
     a, b = keras.Input((2,)), keras.Input((3,))
     model = keras.Model([a, b], keras.layers.Concatenate()([a, b]))
@@ -93,7 +93,7 @@ def test_load_npz_positional_for_a_list_input_model(keras, tmp_path):
 def test_load_image_folder_resized_to_the_input(image_model, keras, tmp_path):
     import tensorflow as tf
 
-    from lockpickle_gui.core.inputs import load_inputs
+    from lockpickle_gui.core.modelio.inputs import load_inputs
     from lockpickle_gui.core.preview import InferencePool
 
     folder = tmp_path / "images"
@@ -113,7 +113,7 @@ def test_load_image_folder_resized_to_the_input(image_model, keras, tmp_path):
 
 
 def test_image_inputs_need_an_image_model_and_images(tiny_model, image_model, tmp_path):
-    from lockpickle_gui.core.inputs import load_inputs
+    from lockpickle_gui.core.modelio.inputs import load_inputs
 
     (tmp_path / "empty").mkdir()
     with pytest.raises(PreviewError, match="Received none"):
@@ -132,7 +132,7 @@ def test_image_inputs_need_an_image_model_and_images(tiny_model, image_model, tm
 
 
 def test_as_samples_accepts_lists_batches_and_batched_dicts(tiny_model, text_and_image_model):
-    from lockpickle_gui.core.inputs import as_samples
+    from lockpickle_gui.core.modelio.inputs import as_samples
 
     assert len(as_samples(np.zeros((7, 4)), tiny_model)) == 7
     assert len(as_samples([np.zeros(4)] * 3, tiny_model)) == 3
@@ -143,7 +143,7 @@ def test_as_samples_accepts_lists_batches_and_batched_dicts(tiny_model, text_and
 
 
 def test_summaries_for_people():
-    from lockpickle_gui.core.inputs import summarize_output
+    from lockpickle_gui.core.modelio.inputs import summarize_output
 
     probabilities = np.array([0.05, 0.7, 0.05, 0.2], "float32")
     assert summarize_output(probabilities) == "class 1: 0.700, class 3: 0.200, class 0: 0.050"

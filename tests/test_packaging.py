@@ -115,7 +115,7 @@ def _icon_names_in_code() -> set[str]:
 
 
 def test_every_icon_name_the_gui_uses_exists():
-    from lockpickle_gui.core.report import LEVELS
+    from lockpickle_gui.core.inspect.report import LEVELS
 
     names = _icon_names_in_code() | {f"lock-{level}" for level in LEVELS}
     try:
@@ -128,7 +128,7 @@ def test_every_icon_name_the_gui_uses_exists():
 
 
 def test_lock_badge_colours_match_the_icons():
-    from lockpickle_gui.core.report import LEVEL_COLOURS
+    from lockpickle_gui.core.inspect.report import LEVEL_COLOURS
 
     for level, colour in LEVEL_COLOURS.items():
         svg = resources.icon_path(f"lock-{level}").read_text(encoding="utf-8")

@@ -98,7 +98,7 @@ def _assert_outputs_close(results, expected_batch):
 
 @pytest.mark.parametrize("kind", sorted(BUILDERS))
 def test_pool_outputs_equal_the_models(keras, kind):
-    from lockpickle_gui.core.inputs import generate_inputs
+    from lockpickle_gui.core.modelio.inputs import generate_inputs
     from lockpickle_gui.core.preview import InferencePool
 
     model = BUILDERS[kind](keras)
@@ -337,7 +337,7 @@ def test_unbuilt_subclassed_model_needs_a_call_or_a_signature(keras, tf):
 
 
 def test_throughput_series_counts_the_last_bucket_over_its_elapsed_part():
-    from lockpickle_gui.core.preview_stats import StatsRecorder
+    from lockpickle_gui.core.preview.stats import StatsRecorder
 
     recorder = StatsRecorder(["w0"], bucket_s=1.0)
     recorder.on_submit(100.0)

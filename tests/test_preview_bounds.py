@@ -13,7 +13,7 @@ import pytest
 
 from lockpickle_gui.cli import main
 from lockpickle_gui.core.errors import PreviewError
-from lockpickle_gui.core.inputs import generate_inputs
+from lockpickle_gui.core.modelio.inputs import generate_inputs
 from lockpickle_gui.core.preview import InferencePool, check_thread_safety
 
 

@@ -21,7 +21,7 @@ def _rows(n, width=4, seed=0):
 
 
 def test_compare_gives_the_three_verdicts_and_the_worst_sample():
-    from lockpickle_gui.core.preview_run import compare
+    from lockpickle_gui.core.preview.run import compare
 
     reference = [[np.full(3, i, "float32")] for i in range(4)]
     same = [r[0].copy() for r in reference]
@@ -41,7 +41,7 @@ def test_compare_gives_the_three_verdicts_and_the_worst_sample():
 
 
 def test_within_tolerance_says_batching_rounding_is_expected():
-    from lockpickle_gui.core.preview_run import ROUNDING_NOTE, _report
+    from lockpickle_gui.core.preview.run import ROUNDING_NOTE, _report
 
     report = _report("within tolerance", 8e-7, 3, "out", 1e-5, 10, [], "2 workers")
     assert "1e-6" in ROUNDING_NOTE and ROUNDING_NOTE in report.message
@@ -82,7 +82,7 @@ def test_a_layer_with_hidden_call_state_is_a_mismatch(keras):
 
 
 def test_layers_keeping_a_lock_are_flagged(tiny_model):
-    from lockpickle_gui.core.graph import resolve_path
+    from lockpickle_gui.core.inspect import resolve_path
     from lockpickle_gui.core.preview import check_thread_safety
 
     tiny_model.layers[1].guard = threading.RLock()
@@ -97,7 +97,7 @@ def test_layers_keeping_a_lock_are_flagged(tiny_model):
 
 
 def test_run_preview_result_has_the_issue_keys_and_summaries(keras):
-    from lockpickle_gui.core.inputs import generate_inputs
+    from lockpickle_gui.core.modelio.inputs import generate_inputs
     from lockpickle_gui.core.preview import run_preview
 
     keras.utils.set_random_seed(0)

@@ -12,7 +12,7 @@ import pytest
 
 from lockpickle_gui.core.errors import LockpickleError, ProjectError
 from lockpickle_gui.core.project import code_package_name, open_project
-from lockpickle_gui.core.project_code import import_code_package
+from lockpickle_gui.core.code_package import import_code_package
 
 
 @pytest.fixture(scope="module")

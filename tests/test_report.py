@@ -9,8 +9,8 @@ import threading
 import numpy as np
 import pytest
 
-from lockpickle_gui.core import details, report
-from lockpickle_gui.core.graph import inspect
+from lockpickle_gui.core.inspect import details, report
+from lockpickle_gui.core.inspect import inspect
 
 
 class Service:

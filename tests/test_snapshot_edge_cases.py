@@ -104,7 +104,7 @@ def test_export_with_the_lock_free_still_verifies(tmp_path):
 
 
 def test_cli_export_summary_says_verification_was_skipped(tmp_path):
-    from lockpickle_gui.commands.export_cmd import summary
+    from lockpickle_gui.cli._render import summary
 
     target = tmp_path / "locked.lpsnap"
     outcome = _export_while_held(_locked_model(), target, holder_is_exporter=True)
@@ -323,7 +323,7 @@ def test_weak_references_are_reported_with_their_paths_and_dropped(tmp_path):
 def test_a_dead_weak_proxy_is_described_not_raised():
     import weakref
 
-    from lockpickle_gui.core import primitives
+    from lockpickle_gui.core.inspect import primitives
 
     proxy = weakref.proxy(Node())  # its object is gone at once
     info = primitives.describe(proxy)
@@ -334,7 +334,7 @@ def test_a_dead_weak_proxy_is_described_not_raised():
 
 
 def test_two_stored_models_sharing_a_layer_get_a_note_and_separate_copies(tmp_path):
-    from lockpickle_gui.commands.export_cmd import summary
+    from lockpickle_gui.cli._render import summary
 
     shared = keras.layers.Dense(2, name="shared")
     inputs_a, inputs_b = keras.Input((3,)), keras.Input((3,))

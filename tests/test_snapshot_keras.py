@@ -316,7 +316,7 @@ FRESH_PROCESS = """
 @pytest.mark.slow
 def test_project_snapshot_loads_in_a_fresh_process_without_the_folder(tmp_path):
     from lockpickle_gui.core.project import code_package_name, open_project
-    from lockpickle_gui.core.project_code import import_code_package
+    from lockpickle_gui.core.code_package import import_code_package
 
     folder = tmp_path / "project"
     folder.mkdir()

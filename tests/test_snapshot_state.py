@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lockpickle_gui as lp
-from lockpickle_gui.core import primitives
+from lockpickle_gui.core.inspect import primitives
 from lockpickle_gui.core.errors import Cancelled, UnpicklableState, UntrustedCode
 
 TRUST = [__name__]

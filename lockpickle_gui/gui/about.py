@@ -7,7 +7,7 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from lockpickle_gui.core.report import versions
+from lockpickle_gui.core.inspect.report import versions
 from lockpickle_gui.gui import badges
 
 LABELS = {"lockpickle_gui": "lockpickle_gui", "tensorflow": "TensorFlow", "keras": "Keras",

@@ -1,7 +1,7 @@
 """Icons and colours of the tree: lock badges by level, node icons by role.
 
 The SVGs live in ``resources/icons`` (see :mod:`lockpickle_gui.resources`); the levels and
-their words come from :mod:`lockpickle_gui.core.report`, so screen and saved report agree.
+their words come from :mod:`lockpickle_gui.core.inspect.report`, so screen and saved report agree.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from lockpickle_gui import resources
 from lockpickle_gui.core.errors import LockpickleError
-from lockpickle_gui.core.report import LEVEL_COLOURS, LEVEL_TEXT_COLOURS
+from lockpickle_gui.core.inspect.report import LEVEL_COLOURS, LEVEL_TEXT_COLOURS
 
 log = logging.getLogger(__name__)
 

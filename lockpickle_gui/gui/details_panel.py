@@ -1,7 +1,7 @@
 """The details of the selected tree row: identity, annotations, config JSON, weights.
 
 The cheap parts come straight from the ``core.graph.Node``; config and weight statistics
-come from :func:`lockpickle_gui.core.details.node_details` on a worker thread (a big layer
+come from :func:`lockpickle_gui.core.inspect.details.node_details` on a worker thread (a big layer
 holds millions of values), and a result that arrives after the selection moved is dropped.
 """
 
@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFormLayout, QHBo
                                QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableWidget,
                                QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout, QWidget)
 
-from lockpickle_gui.core import details as core_details
-from lockpickle_gui.core.report import LEVEL_SHORT, LEVEL_WORDS, level_of, shape_text
+from lockpickle_gui.core.inspect import details as core_details
+from lockpickle_gui.core.inspect.report import LEVEL_SHORT, LEVEL_WORDS, level_of, shape_text
 from lockpickle_gui.gui import badges
 from lockpickle_gui.gui.workers import Worker
 

@@ -25,7 +25,7 @@ class PanelResult:
 
 
 def gather_samples(model, options):
-    from lockpickle_gui.core import inputs
+    from lockpickle_gui.core.modelio import inputs
 
     if options.source == "generated":
         return inputs.generate_inputs(model, min(options.requests, MAX_DISTINCT_SAMPLES),

@@ -157,7 +157,7 @@ class PreviewPanel(QWidget):
         """The Preferences' preview defaults, then the project's ``[preview]`` table over them."""
         if self.is_running:
             return
-        from lockpickle_gui.core.project_toml import default_preview
+        from lockpickle_gui.core.project.project_file import default_preview
 
         values = dict(self.window.settings.preview_defaults)
         built_in = default_preview()

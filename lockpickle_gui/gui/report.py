@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QIODevice
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from lockpickle_gui.core.report import write_report
+from lockpickle_gui.core.inspect.report import write_report
 from lockpickle_gui.gui.workers import Worker
 
 

@@ -1,9 +1,9 @@
 """A Qt item model over ``core.graph`` nodes, and the filter in front of it.
 
 :class:`LayerTreeModel` is a ``QAbstractItemModel`` whose index pointers are the inspector's
-own :class:`~lockpickle_gui.core.graph.Node` objects (the tree is immutable once built, so
+own :class:`~lockpickle_gui.core.inspect.Node` objects (the tree is immutable once built, so
 no copying and no hand-filled items). Words, levels and counts come from
-:func:`lockpickle_gui.core.report.summarize`, the same function the saved report uses.
+:func:`lockpickle_gui.core.inspect.report.summarize`, the same function the saved report uses.
 
 :class:`LockFilterProxy` filters by name, class, type or annotation kind, optionally only
 rows that carry locks; recursive filtering keeps the parents of every match visible.
@@ -16,8 +16,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont
 
-from lockpickle_gui.core.graph import DEFAULT_MAX_DEPTH
-from lockpickle_gui.core.report import RowSummary, summarize
+from lockpickle_gui.core.inspect import DEFAULT_MAX_DEPTH
+from lockpickle_gui.core.inspect.report import RowSummary, summarize
 from lockpickle_gui.gui import badges
 
 NAME, CLASS, SHAPE, PARAMS, LOCKS, SNAPSHOT = range(6)

@@ -6,7 +6,7 @@ from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QToolButton, QTreeView, QVBoxLayout, QWidget)
 
-from lockpickle_gui.core.report import LEVEL_SHORT, LEVEL_TEXT_COLOURS, LEVELS, counts_by_level
+from lockpickle_gui.core.inspect.report import LEVEL_SHORT, LEVEL_TEXT_COLOURS, LEVELS, counts_by_level
 from lockpickle_gui.gui import tree_model
 from lockpickle_gui.gui.tree_model import NODE_ROLE, LayerTreeModel, LockFilterProxy
 

@@ -7,7 +7,7 @@ import threading
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeView
 
-from lockpickle_gui.core.graph import inspect
+from lockpickle_gui.core.inspect import inspect
 from lockpickle_gui.gui import tree_model
 from lockpickle_gui.gui.tree_model import LayerTreeModel
 

@@ -7,7 +7,7 @@ import threading
 from PySide6.QtCore import QModelIndex
 from PySide6.QtTest import QAbstractItemModelTester
 
-from lockpickle_gui.core.graph import inspect
+from lockpickle_gui.core.inspect import inspect
 from lockpickle_gui.gui import tree_model
 from lockpickle_gui.gui.tree_model import LEVEL_ROLE, NODE_ROLE, LayerTreeModel, LockFilterProxy
 

@@ -25,7 +25,7 @@ from lockpickle_gui.core.snapshot.verify import VerificationResult
 from lockpickle_gui.core.snapshot.writer import save_snapshot
 
 __all__ = ["save_snapshot", "load_snapshot", "read_manifest", "verify_snapshot",
-           "VerificationResult", "manifest_tree", "open_snapshot_project", "FORMAT_NAME",
+           "VerificationResult", "manifest_tree", "FORMAT_NAME",
            "FORMAT_VERSION", "SUFFIX"]
 
 
@@ -89,27 +89,3 @@ def _models_of(obj: Any) -> list:
 
     nested = {id(layer) for o in objects for rel, layer in iter_layers(o) if rel}
     return [o for o in objects if id(o) not in nested]
-
-
-def open_snapshot_project(path, *, progress=None, trust=(), trust_bundled_code=False,
-                          custom_objects=None, safe_mode=True):
-    """``core.project.open_project`` for a ``.lpsnap``: the hook ``project.py`` calls."""
-    from pathlib import Path
-
-    from lockpickle_gui.core.project import ModelProject
-    from lockpickle_gui.core.project_toml import default_preview
-    from lockpickle_gui.core.snapshot.loader import load
-
-    path = Path(path)
-    loaded = load(path, trust_modules=trust, trust_bundled_code=trust_bundled_code,
-                  custom_objects=custom_objects, safe_mode=safe_mode, progress=progress)
-    models: dict[str, Any] = {}
-    for entry, model in zip(loaded.manifest["models"], loaded.models):
-        name = entry["name"] or path.stem
-        while name in models:
-            name += "_"
-        models[name] = model
-    return ModelProject(path=path, folder=path.parent, name=path.stem, kind="snapshot",
-                        models=models, runtime=loaded.obj, preview=default_preview(),
-                        code_package=loaded.manifest["code_package"] if loaded.code_modules else None,
-                        manifest=loaded.manifest)

@@ -22,7 +22,7 @@ import struct
 import zipfile
 from typing import Any, Callable, Iterator
 
-from lockpickle_gui.core import primitives
+from lockpickle_gui.core.inspect import primitives
 from lockpickle_gui.core.errors import CorruptSnapshot
 from lockpickle_gui.core.tf_runtime import import_keras
 

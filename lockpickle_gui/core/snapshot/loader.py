@@ -141,7 +141,7 @@ def _check_bundled_trust(archive: SnapshotArchive, state: bytes, package: str | 
 
 
 def _import_bundled(archive: SnapshotArchive, package: str) -> dict[str, Any]:
-    from lockpickle_gui.core.project_code import import_code_package
+    from lockpickle_gui.core.code_package import import_code_package
 
     sources = {entry["module"]: archive.read(entry["member"]).decode("utf-8")
                for entry in archive.manifest["code"]}

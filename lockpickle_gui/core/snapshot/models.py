@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from lockpickle_gui.core import primitives
+from lockpickle_gui.core.inspect import primitives
 from lockpickle_gui.core.snapshot import keras_io
 from lockpickle_gui.core.snapshot.pickler import PrimitiveRecord, StateRegistry
 

@@ -28,7 +28,7 @@ import types
 from dataclasses import dataclass, field
 from typing import Any
 
-from lockpickle_gui.core import primitives
+from lockpickle_gui.core.inspect import primitives
 from lockpickle_gui.core.snapshot import format as fmt
 from lockpickle_gui.core.snapshot import restore
 

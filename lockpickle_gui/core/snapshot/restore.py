@@ -15,7 +15,7 @@ from __future__ import annotations
 import queue
 from typing import Any, Callable
 
-from lockpickle_gui.core import primitives
+from lockpickle_gui.core.inspect import primitives
 from lockpickle_gui.core.errors import CorruptSnapshot
 
 # The attributes queue.Queue.__init__ sets; anything else in a subclass' __dict__ is the

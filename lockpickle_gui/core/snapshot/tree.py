@@ -1,7 +1,7 @@
 """A snapshot's tree from its manifest alone: what ``lockpickle inspect SNAP`` shows when
 the code it would need is not trusted. No model is built and no pickle is run.
 
-The tree is a :class:`~lockpickle_gui.core.graph.Node` like ``graph.inspect`` returns: the
+The tree is a :class:`~lockpickle_gui.core.inspect.Node` like ``graph.inspect`` returns: the
 root (its type as recorded), one node per stored model at its recorded path, and every
 primitive and dropped object as an annotation on the deepest node whose path contains it.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from lockpickle_gui.core.graph import Annotation, Node
+from lockpickle_gui.core.inspect import Annotation, Node
 
 _LAST_STEP = re.compile(r"(\.[A-Za-z_][A-Za-z0-9_]*|\[[^\]]*\])$")
 

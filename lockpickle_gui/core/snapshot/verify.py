@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from lockpickle_gui.core import primitives
+from lockpickle_gui.core.inspect import primitives
 from lockpickle_gui.core.errors import SnapshotError, VerificationFailed
 from lockpickle_gui.core.tf_runtime import import_keras
 
@@ -91,7 +91,7 @@ def generate_inputs(model: Any, seed: int = SEED) -> Any | None:
     """A batch built from the model's input spec by ``core.inputs`` (fixed seed), or None
     when the model has no usable input spec (an unbuilt or subclassed model)."""
     from lockpickle_gui.core.errors import LockpickleError
-    from lockpickle_gui.core.inputs import generate_inputs as generate_samples
+    from lockpickle_gui.core.modelio.inputs import generate_inputs as generate_samples
 
     try:
         return stack_samples(generate_samples(model, GENERATED_BATCH, seed))

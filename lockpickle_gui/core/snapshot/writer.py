@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from lockpickle_gui._version import __version__
-from lockpickle_gui.core import graph
+from lockpickle_gui.core.inspect import inspect, type_name
 from lockpickle_gui.core.atomic import atomic_write, check_writable
 from lockpickle_gui.core.errors import (LockpickleError, NotASnapshot, SnapshotError,
                                         UnpicklableState)
@@ -74,7 +74,7 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
     report = _Reporter(progress)
     root, code, preview_inputs = _unwrap(obj)
     report(0.0, "Inspecting the object graph")
-    paths = model_plan.GraphPaths(graph.inspect(root))
+    paths = model_plan.GraphPaths(inspect(root))
     report(0.04, "Pickling the state around the models")
     stream = StateStream()
     registry = stream.registry
@@ -221,7 +221,7 @@ def _preview_inputs(inputs_path: Any, models: list) -> Any:
     """A batch from the project's preview inputs for the first model, else None."""
     if not inputs_path or not models:
         return None
-    from lockpickle_gui.core.inputs import load_inputs
+    from lockpickle_gui.core.modelio.inputs import load_inputs
 
     samples = load_inputs(inputs_path, models[0])[: verification.MAX_SAMPLES]
     return {models[0].name: verification.stack_samples(samples)} if samples else None
@@ -326,7 +326,7 @@ def _manifest(root, plan, state_bytes: bytes, code: _Code | None, code_entries, 
         "created_utc": created.isoformat().replace("+00:00", "Z"),
         "python": platform.python_version(),
         **_versions(),
-        "root": graph.type_name(root),
+        "root": type_name(root),
         "models": plan.model_entries,
         "model_refs": plan.refs,
         "primitives": plan.primitive_entries,

@@ -2,7 +2,7 @@
 
 Two projects may both have a ``layers.py``; importing them as top-level ``layers`` would make
 the second silently reuse the first. Each project's code therefore lives under its own
-package, ``lpproject_<slug>_<8 hex>`` (see ``core.project.code_package_name``), whose only
+package, ``lpproject_<slug>_<8 hex>`` (see ``core.code_package_name``), whose only
 submodules are the declared files: a meta-path finder serves them from memory, nothing is
 searched on disk and the project folder is never put on ``sys.path``. Siblings import each
 other relatively (``from .layers import Detector``).
@@ -139,7 +139,7 @@ def import_code_package(package: str, sources: dict[str, str | Path],
     if not package.isidentifier():
         raise ProjectError(f"Expected a Python identifier as code package name for {origin}. "
                            f"Received: {package!r}.", path=origin,
-                           hint="Name it with core.project.code_package_name(folder, name).")
+                           hint="Name it with core.code_package_name(folder, name).")
     texts, filenames = _read_sources(sources, origin)
     fingerprint = _fingerprint(texts)
     with _lock:

@@ -22,7 +22,7 @@ from lockpickle_gui._version import __version__
 from lockpickle_gui.core.atomic import atomic_write
 
 if TYPE_CHECKING:  # pragma: no cover
-    from lockpickle_gui.core.graph import Annotation, Node
+    from lockpickle_gui.core.inspect import Annotation, Node
 
 REPORT_FORMAT = "lockpickle-report"
 REPORT_VERSION = 1

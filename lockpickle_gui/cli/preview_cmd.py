@@ -42,8 +42,8 @@ def _setting(args, project, key):
 
 
 def run(args) -> int:
-    from lockpickle_gui.commands._term import ProgressBar, print_json
-    from lockpickle_gui.core import inputs
+    from lockpickle_gui.cli._term import ProgressBar, print_json
+    from lockpickle_gui.core.modelio import inputs
     from lockpickle_gui.core.errors import PreviewError
     from lockpickle_gui.core.preview import run_preview
     from lockpickle_gui.core.project import open_project

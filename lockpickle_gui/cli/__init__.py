@@ -1,8 +1,9 @@
 """The ``lockpickle`` command: inspect | export | import | info | verify | preview.
 
-Each sub-command lives in ``lockpickle_gui/commands/<name>.py`` and exposes ``HELP``,
+Each sub-command lives in ``lockpickle_gui/cli/<name>_cmd.py`` and exposes ``HELP``,
 ``add_arguments(parser)`` and ``run(args) -> int``. This module only parses and turns
 errors into one-paragraph messages on stderr (no tracebacks unless ``--debug``).
+Shared pieces: ``_args`` (arguments), ``_render`` (what is printed), ``_term`` (progress, JSON).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 
 from lockpickle_gui._version import __version__
 
-# sub-command -> module under lockpickle_gui.commands
+# sub-command -> module under lockpickle_gui.cli
 COMMANDS = {
     "inspect": "inspect_cmd",
     "export": "export_cmd",
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name in COMMANDS.items():
-        module = importlib.import_module(f"lockpickle_gui.commands.{module_name}")
+        module = importlib.import_module(f"lockpickle_gui.cli.{module_name}")
         command = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(command)
         command.set_defaults(_run=module.run)
@@ -72,6 +73,3 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_ERROR
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import sys
 
+from lockpickle_gui.cli._args import add_trust_arguments
+from lockpickle_gui.cli._render import describe_verification, render_project
+
 HELP = ("Load a .lpsnap snapshot with only the code you trust, re-run its verification and "
         "show the restored objects with their fresh locks.")
 
 
 def add_arguments(parser) -> None:
-    from lockpickle_gui.commands.export_cmd import add_trust_arguments
-
     parser.add_argument("path", help="a .lpsnap snapshot")
     add_trust_arguments(parser, "loading the snapshot")
     parser.add_argument("--json", action="store_true",
@@ -23,9 +24,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from lockpickle_gui.commands._term import ProgressBar, print_json
-    from lockpickle_gui.commands.inspect_cmd import render_project
-    from lockpickle_gui.commands.verify_cmd import describe_verification
+    from lockpickle_gui.cli._term import ProgressBar, print_json
     from lockpickle_gui.core.project import open_project
     from lockpickle_gui.core.snapshot import read_manifest, verify_snapshot
 

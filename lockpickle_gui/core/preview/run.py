@@ -5,7 +5,7 @@ sample at a time, eagerly) and once through an :class:`InferencePool` from sever
 threads, then compares: ``identical`` (bit for bit), ``within tolerance`` (batching changes
 float rounding by about 1e-6: expected, not a thread-safety problem) or ``mismatch`` (with the
 worst sample). It also lists the layers that keep a Lock/RLock/Condition (found by
-``core.graph.inspect``): if their ``call()`` takes it, the pool's workers run one at a time.
+``core.inspect``): if their ``call()`` takes it, the pool's workers run one at a time.
 
 :func:`run_preview` serves ``requests`` requests (one sample each, cycling through the
 samples) from ``clients`` threads. Each client submits its share without waiting for answers
@@ -32,10 +32,11 @@ from typing import Any, Callable
 import numpy as np
 
 from lockpickle_gui.core.errors import Cancelled, PreviewError
-from lockpickle_gui.core.inputs import as_samples, summarize_output
-from lockpickle_gui.core.preview_pool import InferencePool
-from lockpickle_gui.core.preview_spec import ModelSignature, flatten, model_call, output_names
-from lockpickle_gui.core.preview_stats import PoolStats
+from lockpickle_gui.core.inspect import inspect
+from lockpickle_gui.core.modelio.inputs import as_samples, summarize_output
+from lockpickle_gui.core.preview.pool import InferencePool
+from lockpickle_gui.core.modelio.signature import ModelSignature, flatten, model_call, output_names
+from lockpickle_gui.core.preview.stats import PoolStats
 from lockpickle_gui.core.tf_runtime import import_tensorflow
 
 DEFAULT_TOLERANCE = 1e-5
@@ -179,10 +180,8 @@ def compare(reference: list[list[np.ndarray]], pooled: list[Any], names: list[st
 def find_lock_layers(model: Any) -> list[dict]:
     """Layers (and the model) keeping a Lock/RLock/Condition, themselves or in plain
     attributes below them: ``[{"layer", "path", "kind", "state"}]`` in tree order."""
-    from lockpickle_gui.core import graph
-
     found = []
-    for node in graph.inspect(model).walk():
+    for node in inspect(model).walk():
         if node.role not in ("model", "layer") or node.shared_with is not None:
             continue
         stack = [node]

@@ -26,7 +26,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from lockpickle_gui.core.errors import PreviewError
-from lockpickle_gui.core.preview_spec import LIST, SINGLE, ModelSignature, signature_of
+from lockpickle_gui.core.modelio.signature import LIST, SINGLE, ModelSignature, signature_of
 from lockpickle_gui.core.tf_runtime import import_keras, import_tensorflow
 
 VARIABLE_AXIS_SIZE = 8

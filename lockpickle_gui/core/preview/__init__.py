@@ -13,12 +13,12 @@ Everything here is pure Python plus numpy; TensorFlow is imported (through
 
 from __future__ import annotations
 
-from lockpickle_gui.core.preview_pool import InferencePool
-from lockpickle_gui.core.preview_run import (
+from lockpickle_gui.core.preview.pool import InferencePool
+from lockpickle_gui.core.preview.run import (
     DEFAULT_TOLERANCE, ROUNDING_NOTE, VERDICTS, PreviewResult, ThreadSafetyReport,
     check_thread_safety, find_lock_layers, run_preview)
-from lockpickle_gui.core.preview_spec import InputSpec, ModelSignature, signature_of
-from lockpickle_gui.core.preview_stats import PoolStats
+from lockpickle_gui.core.modelio.signature import InputSpec, ModelSignature, signature_of
+from lockpickle_gui.core.preview.stats import PoolStats
 
 __all__ = [
     "InferencePool", "PoolStats", "check_thread_safety", "ThreadSafetyReport", "run_preview",

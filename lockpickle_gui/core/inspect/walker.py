@@ -31,14 +31,14 @@ import types
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-from lockpickle_gui.core import primitives
+from lockpickle_gui.core.inspect import primitives
 from lockpickle_gui.core.errors import LockpickleError
-from lockpickle_gui.core.keras_info import KerasContext, is_framework_type
-from lockpickle_gui.core.paths import attr_path, key_path, resolve_path
+from lockpickle_gui.core.inspect.keras_adapter import KerasContext, is_framework_type
+from lockpickle_gui.core.inspect.paths import attr_path, key_path, resolve_path
+from lockpickle_gui.core.inspect.tree import Annotation, Node, type_name
 
 __all__ = ["Annotation", "Node", "inspect", "resolve_path", "type_name", "DEFAULT_MAX_DEPTH"]
 
-ROLES = ("object", "model", "layer", "attribute")
 _SCALARS = (int, float, complex, str, bytes, bytearray, bool, type(None), range, slice)
 _NOT_WALKED = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType,
                types.MethodType, types.MethodWrapperType, types.WrapperDescriptorType,
@@ -52,79 +52,6 @@ DEFAULT_MAX_DEPTH = 64
 def _is_scalar(obj: Any) -> bool:
     # A weak proxy first: isinstance() on a dead one raises ReferenceError.
     return type(obj) not in primitives.WEAK_PROXY_TYPES and isinstance(obj, _SCALARS)
-
-@dataclass(eq=False)
-class Annotation:
-    """A lock-like or unrestorable object (or a layer problem) found at ``path``."""
-
-    path: str
-    kind: str
-    state: str
-    held: bool
-    action: str
-    detail: str
-    obj: Any = field(repr=False, default=None)
-
-    def to_dict(self) -> dict:
-        return {"path": self.path, "kind": self.kind, "state": self.state, "held": self.held,
-                "action": self.action, "detail": self.detail}
-
-    def add_detail(self, sentence: str) -> None:
-        self.detail = f"{self.detail}; {sentence}" if self.detail else sentence
-
-
-@dataclass(eq=False)
-class Node:
-    """One object in the tree: the root, a model, a layer, a plain object or a container."""
-
-    name: str
-    path: str
-    type: str
-    role: str
-    keras: dict | None = None
-    annotations: list[Annotation] = field(default_factory=list)
-    children: list["Node"] = field(default_factory=list)
-    parent: "Node | None" = field(default=None, repr=False)
-    shared_with: str | None = None
-    obj: Any = field(default=None, repr=False)
-    truncated: bool = False  # reached at max_depth and not opened: its contents are unknown
-
-    def to_dict(self) -> dict:
-        return {
-            "name": self.name, "path": self.path, "type": self.type, "role": self.role,
-            "keras": dict(self.keras) if self.keras is not None else None,
-            "annotations": [a.to_dict() for a in self.annotations],
-            "shared_with": self.shared_with,
-            "truncated": self.truncated,
-            "children": [c.to_dict() for c in self.children],
-        }
-
-    def walk(self) -> Iterator["Node"]:
-        """Every node of the subtree, pre-order, self first."""
-        stack = [self]
-        while stack:
-            node = stack.pop()
-            yield node
-            stack.extend(reversed(node.children))
-
-    def iter_annotations(self) -> Iterator[Annotation]:
-        for node in self.walk():
-            yield from node.annotations
-
-    def lock_count(self) -> int:
-        return sum(len(node.annotations) for node in self.walk())
-
-    def find(self, path: str) -> "Node | None":
-        for node in self.walk():
-            if node.path == path:
-                return node
-        return None
-
-
-def type_name(obj: Any) -> str:
-    tp = type(obj)
-    return f"{tp.__module__}.{tp.__qualname__}"
-
 
 # --------------------------------------------------------------------------- the walker
 

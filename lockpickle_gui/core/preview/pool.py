@@ -38,8 +38,8 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from lockpickle_gui.core.errors import Cancelled, PreviewError
-from lockpickle_gui.core.preview_spec import compile_model, flatten, signature_of, unflatten
-from lockpickle_gui.core.preview_stats import PoolStats, StatsRecorder
+from lockpickle_gui.core.modelio.signature import compile_model, flatten, signature_of, unflatten
+from lockpickle_gui.core.preview.stats import PoolStats, StatsRecorder
 
 _live_pools: "weakref.WeakSet[InferencePool]" = weakref.WeakSet()
 # Sanity bounds, checked before any thread starts: far above what helps (workers = cores),

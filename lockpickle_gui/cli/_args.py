@@ -1,0 +1,31 @@
+"""Arguments several sub-commands share, and the output-path check done before any work."""
+
+from __future__ import annotations
+
+
+def add_trust_arguments(parser, purpose: str) -> None:
+    """``--trust MODULE`` (repeatable) and ``--trust-bundled-code``, shared by the commands."""
+    parser.add_argument("--trust", action="append", default=[], metavar="MODULE",
+                        help=f"trust this module and its submodules when {purpose} (repeatable)")
+    parser.add_argument("--trust-bundled-code", action="store_true",
+                        help=f"trust the project code bundled in the snapshot when {purpose}")
+
+
+def check_output(output):
+    """``output`` if a snapshot may be written there; checked before any work is done.
+
+    Only ``.lpsnap`` names: every opener decides by the suffix, so a snapshot written as
+    ``model.keras`` could not be opened again, and ``-o`` naming the input model would
+    replace it.
+    """
+    from lockpickle_gui.core.atomic import check_writable
+    from lockpickle_gui.core.errors import LockpickleError
+    from lockpickle_gui.core.snapshot.format import SUFFIX
+
+    check_writable(output)
+    if output.suffix.lower() != SUFFIX:
+        raise LockpickleError(
+            f"Expected -o to name a {SUFFIX} file. Received: {output}.", path=output,
+            hint=f"Use -o {output.with_suffix(SUFFIX)}; lockpickle and the app recognise "
+                 f"snapshots by the {SUFFIX} suffix.")
+    return output

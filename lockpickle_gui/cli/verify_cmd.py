@@ -1,0 +1,36 @@
+"""``lockpickle verify SNAP``: load a snapshot and re-run its stored verification.
+
+Exit 0 only when the loaded models reproduce the outputs stored at export (identical or
+within the recorded tolerance); 1 when they do not, or when there is nothing to compare.
+"""
+
+from __future__ import annotations
+
+from lockpickle_gui.cli._args import add_trust_arguments
+from lockpickle_gui.cli._render import describe_verification
+
+HELP = ("Load a .lpsnap snapshot (checked, with only the code you trust) and re-run the "
+        "verification stored at export; exit 0 only when it holds.")
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("path", help="a .lpsnap snapshot")
+    add_trust_arguments(parser, "loading the snapshot")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def run(args) -> int:
+    from lockpickle_gui.cli._term import print_json
+    from lockpickle_gui.core.snapshot import read_manifest, verify_snapshot
+
+    manifest = read_manifest(args.path)
+    result = verify_snapshot(args.path, trust=tuple(args.trust),
+                             trust_bundled_code=args.trust_bundled_code)
+    holds, text = describe_verification(result, manifest, args.path)
+    if args.json:
+        print_json({**result.to_dict(), "holds": holds})
+    else:
+        print(text)
+    return 0 if holds else 1
+
+
