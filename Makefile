@@ -7,7 +7,7 @@ DEMO   ?= resources/examples/anomaly_service
 PYTEST_ARGS ?=
 
 
-.PHONY: venv run test lint bench package clean
+.PHONY: venv run test lint format bench package clean
 
 venv: $(STAMP)
 
@@ -20,8 +20,16 @@ $(STAMP): pyproject.toml
 run: venv
 	$(BIN)/lockpickle-gui $(DEMO)
 
+LINTED := lockpickle_gui tests benchmarks packaging resources
+
 lint: venv
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/lint-imports
+
+format: venv
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
 
 test: venv lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)

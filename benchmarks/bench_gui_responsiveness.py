@@ -72,7 +72,9 @@ def spin_until(app, condition, timeout_s: float) -> None:
 def build_mlp(keras):
     """25.2M parameters: 4096 inputs, five Dense(2048) layers."""
     keras.utils.set_random_seed(0)
-    layers = [keras.Input((4096,))] + [keras.layers.Dense(2048, activation="relu") for _ in range(4)]
+    layers = [keras.Input((4096,))] + [
+        keras.layers.Dense(2048, activation="relu") for _ in range(4)
+    ]
     layers.append(keras.layers.Dense(2048))
     return keras.Sequential(layers, name="mlp25m")
 
@@ -111,7 +113,9 @@ def phase_export(app, window, target: Path) -> float:
     QFileDialog.getSaveFileName = staticmethod(lambda *a, **k: (str(target), ""))
     started = time.perf_counter()
     window.export_snapshot_action.trigger()
-    spin_until(app, lambda: any(d.isVisible() for d in window.findChildren(ExportOptionsDialog)), 30)
+    spin_until(
+        app, lambda: any(d.isVisible() for d in window.findChildren(ExportOptionsDialog)), 30
+    )
     job = next(iter(window._snapshot_jobs))
     outcome = []
     job.done.connect(outcome.append)
@@ -129,8 +133,11 @@ def report(name: str, samples: list[float], seconds: float) -> None:
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     median = ordered[len(ordered) // 2]
     verdict = "ok" if ordered[-1] < GOAL_MS else "over goal"
-    print(f"{name:<34} {seconds:7.2f} s {len(samples):6d} ticks   max {ordered[-1]:6.1f} ms   "
-          f"p99 {p99:6.1f} ms   median {median:5.1f} ms   {verdict}", flush=True)
+    print(
+        f"{name:<34} {seconds:7.2f} s {len(samples):6d} ticks   max {ordered[-1]:6.1f} ms   "
+        f"p99 {p99:6.1f} ms   median {median:5.1f} ms   {verdict}",
+        flush=True,
+    )
 
 
 def main() -> int:
@@ -151,8 +158,11 @@ def main() -> int:
         window.show()
         window.add_loaded_project(open_project(model_path))
         probe = LatenessProbe()
-        print(f"UI-thread lateness of a {TICK_MS} ms timer (goal: max < {GOAL_MS:.0f} ms); "
-              f"{os.cpu_count()} cores, shared machine: expect noise", flush=True)
+        print(
+            f"UI-thread lateness of a {TICK_MS} ms timer (goal: max < {GOAL_MS:.0f} ms); "
+            f"{os.cpu_count()} cores, shared machine: expect noise",
+            flush=True,
+        )
         try:
             probe.start()
             idle_started = time.perf_counter()

@@ -22,14 +22,24 @@ RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 
 
 def _env(settings_dir: str) -> dict:
-    return dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-                TF_CPP_MIN_LOG_LEVEL="2", LOCKPICKLE_GUI_SETTINGS_DIR=settings_dir)
+    return dict(
+        os.environ,
+        QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+        TF_CPP_MIN_LOG_LEVEL="2",
+        LOCKPICKLE_GUI_SETTINGS_DIR=settings_dir,
+    )
 
 
 def one_gui_run(settings_dir: str) -> tuple[float, float]:
     started = time.time()
-    done = subprocess.run([sys.executable, "-m", "lockpickle_gui", "--timings"], env=_env(settings_dir),
-                          capture_output=True, text=True, timeout=300, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "lockpickle_gui", "--timings"],
+        env=_env(settings_dir),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     marks = {}
     for line in done.stdout.splitlines():
         name, _, rest = line.partition(" ")
@@ -42,8 +52,13 @@ def one_gui_run(settings_dir: str) -> tuple[float, float]:
 
 def one_tensorflow_import(settings_dir: str) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import tensorflow"], env=_env(settings_dir),
-                   capture_output=True, check=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-c", "import tensorflow"],
+        env=_env(settings_dir),
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
     return time.perf_counter() - started
 
 
@@ -58,16 +73,20 @@ def main() -> int:
             bare.append(one_tensorflow_import(settings_dir))
 
     def row(label, values):
-        print(f"{label:<44} median {statistics.median(values):6.2f} s   "
-              f"min {min(values):5.2f}   max {max(values):5.2f}")
+        print(
+            f"{label:<44} median {statistics.median(values):6.2f} s   "
+            f"min {min(values):5.2f}   max {max(values):5.2f}"
+        )
 
     print(f"lockpickle-gui startup, {RUNS} fresh processes each (offscreen Qt)")
     row("first window on screen", window)
     row("TensorFlow ready in the app (worker thread)", ready)
     row("bare `python -c 'import tensorflow'`", bare)
     median_window = statistics.median(window)
-    print(f"window first by {statistics.median(ready) - median_window:.2f} s; "
-          f"goal first window <= 1 s: {'met' if median_window <= 1.0 else 'NOT met'}")
+    print(
+        f"window first by {statistics.median(ready) - median_window:.2f} s; "
+        f"goal first window <= 1 s: {'met' if median_window <= 1.0 else 'NOT met'}"
+    )
     return 0
 
 

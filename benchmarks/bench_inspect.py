@@ -50,10 +50,15 @@ def main() -> None:
     print(f"{'case':<28}{'layers':>8}{'nodes':>8}{'ms':>10}{'us/layer':>10}")
     for count in (250, 500, 1000):
         model = wide_model(keras, count)
-        for name, obj in ((f"model {count}", model), (f"service around model {count}", Service(model))):
+        for name, obj in (
+            (f"model {count}", model),
+            (f"service around model {count}", Service(model)),
+        ):
             nodes = sum(1 for _ in inspect(obj).walk())
-            seconds = median_seconds(lambda: inspect(obj))
-            print(f"{name:<28}{count:>8}{nodes:>8}{seconds * 1e3:>10.1f}{seconds * 1e6 / count:>10.1f}")
+            seconds = median_seconds(lambda obj=obj: inspect(obj))
+            print(
+                f"{name:<28}{count:>8}{nodes:>8}{seconds * 1e3:>10.1f}{seconds * 1e6 / count:>10.1f}"
+            )
 
 
 if __name__ == "__main__":

@@ -25,15 +25,15 @@ from __future__ import annotations
 import argparse
 import collections
 import itertools
-import statistics
 import os
+import statistics
 import threading
 import time
 
 import numpy as np
 
-from lockpickle_gui.core.preview import InferencePool
 from lockpickle_gui.core.modelio.signature import compile_model, signature_of
+from lockpickle_gui.core.preview import InferencePool
 from lockpickle_gui.core.tf_runtime import import_keras
 
 CLIENTS = 8
@@ -41,8 +41,10 @@ CLIENTS = 8
 
 def mlp(keras):
     keras.utils.set_random_seed(0)
-    return keras.Sequential([keras.Input((4096,))] + [keras.layers.Dense(2048, activation="relu") for _ in range(5)],
-                            name="mlp25m")
+    return keras.Sequential(
+        [keras.Input((4096,))] + [keras.layers.Dense(2048, activation="relu") for _ in range(5)],
+        name="mlp25m",
+    )
 
 
 def mobilenet(keras):
@@ -51,7 +53,9 @@ def mobilenet(keras):
 
 def tiny(keras):
     keras.utils.set_random_seed(0)
-    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(3)])
+    return keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(3)]
+    )
 
 
 def closed_loop(call, samples, threads: int, seconds: float):
@@ -76,7 +80,9 @@ def closed_loop(call, samples, threads: int, seconds: float):
     for w in workers:
         w.join()
     elapsed = time.perf_counter() - began
-    return len(latencies) / elapsed, float(np.percentile(latencies, 95)) * 1e3 if latencies else float("nan")
+    return len(latencies) / elapsed, float(
+        np.percentile(latencies, 95)
+    ) * 1e3 if latencies else float("nan")
 
 
 def pool_run(model, samples, requests: int, in_flight: int | None, **pool_kw):
@@ -134,29 +140,41 @@ def compare(keras, name, model, samples, args, max_batch: int, pool_requests: in
     rows.append(("seed recipe (lock + predict)", rps, p95, 1.0))
     rps, p95 = closed_loop(lambda x: function(x[None]).numpy(), samples, 4, args.seconds)
     rows.append(("compiled fn, 4 threads", rps, p95, 1.0))
-    knobs = dict(workers=2, max_batch=max_batch, max_delay_ms=2.0, max_queue=2 * max_batch)
+    knobs = {"workers": 2, "max_batch": max_batch, "max_delay_ms": 2.0, "max_queue": 2 * max_batch}
     pools, limits, ratios = [], [], []
     for _ in range(args.rounds):  # back to back, so drift on a shared machine hits both alike
         pools.append(pool_run(model, samples, pool_requests, None, **knobs))
         limits.append(limit_run(function, samples, max_batch, pool_requests))
         ratios.append(pools[-1][0] / limits[-1])
     rps = statistics.median(p[0] for p in pools)
-    rows.append((f"pool (open loop, max_batch {max_batch})", rps, statistics.median(p[1] for p in pools),
-                 statistics.median(p[2] for p in pools)))
+    rows.append(
+        (
+            f"pool (open loop, max_batch {max_batch})",
+            rps,
+            statistics.median(p[1] for p in pools),
+            statistics.median(p[2] for p in pools),
+        )
+    )
     closed = pool_run(model, samples, pool_requests // 4, 1, **knobs)
     rows.append(("pool (closed loop, 1 in flight/client)", *closed))
     limit = statistics.median(limits)
     rows.append((f"limit (batches of {max_batch}, 1 thread)", limit, float("nan"), max_batch))
 
     seed = rows[0][1]
-    print(f"\n{name}: batch-1 requests from {CLIENTS} client threads (pool and limit: median of {args.rounds} rounds)")
+    print(
+        f"\n{name}: batch-1 requests from {CLIENTS} client threads (pool and limit: median of {args.rounds} rounds)"
+    )
     print(f"{'':42}{'req/s':>10}{'x seed':>9}{'x limit':>9}{'p95 ms':>10}{'mean batch':>12}")
     for label, rps, p95, batch in rows:
-        print(f"{label:42}{rps:>10,.0f}{rps / seed:>9.1f}{rps / limit:>9.2f}{p95:>10.1f}{batch:>12.1f}")
+        print(
+            f"{label:42}{rps:>10,.0f}{rps / seed:>9.1f}{rps / limit:>9.2f}{p95:>10.1f}{batch:>12.1f}"
+        )
     pool_rps = rows[2][1]
-    print(f"goals: pool / seed = {pool_rps / seed:.0f}x (goal >= 100x); pool / limit = "
-          f"{statistics.median(ratios):.2f} median of per-round ratios "
-          f"({', '.join(f'{r:.2f}' for r in ratios)}) (goal >= 0.8)")
+    print(
+        f"goals: pool / seed = {pool_rps / seed:.0f}x (goal >= 100x); pool / limit = "
+        f"{statistics.median(ratios):.2f} median of per-round ratios "
+        f"({', '.join(f'{r:.2f}' for r in ratios)}) (goal >= 0.8)"
+    )
 
 
 def overhead(keras, args):
@@ -165,13 +183,25 @@ def overhead(keras, args):
     function = compile_model(model, signature_of(model))
     requests = args.tiny_requests
     limit = limit_run(function, samples, 64, requests)
-    print(f"\npool overhead on a tiny model (4 -> 8 -> 3), {requests:,} requests from {CLIENTS} clients")
+    print(
+        f"\npool overhead on a tiny model (4 -> 8 -> 3), {requests:,} requests from {CLIENTS} clients"
+    )
     print(f"{'':42}{'req/s':>10}{'us/request':>12}")
     print(f"{'limit (batches of 64, 1 thread)':42}{limit:>10,.0f}{1e6 / limit:>12.1f}")
     for max_batch in (1, 64):
-        rps, _, batch = pool_run(model, samples, requests if max_batch > 1 else requests // 4, None,
-                                 workers=2, max_batch=max_batch, max_delay_ms=0.0, max_queue=1024)
-        print(f"{f'pool, max_batch {max_batch} (mean {batch:.1f})':42}{rps:>10,.0f}{1e6 / rps:>12.1f}")
+        rps, _, batch = pool_run(
+            model,
+            samples,
+            requests if max_batch > 1 else requests // 4,
+            None,
+            workers=2,
+            max_batch=max_batch,
+            max_delay_ms=0.0,
+            max_queue=1024,
+        )
+        print(
+            f"{f'pool, max_batch {max_batch} (mean {batch:.1f})':42}{rps:>10,.0f}{1e6 / rps:>12.1f}"
+        )
 
 
 def main() -> None:
@@ -185,13 +215,22 @@ def main() -> None:
     if args.quick:
         args.seconds, args.skip_mobilenet, args.tiny_requests, args.rounds = 2.0, True, 10_000, 1
     keras = import_keras()
-    print(f"bench_preview: {os.cpu_count()} CPUs, {args.seconds:g} s per closed-loop run "
-          "(shared machine: expect noise; compare the ratios)")
+    print(
+        f"bench_preview: {os.cpu_count()} CPUs, {args.seconds:g} s per closed-loop run "
+        "(shared machine: expect noise; compare the ratios)"
+    )
     rng = np.random.default_rng(0)
     model = mlp(keras)
     samples = list(rng.standard_normal((512, 4096)).astype("float32"))
-    compare(keras, f"MLP {model.count_params() / 1e6:.1f}M params", model, samples, args, 512,
-            4_000 if args.quick else 16_384)
+    compare(
+        keras,
+        f"MLP {model.count_params() / 1e6:.1f}M params",
+        model,
+        samples,
+        args,
+        512,
+        4_000 if args.quick else 16_384,
+    )
     if not args.skip_mobilenet:
         model = mobilenet(keras)
         samples = list(rng.random((32, 224, 224, 3), dtype=np.float32))

@@ -33,10 +33,10 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import lockpickle_gui as lp  # noqa: E402
-from lockpickle_gui.core.tf_runtime import import_keras  # noqa: E402
+import lockpickle_gui as lp
+from lockpickle_gui.core.tf_runtime import import_keras
 
 keras = import_keras()
 
@@ -124,12 +124,20 @@ def contenders(model, folder: Path):
             for _ in weights:
                 np.load(handle)
 
-    saves = {"keras model.save('.keras')": keras_save, "lp.save_snapshot (verify)": snap_save,
-             "lp.save_snapshot (no verify)": snap_save_no_verify,
-             "pickle.dumps(model)": pickle_dumps, "np.save weights (lower bound)": np_save}
-    loads = {"keras.saving.load_model": keras_load, "lp.load_snapshot": snap_load,
-             "lp.load_snapshot + verify": snap_load_verify,
-             "pickle.loads(model)": pickle_loads, "np.load weights (lower bound)": np_load}
+    saves = {
+        "keras model.save('.keras')": keras_save,
+        "lp.save_snapshot (verify)": snap_save,
+        "lp.save_snapshot (no verify)": snap_save_no_verify,
+        "pickle.dumps(model)": pickle_dumps,
+        "np.save weights (lower bound)": np_save,
+    }
+    loads = {
+        "keras.saving.load_model": keras_load,
+        "lp.load_snapshot": snap_load,
+        "lp.load_snapshot + verify": snap_load_verify,
+        "pickle.loads(model)": pickle_loads,
+        "np.load weights (lower bound)": np_load,
+    }
     return saves, loads
 
 
@@ -143,32 +151,43 @@ def run_model(name: str, repeats: int, memory: bool, only: str | None = None) ->
     model = build(name)
     params = model.count_params()
     size = sum(w.size * w.dtype.itemsize for w in model.get_weights())
-    print(f"\n{model.name}: {params:,} params, {size / 2**20:.1f} MiB of weights; "
-          f"median of {repeats} paired runs")
+    print(
+        f"\n{model.name}: {params:,} params, {size / 2**20:.1f} MiB of weights; "
+        f"median of {repeats} paired runs"
+    )
     with tempfile.TemporaryDirectory(dir=os.environ.get("LP_BENCH_DIR")) as tmp:
         saves, loads = contenders(model, Path(tmp))
         for fn in (*saves.values(), *loads.values()):  # warm-up: tracing, imports, page cache
             fn()
-        groups = [("save", saves, "keras model.save('.keras')"),
-                  ("load", loads, "keras.saving.load_model")]
+        groups = [
+            ("save", saves, "keras model.save('.keras')"),
+            ("load", loads, "keras.saving.load_model"),
+        ]
         for title, group, reference in (g for g in groups if only in (None, g[0])):
             times = {key: [] for key in group}
             order = list(group)
             for repeat in range(repeats):
-                for key in (order if repeat % 2 == 0 else reversed(order)):
+                for key in order if repeat % 2 == 0 else reversed(order):
                     times[key].append(timed(group[key]))
             base = statistics.median(times[reference])
             for key, values in times.items():
                 median = statistics.median(values)
                 ratio = "" if key == reference else f"{median / base:6.2f}x"
-                print(f"  {title}  {key:<34} {median:9.0f} ms  {ratio:>7}   "
-                      f"(fastest {min(values):5.0f} ms)")
+                print(
+                    f"  {title}  {key:<34} {median:9.0f} ms  {ratio:>7}   "
+                    f"(fastest {min(values):5.0f} ms)"
+                )
         if memory:
             print("  peak memory during one run (tracemalloc: Python+numpy; RSS growth: all)")
-            for key in ("keras model.save('.keras')", "lp.save_snapshot (verify)",
-                        "keras.saving.load_model", "lp.load_snapshot + verify"):
-                fn = (saves if only != "load" else {}).get(key) or \
-                    (loads if only != "save" else {}).get(key)
+            for key in (
+                "keras model.save('.keras')",
+                "lp.save_snapshot (verify)",
+                "keras.saving.load_model",
+                "lp.load_snapshot + verify",
+            ):
+                fn = (saves if only != "load" else {}).get(key) or (
+                    loads if only != "save" else {}
+                ).get(key)
                 if fn is None:
                     continue
                 tracemalloc.start()
@@ -177,8 +196,10 @@ def run_model(name: str, repeats: int, memory: bool, only: str | None = None) ->
                 tracemalloc.stop()
                 with RssSampler() as rss:
                     fn()
-                print(f"        {key:<34} tracemalloc {traced / 2**20:7.1f} MiB   "
-                      f"RSS +{rss.growth / 2**20:7.1f} MiB")
+                print(
+                    f"        {key:<34} tracemalloc {traced / 2**20:7.1f} MiB   "
+                    f"RSS +{rss.growth / 2**20:7.1f} MiB"
+                )
 
 
 def main(argv=None) -> None:
@@ -188,8 +209,10 @@ def main(argv=None) -> None:
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs")
     parser.add_argument("--only", choices=("save", "load"), help="time saving or loading only")
     args = parser.parse_args(argv)
-    print(f"lockpickle_gui {lp.__version__}, Keras {keras.__version__}, Python "
-          f"{sys.version.split()[0]}, {os.cpu_count()} CPUs (figures are noisy on a shared machine)")
+    print(
+        f"lockpickle_gui {lp.__version__}, Keras {keras.__version__}, Python "
+        f"{sys.version.split()[0]}, {os.cpu_count()} CPUs (figures are noisy on a shared machine)"
+    )
     for name in args.models.split(","):
         run_model(name.strip(), args.repeats, not args.no_memory, args.only)
 

@@ -55,10 +55,24 @@ def __dir__():
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from lockpickle_gui.core.errors import (  # noqa: F401
-        Cancelled, CorruptSnapshot, LockpickleError, NotASnapshot, PreviewError, ProjectError,
-        SnapshotError, UnpicklableState, UnsupportedVersion, UntrustedCode, VerificationFailed)
+        Cancelled,
+        CorruptSnapshot,
+        LockpickleError,
+        NotASnapshot,
+        PreviewError,
+        ProjectError,
+        SnapshotError,
+        UnpicklableState,
+        UnsupportedVersion,
+        UntrustedCode,
+        VerificationFailed,
+    )
     from lockpickle_gui.core.inspect import Annotation, Node, inspect  # noqa: F401
     from lockpickle_gui.core.preview import InferencePool, check_thread_safety  # noqa: F401
     from lockpickle_gui.core.project import ModelProject, open_project  # noqa: F401
     from lockpickle_gui.core.snapshot import (  # noqa: F401
-        load_snapshot, read_manifest, save_snapshot, verify_snapshot)
+        load_snapshot,
+        read_manifest,
+        save_snapshot,
+        verify_snapshot,
+    )

@@ -50,7 +50,8 @@ def resources_dir() -> Path:
         f"Expected the lockpickle_gui resources folder (with icons/{APP_ICON}). "
         f"Received: none of {looked} has it.",
         hint="Reinstall lockpickle-gui (`pip install --force-reinstall lockpickle-gui`), "
-        "or run from a complete source checkout.")
+        "or run from a complete source checkout.",
+    )
 
 
 def icon_path(name: str) -> Path:
@@ -62,7 +63,8 @@ def icon_path(name: str) -> Path:
         raise LockpickleError(
             f"Expected an icon named {file_name!r}. Received: no such file {path}.",
             path=path,
-            hint=f"Use one of: {', '.join(known)}.")
+            hint=f"Use one of: {', '.join(known)}.",
+        )
     return path
 
 

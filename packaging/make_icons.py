@@ -26,8 +26,16 @@ SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)  # 256 is the largest an ICO entry can say
 # ICNS entry types that hold PNG data, by pixel size (retina @2x entries share pixel sizes).
 ICNS_TYPES = (
-    (b"icp4", 16), (b"icp5", 32), (b"icp6", 64), (b"ic07", 128), (b"ic08", 256),
-    (b"ic09", 512), (b"ic10", 1024), (b"ic11", 32), (b"ic12", 64), (b"ic13", 256),
+    (b"icp4", 16),
+    (b"icp5", 32),
+    (b"icp6", 64),
+    (b"ic07", 128),
+    (b"ic08", 256),
+    (b"ic09", 512),
+    (b"ic10", 1024),
+    (b"ic11", 32),
+    (b"ic12", 64),
+    (b"ic13", 256),
     (b"ic14", 512),
 )
 
@@ -82,7 +90,8 @@ def ico_bytes(pngs: dict[int, bytes]) -> bytes:
 def icns_bytes(pngs: dict[int, bytes]) -> bytes:
     """A macOS .icns: big-endian (type, length) chunks, each holding one PNG."""
     chunks = b"".join(
-        kind + struct.pack(">I", 8 + len(pngs[size])) + pngs[size] for kind, size in ICNS_TYPES)
+        kind + struct.pack(">I", 8 + len(pngs[size])) + pngs[size] for kind, size in ICNS_TYPES
+    )
     return b"icns" + struct.pack(">I", 8 + len(chunks)) + chunks
 
 
@@ -113,8 +122,10 @@ def make_icons(out: Path) -> list[Path]:
     scalable.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(svg, scalable)
     written.append(scalable)
-    for name, data in (("lockpickle.ico", ico_bytes({s: pngs[s] for s in ICO_SIZES})),
-                       ("lockpickle.icns", icns_bytes(pngs))):
+    for name, data in (
+        ("lockpickle.ico", ico_bytes({s: pngs[s] for s in ICO_SIZES})),
+        ("lockpickle.icns", icns_bytes(pngs)),
+    ):
         write_file(out / name, data)
         written.append(out / name)
     return written
@@ -122,8 +133,12 @@ def make_icons(out: Path) -> list[Path]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=REPO / "build" / "icons",
-                        help="output folder (default: build/icons)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=REPO / "build" / "icons",
+        help="output folder (default: build/icons)",
+    )
     args = parser.parse_args(argv)
     written = make_icons(args.out.resolve())
     total = sum(path.stat().st_size for path in written)

@@ -10,7 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-import pytest  # noqa: E402
+import pytest
 
 LEAK_GRACE_SECONDS = 3.0
 
@@ -54,8 +54,11 @@ def tiny_model(keras):
     """A 2-layer Sequential MLP: 4 -> 8 -> 3, built, deterministic weights."""
     keras.utils.set_random_seed(0)
     model = keras.Sequential(
-        [keras.Input((4,), name="features"), keras.layers.Dense(8, activation="relu", name="hidden"),
-         keras.layers.Dense(3, name="scores")],
+        [
+            keras.Input((4,), name="features"),
+            keras.layers.Dense(8, activation="relu", name="hidden"),
+            keras.layers.Dense(3, name="scores"),
+        ],
         name="tiny",
     )
     return model

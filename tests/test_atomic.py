@@ -9,8 +9,13 @@ import sys
 
 import pytest
 
-from lockpickle_gui.core.atomic import (atomic_write, clean_stale_temporaries, parse_temp_name,
-                                        pid_is_alive, temp_path_for)
+from lockpickle_gui.core.atomic import (
+    atomic_write,
+    clean_stale_temporaries,
+    parse_temp_name,
+    pid_is_alive,
+    temp_path_for,
+)
 from lockpickle_gui.core.errors import Cancelled
 
 
@@ -35,10 +40,9 @@ def test_error_or_cancel_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     target = tmp_path / "x.lpsnap"
     target.write_bytes(b"old")
     for error in (RuntimeError("boom"), Cancelled(), KeyboardInterrupt()):
-        with pytest.raises(type(error)):
-            with atomic_write(target) as handle:
-                handle.write(b"new, half written")
-                raise error
+        with pytest.raises(type(error)), atomic_write(target) as handle:
+            handle.write(b"new, half written")
+            raise error
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["x.lpsnap"]
 

@@ -18,8 +18,15 @@ EXAMPLES = ROOT / "resources" / "examples"
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run([sys.executable, "-m", "lockpickle_gui.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "lockpickle_gui.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def test_subprocess_prints_the_demo_tree():
@@ -29,8 +36,10 @@ def test_subprocess_prints_the_demo_tree():
     assert out.startswith("anomaly-service (project): ")
     assert "detector  Functional  output (None, 1)  params 76" in out
     assert "    encode  Dense  output (None, 4)  params 36" in out  # indented under the model
-    assert "! root.work_ready: Condition, on RLock, unlocked, 0 waiting -> recreate; " \
-           "shares root.state_lock" in out
+    assert (
+        "! root.work_ready: Condition, on RLock, unlocked, 0 waiting -> recreate; "
+        "shares root.state_lock" in out
+    )
     assert "! root.executor: ThreadPoolExecutor, 0 threads running -> block" in out
     assert "['primary']  Functional  -> same object as root.detector" in out
     assert out.rstrip().endswith("6 annotation(s), 1 that a snapshot cannot restore")
@@ -50,7 +59,8 @@ def test_json_is_the_tree_dict(capsys):
     manager = next(c for c in data["children"] if c["name"] == "lock_manager")
     locks = manager["children"][0]
     assert [a["path"] for a in locks["annotations"]] == [
-        f"root.lock_manager.locks[{i}]" for i in range(5)]
+        f"root.lock_manager.locks[{i}]" for i in range(5)
+    ]
     assert set(locks["annotations"][0]) == {"path", "kind", "state", "held", "action", "detail"}
 
 
@@ -77,11 +87,14 @@ def test_bare_model_file_and_savedmodel(capsys, tmp_path, tiny_model):
     assert "! root: SavedModel, opaque, 4 variables -> block" in out
 
 
-@pytest.mark.parametrize("setup, message", [
-    ("weights", "contains weights only, no architecture"),
-    ("toml", "lockpickle.toml: expected at least one [[models]] entry"),
-    ("depth", "Expected --max-depth of at least 1"),
-])
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        ("weights", "contains weights only, no architecture"),
+        ("toml", "lockpickle.toml: expected at least one [[models]] entry"),
+        ("depth", "Expected --max-depth of at least 1"),
+    ],
+)
 def test_bad_inputs_exit_2_with_one_paragraph(capsys, tmp_path, tiny_model, setup, message):
     args = ["inspect"]
     if setup == "weights":

@@ -67,8 +67,11 @@ def test_anomaly_service():
     tree = project.inspect()
     notes = annotations(project)
     assert {p: n.kind for p, n in notes.items()} == {
-        "root.state_lock": "RLock", "root.work_ready": "Condition", "root.stopping": "Event",
-        "root.slots": "BoundedSemaphore", "root.pending": "Queue",
+        "root.state_lock": "RLock",
+        "root.work_ready": "Condition",
+        "root.stopping": "Event",
+        "root.slots": "BoundedSemaphore",
+        "root.pending": "Queue",
         "root.executor": "ThreadPoolExecutor",
     }
     assert "shares root.state_lock" in notes["root.work_ready"].detail
@@ -88,9 +91,15 @@ def test_build_scripts_rebuild_the_committed_models(tmp_path):
     script = "\n".join(
         f"sys.argv = ['build_model.py', '--out', {str(tmp_path / (demo + '.keras'))!r}]\n"
         f"runpy.run_path({str(EXAMPLES / demo / 'build_model.py')!r}, run_name='__main__')"
-        for demo in DEMOS)
-    result = subprocess.run([sys.executable, "-c", "import runpy, sys\n" + script],
-                            capture_output=True, text=True, timeout=300, check=False)
+        for demo in DEMOS
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import runpy, sys\n" + script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     from lockpickle_gui.core.tf_runtime import import_keras
 
@@ -98,6 +107,8 @@ def test_build_scripts_rebuild_the_committed_models(tmp_path):
     for demo in DEMOS:
         committed = next(iter(open_project(EXAMPLES / demo).models.values()))  # registers layers
         rebuilt = keras.saving.load_model(tmp_path / f"{demo}.keras")
-        assert [type(a).__name__ for a in rebuilt.layers] == [type(b).__name__ for b in committed.layers]
+        assert [type(a).__name__ for a in rebuilt.layers] == [
+            type(b).__name__ for b in committed.layers
+        ]
         for a, b in zip(committed.get_weights(), rebuilt.get_weights()):
             np.testing.assert_array_equal(a, b)

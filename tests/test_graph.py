@@ -72,7 +72,7 @@ def test_every_primitive_kind_is_annotated_with_a_resolving_path(tmp_path):
     holder.pool = concurrent.futures.ThreadPoolExecutor(1)
     holder.pool.shutdown()
     holder.thread = threading.Thread(target=print)
-    holder.file = open(tmp_path / "f.txt", "w")
+    holder.file = open(tmp_path / "f.txt", "w")  # noqa: SIM115 - an open file is the point
     holder.sock = socket.socket()
     holder.gen = (i for i in range(3))
     holder.fn = lambda x: x
@@ -80,12 +80,24 @@ def test_every_primitive_kind_is_annotated_with_a_resolving_path(tmp_path):
         tree = inspect(holder)
         kinds = {note.path: note.kind for note in tree.iter_annotations()}
         assert kinds == {
-            "root.lock": "Lock", "root.rlock": "RLock", "root.cond": "Condition",
-            "root.sem": "Semaphore", "root.bsem": "BoundedSemaphore", "root.event": "Event",
-            "root.barrier": "Barrier", "root.queue": "Queue", "root.pqueue": "PriorityQueue",
-            "root.lqueue": "LifoQueue", "root.squeue": "SimpleQueue", "root.local": "local",
-            "root.pool": "ThreadPoolExecutor", "root.thread": "Thread", "root.file": "file",
-            "root.sock": "socket", "root.gen": "generator", "root.fn": "lambda",
+            "root.lock": "Lock",
+            "root.rlock": "RLock",
+            "root.cond": "Condition",
+            "root.sem": "Semaphore",
+            "root.bsem": "BoundedSemaphore",
+            "root.event": "Event",
+            "root.barrier": "Barrier",
+            "root.queue": "Queue",
+            "root.pqueue": "PriorityQueue",
+            "root.lqueue": "LifoQueue",
+            "root.squeue": "SimpleQueue",
+            "root.local": "local",
+            "root.pool": "ThreadPoolExecutor",
+            "root.thread": "Thread",
+            "root.file": "file",
+            "root.sock": "socket",
+            "root.gen": "generator",
+            "root.fn": "lambda",
         }
         actions = {note.kind: note.action for note in tree.iter_annotations()}
         assert actions["Lock"] == "recreate" and actions["Event"] == "keep"
@@ -196,7 +208,10 @@ def test_cycles_and_depth_bound():
     head.next = Link(Link(head))  # a cycle of three
     tree = inspect(head)
     assert {n.path for n in tree.iter_annotations()} == {
-        "root.lock", "root.next.lock", "root.next.next.lock"}
+        "root.lock",
+        "root.next.lock",
+        "root.next.next.lock",
+    }
     chain = None
     for _ in range(200):
         chain = Link(chain)
@@ -218,8 +233,14 @@ def test_containers_slots_sets_and_odd_keys():
     }
     tree = inspect(graph)
     paths = {n.path for n in tree.iter_annotations()}
-    assert {"root['slotted'].lock", "root['slotted']._Slotted__private", "root[3][0]",
-            "root[3][1][0]", "root[('a', 1)][0]", "<set element of root['set']>"} <= paths
+    assert {
+        "root['slotted'].lock",
+        "root['slotted']._Slotted__private",
+        "root[3][0]",
+        "root[3][1][0]",
+        "root[('a', 1)][0]",
+        "<set element of root['set']>",
+    } <= paths
     assert any(p.startswith("<value for key <object object") for p in paths)
     assert_paths_resolve(graph, tree)
     set_note = next(n for n in tree.iter_annotations() if n.obj is lone)
@@ -270,8 +291,17 @@ def test_node_helpers_walk_find_to_dict(tiny_model):
     assert order[0] == "root" and order.index("root.model") < order.index("root.model.layers[0]")
     assert tree.find("nope") is None
     data = tree.to_dict()
-    assert set(data) == {"name", "path", "type", "role", "keras", "annotations", "shared_with",
-                         "truncated", "children"}
+    assert set(data) == {
+        "name",
+        "path",
+        "type",
+        "role",
+        "keras",
+        "annotations",
+        "shared_with",
+        "truncated",
+        "children",
+    }
     assert data["type"].endswith("test_graph.Service")
     assert set(data["annotations"][0]) == {"path", "kind", "state", "held", "action", "detail"}
     json.dumps(data)

@@ -75,7 +75,8 @@ def test_cli_prints_the_cut_and_json_carries_the_flag(tmp_path, tiny_model, caps
     folder = tmp_path / "deep"
     folder.mkdir()
     tiny_model.save(folder / "model.keras")
-    (folder / "service.py").write_text(textwrap.dedent('''
+    (folder / "service.py").write_text(
+        textwrap.dedent("""
         import threading
 
         class Link:
@@ -89,8 +90,10 @@ def test_cli_prints_the_cut_and_json_carries_the_flag(tmp_path, tiny_model, caps
                 tail = Link(tail)
             tail.model = models["m"]
             return tail
-    '''))
-    (folder / "lockpickle.toml").write_text(textwrap.dedent('''
+    """)
+    )
+    (folder / "lockpickle.toml").write_text(
+        textwrap.dedent("""
         [[models]]
         name = "m"
         path = "model.keras"
@@ -98,7 +101,8 @@ def test_cli_prints_the_cut_and_json_carries_the_flag(tmp_path, tiny_model, caps
         modules = ["service.py"]
         [runtime]
         factory = "service:build"
-    '''))
+    """)
+    )
     assert cli.main(["inspect", str(folder)]) == 0
     out = capsys.readouterr().out
     cut_line = next(line for line in out.splitlines() if "not walked" in line)

@@ -71,8 +71,9 @@ def layer_classes(keras):
 
 
 def test_nested_models_are_subtrees_in_keras_order(keras):
-    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, name="inner_dense")],
-                             name="inner")
+    inner = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(5, name="inner_dense")], name="inner"
+    )
     inputs = keras.Input((4,), name="x")
     outputs = keras.layers.Dense(2, name="head")(inner(inputs))
     outer = keras.Model(inputs, outputs, name="outer")
@@ -82,8 +83,13 @@ def test_nested_models_are_subtrees_in_keras_order(keras):
     inner_node = tree.children[1]
     assert inner_node.role == "model" and inner_node.path == "root.layers[1]"
     assert [c.path for c in inner_node.children] == ["root.layers[1].layers[0]"]
-    assert inner_node.children[0].keras == {"class": "Dense", "output_shape": [None, 5],
-                                            "params": 25, "trainable": True, "dtype": "float32"}
+    assert inner_node.children[0].keras == {
+        "class": "Dense",
+        "output_shape": [None, 5],
+        "params": 25,
+        "trainable": True,
+        "dtype": "float32",
+    }
     assert tree.keras["output_shape"] == [None, 2]
     assert_paths_resolve(outer, tree)
 
@@ -106,16 +112,23 @@ def test_registered_complete_layer_has_only_its_lock(keras, layer_classes):
 
 
 def test_unregistered_and_incomplete_layers_are_flagged(keras, layer_classes):
-    model = keras.Sequential([keras.Input((3,)), layer_classes["Unregistered"](name="u"),
-                              layer_classes["Forgetful"](3, name="f")])
+    model = keras.Sequential(
+        [
+            keras.Input((3,)),
+            layer_classes["Unregistered"](name="u"),
+            layer_classes["Forgetful"](3, name="f"),
+        ]
+    )
     tree = inspect(model)
     u, f = tree.children
     assert [(n.kind, n.action, n.path) for n in u.annotations] == [
-        ("unregistered layer", "block", "root.layers[0]")]
+        ("unregistered layer", "block", "root.layers[0]")
+    ]
     assert "register_keras_serializable" in u.annotations[0].detail
     assert u.annotations[0].obj is model.layers[0]
     assert [(n.kind, n.state) for n in f.annotations] == [
-        ("incomplete get_config", "get_config() misses offset")]
+        ("incomplete get_config", "get_config() misses offset")
+    ]
 
 
 def test_sublayers_outside_layers_are_found_through_attributes(keras, layer_classes):
@@ -123,9 +136,13 @@ def test_sublayers_outside_layers_are_found_through_attributes(keras, layer_clas
     tree = inspect(model)
     block = tree.find("root.layers[0]")
     paths = [n.path for n in block.walk()][1:]
-    assert paths == ["root.layers[0].first", "root.layers[0].stack",
-                     "root.layers[0].stack[0]", "root.layers[0].stack[1]",
-                     "root.layers[0]._layers[3]"]
+    assert paths == [
+        "root.layers[0].first",
+        "root.layers[0].stack",
+        "root.layers[0].stack[0]",
+        "root.layers[0].stack[1]",
+        "root.layers[0]._layers[3]",
+    ]
     assert resolve_path(model, "root.layers[0]._layers[3]").name == "hidden"
     assert_paths_resolve(model, tree)
 

@@ -70,8 +70,10 @@ def test_nesting_deeper_than_the_recursion_limit_is_a_lockpickle_error():
 
 def test_locks_carried_by_callbacks_are_shown_with_resolving_paths():
     service = Service()
-    callbacks = {"on_request": service.handle,
-                 "on_done": functools.partial(print, lock=threading.Event())}
+    callbacks = {
+        "on_request": service.handle,
+        "on_done": functools.partial(print, lock=threading.Event()),
+    }
     tree = inspect(callbacks)
     assert _paths(tree) == ["root['on_request'].__self__.lock", "root['on_done'].keywords['lock']"]
     for note in tree.iter_annotations():

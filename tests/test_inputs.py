@@ -15,14 +15,19 @@ def text_and_image_model(keras):
     tokens = keras.Input((6,), dtype="int32", name="tokens")
     a = keras.layers.GlobalAveragePooling2D()(image)
     b = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(12, 3)(tokens))
-    return keras.Model({"image": image, "tokens": tokens}, keras.layers.Dense(2)(keras.layers.Concatenate()([a, b])))
+    return keras.Model(
+        {"image": image, "tokens": tokens},
+        keras.layers.Dense(2)(keras.layers.Concatenate()([a, b])),
+    )
 
 
 @pytest.fixture(scope="module")
 def image_model(keras):
     keras.utils.set_random_seed(0)
     image = keras.Input((8, 8, 3))
-    return keras.Model(image, keras.layers.Dense(4, activation="softmax")(keras.layers.Flatten()(image)))
+    return keras.Model(
+        image, keras.layers.Dense(4, activation="softmax")(keras.layers.Flatten()(image))
+    )
 
 
 def test_generated_inputs_follow_the_spec_and_the_seed(text_and_image_model):
@@ -59,7 +64,9 @@ def test_load_npy_batch_and_single_sample(tiny_model, tmp_path):
     np.save(tmp_path / "one.npy", batch[0])
     assert len(load_inputs(tmp_path / "one.npy", tiny_model)) == 1
     np.save(tmp_path / "bad.npy", np.zeros((3, 5)))
-    with pytest.raises(PreviewError, match=r"Sample 0: .*shape \(4,\).*Received shape \(5,\)") as info:
+    with pytest.raises(
+        PreviewError, match=r"Sample 0: .*shape \(4,\).*Received shape \(5,\)"
+    ) as info:
         load_inputs(tmp_path / "bad.npy", tiny_model)
     assert info.value.path == str(tmp_path / "bad.npy")
 
@@ -73,7 +80,9 @@ def test_load_npz_by_name_or_position(text_and_image_model, tmp_path):
     samples = load_inputs(tmp_path / "named.npz", text_and_image_model)
     assert len(samples) == 3 and set(samples[0]) == {"image", "tokens"}
     np.savez(tmp_path / "wrong.npz", pictures=images, tokens=tokens)
-    with pytest.raises(PreviewError, match=r"named after the model's inputs.*savez\(path, image=..., tokens=...\)"):
+    with pytest.raises(
+        PreviewError, match=r"named after the model's inputs.*savez\(path, image=..., tokens=...\)"
+    ):
         load_inputs(tmp_path / "wrong.npz", text_and_image_model)
     with pytest.raises(PreviewError, match="holds one array"):
         np.save(tmp_path / "x.npy", images)
@@ -101,7 +110,9 @@ def test_load_image_folder_resized_to_the_input(image_model, keras, tmp_path):
     red = np.zeros((16, 12, 3), "uint8")
     red[..., 0] = 255
     tf.io.write_file(str(folder / "b_red.png"), tf.io.encode_png(red))
-    tf.io.write_file(str(folder / "a_grey.jpg"), tf.io.encode_jpeg(np.full((5, 7, 3), 128, "uint8")))
+    tf.io.write_file(
+        str(folder / "a_grey.jpg"), tf.io.encode_jpeg(np.full((5, 7, 3), 128, "uint8"))
+    )
     (folder / "notes.txt").write_text("not an image")
     samples = load_inputs(folder, image_model)
     assert [s.shape for s in samples] == [(8, 8, 3), (8, 8, 3)]
@@ -148,8 +159,13 @@ def test_summaries_for_people():
     probabilities = np.array([0.05, 0.7, 0.05, 0.2], "float32")
     assert summarize_output(probabilities) == "class 1: 0.700, class 3: 0.200, class 0: 0.050"
     assert summarize_output(probabilities, top_k=1) == "class 1: 0.700"
-    assert summarize_output(np.array([[1.0, -3.0], [2.0, 4.0]])) == "shape (2, 2), min -3, mean 1, max 4"
+    assert (
+        summarize_output(np.array([[1.0, -3.0], [2.0, 4.0]]))
+        == "shape (2, 2), min -3, mean 1, max 4"
+    )
     assert summarize_output(np.array([0.25], "float32")) == "value 0.25"
     assert summarize_output({"label": probabilities, "score": np.array([2.5])}) == {
-        "label": "class 1: 0.700, class 3: 0.200, class 0: 0.050", "score": "value 2.5"}
+        "label": "class 1: 0.700, class 3: 0.200, class 0: 0.050",
+        "score": "value 2.5",
+    }
     assert set(summarize_output([np.zeros(2), np.ones(3)])) == {"output[0]", "output[1]"}

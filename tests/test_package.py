@@ -21,8 +21,16 @@ def test_import_loads_neither_tensorflow_nor_qt():
 
 
 def test_public_error_hierarchy():
-    for name in ("SnapshotError", "NotASnapshot", "UnsupportedVersion", "CorruptSnapshot",
-                 "UntrustedCode", "VerificationFailed", "UnpicklableState", "ProjectError"):
+    for name in (
+        "SnapshotError",
+        "NotASnapshot",
+        "UnsupportedVersion",
+        "CorruptSnapshot",
+        "UntrustedCode",
+        "VerificationFailed",
+        "UnpicklableState",
+        "ProjectError",
+    ):
         assert issubclass(getattr(lp, name), lp.LockpickleError)
     assert issubclass(lp.CorruptSnapshot, lp.SnapshotError)
 

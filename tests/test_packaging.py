@@ -33,8 +33,16 @@ MIME_XML = LINUX / f"{APP_ID}.mime.xml"
 SPEC = PACKAGING / "lockpickle-gui.spec"
 MIME_TYPES = {"application/x-lockpickle-snapshot": "*.lpsnap", "application/x-keras": "*.keras"}
 # Icons promised to the GUI engineers: names must stay stable.
-STABLE_ICONS = ["lockpickle", "lock-recreate", "lock-keep", "lock-held", "lock-block",
-                "model", "layer", "object"]
+STABLE_ICONS = [
+    "lockpickle",
+    "lock-recreate",
+    "lock-keep",
+    "lock-held",
+    "lock-block",
+    "model",
+    "layer",
+    "object",
+]
 
 
 def require_tool(name: str) -> str:
@@ -57,7 +65,9 @@ def load_make_icons():
 def desktop_entry(path: Path) -> dict[str, str]:
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "[Desktop Entry]"
-    return dict(line.split("=", 1) for line in lines[1:] if "=" in line and not line.startswith("#"))
+    return dict(
+        line.split("=", 1) for line in lines[1:] if "=" in line and not line.startswith("#")
+    )
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -68,14 +78,23 @@ def png_size(path: Path) -> tuple[int, int]:
 
 # --- the resources module ---------------------------------------------------------------
 
+
 def test_resources_found_from_any_working_directory(tmp_path):
-    code = ("import sys; from lockpickle_gui import resources as r; "
-            "print(r.resources_dir()); print(r.app_icon_path()); print(r.examples_dir()); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('PySide6', 'numpy', 'tensorflow', 'keras')))")
+    code = (
+        "import sys; from lockpickle_gui import resources as r; "
+        "print(r.resources_dir()); print(r.app_icon_path()); print(r.examples_dir()); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('PySide6', 'numpy', 'tensorflow', 'keras')))"
+    )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, check=True).stdout.splitlines()
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     folder, icon, examples, heavy = out
     assert Path(folder).is_absolute() and Path(folder) == REPO / "resources"
     assert Path(icon).is_file() and Path(icon).name == "lockpickle.svg"
@@ -107,9 +126,14 @@ def _icon_names_in_code() -> set[str]:
     names = set()
     for path in (REPO / "lockpickle_gui").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and node.args
-                    and getattr(node.func, "attr", getattr(node.func, "id", None)) in ("icon_path", "_svg_icon")
-                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            if (
+                isinstance(node, ast.Call)
+                and node.args
+                and getattr(node.func, "attr", getattr(node.func, "id", None))
+                in ("icon_path", "_svg_icon")
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 names.add(node.args[0].value)
     return names
 
@@ -137,11 +161,16 @@ def test_lock_badge_colours_match_the_icons():
 
 # --- generated icons --------------------------------------------------------------------
 
+
 def test_make_icons_writes_every_declared_size(tmp_path):
     make_icons = load_make_icons()
-    subprocess.run([sys.executable, str(PACKAGING / "make_icons.py"), "--out", str(tmp_path)],
-                   cwd=tmp_path, check=True, capture_output=True,
-                   env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    subprocess.run(
+        [sys.executable, str(PACKAGING / "make_icons.py"), "--out", str(tmp_path)],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert 16 in make_icons.SIZES and 512 in make_icons.SIZES
     for size in make_icons.SIZES:
         png = tmp_path / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
@@ -152,22 +181,28 @@ def test_make_icons_writes_every_declared_size(tmp_path):
     reserved, kind, count = struct.unpack("<HHH", ico[:6])
     assert (reserved, kind, count) == (0, 1, len(make_icons.ICO_SIZES))
     for index, size in enumerate(sorted(make_icons.ICO_SIZES)):
-        width, _, _, _, _, _, length, offset = struct.unpack("<BBBBHHII", ico[6 + 16 * index:22 + 16 * index])
+        width, _, _, _, _, _, length, offset = struct.unpack(
+            "<BBBBHHII", ico[6 + 16 * index : 22 + 16 * index]
+        )
         assert (width or 256) == size
-        assert ico[offset:offset + 8] == b"\x89PNG\r\n\x1a\n" and offset + length <= len(ico)
+        assert ico[offset : offset + 8] == b"\x89PNG\r\n\x1a\n" and offset + length <= len(ico)
 
     icns = (tmp_path / "lockpickle.icns").read_bytes()
     assert icns[:4] == b"icns" and struct.unpack(">I", icns[4:8])[0] == len(icns)
     kinds, position = [], 8
     while position < len(icns):
-        kind, length = icns[position:position + 4], struct.unpack(">I", icns[position + 4:position + 8])[0]
-        assert icns[position + 8:position + 16] == b"\x89PNG\r\n\x1a\n"
+        kind, length = (
+            icns[position : position + 4],
+            struct.unpack(">I", icns[position + 4 : position + 8])[0],
+        )
+        assert icns[position + 8 : position + 16] == b"\x89PNG\r\n\x1a\n"
         kinds.append(kind)
         position += length
     assert position == len(icns) and kinds == [kind for kind, _ in make_icons.ICNS_TYPES]
 
 
 # --- Linux desktop files ----------------------------------------------------------------
+
 
 def test_desktop_file_passes_desktop_file_validate():
     tool = require_tool("desktop-file-validate")
@@ -178,8 +213,9 @@ def test_desktop_file_passes_desktop_file_validate():
 
 def test_metainfo_passes_appstreamcli_validate():
     tool = require_tool("appstreamcli")
-    result = subprocess.run([tool, "validate", "--no-net", "--explain", str(METAINFO)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [tool, "validate", "--no-net", "--explain", str(METAINFO)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -229,8 +265,12 @@ def test_install_linux_into_a_prefix_and_uninstall(tmp_path):
     prefix = tmp_path / "prefix"
     run = [str(PACKAGING / "install-linux.sh"), "--prefix", str(prefix)]
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    subprocess.run([*run, "--exec", "/opt/Lockpickle App/lockpickle-gui"], check=True,
-                   capture_output=True, env=env)
+    subprocess.run(
+        [*run, "--exec", "/opt/Lockpickle App/lockpickle-gui"],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
     share = prefix / "share"
     for size in load_make_icons().SIZES:
         assert png_size(share / f"icons/hicolor/{size}x{size}/apps/{APP_ID}.png") == (size, size)
@@ -250,23 +290,31 @@ def test_install_linux_into_a_prefix_and_uninstall(tmp_path):
 
 # --- the PyInstaller spec and the wheel ---------------------------------------------------
 
+
 def _spec_list(name: str) -> list[str]:
     for node in ast.walk(ast.parse(SPEC.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", None) == name for t in node.targets
+        ):
             return ast.literal_eval(node.value)
     raise AssertionError(f"{SPEC.name} has no {name} = [...]")
 
 
 def test_spec_names_every_resource_folder():
-    folders = {p.name for p in (REPO / "resources").iterdir()
-               if p.is_dir() and not p.name.startswith((".", "__"))}
+    folders = {
+        p.name
+        for p in (REPO / "resources").iterdir()
+        if p.is_dir() and not p.name.startswith((".", "__"))
+    }
     assert set(_spec_list("RESOURCE_FOLDERS")) == folders
 
 
 def test_spec_bundles_the_app_entry_point_and_keeps_qtcharts():
     launcher = (PACKAGING / "launcher.py").read_text(encoding="utf-8")
     assert "from lockpickle_gui.gui.app import main" in launcher
-    qt_keep = set(ast.literal_eval(re.search(r"QT_KEEP = (\{.*?\})", SPEC.read_text(), re.S).group(1)))
+    qt_keep = set(
+        ast.literal_eval(re.search(r"QT_KEEP = (\{.*?\})", SPEC.read_text(), re.S).group(1))
+    )
     assert {"QtCore", "QtGui", "QtWidgets", "QtCharts", "QtSvg"} <= qt_keep
 
 
@@ -281,19 +329,52 @@ def test_a_built_wheel_carries_the_resources(tmp_path):
     shutil.copytree(REPO / "lockpickle_gui", source / "lockpickle_gui", ignore=ignore)
     shutil.copytree(REPO / "resources", source / "resources", ignore=ignore)
     wheels = tmp_path / "wheels"
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
-                            "--disable-pip-version-check", "-w", str(wheels), str(source)],
-                           capture_output=True, text=True)
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-w",
+            str(wheels),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if build.returncode != 0 and "Could not find a version" in build.stderr:
         pytest.skip("no package index to fetch the build backend from")  # offline machine
     assert build.returncode == 0, build.stderr
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet",
-                    "--disable-pip-version-check", "--target", str(target),
-                    *map(str, wheels.glob("*.whl"))], check=True, capture_output=True)
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); from lockpickle_gui import resources as r; "
-            "print(r.resources_dir()); print(r.icon_path('lock-held'))")
-    out = subprocess.run([sys.executable, "-I", "-c", code, str(target)], cwd=tmp_path,
-                         capture_output=True, text=True, check=True).stdout.splitlines()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
+            *map(str, wheels.glob("*.whl")),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from lockpickle_gui import resources as r; "
+        "print(r.resources_dir()); print(r.icon_path('lock-held'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", code, str(target)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     assert Path(out[0]) == target / "lockpickle_gui" / "_resources"
     assert Path(out[1]).is_file()

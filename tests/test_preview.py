@@ -22,8 +22,13 @@ def tf(keras):
 
 def _sequential(keras):
     keras.utils.set_random_seed(1)
-    return keras.Sequential([keras.Input((6,)), keras.layers.Dense(16, activation="relu"),
-                             keras.layers.Dense(4, activation="softmax")])
+    return keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(4, activation="softmax"),
+        ]
+    )
 
 
 def _functional(keras):
@@ -56,9 +61,13 @@ def _multi_io_dict(keras):
     a = keras.layers.Flatten()(keras.layers.Conv2D(2, 3, padding="same")(image))
     b = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(20, 3)(tokens))
     joined = keras.layers.Concatenate()([a, b])
-    return keras.Model({"image": image, "tokens": tokens},
-                       {"label": keras.layers.Dense(3, activation="softmax", name="label")(joined),
-                        "score": keras.layers.Dense(1, name="score")(joined)})
+    return keras.Model(
+        {"image": image, "tokens": tokens},
+        {
+            "label": keras.layers.Dense(3, activation="softmax", name="label")(joined),
+            "score": keras.layers.Dense(1, name="score")(joined),
+        },
+    )
 
 
 def _multi_io_list(keras):
@@ -68,8 +77,13 @@ def _multi_io_list(keras):
     return keras.Model([a, b], [keras.layers.Dense(2)(joined), keras.layers.Dense(1)(joined)])
 
 
-BUILDERS = {"sequential": _sequential, "functional": _functional, "subclassed": _subclassed,
-            "multi_io_dict": _multi_io_dict, "multi_io_list": _multi_io_list}
+BUILDERS = {
+    "sequential": _sequential,
+    "functional": _functional,
+    "subclassed": _subclassed,
+    "multi_io_dict": _multi_io_dict,
+    "multi_io_list": _multi_io_list,
+}
 
 
 def _batch_of(samples, structure):
@@ -87,7 +101,9 @@ def _assert_outputs_close(results, expected_batch):
         if isinstance(expected_batch, dict):
             assert set(result) == set(expected_batch)
             for key in expected_batch:
-                np.testing.assert_allclose(result[key], np.asarray(expected_batch[key])[i], atol=ATOL)
+                np.testing.assert_allclose(
+                    result[key], np.asarray(expected_batch[key])[i], atol=ATOL
+                )
         elif isinstance(expected_batch, (list, tuple)):
             assert len(result) == len(expected_batch)
             for got, want in zip(result, expected_batch):
@@ -112,8 +128,9 @@ def test_pool_outputs_equal_the_models(keras, kind):
 @pytest.fixture(scope="module")
 def saved_model_layer(keras, tmp_path_factory):
     keras.utils.set_random_seed(6)
-    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(7, activation="relu"),
-                              keras.layers.Dense(2)])
+    model = keras.Sequential(
+        [keras.Input((5,)), keras.layers.Dense(7, activation="relu"), keras.layers.Dense(2)]
+    )
     folder = tmp_path_factory.mktemp("savedmodel") / "exported"
     model.export(str(folder), verbose=False)
     return model, keras.layers.TFSMLayer(str(folder))
@@ -171,8 +188,10 @@ def test_savedmodel_signature_endpoint_takes_named_inputs(keras, tf, tmp_path):
         assert pool.signature.call_style == "kwargs"
         names = pool.signature.names
         rng = np.random.default_rng(1)
-        sample = {name: rng.standard_normal(spec.shape).astype("float32")
-                  for name, spec in zip(names, pool.signature.specs)}
+        sample = {
+            name: rng.standard_normal(spec.shape).astype("float32")
+            for name, spec in zip(names, pool.signature.specs)
+        }
         result = pool.submit(sample).result()
     assert isinstance(result, dict) and len(result) == 2
 
@@ -191,7 +210,7 @@ def test_many_client_threads_each_get_their_own_answer(keras):
         try:
             mine = [(i, pool.submit(samples[i])) for i in range(c, len(samples), 16)]
             answers.update((i, f.result()) for i, f in mine)
-        except BaseException as error:
+        except BaseException as error:  # noqa: BLE001 - asserted below
             errors.append(error)
 
     with InferencePool(model, workers=3, max_batch=16, max_delay_ms=1.0) as pool:
@@ -218,7 +237,9 @@ def test_wrong_sample_fails_at_once_and_never_reaches_a_batch(keras):
     good = {"image": np.zeros((4, 4, 1), "float32"), "tokens": np.arange(5, dtype="int32")}
     with InferencePool(model, workers=1, max_batch=8) as pool:
         first = pool.submit(good)
-        with pytest.raises(PreviewError, match=r"'image' of shape \(4, 4, 1\).*Received shape \(4, 4\)"):
+        with pytest.raises(
+            PreviewError, match=r"'image' of shape \(4, 4, 1\).*Received shape \(4, 4\)"
+        ):
             pool.submit({**good, "image": np.zeros((4, 4), "float32")})
         with pytest.raises(PreviewError, match="looks like a batch"):
             pool.submit({**good, "image": np.zeros((2, 4, 4, 1), "float32")})
@@ -331,7 +352,9 @@ def test_unbuilt_subclassed_model_needs_a_call_or_a_signature(keras, tf):
     with pytest.raises(PreviewError, match="has not been built yet"):
         InferencePool(Plain())
     model = Plain()
-    with InferencePool(model, workers=1, input_signature=tf.TensorSpec((None, 3), tf.float32)) as pool:
+    with InferencePool(
+        model, workers=1, input_signature=tf.TensorSpec((None, 3), tf.float32)
+    ) as pool:
         result = pool.submit(np.ones(3, "float32")).result()
     np.testing.assert_allclose(result, np.asarray(model(np.ones((1, 3), "float32")))[0], atol=ATOL)
 
@@ -342,7 +365,7 @@ def test_throughput_series_counts_the_last_bucket_over_its_elapsed_part():
     recorder = StatsRecorder(["w0"], bucket_s=1.0)
     recorder.on_submit(100.0)
     recorder.on_batch("w0", [100.0] * 10, done=100.5, ok=True)  # bucket 0: 10 requests
-    recorder.on_batch("w0", [100.0] * 5, done=101.5, ok=True)   # bucket 1, half elapsed: 5
+    recorder.on_batch("w0", [100.0] * 5, done=101.5, ok=True)  # bucket 1, half elapsed: 5
     series = recorder.snapshot(submitted=15, queued=0).throughput_series
     assert series == [(0.0, 10.0), (1.0, 10.0)]  # 5 requests in 0.5 s is 10/s, not 5/s
 

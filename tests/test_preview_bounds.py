@@ -24,13 +24,16 @@ def model_file(tmp_path, tiny_model):
     return path
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["--max-delay-ms", "inf"], "max_delay_ms between 0 and"),
-    (["--max-delay-ms", "nan"], "max_delay_ms between 0 and"),
-    (["--workers", "100000"], "at most 256 workers"),
-    (["--clients", "100000"], "at most 1024 client threads"),
-    (["--seed", "-1"], "seed that is an integer >= 0"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--max-delay-ms", "inf"], "max_delay_ms between 0 and"),
+        (["--max-delay-ms", "nan"], "max_delay_ms between 0 and"),
+        (["--workers", "100000"], "at most 256 workers"),
+        (["--clients", "100000"], "at most 1024 client threads"),
+        (["--seed", "-1"], "seed that is an integer >= 0"),
+    ],
+)
 def test_cli_refuses_out_of_range_settings(model_file, capsys, argv, words):
     threads_before = threading.active_count()
     code = main(["preview", str(model_file), "--requests", "4", *argv])

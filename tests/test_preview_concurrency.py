@@ -61,7 +61,11 @@ def gated_model(keras, gate, poison=False):
             return x
 
     keras.utils.set_random_seed(0)
-    layers = [keras.Input((4,)), GateLayer()] + ([PoisonCheck()] if poison else []) + [keras.layers.Dense(3)]
+    layers = (
+        [keras.Input((4,)), GateLayer()]
+        + ([PoisonCheck()] if poison else [])
+        + [keras.layers.Dense(3)]
+    )
     return keras.Sequential(layers)
 
 
@@ -252,7 +256,17 @@ def test_run_preview_cancels_promptly_and_leaves_no_thread(keras, how):
 
     samples = [normal(1), blocker()]
     with pytest.raises(Cancelled):
-        run_preview(model, samples, workers=1, max_batch=4, max_delay_ms=0, clients=2,
-                    requests=100_000, max_queue=64, check_samples=1, progress=progress,
-                    cancel=cancel)
+        run_preview(
+            model,
+            samples,
+            workers=1,
+            max_batch=4,
+            max_delay_ms=0,
+            clients=2,
+            requests=100_000,
+            max_queue=64,
+            check_samples=1,
+            progress=progress,
+            cancel=cancel,
+        )
     assert any("requests" in message for _, message in calls)

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lockpickle_gui.core.code_package import import_code_package
 from lockpickle_gui.core.errors import LockpickleError, ProjectError
 from lockpickle_gui.core.project import code_package_name, open_project
-from lockpickle_gui.core.code_package import import_code_package
 
 
 @pytest.fixture(scope="module")
@@ -20,19 +20,26 @@ def model_files(tmp_path_factory, keras):
     """A .keras, a full .h5, a weights-only .h5 and a SavedModel of one tiny model."""
     folder = tmp_path_factory.mktemp("models")
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((4,), name="features"),
-                              keras.layers.Dense(3, name="scores")], name="tiny")
+    model = keras.Sequential(
+        [keras.Input((4,), name="features"), keras.layers.Dense(3, name="scores")], name="tiny"
+    )
     model.save(folder / "tiny.keras")
     model.save(folder / "full.h5")
     model.save_weights(folder / "tiny.weights.h5")
     model.export(str(folder / "saved"), verbose=False)
-    return {"folder": folder, "model": model, "keras": folder / "tiny.keras",
-            "h5": folder / "full.h5", "weights": folder / "tiny.weights.h5",
-            "saved": folder / "saved"}
+    return {
+        "folder": folder,
+        "model": model,
+        "keras": folder / "tiny.keras",
+        "h5": folder / "full.h5",
+        "weights": folder / "tiny.weights.h5",
+        "saved": folder / "saved",
+    }
 
 
-def write_project(folder: Path, toml: str, files: dict[str, str] | None = None,
-                  model: Path | None = None) -> Path:
+def write_project(
+    folder: Path, toml: str, files: dict[str, str] | None = None, model: Path | None = None
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "lockpickle.toml").write_text(textwrap.dedent(toml))
     for name, text in (files or {}).items():
@@ -82,8 +89,9 @@ def test_keras_file(model_files):
     model = project.models["tiny"]
     assert project.runtime is model and project.code_package is None
     x = np.ones((2, 4), "float32")
-    np.testing.assert_array_equal(model.predict(x, verbose=0),
-                                  model_files["model"].predict(x, verbose=0))
+    np.testing.assert_array_equal(
+        model.predict(x, verbose=0), model_files["model"].predict(x, verbose=0)
+    )
     assert project.preview["workers"] >= 1 and project.preview["inputs"] is None
     assert project.inspect().keras["class"] == "Sequential"
 
@@ -94,8 +102,11 @@ def test_full_h5_file(model_files):
 
 
 def test_weights_only_h5_says_so(model_files):
-    with pytest.raises(ProjectError, match="contains weights only, no architecture; open the "
-                                           "model file or a project that builds it") as info:
+    with pytest.raises(
+        ProjectError,
+        match="contains weights only, no architecture; open the "
+        "model file or a project that builds it",
+    ) as info:
         open_project(model_files["weights"])
     assert str(model_files["weights"]) in str(info.value)
 
@@ -145,7 +156,9 @@ def test_unregistered_custom_layer_in_a_bare_file(tmp_path, keras):
 
 
 def make_good_project(folder: Path, model_files, package_label="lp_test_project") -> Path:
-    return write_project(folder, """
+    return write_project(
+        folder,
+        """
         [project]
         name = "demo service"
         [[models]]
@@ -158,8 +171,10 @@ def make_good_project(folder: Path, model_files, package_label="lp_test_project"
         [preview]
         workers = 3
         max_batch = 8
-        """, {"layers.py": LAYERS_PY.format(package=package_label), "service.py": SERVICE_PY},
-        model=model_files["keras"])
+        """,
+        {"layers.py": LAYERS_PY.format(package=package_label), "service.py": SERVICE_PY},
+        model=model_files["keras"],
+    )
 
 
 def test_project_folder_with_code_and_factory(tmp_path, model_files):
@@ -193,50 +208,70 @@ def test_custom_layers_register_before_models_load(tmp_path, keras):
     sources = {"layers": textwrap.dedent(LAYERS_PY.format(package=package))}
     modules = import_code_package("lpproject_builder_0", sources, "test")
     model = keras.Sequential([keras.Input((2,)), modules["layers"].Offset(2.0, name="offset")])
-    write_project(tmp_path / "p", """
+    write_project(
+        tmp_path / "p",
+        """
         [[models]]
         name = "m"
         path = "m.keras"
         [code]
         modules = ["layers.py"]
-        """, {"layers.py": LAYERS_PY.format(package=package)})
+        """,
+        {"layers.py": LAYERS_PY.format(package=package)},
+    )
     model.save(tmp_path / "p" / "m.keras")
     project = open_project(tmp_path / "p")
     assert project.runtime.layers[0].offset == 2.0 and project.name == "p"
 
 
 def test_project_without_factory_and_two_models_runs_a_dict(tmp_path, model_files):
-    folder = write_project(tmp_path / "two", """
+    folder = write_project(
+        tmp_path / "two",
+        """
         [[models]]
         name = "a"
         path = "model.keras"
         [[models]]
         name = "b"
         path = "../models0/full.h5"
-        """.replace("../models0/full.h5", str(model_files["h5"])), model=model_files["keras"])
+        """.replace("../models0/full.h5", str(model_files["h5"])),
+        model=model_files["keras"],
+    )
     project = open_project(folder)
     assert set(project.runtime) == {"a", "b"} and project.runtime["b"] is project.models["b"]
 
 
 BAD_TOMLS = [
     ("[project\nname = 1\n", "not valid TOML.*line 1"),
-    ("[[models]]\nname = \"m\"\npath = \"nope.keras\"\n", "line 3: model file not found"),
-    ("[[models]]\nname = \"m\"\n", "expected path = "),
-    ("[[models]]\nname = \"m\"\npath = \"model.keras\"\ncolour = 1\n", "line 4: unknown key 'colour'"),
-    ("[project]\nname = \"x\"\n", "at least one \\[\\[models\\]\\]"),
+    ('[[models]]\nname = "m"\npath = "nope.keras"\n', "line 3: model file not found"),
+    ('[[models]]\nname = "m"\n', "expected path = "),
+    ('[[models]]\nname = "m"\npath = "model.keras"\ncolour = 1\n', "line 4: unknown key 'colour'"),
+    ('[project]\nname = "x"\n', "at least one \\[\\[models\\]\\]"),
     ("[extras]\n", "unknown table \\[extras\\]"),
-    ("[[models]]\nname = \"m\"\npath = \"model.keras\"\n[code]\nmodules = [\"gone.py\"]\n",
-     "line 5: project code file not found"),
-    ("[[models]]\nname = \"m\"\npath = \"model.keras\"\n[code]\nmodules = [\"../evil.py\"]\n",
-     "inside the project folder"),
-    ("[[models]]\nname = \"m\"\npath = \"model.keras\"\n[runtime]\nfactory = \"service:build\"\n",
-     "line 5: expected factory = \"module:function\""),
-    ("[[models]]\nname = \"m\"\npath = \"model.keras\"\n[preview]\nworkers = 0\n",
-     "line 5: expected workers to be an integer >= 1"),
-    ("[[models]]\nname = \"m\"\npath = \"model.keras\"\n[preview]\ninputs = \"x.npy\"\n",
-     "preview inputs not found"),
-    ("[[models]]\nname = \"m\"\npath = \"model.keras\"\n[[models]]\nname = \"m\"\npath = \"model.keras\"\n",
-     "line 5: two \\[\\[models\\]\\] are named 'm'"),
+    (
+        '[[models]]\nname = "m"\npath = "model.keras"\n[code]\nmodules = ["gone.py"]\n',
+        "line 5: project code file not found",
+    ),
+    (
+        '[[models]]\nname = "m"\npath = "model.keras"\n[code]\nmodules = ["../evil.py"]\n',
+        "inside the project folder",
+    ),
+    (
+        '[[models]]\nname = "m"\npath = "model.keras"\n[runtime]\nfactory = "service:build"\n',
+        'line 5: expected factory = "module:function"',
+    ),
+    (
+        '[[models]]\nname = "m"\npath = "model.keras"\n[preview]\nworkers = 0\n',
+        "line 5: expected workers to be an integer >= 1",
+    ),
+    (
+        '[[models]]\nname = "m"\npath = "model.keras"\n[preview]\ninputs = "x.npy"\n',
+        "preview inputs not found",
+    ),
+    (
+        '[[models]]\nname = "m"\npath = "model.keras"\n[[models]]\nname = "m"\npath = "model.keras"\n',
+        "line 5: two \\[\\[models\\]\\] are named 'm'",
+    ),
 ]
 
 
@@ -251,9 +286,14 @@ def test_bad_lockpickle_toml(tmp_path, model_files, toml, message):
 
 CODE_FAILURES = [
     ({"layers.py": "x = 1\ndef f(:\n"}, "layers.py, line 2: invalid Python"),
-    ({"layers.py": "import math\n\nvalue = math.sqrt(-1)\n"},
-     r"layers.py, line 3, in <module>: value = math.sqrt\(-1\) -- raised ValueError"),
-    ({"layers.py": "from .helpers import thing\n"}, "layers.py, line 1.*import each other relatively"),
+    (
+        {"layers.py": "import math\n\nvalue = math.sqrt(-1)\n"},
+        r"layers.py, line 3, in <module>: value = math.sqrt\(-1\) -- raised ValueError",
+    ),
+    (
+        {"layers.py": "from .helpers import thing\n"},
+        "layers.py, line 1.*import each other relatively",
+    ),
     ({"layers.py": "import helpers_not_on_sys_path\n"}, "ModuleNotFoundError"),
 ]
 
@@ -262,13 +302,18 @@ CODE_FAILURES = [
 def test_exceptions_in_project_code_name_file_and_line(tmp_path, model_files, files, message):
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "helpers_not_on_sys_path.py").write_text("raise SystemExit('never')\n")
-    folder = write_project(tmp_path / "p", """
+    folder = write_project(
+        tmp_path / "p",
+        """
         [[models]]
         name = "m"
         path = "model.keras"
         [code]
         modules = ["layers.py"]
-        """, files, model=model_files["keras"])
+        """,
+        files,
+        model=model_files["keras"],
+    )
     with pytest.raises(ProjectError, match=message) as info:
         open_project(folder)
     assert "Traceback" not in str(info.value) and "\n" not in str(info.value)
@@ -277,7 +322,9 @@ def test_exceptions_in_project_code_name_file_and_line(tmp_path, model_files, fi
 
 
 def test_exception_in_the_factory_names_file_and_line(tmp_path, model_files):
-    folder = write_project(tmp_path / "p", """
+    folder = write_project(
+        tmp_path / "p",
+        """
         [[models]]
         name = "m"
         path = "model.keras"
@@ -285,8 +332,10 @@ def test_exception_in_the_factory_names_file_and_line(tmp_path, model_files):
         modules = ["service.py"]
         [runtime]
         factory = "service:build"
-        """, {"service.py": "def build(models):\n    return models['missing']\n"},
-        model=model_files["keras"])
+        """,
+        {"service.py": "def build(models):\n    return models['missing']\n"},
+        model=model_files["keras"],
+    )
     with pytest.raises(ProjectError, match=r"service.py, line 2, in build.*KeyError"):
         open_project(folder)
     (folder / "service.py").write_text("build = 3\n")
@@ -296,7 +345,9 @@ def test_exception_in_the_factory_names_file_and_line(tmp_path, model_files):
 
 def test_factory_threads_are_the_projects_business(tmp_path, model_files):
     """A factory may create locks and events; opening leaves no thread running (fixture)."""
-    folder = write_project(tmp_path / "p", """
+    folder = write_project(
+        tmp_path / "p",
+        """
         [[models]]
         name = "m"
         path = "model.keras"
@@ -304,10 +355,14 @@ def test_factory_threads_are_the_projects_business(tmp_path, model_files):
         modules = ["service.py"]
         [runtime]
         factory = "service:build"
-        """, {"service.py": "import threading\n"
-                            "def build(models):\n"
-                            "    return {'model': models['m'], 'ready': threading.Event()}\n"},
-        model=model_files["keras"])
+        """,
+        {
+            "service.py": "import threading\n"
+            "def build(models):\n"
+            "    return {'model': models['m'], 'ready': threading.Event()}\n"
+        },
+        model=model_files["keras"],
+    )
     project = open_project(folder)
     assert isinstance(project.runtime["ready"], type(threading.Event()))
 

@@ -28,8 +28,9 @@ def model_files(tmp_path_factory, keras):
     return {"keras": folder / "tiny.keras", "weights": folder / "tiny.weights.h5"}
 
 
-def project(folder: Path, toml: str, files: dict[str, str | bytes] | None = None,
-            model: Path | None = None) -> Path:
+def project(
+    folder: Path, toml: str, files: dict[str, str | bytes] | None = None, model: Path | None = None
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "lockpickle.toml").write_text(textwrap.dedent(toml))
     for name, content in (files or {}).items():
@@ -46,7 +47,7 @@ def project(folder: Path, toml: str, files: dict[str, str | bytes] | None = None
 
 def code(modules: str, factory: str | None = None) -> str:
     text = MODEL + f"[code]\nmodules = {modules}\n"
-    return text + (f"[runtime]\nfactory = \"{factory}\"\n" if factory else "")
+    return text + (f'[runtime]\nfactory = "{factory}"\n' if factory else "")
 
 
 def fake_keras_zip(path: Path) -> Path:
@@ -66,56 +67,133 @@ CASES = {
     "folder with neither": (lambda t, f: _folder(t / "empty"), "empty", None),
     "invalid toml": (lambda t, f: project(t / "p", "[project\n"), "lockpickle.toml", 1),
     "unreadable toml": (lambda t, f: _bytes_toml(t / "p"), "lockpickle.toml", None),
-    "unknown table": (lambda t, f: project(t / "p", MODEL + "[extras]\n", model=f["keras"]),
-                      "lockpickle.toml", 5),
-    "project not a table": (lambda t, f: project(t / "p", "project = 3\n" + MODEL, model=f["keras"]),
-                            "lockpickle.toml", None),
-    "unknown key": (lambda t, f: project(t / "p", MODEL + "colour = 1\n", model=f["keras"]),
-                    "lockpickle.toml", 5),
-    "no models": (lambda t, f: project(t / "p", "[project]\nname = 'x'\n"), "lockpickle.toml", None),
-    "model without path": (lambda t, f: project(t / "p", "[[models]]\nname = 'm'\n"),
-                           "lockpickle.toml", None),
-    "duplicate model names": (lambda t, f: project(t / "p", MODEL + MODEL, model=f["keras"]),
-                              "lockpickle.toml", 7),
+    "unknown table": (
+        lambda t, f: project(t / "p", MODEL + "[extras]\n", model=f["keras"]),
+        "lockpickle.toml",
+        5,
+    ),
+    "project not a table": (
+        lambda t, f: project(t / "p", "project = 3\n" + MODEL, model=f["keras"]),
+        "lockpickle.toml",
+        None,
+    ),
+    "unknown key": (
+        lambda t, f: project(t / "p", MODEL + "colour = 1\n", model=f["keras"]),
+        "lockpickle.toml",
+        5,
+    ),
+    "no models": (
+        lambda t, f: project(t / "p", "[project]\nname = 'x'\n"),
+        "lockpickle.toml",
+        None,
+    ),
+    "model without path": (
+        lambda t, f: project(t / "p", "[[models]]\nname = 'm'\n"),
+        "lockpickle.toml",
+        None,
+    ),
+    "duplicate model names": (
+        lambda t, f: project(t / "p", MODEL + MODEL, model=f["keras"]),
+        "lockpickle.toml",
+        7,
+    ),
     "model file missing": (lambda t, f: project(t / "p", MODEL), "lockpickle.toml", 4),
-    "model path a plain folder": (lambda t, f: project(t / "p", MODEL.replace("model.keras", "sub"),
-                                                       {"sub/readme.txt": "x"}), "sub", None),
-    "model path a text file": (lambda t, f: project(t / "p", MODEL.replace("model.keras", "m.txt"),
-                                                    {"m.txt": "x"}), "m.txt", None),
-    "modules not a list": (lambda t, f: project(t / "p", code('"layers.py"'), model=f["keras"]),
-                           "lockpickle.toml", 6),
-    "module outside the folder": (lambda t, f: project(t / "p", code('["../evil.py"]'),
-                                                       model=f["keras"]), "lockpickle.toml", 6),
-    "missing [code] file": (lambda t, f: project(t / "p", code('["gone.py"]'), model=f["keras"]),
-                            "lockpickle.toml", 6),
-    "module name not an identifier": (lambda t, f: project(t / "p", code('["my-layers.py"]'),
-                                                           {"my-layers.py": ""}, f["keras"]),
-                                      "lockpickle.toml", 6),
-    "factory not module:function": (lambda t, f: project(t / "p", code("[]", "service:build"),
-                                                         model=f["keras"]), "lockpickle.toml", 8),
-    "factory not callable": (lambda t, f: project(t / "p", code('["service.py"]', "service:build"),
-                                                  {"service.py": "build = 3\n"}, f["keras"]),
-                             "lockpickle.toml", 8),
-    "factory raises": (lambda t, f: project(t / "p", code('["service.py"]', "service:build"),
-                                            {"service.py": "def build(models):\n"
-                                                           "    return models['missing']\n"},
-                                            f["keras"]), "service.py", 2),
+    "model path a plain folder": (
+        lambda t, f: project(t / "p", MODEL.replace("model.keras", "sub"), {"sub/readme.txt": "x"}),
+        "sub",
+        None,
+    ),
+    "model path a text file": (
+        lambda t, f: project(t / "p", MODEL.replace("model.keras", "m.txt"), {"m.txt": "x"}),
+        "m.txt",
+        None,
+    ),
+    "modules not a list": (
+        lambda t, f: project(t / "p", code('"layers.py"'), model=f["keras"]),
+        "lockpickle.toml",
+        6,
+    ),
+    "module outside the folder": (
+        lambda t, f: project(t / "p", code('["../evil.py"]'), model=f["keras"]),
+        "lockpickle.toml",
+        6,
+    ),
+    "missing [code] file": (
+        lambda t, f: project(t / "p", code('["gone.py"]'), model=f["keras"]),
+        "lockpickle.toml",
+        6,
+    ),
+    "module name not an identifier": (
+        lambda t, f: project(t / "p", code('["my-layers.py"]'), {"my-layers.py": ""}, f["keras"]),
+        "lockpickle.toml",
+        6,
+    ),
+    "factory not module:function": (
+        lambda t, f: project(t / "p", code("[]", "service:build"), model=f["keras"]),
+        "lockpickle.toml",
+        8,
+    ),
+    "factory not callable": (
+        lambda t, f: project(
+            t / "p",
+            code('["service.py"]', "service:build"),
+            {"service.py": "build = 3\n"},
+            f["keras"],
+        ),
+        "lockpickle.toml",
+        8,
+    ),
+    "factory raises": (
+        lambda t, f: project(
+            t / "p",
+            code('["service.py"]', "service:build"),
+            {"service.py": "def build(models):\n    return models['missing']\n"},
+            f["keras"],
+        ),
+        "service.py",
+        2,
+    ),
     "factory raises outside project code": (
-        lambda t, f: project(t / "p", code('["service.py"]', "service:build"),
-                             {"service.py": "build = int\n"}, f["keras"]), "lockpickle.toml", None),
-    "module raises on import": (lambda t, f: project(t / "p", code('["layers.py"]'),
-                                                     {"layers.py": "x = 1 / 0\n"}, f["keras"]),
-                                "layers.py", 1),
-    "syntax error": (lambda t, f: project(t / "p", code('["layers.py"]'),
-                                          {"layers.py": "x = 1\ndef f(:\n"}, f["keras"]),
-                     "layers.py", 2),
-    "undeclared relative import": (lambda t, f: project(t / "p", code('["layers.py"]'),
-                                                        {"layers.py": "from .helpers import x\n"},
-                                                        f["keras"]), "layers.py", 1),
-    "preview inputs missing": (lambda t, f: project(t / "p", MODEL + "[preview]\ninputs = 'x.npy'\n",
-                                                    model=f["keras"]), "lockpickle.toml", 6),
-    "preview workers 0": (lambda t, f: project(t / "p", MODEL + "[preview]\nworkers = 0\n",
-                                               model=f["keras"]), "lockpickle.toml", 6),
+        lambda t, f: project(
+            t / "p",
+            code('["service.py"]', "service:build"),
+            {"service.py": "build = int\n"},
+            f["keras"],
+        ),
+        "lockpickle.toml",
+        None,
+    ),
+    "module raises on import": (
+        lambda t, f: project(
+            t / "p", code('["layers.py"]'), {"layers.py": "x = 1 / 0\n"}, f["keras"]
+        ),
+        "layers.py",
+        1,
+    ),
+    "syntax error": (
+        lambda t, f: project(
+            t / "p", code('["layers.py"]'), {"layers.py": "x = 1\ndef f(:\n"}, f["keras"]
+        ),
+        "layers.py",
+        2,
+    ),
+    "undeclared relative import": (
+        lambda t, f: project(
+            t / "p", code('["layers.py"]'), {"layers.py": "from .helpers import x\n"}, f["keras"]
+        ),
+        "layers.py",
+        1,
+    ),
+    "preview inputs missing": (
+        lambda t, f: project(t / "p", MODEL + "[preview]\ninputs = 'x.npy'\n", model=f["keras"]),
+        "lockpickle.toml",
+        6,
+    ),
+    "preview workers 0": (
+        lambda t, f: project(t / "p", MODEL + "[preview]\nworkers = 0\n", model=f["keras"]),
+        "lockpickle.toml",
+        6,
+    ),
 }
 
 

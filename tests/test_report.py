@@ -9,8 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from lockpickle_gui.core.inspect import details, report
-from lockpickle_gui.core.inspect import inspect
+from lockpickle_gui.core.inspect import details, inspect, report
 
 
 class Service:
@@ -44,17 +43,26 @@ def test_row_summaries(service):
     assert report.counts_by_level(tree) == {"block": 1, "held": 1, "keep": 1, "recreate": 1}
 
 
-@pytest.mark.parametrize("shape, text", [
-    ((None, 8), "(None, 8)"), ([None, 3], "(None, 3)"), ((5,), "(5,)"),
-    ([(None, 2), (None, 3)], "(None, 2), (None, 3)"), (None, ""), ({"a": (1, 2)}, "a: (1, 2)"),
-])
+@pytest.mark.parametrize(
+    "shape, text",
+    [
+        ((None, 8), "(None, 8)"),
+        ([None, 3], "(None, 3)"),
+        ((5,), "(5,)"),
+        ([(None, 2), (None, 3)], "(None, 2), (None, 3)"),
+        (None, ""),
+        ({"a": (1, 2)}, "a: (1, 2)"),
+    ],
+)
 def test_shape_text(shape, text):
     assert report.shape_text(shape) == text
 
 
 def test_write_report_html_json_png(service, tmp_path):
     tree = inspect(service)
-    written = report.write_report(tree, tmp_path / "r", title="svc <demo>", source="/x/y", png=b"\x89PNG")
+    written = report.write_report(
+        tree, tmp_path / "r", title="svc <demo>", source="/x/y", png=b"\x89PNG"
+    )
     assert [p.name for p in written] == ["r.html", "r.json", "r.png"]
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["summary"] == {"annotations": 4, "block": 1, "held": 1, "keep": 1, "recreate": 1}

@@ -72,8 +72,12 @@ def test_newer_schema_is_not_overwritten(tmp_path):
 
 
 def test_wrong_types_fall_back_one_by_one(tmp_path, caplog):
-    bad = {"schema_version": 1, "recent_projects": "nope", "preview": {"workers": "many", "max_batch": 8},
-           "future_key": [1, 2]}
+    bad = {
+        "schema_version": 1,
+        "recent_projects": "nope",
+        "preview": {"workers": "many", "max_batch": 8},
+        "future_key": [1, 2],
+    }
     (tmp_path / "settings.json").write_text(json.dumps(bad))
     with caplog.at_level(logging.WARNING, logger=settings_mod.__name__):
         settings = Settings(tmp_path)
@@ -101,10 +105,9 @@ def test_user_dirs_override_and_env(tmp_path, monkeypatch):
 def test_atomic_write_keeps_old_file_on_error(tmp_path):
     target = tmp_path / "f.txt"
     target.write_text("old")
-    with pytest.raises(RuntimeError):
-        with atomic_write(target, mode="w") as handle:
-            handle.write("new")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), atomic_write(target, mode="w") as handle:
+        handle.write("new")
+        raise RuntimeError("boom")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
     with atomic_write(target) as handle:

@@ -50,9 +50,12 @@ def _export_while_held(model, target, holder_is_exporter: bool):
                 model.lock.acquire()
                 holding.set()
             outcome["manifest"] = lp.save_snapshot(
-                model, target, verify_inputs=np.ones((2, 3), "float32"),
-                progress=lambda fraction, message: outcome["messages"].append(message))
-        except BaseException as error:  # reported by the test; the thread must end either way
+                model,
+                target,
+                verify_inputs=np.ones((2, 3), "float32"),
+                progress=lambda fraction, message: outcome["messages"].append(message),
+            )
+        except BaseException as error:  # noqa: BLE001 - reported by the test; the thread must end either way
             outcome["error"] = error
         finally:
             if holder_is_exporter and holding.is_set():
@@ -78,17 +81,18 @@ def _export_while_held(model, target, holder_is_exporter: bool):
 
 
 @pytest.mark.parametrize("holder_is_exporter", [False, True], ids=["other thread", "exporter"])
-def test_export_while_a_lock_the_model_takes_is_held_skips_verification(tmp_path,
-                                                                        holder_is_exporter):
+def test_export_while_a_lock_the_model_takes_is_held_skips_verification(
+    tmp_path, holder_is_exporter
+):
     model = _locked_model()
     target = tmp_path / "locked.lpsnap"
     outcome = _export_while_held(model, target, holder_is_exporter)
     entry = outcome["manifest"]["verification"]["models"][0]
     assert entry["source"] is None
-    assert entry["skipped"] == ("root.lock was held at export; running the model would wait "
-                                "for it")
-    assert any("Not verifying model 'locked'" in m and "root.lock" in m
-               for m in outcome["messages"])
+    assert entry["skipped"] == ("root.lock was held at export; running the model would wait for it")
+    assert any(
+        "Not verifying model 'locked'" in m and "root.lock" in m for m in outcome["messages"]
+    )
     assert lp.read_manifest(target)["verification"]["models"][0]["skipped"] == entry["skipped"]
     loaded = lp.load_snapshot(target, trust=TRUST)
     assert not loaded.lock.locked()
@@ -97,8 +101,9 @@ def test_export_while_a_lock_the_model_takes_is_held_skips_verification(tmp_path
 
 def test_export_with_the_lock_free_still_verifies(tmp_path):
     model = _locked_model()
-    manifest = lp.save_snapshot(model, tmp_path / "free.lpsnap",
-                                verify_inputs=np.ones((2, 3), "float32"))
+    manifest = lp.save_snapshot(
+        model, tmp_path / "free.lpsnap", verify_inputs=np.ones((2, 3), "float32")
+    )
     entry = manifest["verification"]["models"][0]
     assert entry["source"] == "given" and "skipped" not in entry
 
@@ -140,8 +145,11 @@ def test_manifest_size_check_names_the_limit_and_counts():
     from lockpickle_gui.core.snapshot import format as fmt
 
     fmt.check_manifest_size(100, "x.lpsnap", primitives=1, dropped=0, limit=100)
-    with pytest.raises(SnapshotError, match=r"at most 100 bytes.*101 bytes for 100000 "
-                                            r"lock-like object\(s\) and 2 dropped"):
+    with pytest.raises(
+        SnapshotError,
+        match=r"at most 100 bytes.*101 bytes for 100000 "
+        r"lock-like object\(s\) and 2 dropped",
+    ):
         fmt.check_manifest_size(101, "x.lpsnap", primitives=100_000, dropped=2, limit=100)
 
 
@@ -187,8 +195,9 @@ def test_bound_methods_are_refused_at_export_with_their_paths(tmp_path):
     assert len(caught.value.blocked) == 2
     assert not (tmp_path / "s.lpsnap").exists()
     manifest = lp.save_snapshot(service, tmp_path / "s.lpsnap", on_blocked="drop")
-    assert [(d["path"], d["kind"]) for d in manifest["dropped"]] == [("root.callback",
-                                                                      "bound method")]
+    assert [(d["path"], d["kind"]) for d in manifest["dropped"]] == [
+        ("root.callback", "bound method")
+    ]
     loaded = lp.load_snapshot(tmp_path / "s.lpsnap", trust=TRUST)
     assert loaded.callback is None and not loaded.lock.locked()
 
@@ -200,8 +209,9 @@ def test_a_bound_method_in_a_snapshot_never_suggests_trusting_builtins(tmp_path)
 
     good = tmp_path / "good.lpsnap"
     lp.save_snapshot({"n": 1}, good)
-    crafted = _resealed_state(good, tmp_path / "method.lpsnap",
-                              pickle.dumps({"callback": [1, 2].append}, protocol=5))
+    crafted = _resealed_state(
+        good, tmp_path / "method.lpsnap", pickle.dumps({"callback": [1, 2].append}, protocol=5)
+    )
     with pytest.raises(UntrustedCode) as caught:
         lp.load_snapshot(crafted)
     text = str(caught.value)
@@ -252,8 +262,9 @@ def test_a_folder_target_fails_before_any_work(tmp_path, tiny_model):
         lp.save_snapshot(tiny_model, tmp_path, progress=lambda f, m: messages.append(m))
     assert messages == []  # not even the inspection started
     with pytest.raises(UnwritableTarget, match="does not exist"):
-        lp.save_snapshot(tiny_model, tmp_path / "missing" / "m.lpsnap",
-                         progress=lambda f, m: messages.append(m))
+        lp.save_snapshot(
+            tiny_model, tmp_path / "missing" / "m.lpsnap", progress=lambda f, m: messages.append(m)
+        )
     assert messages == []
 
 
@@ -305,16 +316,21 @@ def test_weak_references_are_reported_with_their_paths_and_dropped(tmp_path):
     notes = {note.path: note for note in lp.inspect(graph).iter_annotations()}
     assert notes["root.child.parent"].kind == "weakref"
     assert notes["root.child.parent"].action == "block"
-    assert notes["root.child.proxy"].detail == ("a weak reference points into this process's "
-                                               "memory")
+    assert notes["root.child.proxy"].detail == (
+        "a weak reference points into this process's memory"
+    )
     with pytest.raises(UnpicklableState) as caught:
         lp.save_snapshot(graph, tmp_path / "w.lpsnap")
-    assert sorted(caught.value.blocked) == [("root.child.parent", "weakref"),
-                                            ("root.child.proxy", "weakref")]
+    assert sorted(caught.value.blocked) == [
+        ("root.child.parent", "weakref"),
+        ("root.child.proxy", "weakref"),
+    ]
     assert "root.child.parent (weakref, ref to a Node)" in str(caught.value)
     manifest = lp.save_snapshot(graph, tmp_path / "w.lpsnap", on_blocked="drop")
-    assert sorted(d["path"] for d in manifest["dropped"]) == ["root.child.parent",
-                                                              "root.child.proxy"]
+    assert sorted(d["path"] for d in manifest["dropped"]) == [
+        "root.child.parent",
+        "root.child.proxy",
+    ]
     loaded = lp.load_snapshot(tmp_path / "w.lpsnap", trust=TRUST)
     assert loaded.child.parent is None and loaded.child.proxy is None
     assert loaded.parent.name == "parent" and not loaded.child.lock.locked()
@@ -342,8 +358,7 @@ def test_two_stored_models_sharing_a_layer_get_a_note_and_separate_copies(tmp_pa
     b = keras.Model(inputs_b, keras.layers.Dense(1, name="head")(shared(inputs_b)), name="b")
     target = tmp_path / "pair.lpsnap"
     messages: list[str] = []
-    manifest = lp.save_snapshot({"a": a, "b": b}, target,
-                                progress=lambda f, m: messages.append(m))
+    manifest = lp.save_snapshot({"a": a, "b": b}, target, progress=lambda f, m: messages.append(m))
     assert len(manifest["models"]) == 2
     [note] = manifest["notes"]
     assert "root['b'].layers[1] is the same layer as root['a'].layers[1]" in note

@@ -19,8 +19,12 @@ from pathlib import Path
 import pytest
 
 import lockpickle_gui as lp
-from lockpickle_gui.core.errors import (CorruptSnapshot, NotASnapshot, UnsupportedVersion,
-                                        UntrustedCode)
+from lockpickle_gui.core.errors import (
+    CorruptSnapshot,
+    NotASnapshot,
+    UnsupportedVersion,
+    UntrustedCode,
+)
 
 
 @pytest.fixture
@@ -55,7 +59,9 @@ def resealed(members: dict[str, bytes], name: str, data: bytes) -> list[tuple[st
     """Replace one member and record its new sha256: the archive is consistent again."""
     manifest = json.loads(members["manifest.json"])
     manifest["members"][name] = hashlib.sha256(data).hexdigest()
-    return list(dict(members, **{name: data, "manifest.json": json.dumps(manifest).encode()}).items())
+    return list(
+        dict(members, **{name: data, "manifest.json": json.dumps(manifest).encode()}).items()
+    )
 
 
 # --------------------------------------------------------------------------- check order
@@ -81,13 +87,16 @@ def test_zip_without_manifest_is_not_a_snapshot(tmp_path):
         lp.read_manifest(path)
 
 
-@pytest.mark.parametrize("name, message", [
-    ("../evil.py", r"climbs out with '\.\.'"),
-    ("code/../../evil.py", r"climbs out"),
-    ("/etc/evil.py", "absolute"),
-    ("C:/evil.py", "absolute"),
-    ("notes.txt", "unexpected member"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("../evil.py", r"climbs out with '\.\.'"),
+        ("code/../../evil.py", r"climbs out"),
+        ("/etc/evil.py", "absolute"),
+        ("C:/evil.py", "absolute"),
+        ("notes.txt", "unexpected member"),
+    ],
+)
 def test_unsafe_member_names(good, tmp_path, name, message):
     members = list(members_of(good).items()) + [(name, b"print('hi')")]
     path = rewrite(tmp_path / "bad.lpsnap", members)
@@ -192,7 +201,12 @@ def test_malicious_pickle_never_runs(good, tmp_path, call_name):
     with pytest.raises(UntrustedCode) as caught:
         lp.load_snapshot(path)
     assert not canary.exists()
-    assert caught.value.name == call_name and caught.value.module in ("builtins", "posix", "nt", "io")
+    assert caught.value.name == call_name and caught.value.module in (
+        "builtins",
+        "posix",
+        "nt",
+        "io",
+    )
     assert f"{caught.value.module}.{call_name}" in str(caught.value)
     with pytest.raises(UntrustedCode):  # even trusting this test module changes nothing
         lp.load_snapshot(path, trust=[__name__])
@@ -209,7 +223,9 @@ def test_forged_persistent_id_is_refused(good, tmp_path):
     buffer = io.BytesIO()
     Forger(buffer, protocol=5).dump({"m": "model"})
     Forger(buffer, protocol=5).dump([])
-    path = rewrite(tmp_path / "pid.lpsnap", resealed(members_of(good), "state.pkl", buffer.getvalue()))
+    path = rewrite(
+        tmp_path / "pid.lpsnap", resealed(members_of(good), "state.pkl", buffer.getvalue())
+    )
     with pytest.raises(CorruptSnapshot, match="persistent|model, array or primitive"):
         lp.load_snapshot(path)
 

@@ -54,8 +54,15 @@ class Service:
 
 def small_model(name="small", *extra):
     keras.utils.set_random_seed(1)
-    return keras.Sequential([keras.Input((4,), name="x"), keras.layers.Dense(5, name="hidden"),
-                             *extra, keras.layers.Dense(2, name="out")], name=name)
+    return keras.Sequential(
+        [
+            keras.Input((4,), name="x"),
+            keras.layers.Dense(5, name="hidden"),
+            *extra,
+            keras.layers.Dense(2, name="out"),
+        ],
+        name=name,
+    )
 
 
 def predict(model, x):
@@ -76,12 +83,16 @@ def test_model_round_trip_member_is_plain_keras(tiny_model, tmp_path, caplog):
         info = archive.getinfo("models/0.keras")
         assert info.compress_type == zipfile.ZIP_STORED
         data = archive.read(info)
-    assert hashlib.sha256(data).hexdigest() == entry["sha256"] == manifest["members"][entry["member"]]
+    assert (
+        hashlib.sha256(data).hexdigest() == entry["sha256"] == manifest["members"][entry["member"]]
+    )
     plain = tmp_path / "plain.keras"
     plain.write_bytes(data)  # a user can unzip it and load it with Keras alone
     x = np.ones((2, 4), "float32")
-    np.testing.assert_array_equal(predict(keras.saving.load_model(plain), x), predict(tiny_model, x))
-    with caplog.at_level(logging.DEBUG, logger="lockpickle_gui.core.snapshot.keras_load"):
+    np.testing.assert_array_equal(
+        predict(keras.saving.load_model(plain), x), predict(tiny_model, x)
+    )
+    with caplog.at_level(logging.DEBUG, logger="lockpickle_gui.core.snapshot.keras.deferred_load"):
         restored = lp.load_snapshot(target)
     assert not caplog.records, "the deferred-initialisation loader fell back to Keras' path"
     np.testing.assert_array_equal(predict(restored, x), predict(tiny_model, x))
@@ -112,8 +123,9 @@ def test_nested_models_are_stored_inside_their_outer_model(tmp_path):
     lone = keras.layers.Dense(2, name="lone")  # a bare layer, in no model
     lone.build((None, 4))
     target = tmp_path / "n.lpsnap"
-    manifest = lp.save_snapshot({"inner": inner, "outer": outer, "other": other, "lone": lone},
-                                target)
+    manifest = lp.save_snapshot(
+        {"inner": inner, "outer": outer, "other": other, "lone": lone}, target
+    )
     assert [m["name"] for m in manifest["models"]] == ["outer", "other", "lone"]
     assert manifest["model_refs"][0] == {"model": 0, "attribute": ".layers[0]"}
     restored = lp.load_snapshot(target)
@@ -315,8 +327,8 @@ FRESH_PROCESS = """
 
 @pytest.mark.slow
 def test_project_snapshot_loads_in_a_fresh_process_without_the_folder(tmp_path):
-    from lockpickle_gui.core.project import code_package_name, open_project
     from lockpickle_gui.core.code_package import import_code_package
+    from lockpickle_gui.core.project import code_package_name, open_project
 
     folder = tmp_path / "project"
     folder.mkdir()
@@ -327,7 +339,9 @@ def test_project_snapshot_loads_in_a_fresh_process_without_the_folder(tmp_path):
     package = code_package_name(folder, "snap-demo")
     shift = import_code_package(package, {"layers": folder / "layers.py"}, "test")["layers"].Shift
     keras.utils.set_random_seed(3)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), shift(0.5)], name="detector")
+    model = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(3), shift(0.5)], name="detector"
+    )
     model.save(folder / "model.keras")
     project = open_project(folder)
     target = tmp_path / "demo.lpsnap"
@@ -338,8 +352,12 @@ def test_project_snapshot_loads_in_a_fresh_process_without_the_folder(tmp_path):
     with pytest.raises(UntrustedCode, match="trust_bundled_code=True"):
         lp.load_snapshot(target)
     shutil.rmtree(folder)
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(FRESH_PROCESS), str(target)],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(FRESH_PROCESS), str(target)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert "--trust-bundled-code" in report["refused"]
@@ -353,13 +371,19 @@ def test_project_snapshot_loads_in_a_fresh_process_without_the_folder(tmp_path):
 
 def test_deferred_loader_matches_keras_on_a_trained_compiled_model():
     """keras_load skips the random initialisation Keras overwrites; nothing else changes."""
-    from keras.src.saving import saving_lib
+    from keras.src.saving import saving_lib  # noqa: TID251 - the reference Keras path
 
-    from lockpickle_gui.core.snapshot import keras_load
+    from lockpickle_gui.core.snapshot.keras import deferred_load as keras_load
 
     keras.utils.set_random_seed(4)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(6),
-                              keras.layers.BatchNormalization(), keras.layers.Dense(2)])
+    model = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(6),
+            keras.layers.BatchNormalization(),
+            keras.layers.Dense(2),
+        ]
+    )
     model.compile(optimizer="adam", loss="mse", metrics=["mae"])
     model.fit(X, np.ones((3, 2), "float32"), epochs=2, verbose=0)
     buffer = io.BytesIO()
@@ -368,8 +392,10 @@ def test_deferred_loader_matches_keras_on_a_trained_compiled_model():
     fast = keras_load._load_deferred(buffer, None, True)  # the fast path itself, no fallback
     buffer.seek(0)
     plain = saving_lib.load_model(buffer)
-    for mine, theirs in ((fast.variables, plain.variables),
-                         (fast.optimizer.variables, plain.optimizer.variables)):
+    for mine, theirs in (
+        (fast.variables, plain.variables),
+        (fast.optimizer.variables, plain.optimizer.variables),
+    ):
         assert len(mine) == len(theirs) > 0
         for a, b in zip(mine, theirs):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

@@ -58,10 +58,9 @@ class _FailingSink(io.RawIOBase):
 
 
 def test_a_write_error_reaches_the_caller_and_threads_end():
-    with pytest.raises(OSError, match="No space"):
-        with PipelinedWriter(_FailingSink()) as writer:
-            writer.write(b"x" * 10)
-            writer.drain()
+    with pytest.raises(OSError, match="No space"), PipelinedWriter(_FailingSink()) as writer:
+        writer.write(b"x" * 10)
+        writer.drain()
     assert not _helpers()
 
 

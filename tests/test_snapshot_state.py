@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lockpickle_gui as lp
-from lockpickle_gui.core.inspect import primitives
 from lockpickle_gui.core.errors import Cancelled, UnpicklableState, UntrustedCode
+from lockpickle_gui.core.inspect import primitives
 
 TRUST = [__name__]
 
@@ -89,9 +89,19 @@ def test_all_kinds_together_keep_their_data_like_state(tmp_path):
     barrier = threading.Barrier(2, timeout=3.0)
     held = threading.Lock()
     held.acquire()
-    obj = Box(event=event, semaphore=semaphore, bounded=bounded, fifo=fifo, lifo=lifo,
-              priority=priority, simple=simple, barrier=barrier, held=held,
-              local=threading.local(), cond=threading.Condition(threading.Lock()))
+    obj = Box(
+        event=event,
+        semaphore=semaphore,
+        bounded=bounded,
+        fifo=fifo,
+        lifo=lifo,
+        priority=priority,
+        simple=simple,
+        barrier=barrier,
+        held=held,
+        local=threading.local(),
+        cond=threading.Condition(threading.Lock()),
+    )
     manifest, restored = round_trip(obj, tmp_path)
     assert restored.event.is_set()
     assert restored.semaphore._value == 4
@@ -203,16 +213,26 @@ def test_blocked_state_is_reported_all_at_once(tmp_path):
     sock = socket.socket()
     worker = threading.Thread(target=lambda: None)
     generator = (n for n in range(3))
-    obj = Box(log=log, nested={"sock": sock}, workers=[worker], gen=generator,
-              callback=lambda: None, lock=threading.Lock())
+    obj = Box(
+        log=log,
+        nested={"sock": sock},
+        workers=[worker],
+        gen=generator,
+        callback=lambda: None,
+        lock=threading.Lock(),
+    )
     target = tmp_path / "blocked.lpsnap"
     try:
         with pytest.raises(UnpicklableState) as caught:
             lp.save_snapshot(obj, target)
         blocked = dict(caught.value.blocked)
-        assert blocked == {"root.log": "file", "root.nested['sock']": "socket",
-                           "root.workers[0]": "Thread", "root.gen": "generator",
-                           "root.callback": "lambda"}
+        assert blocked == {
+            "root.log": "file",
+            "root.nested['sock']": "socket",
+            "root.workers[0]": "Thread",
+            "root.gen": "generator",
+            "root.callback": "lambda",
+        }
         assert "on_blocked" in str(caught.value) and not target.exists()
         manifest = lp.save_snapshot(obj, target, on_blocked="drop")
     finally:
@@ -262,15 +282,28 @@ def test_progress_reports_and_cancel_leaves_old_file_and_no_temporary(tmp_path):
 
 # --------------------------------------------------------------------------- hypothesis
 
-LEAVES = st.one_of(st.integers(-5, 5), st.text(max_size=3), st.none(), st.booleans(),
-                   st.floats(allow_nan=False, allow_infinity=False, width=32))
-PRIMITIVES = [threading.Lock, threading.RLock, threading.Event, lambda: threading.Semaphore(2),
-              queue.Queue, threading.Condition]
+LEAVES = st.one_of(
+    st.integers(-5, 5),
+    st.text(max_size=3),
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+)
+PRIMITIVES = [
+    threading.Lock,
+    threading.RLock,
+    threading.Event,
+    lambda: threading.Semaphore(2),
+    queue.Queue,
+    threading.Condition,
+]
 
 
 @st.composite
 def object_graphs(draw):
-    containers = [draw(st.sampled_from([list, dict, Box]))() for _ in range(draw(st.integers(1, 6)))]
+    containers = [
+        draw(st.sampled_from([list, dict, Box]))() for _ in range(draw(st.integers(1, 6)))
+    ]
     locks = [draw(st.sampled_from(PRIMITIVES))() for _ in range(draw(st.integers(0, 4)))]
     rlock = threading.RLock()
     locks.append(threading.Condition(rlock))
@@ -281,8 +314,13 @@ def object_graphs(draw):
     for container in containers:
         for slot in range(draw(st.integers(0, 4))):
             pick = draw(st.integers(0, 2))
-            value = (draw(LEAVES) if pick == 0 else draw(st.sampled_from(containers)) if pick == 1
-                     else draw(st.sampled_from(locks)))
+            value = (
+                draw(LEAVES)
+                if pick == 0
+                else draw(st.sampled_from(containers))
+                if pick == 1
+                else draw(st.sampled_from(locks))
+            )
             if isinstance(container, list):
                 container.append(value)
             elif isinstance(container, dict):
@@ -341,7 +379,20 @@ def test_read_manifest_runs_no_pickle(tmp_path):
     assert manifest["format"] == "lockpickle-snapshot" and manifest["format_version"] == 1
     assert manifest["root"] == f"{__name__}.Box"
     assert set(manifest["members"]) == {"state.pkl"}
-    for field in ("producer", "created_utc", "python", "keras", "tensorflow", "numpy", "models",
-                  "primitives", "modules", "members", "verification", "code", "dropped"):
+    for field in (
+        "producer",
+        "created_utc",
+        "python",
+        "keras",
+        "tensorflow",
+        "numpy",
+        "models",
+        "primitives",
+        "modules",
+        "members",
+        "verification",
+        "code",
+        "dropped",
+    ):
         assert field in manifest
     assert isinstance(io.BytesIO(), io.IOBase)

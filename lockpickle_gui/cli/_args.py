@@ -5,10 +5,18 @@ from __future__ import annotations
 
 def add_trust_arguments(parser, purpose: str) -> None:
     """``--trust MODULE`` (repeatable) and ``--trust-bundled-code``, shared by the commands."""
-    parser.add_argument("--trust", action="append", default=[], metavar="MODULE",
-                        help=f"trust this module and its submodules when {purpose} (repeatable)")
-    parser.add_argument("--trust-bundled-code", action="store_true",
-                        help=f"trust the project code bundled in the snapshot when {purpose}")
+    parser.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help=f"trust this module and its submodules when {purpose} (repeatable)",
+    )
+    parser.add_argument(
+        "--trust-bundled-code",
+        action="store_true",
+        help=f"trust the project code bundled in the snapshot when {purpose}",
+    )
 
 
 def check_output(output):
@@ -25,7 +33,9 @@ def check_output(output):
     check_writable(output)
     if output.suffix.lower() != SUFFIX:
         raise LockpickleError(
-            f"Expected -o to name a {SUFFIX} file. Received: {output}.", path=output,
+            f"Expected -o to name a {SUFFIX} file. Received: {output}.",
+            path=output,
             hint=f"Use -o {output.with_suffix(SUFFIX)}; lockpickle and the app recognise "
-                 f"snapshots by the {SUFFIX} suffix.")
+            f"snapshots by the {SUFFIX} suffix.",
+        )
     return output

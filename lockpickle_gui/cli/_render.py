@@ -12,8 +12,6 @@ from lockpickle_gui.core.inspect import DEFAULT_MAX_DEPTH  # light: no numpy/TF/
 INDENT = "  "
 
 
-
-
 def _shape(shape) -> str:
     if shape is None:
         return "?"
@@ -72,20 +70,25 @@ def render_project(project, tree, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
     if len(project.models) > 1 or project.runtime is not next(iter(project.models.values()), None):
         header.append("models: " + ", ".join(project.models))
     for name, info in project.model_info.items():
-        header.append(f"{name}: SavedModel, endpoint {info['endpoint']!r}, {info['variables']} "
-                      f"variables, {info['params']:,} params ({info['why_shallow']})")
+        header.append(
+            f"{name}: SavedModel, endpoint {info['endpoint']!r}, {info['variables']} "
+            f"variables, {info['params']:,} params ({info['why_shallow']})"
+        )
         for signature, specs in info["signatures"].items():
             inputs = ", ".join(f"{k}: {v}" for k, v in specs["inputs"].items())
             outputs = ", ".join(f"{k}: {v}" for k, v in specs["outputs"].items())
             header.append(f"  signature {signature}({inputs}) -> {outputs}")
     notes = list(tree.iter_annotations())
     blocked = sum(1 for n in notes if n.action == "block")
-    footer = f"{len(notes)} annotation(s)" + (f", {blocked} that a snapshot cannot restore"
-                                               if blocked else "")
+    footer = f"{len(notes)} annotation(s)" + (
+        f", {blocked} that a snapshot cannot restore" if blocked else ""
+    )
     cut = sum(1 for node in tree.walk() if node.truncated)
     if cut:
-        footer += (f"; {cut} branch(es) not walked at depth limit {max_depth} (they may hold "
-                   "more; a snapshot saves them anyway): use --max-depth")
+        footer += (
+            f"; {cut} branch(es) not walked at depth limit {max_depth} (they may hold "
+            "more; a snapshot saves them anyway): use --max-depth"
+        )
     return "\n".join(header) + "\n\n" + render_tree(tree, max_depth) + "\n" + footer + "\n"
 
 
@@ -103,18 +106,30 @@ def _params(params: dict) -> str:
 
 def render(path, manifest: dict, size: int, checked: bool = False) -> str:
     producer = manifest["producer"]
-    versions = ", ".join(f"{label} {manifest[key]}" for key, label in (
-        ("python", "Python"), ("keras", "Keras"), ("tensorflow", "TensorFlow"), ("numpy", "NumPy"))
-        if manifest.get(key))
-    lines = [f"{path}: lockpickle snapshot, format version {manifest['format_version']}, "
-             f"{human_size(size)}" + (", every sha256 checked" if checked else ""),
-             f"made by {producer.get('name')} {producer.get('version')} on {manifest['created_utc']}"
-             f" with {versions}",
-             f"root: {manifest['root']}", ""]
+    versions = ", ".join(
+        f"{label} {manifest[key]}"
+        for key, label in (
+            ("python", "Python"),
+            ("keras", "Keras"),
+            ("tensorflow", "TensorFlow"),
+            ("numpy", "NumPy"),
+        )
+        if manifest.get(key)
+    )
+    lines = [
+        f"{path}: lockpickle snapshot, format version {manifest['format_version']}, "
+        f"{human_size(size)}" + (", every sha256 checked" if checked else ""),
+        f"made by {producer.get('name')} {producer.get('version')} on {manifest['created_utc']}"
+        f" with {versions}",
+        f"root: {manifest['root']}",
+        "",
+    ]
     lines.append(f"models ({len(manifest['models'])}):")
     for model in manifest["models"]:
-        lines.append(f"  {model['member']}  {model['name']}  {model['class'].rpartition('.')[2]}  "
-                     f"{model['params']:,} params  {human_size(model['bytes'])}  at {model.get('path')}")
+        lines.append(
+            f"  {model['member']}  {model['name']}  {model['class'].rpartition('.')[2]}  "
+            f"{model['params']:,} params  {human_size(model['bytes'])}  at {model.get('path')}"
+        )
         for cls in model.get("custom_classes", []):
             state = "registered" if cls.get("registered") else "not registered"
             lines.append(f"    custom class {cls['module']}.{cls['class']} ({state})")
@@ -126,15 +141,19 @@ def render(path, manifest: dict, size: int, checked: bool = False) -> str:
             if isinstance(used, dict) and used.get("id") in paths:
                 extra += f", its {name} is {paths[used['id']]}"
         held = ", held at export" if entry["held_at_export"] else ""
-        lines.append(f"  {entry['path']}: {entry['kind']}{extra}{held} -> {entry.get('restore', '')}")
+        lines.append(
+            f"  {entry['path']}: {entry['kind']}{extra}{held} -> {entry.get('restore', '')}"
+        )
         for alias in entry.get("also_at", []):
             lines.append(f"      also at {alias}")
     if manifest["dropped"]:
         lines.append(f"dropped at export, restored as None ({len(manifest['dropped'])}):")
         lines += [f"  {d['path']}: {d['kind']} ({d['state']})" for d in manifest["dropped"]]
     if manifest["code"]:
-        lines.append(f"bundled code (package {manifest['code_package']}), loads only with "
-                     "--trust-bundled-code:")
+        lines.append(
+            f"bundled code (package {manifest['code_package']}), loads only with "
+            "--trust-bundled-code:"
+        )
         lines += [f"  {c['member']}  sha256 {c['sha256'][:16]}…" for c in manifest["code"]]
     lines.append("modules to trust: " + (", ".join(manifest["modules"]) or "none"))
     lines.append("verification: " + _verification(manifest["verification"]))
@@ -149,8 +168,11 @@ def _verification(check: dict | None) -> str:
         return "no data (" + "; ".join(m.get("reason", "?") for m in check.get("models", [])) + ")"
     parts = [f"model {m['model']}: {m['samples']} {m['source']} sample(s)" for m in runs]
     noise = check.get("max_abs_diff")
-    return (", ".join(parts) + f"; tolerance {check['tolerance']:.3g}" +
-            (f", run-to-run difference at export {noise:.3g}" if noise is not None else ""))
+    return (
+        ", ".join(parts)
+        + f"; tolerance {check['tolerance']:.3g}"
+        + (f", run-to-run difference at export {noise:.3g}" if noise is not None else "")
+    )
 
 
 def needs_trust(manifest: dict) -> bool:
@@ -172,13 +194,16 @@ def inspect_untrusted_snapshot(args) -> int | None:
     if getattr(args, "json", False):
         print_json(tree.to_dict())
         return 0
-    flags = (["--trust-bundled-code"] if manifest["code"] else []) + \
-        [f"--trust {m}" for m in manifest["modules"]]
+    flags = (["--trust-bundled-code"] if manifest["code"] else []) + [
+        f"--trust {m}" for m in manifest["modules"]
+    ]
     notes = list(tree.iter_annotations())
     sys.stdout.write(
         f"{args.path} (snapshot, from its manifest only: loading it needs {' '.join(flags)})\n\n"
-        + render_tree(tree) + f"\n{len(notes)} annotation(s); add {' '.join(flags)} to load the "
-        "snapshot and see every layer.\n")
+        + render_tree(tree)
+        + f"\n{len(notes)} annotation(s); add {' '.join(flags)} to load the "
+        "snapshot and see every layer.\n"
+    )
     return 0
 
 
@@ -186,35 +211,49 @@ def describe_verification(result, manifest: dict, path) -> tuple[bool, str]:
     """(whether verification holds, one sentence saying so) for people on a terminal."""
     holds = result.ok or (result.verdict == "no data" and not manifest["models"])
     if result.verdict == "identical":
-        return holds, (f"identical: the loaded model(s) reproduce the outputs stored at export "
-                       f"bit for bit ({path}).")
+        return holds, (
+            f"identical: the loaded model(s) reproduce the outputs stored at export "
+            f"bit for bit ({path})."
+        )
     if result.verdict == "within tolerance":
-        return holds, (f"within tolerance: max difference {result.max_abs_diff:.3g} <= tolerance "
-                       f"{result.tolerance:.3g} ({path}).")
+        return holds, (
+            f"within tolerance: max difference {result.max_abs_diff:.3g} <= tolerance "
+            f"{result.tolerance:.3g} ({path})."
+        )
     if result.verdict == "mismatch":
-        return holds, (f"mismatch: max difference {result.max_abs_diff:.3g} exceeds the tolerance "
-                       f"{result.tolerance:.3g} ({path}). Use the Keras/TensorFlow versions "
-                       "`lockpickle info` lists, or export the snapshot again.")
+        return holds, (
+            f"mismatch: max difference {result.max_abs_diff:.3g} exceeds the tolerance "
+            f"{result.tolerance:.3g} ({path}). Use the Keras/TensorFlow versions "
+            "`lockpickle info` lists, or export the snapshot again."
+        )
     if holds:
         return holds, f"loaded: {path} holds no models, so there are no outputs to compare."
-    return holds, (f"no data: {path} was exported without verification (--no-verify) or its "
-                   "models have no input spec; it loaded, but nothing was compared.")
+    return holds, (
+        f"no data: {path} was exported without verification (--no-verify) or its "
+        "models have no input spec; it loaded, but nothing was compared."
+    )
 
 
 def summary(output, manifest: dict) -> str:
-    lines = [f"Saved {output} ({human_size(output.stat().st_size)}): "
-             f"{len(manifest['models'])} model(s), {len(manifest['primitives'])} primitive(s)"
-             + (f", {len(manifest['dropped'])} dropped (stored as None)" if manifest["dropped"] else "")
-             + "."]
+    lines = [
+        f"Saved {output} ({human_size(output.stat().st_size)}): "
+        f"{len(manifest['models'])} model(s), {len(manifest['primitives'])} primitive(s)"
+        + (f", {len(manifest['dropped'])} dropped (stored as None)" if manifest["dropped"] else "")
+        + "."
+    ]
     check = manifest["verification"]
     if check and check.get("tolerance") is not None:
-        lines.append(f"Verification stored: tolerance {check['tolerance']:.3g}; "
-                     f"`lockpickle verify {output}` re-runs it after loading.")
+        lines.append(
+            f"Verification stored: tolerance {check['tolerance']:.3g}; "
+            f"`lockpickle verify {output}` re-runs it after loading."
+        )
     for entry in (check or {}).get("models", []):
         if entry.get("skipped"):
             model = manifest["models"][entry["model"]]
-            lines.append(f"Verification skipped for model {model['name']!r}: {entry['skipped']} "
-                         "(export again when it is free to store verification data).")
+            lines.append(
+                f"Verification skipped for model {model['name']!r}: {entry['skipped']} "
+                "(export again when it is free to store verification data)."
+            )
     lines += [f"Note: {note}" for note in manifest.get("notes", [])]
     if manifest["code"]:
         lines.append("Bundled project code: loading needs --trust-bundled-code.")

@@ -5,20 +5,35 @@ from __future__ import annotations
 from lockpickle_gui.cli._args import add_trust_arguments, check_output
 from lockpickle_gui.cli._render import summary
 
-HELP = ("Save a model file, SavedModel folder or project folder (its runtime object: models, "
-        "locks and all) as a lock-safe .lpsnap snapshot.")
+HELP = (
+    "Save a model file, SavedModel folder or project folder (its runtime object: models, "
+    "locks and all) as a lock-safe .lpsnap snapshot."
+)
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("path", help="a .keras/.h5 file, a SavedModel folder or a project folder "
-                                     "(lockpickle.toml)")
-    parser.add_argument("-o", "--output", required=True, metavar="OUT.lpsnap",
-                        help="the snapshot to write (replaced atomically if it exists)")
-    parser.add_argument("--no-verify", action="store_true",
-                        help="do not store sample inputs and outputs for `lockpickle verify`")
-    parser.add_argument("--on-blocked", choices=("error", "drop"), default="error",
-                        help="what to do with open files, sockets, threads, generators: refuse "
-                             "(error, the default) or store them as None (drop)")
+    parser.add_argument(
+        "path", help="a .keras/.h5 file, a SavedModel folder or a project folder (lockpickle.toml)"
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT.lpsnap",
+        help="the snapshot to write (replaced atomically if it exists)",
+    )
+    parser.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="do not store sample inputs and outputs for `lockpickle verify`",
+    )
+    parser.add_argument(
+        "--on-blocked",
+        choices=("error", "drop"),
+        default="error",
+        help="what to do with open files, sockets, threads, generators: refuse "
+        "(error, the default) or store them as None (drop)",
+    )
     add_trust_arguments(parser, "opening a .lpsnap as the input")
 
 
@@ -31,12 +46,18 @@ def run(args) -> int:
 
     output = check_output(Path(args.output).expanduser())
     with ProgressBar() as bar:
-        project = open_project(args.path, progress=lambda f, m="": bar(0.3 * f, m),
-                               trust=tuple(args.trust), trust_bundled_code=args.trust_bundled_code)
-        manifest = save_snapshot(project, output, verify=not args.no_verify,
-                                 on_blocked=args.on_blocked,
-                                 progress=lambda f, m="": bar(0.3 + 0.7 * f, m))
+        project = open_project(
+            args.path,
+            progress=lambda f, m="": bar(0.3 * f, m),
+            trust=tuple(args.trust),
+            trust_bundled_code=args.trust_bundled_code,
+        )
+        manifest = save_snapshot(
+            project,
+            output,
+            verify=not args.no_verify,
+            on_blocked=args.on_blocked,
+            progress=lambda f, m="": bar(0.3 + 0.7 * f, m),
+        )
     print(summary(output, manifest))
     return 0
-
-

@@ -12,15 +12,18 @@ import sys
 from lockpickle_gui.cli._args import add_trust_arguments
 from lockpickle_gui.cli._render import describe_verification, render_project
 
-HELP = ("Load a .lpsnap snapshot with only the code you trust, re-run its verification and "
-        "show the restored objects with their fresh locks.")
+HELP = (
+    "Load a .lpsnap snapshot with only the code you trust, re-run its verification and "
+    "show the restored objects with their fresh locks."
+)
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("path", help="a .lpsnap snapshot")
     add_trust_arguments(parser, "loading the snapshot")
-    parser.add_argument("--json", action="store_true",
-                        help='print {"tree": ..., "verification": ...} as JSON')
+    parser.add_argument(
+        "--json", action="store_true", help='print {"tree": ..., "verification": ...} as JSON'
+    )
 
 
 def run(args) -> int:
@@ -30,8 +33,12 @@ def run(args) -> int:
 
     read_manifest(args.path)  # a model file or project folder is not a snapshot: say so first
     with ProgressBar() as progress:
-        project = open_project(args.path, progress=progress, trust=tuple(args.trust),
-                               trust_bundled_code=args.trust_bundled_code)
+        project = open_project(
+            args.path,
+            progress=progress,
+            trust=tuple(args.trust),
+            trust_bundled_code=args.trust_bundled_code,
+        )
     result = verify_snapshot(args.path, obj=project.runtime)
     holds, verdict = describe_verification(result, project.manifest, args.path)
     tree = project.inspect()

@@ -1,5 +1,4 @@
-"""``lockpickle info SNAP [--json]``: a snapshot's manifest, readable; nothing is loaded.
-"""
+"""``lockpickle info SNAP [--json]``: a snapshot's manifest, readable; nothing is loaded."""
 
 from __future__ import annotations
 
@@ -7,15 +6,20 @@ import sys
 
 from lockpickle_gui.cli._render import render
 
-HELP = ("Show what a .lpsnap snapshot holds (models, locks with their paths, bundled code, "
-        "modules to trust, versions) from its manifest, without loading anything.")
+HELP = (
+    "Show what a .lpsnap snapshot holds (models, locks with their paths, bundled code, "
+    "modules to trust, versions) from its manifest, without loading anything."
+)
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("path", help="a .lpsnap snapshot")
     parser.add_argument("--json", action="store_true", help="print the manifest as JSON")
-    parser.add_argument("--check", action="store_true",
-                        help="also check every member's sha256 (reads the whole file)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="also check every member's sha256 (reads the whole file)",
+    )
 
 
 def run(args) -> int:
@@ -35,5 +39,3 @@ def run(args) -> int:
 
 
 # ----------------------------------------------------------------------------- inspect
-
-

@@ -8,19 +8,32 @@ from lockpickle_gui.cli._args import add_trust_arguments
 from lockpickle_gui.cli._render import inspect_untrusted_snapshot, render_project
 from lockpickle_gui.core.inspect import DEFAULT_MAX_DEPTH  # light: no numpy/TF/Qt
 
-HELP = ("Show the layers of a model or project and every lock or unpicklable object in it, "
-        "with its path, kind, state and what a snapshot does with it.")
+HELP = (
+    "Show the layers of a model or project and every lock or unpicklable object in it, "
+    "with its path, kind, state and what a snapshot does with it."
+)
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("path", help="a .keras/.h5 file, a SavedModel folder, a project folder "
-                                     "(lockpickle.toml) or a .lpsnap snapshot")
+    parser.add_argument(
+        "path",
+        help="a .keras/.h5 file, a SavedModel folder, a project folder "
+        "(lockpickle.toml) or a .lpsnap snapshot",
+    )
     parser.add_argument("--json", action="store_true", help="print the tree as JSON")
-    parser.add_argument("--show-internal", action="store_true",
-                        help="also list Keras/TensorFlow internals and plain attributes")
-    parser.add_argument("--max-depth", type=int, default=DEFAULT_MAX_DEPTH, metavar="N",
-                        help=f"how deep to walk the object graph (default {DEFAULT_MAX_DEPTH}); "
-                             "branches cut there are marked 'not walked'")
+    parser.add_argument(
+        "--show-internal",
+        action="store_true",
+        help="also list Keras/TensorFlow internals and plain attributes",
+    )
+    parser.add_argument(
+        "--max-depth",
+        type=int,
+        default=DEFAULT_MAX_DEPTH,
+        metavar="N",
+        help=f"how deep to walk the object graph (default {DEFAULT_MAX_DEPTH}); "
+        "branches cut there are marked 'not walked'",
+    )
     add_trust_arguments(parser, "loading a .lpsnap (without them: its manifest only)")
 
 
@@ -36,13 +49,15 @@ def run(args) -> int:
         if shown is not None:
             return shown
     with ProgressBar() as progress:
-        project = open_project(args.path, progress=progress, trust=tuple(args.trust),
-                               trust_bundled_code=args.trust_bundled_code)
+        project = open_project(
+            args.path,
+            progress=progress,
+            trust=tuple(args.trust),
+            trust_bundled_code=args.trust_bundled_code,
+        )
     tree = project.inspect(show_internal=args.show_internal, max_depth=args.max_depth)
     if args.json:
         print_json(tree.to_dict())
     else:
         sys.stdout.write(render_project(project, tree, max_depth=args.max_depth))
     return 0
-
-

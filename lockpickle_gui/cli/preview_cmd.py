@@ -16,21 +16,47 @@ MAX_GENERATED = 256  # distinct generated samples; requests beyond reuse them in
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("path", help="a .keras/.h5 file, a SavedModel folder, a project folder or a .lpsnap")
-    parser.add_argument("--model", metavar="NAME", help="which model of the project (default: the first)")
-    parser.add_argument("--workers", type=int, metavar="N", help="worker threads running batches (default 2)")
-    parser.add_argument("--max-batch", type=int, metavar="B", help="largest batch (default 32; 1 = no batching)")
-    parser.add_argument("--max-delay-ms", type=float, metavar="D",
-                        help="how long a request waits for companions (default 2.0)")
+    parser.add_argument(
+        "path", help="a .keras/.h5 file, a SavedModel folder, a project folder or a .lpsnap"
+    )
+    parser.add_argument(
+        "--model", metavar="NAME", help="which model of the project (default: the first)"
+    )
+    parser.add_argument(
+        "--workers", type=int, metavar="N", help="worker threads running batches (default 2)"
+    )
+    parser.add_argument(
+        "--max-batch", type=int, metavar="B", help="largest batch (default 32; 1 = no batching)"
+    )
+    parser.add_argument(
+        "--max-delay-ms",
+        type=float,
+        metavar="D",
+        help="how long a request waits for companions (default 2.0)",
+    )
     parser.add_argument("--requests", type=int, metavar="R", help="requests to serve (default 256)")
-    parser.add_argument("--clients", type=int, metavar="C", help="client threads sending them (default 4)")
-    parser.add_argument("--inputs", metavar="FILE", help=".npy/.npz file or image folder (default: "
-                        "the project's [preview] inputs, else generated from the input spec)")
+    parser.add_argument(
+        "--clients", type=int, metavar="C", help="client threads sending them (default 4)"
+    )
+    parser.add_argument(
+        "--inputs",
+        metavar="FILE",
+        help=".npy/.npz file or image folder (default: "
+        "the project's [preview] inputs, else generated from the input spec)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of generated inputs (default 0)")
-    parser.add_argument("--trust", action="append", default=[], metavar="MODULE",
-                        help="module a snapshot may import (repeatable)")
-    parser.add_argument("--trust-bundled-code", action="store_true",
-                        help="let a snapshot import the project code bundled in it")
+    parser.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="module a snapshot may import (repeatable)",
+    )
+    parser.add_argument(
+        "--trust-bundled-code",
+        action="store_true",
+        help="let a snapshot import the project code bundled in it",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -43,32 +69,49 @@ def _setting(args, project, key):
 
 def run(args) -> int:
     from lockpickle_gui.cli._term import ProgressBar, print_json
-    from lockpickle_gui.core.modelio import inputs
     from lockpickle_gui.core.errors import PreviewError
+    from lockpickle_gui.core.modelio import inputs
     from lockpickle_gui.core.preview import run_preview
     from lockpickle_gui.core.project import open_project
 
     bar = ProgressBar()
     with bar:
-        project = open_project(args.path, progress=bar, trust=tuple(args.trust),
-                               trust_bundled_code=args.trust_bundled_code)
+        project = open_project(
+            args.path,
+            progress=bar,
+            trust=tuple(args.trust),
+            trust_bundled_code=args.trust_bundled_code,
+        )
         if not project.models:
-            raise PreviewError("Expected a project with at least one model. Received none.", path=project.path)
+            raise PreviewError(
+                "Expected a project with at least one model. Received none.", path=project.path
+            )
         name = args.model or next(iter(project.models))
         if name not in project.models:
-            raise PreviewError(f"Expected a model name among {sorted(project.models)}. Received {name!r}.",
-                               path=project.path, hint="Pick one with --model NAME.")
+            raise PreviewError(
+                f"Expected a model name among {sorted(project.models)}. Received {name!r}.",
+                path=project.path,
+                hint="Pick one with --model NAME.",
+            )
         model = project.models[name]
         settings = {key: _setting(args, project, key) for key in DEFAULTS}
         source = args.inputs or (project.preview or {}).get("inputs")
         if source:
             samples = inputs.load_inputs(source, model)
         else:
-            samples = inputs.generate_inputs(model, min(settings["requests"], MAX_GENERATED), seed=args.seed)
+            samples = inputs.generate_inputs(
+                model, min(settings["requests"], MAX_GENERATED), seed=args.seed
+            )
         result = run_preview(model, samples, progress=bar, **settings)
     if args.json:
-        print_json({"project": str(project.path), "model": name,
-                    "inputs": str(source) if source else "generated", **result.to_dict()})
+        print_json(
+            {
+                "project": str(project.path),
+                "model": name,
+                "inputs": str(source) if source else "generated",
+                **result.to_dict(),
+            }
+        )
     else:
         _print_text(project, name, source, result)
     return 1 if result.verdict == "mismatch" or result.stats.failed else 0

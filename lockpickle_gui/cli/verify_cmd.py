@@ -9,8 +9,10 @@ from __future__ import annotations
 from lockpickle_gui.cli._args import add_trust_arguments
 from lockpickle_gui.cli._render import describe_verification
 
-HELP = ("Load a .lpsnap snapshot (checked, with only the code you trust) and re-run the "
-        "verification stored at export; exit 0 only when it holds.")
+HELP = (
+    "Load a .lpsnap snapshot (checked, with only the code you trust) and re-run the "
+    "verification stored at export; exit 0 only when it holds."
+)
 
 
 def add_arguments(parser) -> None:
@@ -24,13 +26,12 @@ def run(args) -> int:
     from lockpickle_gui.core.snapshot import read_manifest, verify_snapshot
 
     manifest = read_manifest(args.path)
-    result = verify_snapshot(args.path, trust=tuple(args.trust),
-                             trust_bundled_code=args.trust_bundled_code)
+    result = verify_snapshot(
+        args.path, trust=tuple(args.trust), trust_bundled_code=args.trust_bundled_code
+    )
     holds, text = describe_verification(result, manifest, args.path)
     if args.json:
         print_json({**result.to_dict(), "holds": holds})
     else:
         print(text)
     return 0 if holds else 1
-
-

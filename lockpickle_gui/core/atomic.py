@@ -19,8 +19,9 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 from lockpickle_gui.core.errors import LockpickleError
 
@@ -44,22 +45,30 @@ def check_writable(path: str | os.PathLike) -> Path:
     """
     target = Path(path)
     if not target.name or target.name in (".", ".."):
-        raise UnwritableTarget(f"Expected a file name to write. Received: {os.fspath(path)!r}, "
-                               "which names no file.", hint="Give a path ending in a file name.")
+        raise UnwritableTarget(
+            f"Expected a file name to write. Received: {os.fspath(path)!r}, which names no file.",
+            hint="Give a path ending in a file name.",
+        )
     if target.is_dir():
         raise UnwritableTarget(
             f"Expected a file to write. Received: {target}, which is a folder.",
-            path=target, hint="Name a file inside it.")
+            path=target,
+            hint="Name a file inside it.",
+        )
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         what = "is a file" if folder.exists() else "does not exist"
         raise UnwritableTarget(
             f"Expected an existing folder to write {target.name} in. Received: {folder}, which {what}.",
-            path=target, hint="Create the folder first or choose another one.")
+            path=target,
+            hint="Create the folder first or choose another one.",
+        )
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UnwritableTarget(
             f"Expected a folder you may write in. Received: {folder}, which is read-only for you.",
-            path=target, hint="Choose another folder or change its permissions.")
+            path=target,
+            hint="Choose another folder or change its permissions.",
+        )
     return target
 
 
@@ -151,8 +160,10 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", **open_kwargs) -> It
     except OSError as error:  # os.access says yes where the file system may not (read-only mount)
         raise UnwritableTarget(
             f"Expected a folder you may write in. Received: {folder}, where creating a file "
-            f"failed ({error.strerror}).", path=target,
-            hint="Choose another folder or change its permissions.") from error
+            f"failed ({error.strerror}).",
+            path=target,
+            hint="Choose another folder or change its permissions.",
+        ) from error
     try:
         with contextlib.suppress(FileNotFoundError):
             os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))

@@ -27,25 +27,28 @@ import sys
 import threading
 import traceback
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lockpickle_gui.core.errors import ProjectError
 
 _lock = threading.RLock()  # one import of project code at a time (sys.modules is global)
-_packages: dict[str, "_Package"] = {}
+_packages: dict[str, _Package] = {}
 
-RELATIVE_IMPORT_HINT = ("Project modules must be listed in [code] modules and import each other "
-                        "relatively (from .layers import Detector): list it there.")
+RELATIVE_IMPORT_HINT = (
+    "Project modules must be listed in [code] modules and import each other "
+    "relatively (from .layers import Detector): list it there."
+)
 
 
 @dataclass
 class _Package:
     name: str
     origin: str
-    texts: dict[str, str]           # module name -> source text
-    filenames: dict[str, str]       # module name -> filename used for code objects
+    texts: dict[str, str]  # module name -> source text
+    filenames: dict[str, str]  # module name -> filename used for code objects
     fingerprint: str
     modules: dict[str, types.ModuleType] = field(default_factory=dict)
 
@@ -59,7 +62,8 @@ class _ProjectFinder(importlib.abc.MetaPathFinder):
         if package is None or module not in package.texts:
             return None
         spec = importlib.util.spec_from_loader(
-            fullname, _ProjectLoader(package, module), origin=package.filenames[module])
+            fullname, _ProjectLoader(package, module), origin=package.filenames[module]
+        )
         spec.has_location = True
         return spec
 
@@ -76,7 +80,7 @@ class _ProjectLoader(importlib.abc.Loader):
         filename = self.package.filenames[self.module]
         module.__file__ = filename
         code = compile(self.package.texts[self.module], filename, "exec", dont_inherit=True)
-        exec(code, module.__dict__)  # noqa: S102 - the project's own declared code
+        exec(code, module.__dict__)
 
 
 _finder = _ProjectFinder()
@@ -87,31 +91,45 @@ def _install_finder() -> None:
         sys.meta_path.append(_finder)
 
 
-def _read_sources(sources: dict[str, str | Path], origin: str) -> tuple[dict[str, str], dict[str, str]]:
+def _read_sources(
+    sources: dict[str, str | Path], origin: str
+) -> tuple[dict[str, str], dict[str, str]]:
     texts, filenames = {}, {}
     for module, source in sources.items():
         if not module.isidentifier():
             raise ProjectError(
                 f"Expected project module names that are Python identifiers. Received: "
-                f"{module!r} in {origin}.", path=origin,
-                hint="Rename the file (letters, digits, underscores).")
+                f"{module!r} in {origin}.",
+                path=origin,
+                hint="Rename the file (letters, digits, underscores).",
+            )
         if isinstance(source, Path):
             try:
                 texts[module] = source.read_text(encoding="utf-8")
             except FileNotFoundError:
-                raise ProjectError(f"Project code file not found: {source}.", path=source,
-                                   hint=f"Create it or remove it from {origin}.") from None
+                raise ProjectError(
+                    f"Project code file not found: {source}.",
+                    path=source,
+                    hint=f"Create it or remove it from {origin}.",
+                ) from None
             except (OSError, UnicodeDecodeError) as error:
-                raise ProjectError(f"Expected a readable UTF-8 Python file. Received: {source}, "
-                                   f"which cannot be read ({error}).", path=source,
-                                   hint="Check its permissions and save it as UTF-8.") from None
+                raise ProjectError(
+                    f"Expected a readable UTF-8 Python file. Received: {source}, "
+                    f"which cannot be read ({error}).",
+                    path=source,
+                    hint="Check its permissions and save it as UTF-8.",
+                ) from None
             filenames[module] = str(source)
         else:
             texts[module] = source
             filenames[module] = f"<{origin}>/{module}.py"
             # Lets tracebacks and inspect.getsource show the lines of in-memory sources.
-            linecache.cache[filenames[module]] = (len(source), None, source.splitlines(True),
-                                                  filenames[module])
+            linecache.cache[filenames[module]] = (
+                len(source),
+                None,
+                source.splitlines(True),
+                filenames[module],
+            )
     return texts, filenames
 
 
@@ -128,8 +146,9 @@ def _forget(package_name: str) -> None:
     _packages.pop(package_name, None)
 
 
-def import_code_package(package: str, sources: dict[str, str | Path],
-                        origin: str) -> dict[str, types.ModuleType]:
+def import_code_package(
+    package: str, sources: dict[str, str | Path], origin: str
+) -> dict[str, types.ModuleType]:
     """Import ``sources`` (module name -> file Path or source text) as ``package.<module>``.
 
     Modules are imported in the given order. Idempotent: the same package name with the
@@ -137,9 +156,12 @@ def import_code_package(package: str, sources: dict[str, str | Path],
     ``origin`` names where the code comes from (the lockpickle.toml, the snapshot) in errors.
     """
     if not package.isidentifier():
-        raise ProjectError(f"Expected a Python identifier as code package name for {origin}. "
-                           f"Received: {package!r}.", path=origin,
-                           hint="Name it with core.code_package_name(folder, name).")
+        raise ProjectError(
+            f"Expected a Python identifier as code package name for {origin}. "
+            f"Received: {package!r}.",
+            path=origin,
+            hint="Name it with core.code_package_name(folder, name).",
+        )
     texts, filenames = _read_sources(sources, origin)
     fingerprint = _fingerprint(texts)
     with _lock:
@@ -158,7 +180,7 @@ def import_code_package(package: str, sources: dict[str, str | Path],
         try:
             for module in texts:
                 record.modules[module] = importlib.import_module(f"{package}.{module}")
-        except (Exception, SystemExit) as error:  # noqa: BLE001 - reported with file and line
+        except (Exception, SystemExit) as error:
             _forget(package)
             raise project_code_error(error, origin, filenames.values()) from error
         return dict(record.modules)
@@ -173,26 +195,33 @@ def project_code_error(error: BaseException, origin: str, filenames) -> ProjectE
             f"{error.filename}, line {error.lineno}: invalid Python ({error.msg}).",
             path=error.filename,
             hint="Project code must be valid Python: fix the syntax error and open the project "
-                 "again.")
+            "again.",
+        )
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in files]
     hint = RELATIVE_IMPORT_HINT if isinstance(error, ImportError) else None
     if not frames:
-        return ProjectError(f"Project code from {origin} failed: {what}.", path=origin,
-                            hint=hint or "The project's code must run without raising when it "
-                                         "is opened: fix it (or what it calls) and open it again.")
+        return ProjectError(
+            f"Project code from {origin} failed: {what}.",
+            path=origin,
+            hint=hint
+            or "The project's code must run without raising when it "
+            "is opened: fix it (or what it calls) and open it again.",
+        )
     frame = frames[-1]
     line = f": {frame.line.strip()}" if frame.line else ""
     where = "the module" if frame.name == "<module>" else f"{frame.name}()"
     return ProjectError(
         f"{frame.filename}, line {frame.lineno}, in {frame.name}{line} -- raised {what}.",
         path=frame.filename,
-        hint=hint or f"The project's code must run without raising when it is opened: fix "
-                     f"{where} in {Path(frame.filename).name} and open the project again.")
+        hint=hint
+        or f"The project's code must run without raising when it is opened: fix "
+        f"{where} in {Path(frame.filename).name} and open the project again.",
+    )
 
 
 def call_project_code(fn: Callable[..., Any], *args: Any, origin: str, filenames) -> Any:
     """Call ``fn`` (a project function); its exceptions become a ProjectError with file:line."""
     try:
         return fn(*args)
-    except (Exception, SystemExit) as error:  # noqa: BLE001 - reported with file and line
+    except (Exception, SystemExit) as error:
         raise project_code_error(error, origin, filenames) from error

@@ -16,7 +16,9 @@ class LockpickleError(Exception):
     ``path`` is the file or folder concerned (if any); ``hint`` is the how-to-fix sentence.
     """
 
-    def __init__(self, message: str, *, path: str | os.PathLike | None = None, hint: str | None = None):
+    def __init__(
+        self, message: str, *, path: str | os.PathLike | None = None, hint: str | None = None
+    ):
         self.path = os.fspath(path) if path is not None else None
         self.hint = hint
         text = message
@@ -57,7 +59,9 @@ class CorruptSnapshot(SnapshotError):
 class UntrustedCode(SnapshotError):
     """Loading would import or call code the caller did not trust."""
 
-    def __init__(self, message: str, *, module: str | None = None, name: str | None = None, **kwargs):
+    def __init__(
+        self, message: str, *, module: str | None = None, name: str | None = None, **kwargs
+    ):
         self.module = module
         self.name = name
         super().__init__(message, **kwargs)

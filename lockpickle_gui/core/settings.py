@@ -67,7 +67,9 @@ class UserDirs:
 
 def user_dirs(settings_dir: str | os.PathLike | None = None) -> UserDirs:
     """Where settings, logs and caches live; ``settings_dir`` (or the env var) puts all three under one folder."""
-    override = settings_dir if settings_dir is not None else os.environ.get(SETTINGS_DIR_ENV) or None
+    override = (
+        settings_dir if settings_dir is not None else os.environ.get(SETTINGS_DIR_ENV) or None
+    )
     if override is not None:
         base = Path(override).expanduser().resolve()
         return UserDirs(config=base, log=base / "logs", cache=base / "cache")
@@ -109,26 +111,39 @@ class Settings:
             return
         version = loaded.get("schema_version")
         if not isinstance(version, int) or version > SCHEMA_VERSION:
-            self._move_aside(f"its schema_version {version!r} is not one this version reads "
-                             f"(≤ {SCHEMA_VERSION})")
+            self._move_aside(
+                f"its schema_version {version!r} is not one this version reads (≤ {SCHEMA_VERSION})"
+            )
             return
         for key, value in loaded.items():
             default = DEFAULTS.get(key)
             if key not in DEFAULTS or _same_shape(value, default):
                 self.data[key] = value
             else:
-                log.warning("Settings %s: %r should be a %s, got %r; using the default.",
-                            self.path, key, type(default).__name__, value)
+                log.warning(
+                    "Settings %s: %r should be a %s, got %r; using the default.",
+                    self.path,
+                    key,
+                    type(default).__name__,
+                    value,
+                )
         self.data["schema_version"] = SCHEMA_VERSION
         self.data["preview"] = self._checked_preview(self.data["preview"])
-        self.data["recent_projects"] = [p for p in self.data["recent_projects"] if isinstance(p, str)]
+        self.data["recent_projects"] = [
+            p for p in self.data["recent_projects"] if isinstance(p, str)
+        ]
 
     def _checked_preview(self, values: dict) -> dict:
         merged = dict(PREVIEW_DEFAULTS)
         for key, value in values.items():
             if key in PREVIEW_DEFAULTS and not _same_shape(value, PREVIEW_DEFAULTS[key]):
-                log.warning("Settings %s: preview.%s=%r is not a number; using %r.",
-                            self.path, key, value, PREVIEW_DEFAULTS[key])
+                log.warning(
+                    "Settings %s: preview.%s=%r is not a number; using %r.",
+                    self.path,
+                    key,
+                    value,
+                    PREVIEW_DEFAULTS[key],
+                )
                 continue
             merged[key] = value
         return merged
@@ -139,12 +154,20 @@ class Settings:
         try:
             os.replace(self.path, aside)
         except OSError as error:
-            log.error("Settings %s cannot be used because %s, and it cannot be moved aside (%s). "
-                      "Using defaults; the file will be overwritten on the next save.",
-                      self.path, reason, error)
+            log.error(
+                "Settings %s cannot be used because %s, and it cannot be moved aside (%s). "
+                "Using defaults; the file will be overwritten on the next save.",
+                self.path,
+                reason,
+                error,
+            )
             return
-        log.warning("Settings %s cannot be used because %s. It was moved to %s; using defaults.",
-                    self.path, reason, aside)
+        log.warning(
+            "Settings %s cannot be used because %s. It was moved to %s; using defaults.",
+            self.path,
+            reason,
+            aside,
+        )
 
     def save(self) -> Path:
         """Write settings.json atomically (creating the folder) and return its path."""
@@ -192,8 +215,10 @@ class Settings:
     def set_preview_defaults(self, **values: Any) -> None:
         unknown = set(values) - set(PREVIEW_DEFAULTS)
         if unknown:
-            raise KeyError(f"Expected preview settings among {sorted(PREVIEW_DEFAULTS)}. "
-                           f"Received: {sorted(unknown)}.")
+            raise KeyError(
+                f"Expected preview settings among {sorted(PREVIEW_DEFAULTS)}. "
+                f"Received: {sorted(unknown)}."
+            )
         self.data["preview"] = self._checked_preview({**self.data["preview"], **values})
 
     @property

@@ -10,17 +10,29 @@ from PySide6.QtWidgets import QMessageBox
 from lockpickle_gui.core.inspect.report import versions
 from lockpickle_gui.gui import badges
 
-LABELS = {"lockpickle_gui": "lockpickle_gui", "tensorflow": "TensorFlow", "keras": "Keras",
-          "qt": "Qt", "pyside6": "PySide6", "numpy": "NumPy", "python": "Python"}
+LABELS = {
+    "lockpickle_gui": "lockpickle_gui",
+    "tensorflow": "TensorFlow",
+    "keras": "Keras",
+    "qt": "Qt",
+    "pyside6": "PySide6",
+    "numpy": "NumPy",
+    "python": "Python",
+}
 
 
 def about_html() -> str:
     found = versions()
-    rows = "".join(f"<tr><td>{LABELS[key]}</td><td>&nbsp;&nbsp;{escape(found[key])}</td></tr>"
-                   for key in LABELS if key in found)
-    return ("<h3>lockpickle</h3><p>See every layer and every lock in a Keras program, preview it "
-            "under concurrent load, and save it as a lock-safe snapshot.</p>"
-            f"<table>{rows}</table>")
+    rows = "".join(
+        f"<tr><td>{LABELS[key]}</td><td>&nbsp;&nbsp;{escape(found[key])}</td></tr>"
+        for key in LABELS
+        if key in found
+    )
+    return (
+        "<h3>lockpickle</h3><p>See every layer and every lock in a Keras program, preview it "
+        "under concurrent load, and save it as a lock-safe snapshot.</p>"
+        f"<table>{rows}</table>"
+    )
 
 
 def show_about(window) -> QMessageBox:

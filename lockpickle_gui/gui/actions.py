@@ -30,8 +30,11 @@ def _key_sequences(shortcut) -> list[QKeySequence]:
     """
     sequences: list[QKeySequence] = []
     for key in shortcut if isinstance(shortcut, tuple) else (shortcut,):
-        found = (QKeySequence.keyBindings(key) if isinstance(key, QKeySequence.StandardKey)
-                 else [QKeySequence(key)])
+        found = (
+            QKeySequence.keyBindings(key)
+            if isinstance(key, QKeySequence.StandardKey)
+            else [QKeySequence(key)]
+        )
         sequences += [seq for seq in found if seq not in sequences]
     return sequences
 
@@ -63,43 +66,105 @@ def build(window) -> dict[str, QAction]:
             tab = window.current_tab
             if tab is not None:
                 method(tab.panel)
+
         return call
 
     file_menu = window.menus["File"]
-    add("open", "&Open…", "File", window.open_dialog, QKeySequence.StandardKey.Open,
-        "Open model files or a project folder", sp.SP_DialogOpenButton)
-    add("open_folder", "Open &Folder…", "File", window.open_folder_dialog, "Ctrl+Shift+O",
-        "Open a project folder or a SavedModel folder")
+    add(
+        "open",
+        "&Open…",
+        "File",
+        window.open_dialog,
+        QKeySequence.StandardKey.Open,
+        "Open model files or a project folder",
+        sp.SP_DialogOpenButton,
+    )
+    add(
+        "open_folder",
+        "Open &Folder…",
+        "File",
+        window.open_folder_dialog,
+        "Ctrl+Shift+O",
+        "Open a project folder or a SavedModel folder",
+    )
     window.recent_menu_placeholder = file_menu.addSeparator()  # RecentMenu goes here
-    add("close_project", "&Close Project", "File", window.close_project,
-        (QKeySequence.StandardKey.Close, "Ctrl+W"))
-    add("reload", "Re&load", "File", window.reload_project, "F5",
-        "Reload the current project from disk", sp.SP_BrowserReload)
+    add(
+        "close_project",
+        "&Close Project",
+        "File",
+        window.close_project,
+        (QKeySequence.StandardKey.Close, "Ctrl+W"),
+    )
+    add(
+        "reload",
+        "Re&load",
+        "File",
+        window.reload_project,
+        "F5",
+        "Reload the current project from disk",
+        sp.SP_BrowserReload,
+    )
     file_menu.addSeparator()
-    add("export_report", "Export &Report…", "File", lambda: report.export_report(window), "Ctrl+Shift+R",
-        "Save the annotated tree as HTML, JSON and PNG")
+    add(
+        "export_report",
+        "Export &Report…",
+        "File",
+        lambda: report.export_report(window),
+        "Ctrl+Shift+R",
+        "Save the annotated tree as HTML, JSON and PNG",
+    )
     file_menu.addSeparator()
-    add("quit", "&Quit", "File", window.close, (QKeySequence.StandardKey.Quit, "Ctrl+Q")).setMenuRole(
-        QAction.MenuRole.QuitRole)
+    add(
+        "quit", "&Quit", "File", window.close, (QKeySequence.StandardKey.Quit, "Ctrl+Q")
+    ).setMenuRole(QAction.MenuRole.QuitRole)
 
-    add("find", "&Find…", "Edit", with_panel(TreePanel.focus_filter), QKeySequence.StandardKey.Find,
-        "Filter the tree by name, class or kind")
-    add("copy_path", "Copy &Path", "Edit", window.details.copy_path, "Ctrl+Shift+C",
-        "Copy the Python path of the selected row")
+    add(
+        "find",
+        "&Find…",
+        "Edit",
+        with_panel(TreePanel.focus_filter),
+        QKeySequence.StandardKey.Find,
+        "Filter the tree by name, class or kind",
+    )
+    add(
+        "copy_path",
+        "Copy &Path",
+        "Edit",
+        window.details.copy_path,
+        "Ctrl+Shift+C",
+        "Copy the Python path of the selected row",
+    )
     window.menus["Edit"].addSeparator()
     add("preferences", "Pre&ferences…", "Edit", lambda: preferences.edit(window)).setMenuRole(
-        QAction.MenuRole.PreferencesRole)
+        QAction.MenuRole.PreferencesRole
+    )
 
     add("expand_all", "&Expand All", "View", with_panel(TreePanel.expand_all), "Ctrl+Shift+Right")
-    add("collapse_all", "&Collapse All", "View", with_panel(TreePanel.collapse_all), "Ctrl+Shift+Left")
+    add(
+        "collapse_all",
+        "&Collapse All",
+        "View",
+        with_panel(TreePanel.collapse_all),
+        "Ctrl+Shift+Left",
+    )
     window.menus["View"].addSeparator()
     window.menus["View"].addAction(window.details_dock.toggleViewAction())
 
-    add("open_settings_folder", "Open &Settings Folder", "Tools",
-        lambda: open_folder(window, window.settings.dirs.config))
-    add("open_log_folder", "Open &Log Folder", "Help", lambda: open_folder(window, window.settings.dirs.log))
+    add(
+        "open_settings_folder",
+        "Open &Settings Folder",
+        "Tools",
+        lambda: open_folder(window, window.settings.dirs.config),
+    )
+    add(
+        "open_log_folder",
+        "Open &Log Folder",
+        "Help",
+        lambda: open_folder(window, window.settings.dirs.log),
+    )
     add("about", "&About lockpickle", "Help", lambda: about.show_about(window)).setMenuRole(
-        QAction.MenuRole.AboutRole)
+        QAction.MenuRole.AboutRole
+    )
 
     window.toolbar.addAction(actions["open"])
     window.toolbar.addAction(actions["reload"])

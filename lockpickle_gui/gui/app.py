@@ -50,12 +50,17 @@ def setup_logging(log_dir: Path) -> Path | None:
     root.addHandler(console)
     try:
         log_dir.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(log_dir / LOG_FILE, maxBytes=2_000_000,
-                                                       backupCount=3, encoding="utf-8")
+        handler = logging.handlers.RotatingFileHandler(
+            log_dir / LOG_FILE, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
     except OSError as error:
-        log.warning("Cannot write the log file in %s (%s); logging to the console only.", log_dir, error)
+        log.warning(
+            "Cannot write the log file in %s (%s); logging to the console only.", log_dir, error
+        )
         return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s")
+    )
     root.addHandler(handler)
     qInstallMessageHandler(_qt_message)
     log.info("lockpickle-gui %s starting (Python %s)", __version__, sys.version.split()[0])
@@ -63,8 +68,11 @@ def setup_logging(log_dir: Path) -> Path | None:
 
 
 def _qt_message(mode: QtMsgType, context, message: str) -> None:
-    level = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
-             QtMsgType.QtWarningMsg: logging.WARNING}.get(mode, logging.ERROR)
+    level = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+    }.get(mode, logging.ERROR)
     logging.getLogger("qt").log(level, "%s", message)
 
 
@@ -99,7 +107,9 @@ class CrashReporter(QObject):
         if args.exc_type is SystemExit:
             return
         thread = args.thread.name if args.thread is not None else "a thread"
-        details = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
+        details = "".join(
+            traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)
+        )
         log.critical("Unexpected error in %s: %s", thread, details)
         self.report.emit(f"{args.exc_type.__name__} in {thread}: {args.exc_value}", details)
 
@@ -111,8 +121,13 @@ class CrashReporter(QObject):
         window = self._window()
         if window is not None and getattr(window, "suppress_error_dialogs", False):
             return
-        box = make_error_box(window, "Unexpected error", message + "\n\nThe app keeps running; "
-                             "the details are in the log (Help ▸ Open Log Folder).", details)
+        box = make_error_box(
+            window,
+            "Unexpected error",
+            message + "\n\nThe app keeps running; "
+            "the details are in the log (Help ▸ Open Log Folder).",
+            details,
+        )
         box.finished.connect(self._dialog_closed)
         self.dialog = box
         box.open()
@@ -138,9 +153,11 @@ def missing_display_problem(environ, platform: str) -> str:
         return ""
     if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
         return ""
-    return ("no display found: DISPLAY and WAYLAND_DISPLAY are not set. Start it from a "
-            "desktop session, or without a screen with QT_QPA_PLATFORM=offscreen (for example "
-            "`QT_QPA_PLATFORM=offscreen lockpickle-gui --screenshot out.png PROJECT`).")
+    return (
+        "no display found: DISPLAY and WAYLAND_DISPLAY are not set. Start it from a "
+        "desktop session, or without a screen with QT_QPA_PLATFORM=offscreen (for example "
+        "`QT_QPA_PLATFORM=offscreen lockpickle-gui --screenshot out.png PROJECT`)."
+    )
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -188,8 +205,10 @@ def build_main_window(settings_dir=None, *, restore_layout: bool = True):
     make_application()
     window = MainWindow(Settings(settings_dir))
     snapshot_actions.install(window)
-    window.register_path_handler(lambda path: path.suffix.lower() == ".lpsnap",
-                                 lambda path: snapshot_actions.import_snapshot(window, path))
+    window.register_path_handler(
+        lambda path: path.suffix.lower() == ".lpsnap",
+        lambda path: snapshot_actions.import_snapshot(window, path),
+    )
     preview_panel.install(window)
     # one column on the right: details first, the preview one click away
     window.tabifyDockWidget(window.details_dock, window.preview_dock)
@@ -204,11 +223,19 @@ def build_main_window(settings_dir=None, *, restore_layout: bool = True):
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="lockpickle-gui",
-        description="See every layer and every lock of a Keras program; preview it; snapshot it.")
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help=".keras/.h5 file, SavedModel or project folder, or .lpsnap snapshot")
-    parser.add_argument("--screenshot", metavar="FILE",
-                        help="open PATH, wait for loading and inspection, save the window as PNG, exit")
+        description="See every layer and every lock of a Keras program; preview it; snapshot it.",
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help=".keras/.h5 file, SavedModel or project folder, or .lpsnap snapshot",
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="FILE",
+        help="open PATH, wait for loading and inspection, save the window as PNG, exit",
+    )
     parser.add_argument("--version", action="version", version=f"lockpickle-gui {__version__}")
     parser.add_argument("--timings", action="store_true", help=argparse.SUPPRESS)  # benchmarks
     return parser.parse_args(argv)
@@ -262,26 +289,45 @@ def take_screenshot(app: QApplication, window, target: Path, paths: list[str]) -
     window.suppress_error_dialogs = True
     snapshots = [p for p in paths if Path(p).suffix.lower() == ".lpsnap"]
     if snapshots:  # they open only after the trust dialog, which nobody answers here
-        print(f"lockpickle-gui: --screenshot: {snapshots[0]}: a .lpsnap opens only after the "
-              "trust dialog, which --screenshot cannot answer. Screenshot the project it was "
-              "exported from, or run `lockpickle inspect SNAP` on a terminal.", file=sys.stderr)
+        print(
+            f"lockpickle-gui: --screenshot: {snapshots[0]}: a .lpsnap opens only after the "
+            "trust dialog, which --screenshot cannot answer. Screenshot the project it was "
+            "exported from, or run `lockpickle inspect SNAP` on a terminal.",
+            file=sys.stderr,
+        )
         window.close()
         return 1
     failures: list = []
     batches = []
-    window.loader.batchFinished.connect(lambda found: (failures.extend(found), batches.append(found)))
+    window.loader.batchFinished.connect(
+        lambda found: (failures.extend(found), batches.append(found))
+    )
     window.loader.tensorflowFailed.connect(lambda error, details: failures.append(error))
     window.open_paths(paths)
     expected = 1 if paths else 0
-    done = wait_until(app, lambda: bool(failures) or (window.loader.tensorflow_state == "ready"
-                                                     and len(batches) >= expected and not window.loader.busy),
-                      SCREENSHOT_TIMEOUT_S)
+    done = wait_until(
+        app,
+        lambda: (
+            bool(failures)
+            or (
+                window.loader.tensorflow_state == "ready"
+                and len(batches) >= expected
+                and not window.loader.busy
+            )
+        ),
+        SCREENSHOT_TIMEOUT_S,
+    )
     if failures or not done:
         from lockpickle_gui.gui.dialogs import error_text
 
-        reasons = [f"{getattr(f, 'path', '')}: {error_text(getattr(f, 'error', f))}" for f in failures]
-        print("lockpickle-gui: --screenshot: " + ("; ".join(reasons) or
-              f"loading did not finish within {SCREENSHOT_TIMEOUT_S} s"), file=sys.stderr)
+        reasons = [
+            f"{getattr(f, 'path', '')}: {error_text(getattr(f, 'error', f))}" for f in failures
+        ]
+        print(
+            "lockpickle-gui: --screenshot: "
+            + ("; ".join(reasons) or f"loading did not finish within {SCREENSHOT_TIMEOUT_S} s"),
+            file=sys.stderr,
+        )
         window.close()
         return 1
     tab = window.current_tab
@@ -289,7 +335,9 @@ def take_screenshot(app: QApplication, window, target: Path, paths: list[str]) -
         path = tab.panel.first_annotated_path()
         if path:
             tab.panel.select_path(path)
-        wait_until(app, lambda: window.details.details is not None or window.details.node is None, 30)
+        wait_until(
+            app, lambda: window.details.details is not None or window.details.node is None, 30
+        )
     wait_until(app, lambda: False, 0.3)  # let layouts and repaints settle
     from lockpickle_gui.gui.report import png_bytes
 
@@ -304,12 +352,21 @@ def take_screenshot(app: QApplication, window, target: Path, paths: list[str]) -
 
 def _report_timings(app: QApplication, window) -> int:
     """For benchmarks/bench_gui_startup.py: print when the window was up and TF ready (epoch s)."""
-    wait_until(app, lambda: window.isVisible() and window.windowHandle() is not None
-               and window.windowHandle().isExposed(), 10)
+    wait_until(
+        app,
+        lambda: (
+            window.isVisible()
+            and window.windowHandle() is not None
+            and window.windowHandle().isExposed()
+        ),
+        10,
+    )
     print(f"window_shown {time.time():.4f}", flush=True)
     ready = wait_until(app, lambda: window.loader.tensorflow_state in ("ready", "failed"), 120)
-    print(f"tensorflow_ready {time.time():.4f} {window.loader.tensorflow_state if ready else 'timeout'}",
-          flush=True)
+    print(
+        f"tensorflow_ready {time.time():.4f} {window.loader.tensorflow_state if ready else 'timeout'}",
+        flush=True,
+    )
     window.close()
     return 0
 

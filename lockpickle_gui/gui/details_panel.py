@@ -12,9 +12,23 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from lockpickle_gui.core.inspect import details as core_details
 from lockpickle_gui.core.inspect.report import LEVEL_SHORT, LEVEL_WORDS, level_of, shape_text
@@ -71,7 +85,15 @@ class DetailsPanel(QWidget):
         self.fields: dict[str, QLabel] = {}
         form = self.form = QFormLayout()
         form.addRow("Path", path_row)
-        for label in ("Type", "Module", "Output shape", "Dtype", "Params", "Trainable", "Shared with"):
+        for label in (
+            "Type",
+            "Module",
+            "Output shape",
+            "Dtype",
+            "Params",
+            "Trainable",
+            "Shared with",
+        ):
             value = QLabel(self)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
@@ -90,7 +112,8 @@ class DetailsPanel(QWidget):
         self.save_npy_button.setEnabled(False)
         self.save_npy_button.clicked.connect(self.save_selected_weight)
         self.weights.itemSelectionChanged.connect(
-            lambda: self.save_npy_button.setEnabled(bool(self.weights.selectedItems())))
+            lambda: self.save_npy_button.setEnabled(bool(self.weights.selectedItems()))
+        )
         weights_page = QWidget(self)
         weights_layout = QVBoxLayout(weights_page)
         weights_layout.setContentsMargins(0, 0, 0, 0)
@@ -123,14 +146,18 @@ class DetailsPanel(QWidget):
         self._generation += 1
         keras_info = (node.keras or {}) if node is not None else {}
         self.path_edit.setText(node.path if node is not None else "")
-        module, _, qualname = (node.type.rpartition(".") if node is not None else ("", "", ""))
+        module, _, qualname = node.type.rpartition(".") if node is not None else ("", "", "")
         values = {
             "Type": qualname or (node.type if node is not None else ""),
             "Module": module,
             "Output shape": shape_text(keras_info.get("output_shape")),
             "Dtype": str(keras_info.get("dtype") or ""),
-            "Params": f"{keras_info['params']:,}" if isinstance(keras_info.get("params"), int) else "",
-            "Trainable": "" if keras_info.get("trainable") is None else ("yes" if keras_info["trainable"] else "no"),
+            "Params": f"{keras_info['params']:,}"
+            if isinstance(keras_info.get("params"), int)
+            else "",
+            "Trainable": ""
+            if keras_info.get("trainable") is None
+            else ("yes" if keras_info["trainable"] else "no"),
             "Shared with": (node.shared_with or "") if node is not None else "",
         }
         for label, text in values.items():
@@ -148,15 +175,22 @@ class DetailsPanel(QWidget):
         worker = Worker(core_details.node_details, node.obj, node.name)
         generation = self._generation
         worker.signals.finished.connect(lambda result: self._show_details(generation, result))
-        worker.signals.failed.connect(lambda error, details: self._details_failed(generation, error, details))
+        worker.signals.failed.connect(
+            lambda error, details: self._details_failed(generation, error, details)
+        )
         self.window_.runner.start(worker)
 
     def _fill_annotations(self, annotations) -> None:
         self.annotations.setRowCount(len(annotations))
         for row, annotation in enumerate(annotations):
             level = level_of(annotation)
-            cells = (annotation.path, annotation.kind, LEVEL_SHORT[level], annotation.state,
-                     annotation.detail)
+            cells = (
+                annotation.path,
+                annotation.kind,
+                LEVEL_SHORT[level],
+                annotation.state,
+                annotation.detail,
+            )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(LEVEL_WORDS[level] if column == SNAPSHOT_COLUMN else text)
@@ -175,14 +209,23 @@ class DetailsPanel(QWidget):
         self.value_text.setPlainText(result.value)
         self.weights.setRowCount(len(result.weights))
         for row, weight in enumerate(result.weights):
-            cells = (weight.name, str(weight.shape), weight.dtype,
-                     _number(weight.minimum), _number(weight.mean), _number(weight.maximum))
+            cells = (
+                weight.name,
+                str(weight.shape),
+                weight.dtype,
+                _number(weight.minimum),
+                _number(weight.mean),
+                _number(weight.maximum),
+            )
             for column, text in enumerate(cells):
                 self.weights.setItem(row, column, QTableWidgetItem(text))
-        self.tabs.setTabText(WEIGHTS_TAB, f"Weights ({len(result.weights)})" if result.weights else "Weights")
+        self.tabs.setTabText(
+            WEIGHTS_TAB, f"Weights ({len(result.weights)})" if result.weights else "Weights"
+        )
         if not self.node.annotations:
-            self.tabs.setCurrentIndex(CONFIG_TAB if result.config_json else
-                                      WEIGHTS_TAB if result.weights else VALUE_TAB)
+            self.tabs.setCurrentIndex(
+                CONFIG_TAB if result.config_json else WEIGHTS_TAB if result.weights else VALUE_TAB
+            )
 
     def _details_failed(self, generation: int, error: Exception, details: str) -> None:
         if generation == self._generation:
@@ -206,16 +249,24 @@ class DetailsPanel(QWidget):
         if weight is None:
             return
         settings = self.window_.settings
-        suggested = Path(settings.last_export_folder or Path.home()) / (_safe_name(weight.name) + ".npy")
-        path, _ = QFileDialog.getSaveFileName(self, "Save weight as .npy", str(suggested),
-                                              "NumPy array (*.npy)")
+        suggested = Path(settings.last_export_folder or Path.home()) / (
+            _safe_name(weight.name) + ".npy"
+        )
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save weight as .npy", str(suggested), "NumPy array (*.npy)"
+        )
         if not path:
             return
         settings.last_export_folder = str(Path(path).parent)
         worker = Worker(core_details.save_npy, weight.array, path, with_progress=False)
-        worker.signals.finished.connect(lambda saved: self.window_.status(f"Saved {saved}", timeout_ms=5000))
+        worker.signals.finished.connect(
+            lambda saved: self.window_.status(f"Saved {saved}", timeout_ms=5000)
+        )
         worker.signals.failed.connect(
-            lambda error, details: self.window_.show_error("Could not save the weight", error, details))
+            lambda error, details: self.window_.show_error(
+                "Could not save the weight", error, details
+            )
+        )
         self.window_.runner.start(worker)
 
 

@@ -7,7 +7,14 @@ import traceback
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QGridLayout, QMessageBox, QSizePolicy, QSpacerItem, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QMessageBox,
+    QSizePolicy,
+    QSpacerItem,
+    QWidget,
+)
 
 from lockpickle_gui.core.errors import LockpickleError
 
@@ -38,8 +45,14 @@ def is_expected(error: BaseException | str) -> bool:
     return isinstance(error, (LockpickleError, str))
 
 
-def log_failure(logger: logging.Logger, title: str, error: BaseException | str, details: str = "",
-                *, expected: bool | None = None) -> None:
+def log_failure(
+    logger: logging.Logger,
+    title: str,
+    error: BaseException | str,
+    details: str = "",
+    *,
+    expected: bool | None = None,
+) -> None:
     """Log a failure at the level it deserves.
 
     Expected errors (``is_expected``, or ``expected=True`` for a summary of several): WARNING
@@ -55,8 +68,9 @@ def log_failure(logger: logging.Logger, title: str, error: BaseException | str, 
         logger.error("%s: %s\n%s", title, error_text(error), error_details(error, details))
 
 
-def make_error_box(parent: QWidget | None, title: str, error: BaseException | str,
-                   details: str = "") -> QMessageBox:
+def make_error_box(
+    parent: QWidget | None, title: str, error: BaseException | str, details: str = ""
+) -> QMessageBox:
     """A non-blocking warning box: the message, and the copyable details behind "Show Details…".
 
     The caller shows it with ``open()`` (window-modal, returns at once) so no nested event
@@ -75,8 +89,15 @@ def make_error_box(parent: QWidget | None, title: str, error: BaseException | st
     # QMessageBox sizes itself to its title; a spacer keeps long messages readable.
     grid = box.layout()
     if isinstance(grid, QGridLayout):
-        grid.addItem(QSpacerItem(ERROR_BOX_WIDTH, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding),
-                     grid.rowCount(), 0, 1, grid.columnCount())
+        grid.addItem(
+            QSpacerItem(
+                ERROR_BOX_WIDTH, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding
+            ),
+            grid.rowCount(),
+            0,
+            1,
+            grid.columnCount(),
+        )
     return box
 
 
@@ -91,8 +112,10 @@ def choose_paths(parent: QWidget, start_folder: str | Path) -> list[str]:
     box.setWindowTitle("Open")
     box.setIcon(QMessageBox.Icon.Question)
     box.setText("Open model files or a folder?")
-    box.setInformativeText("Files: .keras, .h5 models and .lpsnap snapshots (several at once).\n"
-                           "Folder: a project with lockpickle.toml, or a SavedModel.")
+    box.setInformativeText(
+        "Files: .keras, .h5 models and .lpsnap snapshots (several at once).\n"
+        "Folder: a project with lockpickle.toml, or a SavedModel."
+    )
     files = box.addButton("Model Files…", QMessageBox.ButtonRole.AcceptRole)
     folder = box.addButton("Folder…", QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
@@ -107,12 +130,14 @@ def choose_paths(parent: QWidget, start_folder: str | Path) -> list[str]:
 
 
 def choose_files(parent: QWidget, start_folder: str | Path) -> list[str]:
-    paths, _ = QFileDialog.getOpenFileNames(parent, "Open model files", str(start_folder),
-                                            MODEL_FILE_FILTER)
+    paths, _ = QFileDialog.getOpenFileNames(
+        parent, "Open model files", str(start_folder), MODEL_FILE_FILTER
+    )
     return list(paths)
 
 
 def choose_folder(parent: QWidget, start_folder: str | Path) -> list[str]:
-    folder = QFileDialog.getExistingDirectory(parent, "Open a project or SavedModel folder",
-                                              str(start_folder))
+    folder = QFileDialog.getExistingDirectory(
+        parent, "Open a project or SavedModel folder", str(start_folder)
+    )
     return [folder] if folder else []

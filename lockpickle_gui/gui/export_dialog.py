@@ -12,9 +12,22 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QGroupBox, QHBoxLayout,
-    QHeaderView, QLabel, QLineEdit, QPushButton, QRadioButton, QTreeWidget, QTreeWidgetItem,
-    QVBoxLayout)
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+)
 
 SNAPSHOT_FILTER = "Lockpickle snapshots (*.lpsnap);;All files (*)"
 
@@ -49,16 +62,26 @@ class ExportOptionsDialog(QDialog):
     """Destination and options of one export. Read ``path``, ``verify``, ``bundle_code``,
     ``on_blocked`` after it is accepted."""
 
-    def __init__(self, parent, *, project_name: str, path: Path, code_files: int,
-                 verify: bool = True, on_blocked: str = "ask"):
+    def __init__(
+        self,
+        parent,
+        *,
+        project_name: str,
+        path: Path,
+        code_files: int,
+        verify: bool = True,
+        on_blocked: str = "ask",
+    ):
         super().__init__(parent)
         self.setObjectName("export_options_dialog")
         self.setWindowTitle("Export Snapshot")
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
 
-        title = QLabel(f"<b>Save “{_escape(project_name)}” as a lock-safe snapshot</b><br>"
-                       "Models, the state around them and every lock, restored fresh on load.")
+        title = QLabel(
+            f"<b>Save “{_escape(project_name)}” as a lock-safe snapshot</b><br>"
+            "Models, the state around them and every lock, restored fresh on load."
+        )
         title.setWordWrap(True)
         layout.addWidget(title)
 
@@ -77,8 +100,12 @@ class ExportOptionsDialog(QDialog):
         self.verify_box.setObjectName("export_verify")
         self.verify_box.setChecked(verify)
         layout.addWidget(self.verify_box)
-        layout.addWidget(_hint("Run the model on sample inputs and store the outputs, so the "
-                               "snapshot can prove itself after loading."))
+        layout.addWidget(
+            _hint(
+                "Run the model on sample inputs and store the outputs, so the "
+                "snapshot can prove itself after loading."
+            )
+        )
 
         plural = "s" if code_files != 1 else ""
         self.bundle_box = QCheckBox(f"Bundle the project's code ({code_files} file{plural})")
@@ -86,9 +113,14 @@ class ExportOptionsDialog(QDialog):
         self.bundle_box.setChecked(code_files > 0)
         self.bundle_box.setEnabled(code_files > 0)
         layout.addWidget(self.bundle_box)
-        layout.addWidget(_hint("The snapshot then loads without the project folder, once the "
-                               "user trusts the bundled files." if code_files else
-                               "This project has no code files of its own."))
+        layout.addWidget(
+            _hint(
+                "The snapshot then loads without the project folder, once the "
+                "user trusts the bundled files."
+                if code_files
+                else "This project has no code files of its own."
+            )
+        )
 
         group = QGroupBox("State that cannot be restored (open files, sockets, running threads…)")
         group_layout = QVBoxLayout(group)
@@ -112,8 +144,9 @@ class ExportOptionsDialog(QDialog):
         layout.addWidget(buttons)
 
     def _choose_path(self) -> None:
-        chosen, _ = QFileDialog.getSaveFileName(self, "Export Snapshot", self.path_edit.text(),
-                                                SNAPSHOT_FILTER)
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, "Export Snapshot", self.path_edit.text(), SNAPSHOT_FILTER
+        )
         if chosen:
             self.path_edit.setText(str(with_snapshot_suffix(chosen)))
 
@@ -151,7 +184,8 @@ class BlockedStateDialog(QDialog):
             f"<b>{count} object{'s' if count != 1 else ''} cannot be restored in another "
             "process.</b><br>A snapshot can recreate locks, but not an open file, a socket or a "
             "running thread. You can drop them — they are stored as <code>None</code> and "
-            "listed in the manifest — and recreate them in your program after loading.")
+            "listed in the manifest — and recreate them in your program after loading."
+        )
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(intro)
@@ -173,8 +207,9 @@ class BlockedStateDialog(QDialog):
             layout.addWidget(details)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.drop_button = buttons.addButton("Drop them and export",
-                                             QDialogButtonBox.ButtonRole.AcceptRole)
+        self.drop_button = buttons.addButton(
+            "Drop them and export", QDialogButtonBox.ButtonRole.AcceptRole
+        )
         self.drop_button.setObjectName("blocked_drop")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

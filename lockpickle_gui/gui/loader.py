@@ -50,7 +50,9 @@ def open_and_inspect(path: Path, *, progress) -> LoadedProject:
     from lockpickle_gui.core.project import open_project
 
     started = time.perf_counter()
-    project = open_project(path, progress=lambda fraction, message: progress(0.9 * fraction, message))
+    project = open_project(
+        path, progress=lambda fraction, message: progress(0.9 * fraction, message)
+    )
     return inspect_project(project, progress=progress, started=started)
 
 
@@ -159,7 +161,8 @@ class ProjectLoader(QObject):
         worker.signals.progress.connect(self.progress)
         worker.signals.finished.connect(lambda result: self.loaded.emit(result, replaces))
         worker.signals.failed.connect(
-            lambda error, details: batch.failures.append(Failure(path, error, details)))
+            lambda error, details: batch.failures.append(Failure(path, error, details))
+        )
         worker.signals.done.connect(lambda: self._worker_done(worker, batch))
         self._active[worker] = path
         self.progress.emit(0.0, f"Opening {path.name}…")
@@ -184,9 +187,12 @@ class ProjectLoader(QObject):
 
 def _import_tensorflow() -> str:
     keras = import_keras()
-    import tensorflow  # noqa: F401  (import_keras already warmed it up; see tf_runtime)
+    import tensorflow
 
     if not hasattr(keras, "Model"):
-        raise LockpickleError("Expected Keras 3 with the TensorFlow backend. Received: a keras "
-                              "module without keras.Model.", hint="Reinstall tensorflow and keras.")
+        raise LockpickleError(
+            "Expected Keras 3 with the TensorFlow backend. Received: a keras "
+            "module without keras.Model.",
+            hint="Reinstall tensorflow and keras.",
+        )
     return tensorflow.__version__

@@ -28,14 +28,23 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar,
-                               QStackedWidget, QTabWidget, QToolButton)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QStackedWidget,
+    QTabWidget,
+    QToolButton,
+)
 
 from lockpickle_gui.core.errors import LockpickleError
 from lockpickle_gui.core.project import detect_kind
@@ -115,7 +124,10 @@ class MainWindow(QMainWindow):
         self.loader.busyChanged.connect(self._on_busy)
         self.loader.tensorflowReady.connect(self._on_tensorflow_ready)
         self.loader.tensorflowFailed.connect(
-            lambda error, details: self.show_error("TensorFlow could not be imported", error, details))
+            lambda error, details: self.show_error(
+                "TensorFlow could not be imported", error, details
+            )
+        )
         self.refresh_recent()
         self._update_actions()
 
@@ -170,12 +182,15 @@ class MainWindow(QMainWindow):
     def status(self, message: str, timeout_ms: int = 5000) -> None:
         self.statusBar().showMessage(message, timeout_ms)
 
-    def log_error(self, title: str, error, details: str = "", *, expected: bool | None = None) -> None:
+    def log_error(
+        self, title: str, error, details: str = "", *, expected: bool | None = None
+    ) -> None:
         """WARNING without traceback for expected errors, ERROR with it otherwise."""
         dialogs.log_failure(log, title, error, details, expected=expected)
 
-    def show_error(self, title: str, error, details: str = "", *,
-                   expected: bool | None = None) -> QMessageBox | None:
+    def show_error(
+        self, title: str, error, details: str = "", *, expected: bool | None = None
+    ) -> QMessageBox | None:
         """Log the error and show it in a non-blocking dialog with copyable details."""
         self.log_error(title, error, details, expected=expected)
         if self.suppress_error_dialogs:
@@ -184,7 +199,9 @@ class MainWindow(QMainWindow):
         box.open()
         return box
 
-    def register_path_handler(self, predicate: Callable[[Path], bool], handler: Callable[[Path], Any]) -> None:
+    def register_path_handler(
+        self, predicate: Callable[[Path], bool], handler: Callable[[Path], Any]
+    ) -> None:
         self._path_handlers.append((predicate, handler))
 
     def open_paths(self, paths) -> None:
@@ -202,7 +219,9 @@ class MainWindow(QMainWindow):
             if handler is not None:
                 handler(path)
                 continue
-            open_tab = next((tab for tab in self._tabs_data if Path(tab.project.path) == path), None)
+            open_tab = next(
+                (tab for tab in self._tabs_data if Path(tab.project.path) == path), None
+            )
             if open_tab is not None:
                 self.tabs.setCurrentWidget(open_tab.panel)
                 self.status(f"{path.name} is already open (F5 reloads it)")
@@ -276,8 +295,11 @@ class MainWindow(QMainWindow):
         remote = [url.toString() for url in urls if not url.isLocalFile()]
         event.acceptProposedAction()
         if remote:
-            self.show_error("Only local files and folders can be opened", "Expected files or folders on "
-                            f"this computer. Received: {', '.join(remote)}. Download them first.")
+            self.show_error(
+                "Only local files and folders can be opened",
+                "Expected files or folders on "
+                f"this computer. Received: {', '.join(remote)}. Download them first.",
+            )
         if local:
             self.open_paths(local)
 
@@ -312,8 +334,11 @@ class MainWindow(QMainWindow):
             self.settings.add_recent(result.project.path)
             self._save_settings()
             self.refresh_recent()
-        self.status(f"Opened {result.project.name} in {result.seconds:.1f} s — "
-                    f"{result.tree.lock_count()} lock-like object(s)", timeout_ms=8000)
+        self.status(
+            f"Opened {result.project.name} in {result.seconds:.1f} s — "
+            f"{result.tree.lock_count()} lock-like object(s)",
+            timeout_ms=8000,
+        )
 
     def _on_batch_finished(self, failures: list[Failure]) -> None:
         if not failures or self._closed:
@@ -324,8 +349,12 @@ class MainWindow(QMainWindow):
             return
         message = "\n".join(f"{f.path.name}: {dialogs.error_text(f.error)}" for f in failures)
         details = "\n\n".join(f"{f.path}\n{f.details}" for f in failures)
-        self.show_error(f"Could not open {len(failures)} items", message, details,
-                        expected=all(dialogs.is_expected(f.error) for f in failures))
+        self.show_error(
+            f"Could not open {len(failures)} items",
+            message,
+            details,
+            expected=all(dialogs.is_expected(f.error) for f in failures),
+        )
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress_bar.setValue(int(fraction * 1000))
@@ -362,7 +391,14 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         has_project = self.current_tab is not None
-        for key in ("close_project", "reload", "export_report", "find", "expand_all", "collapse_all"):
+        for key in (
+            "close_project",
+            "reload",
+            "export_report",
+            "find",
+            "expand_all",
+            "collapse_all",
+        ):
             self.actions[key].setEnabled(has_project)
 
     # ------------------------------------------------------------------ layout and closing
@@ -370,7 +406,9 @@ class MainWindow(QMainWindow):
     def restore_layout(self) -> None:
         """Window geometry and dock/toolbar state from the settings (call after every dock exists)."""
         if self.settings.window_geometry:
-            self.restoreGeometry(QByteArray.fromBase64(self.settings.window_geometry.encode("ascii")))
+            self.restoreGeometry(
+                QByteArray.fromBase64(self.settings.window_geometry.encode("ascii"))
+            )
         if self.settings.window_state:
             self.restoreState(QByteArray.fromBase64(self.settings.window_state.encode("ascii")))
 

@@ -7,8 +7,18 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QSpinBox, QStackedWidget, QWidget)
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QWidget,
+)
 
 SOURCES = (
     ("generated", "Generated from the input spec"),
@@ -56,10 +66,16 @@ class PreviewSettingsForm(QWidget):
         self.model_combo = QComboBox()
         self.model_combo.setObjectName("preview_model")
         self.model_combo.setToolTip("Which of the project's models answers the requests")
-        self.workers = _spin(1, 64, 2, "Threads running batches through the model "
-                             "(TF Serving: num_batch_threads)", "preview_workers")
-        self.max_batch = _spin(1, 4096, 32, "Largest batch a worker forms (1 = no batching)",
-                               "preview_max_batch")
+        self.workers = _spin(
+            1,
+            64,
+            2,
+            "Threads running batches through the model (TF Serving: num_batch_threads)",
+            "preview_workers",
+        )
+        self.max_batch = _spin(
+            1, 4096, 32, "Largest batch a worker forms (1 = no batching)", "preview_max_batch"
+        )
         self.max_delay = QDoubleSpinBox()
         self.max_delay.setObjectName("preview_max_delay")
         self.max_delay.setRange(0.0, 1000.0)
@@ -69,8 +85,9 @@ class PreviewSettingsForm(QWidget):
         self.max_delay.setValue(2.0)
         self.max_delay.setToolTip("How long a request waits for companions before its batch runs")
         self.requests = _spin(1, 1_000_000, 200, "Requests sent in total", "preview_requests")
-        self.clients = _spin(1, 256, 4, "Client threads sending requests at the same time",
-                             "preview_clients")
+        self.clients = _spin(
+            1, 256, 4, "Client threads sending requests at the same time", "preview_clients"
+        )
 
         self.source_combo = QComboBox()
         self.source_combo.setObjectName("preview_source")
@@ -128,9 +145,13 @@ class PreviewSettingsForm(QWidget):
 
     def set_values(self, values: dict) -> None:
         """Fill from settings' preview defaults and a project's ``[preview]`` table."""
-        for key, widget in (("workers", self.workers), ("max_batch", self.max_batch),
-                            ("requests", self.requests), ("clients", self.clients),
-                            ("seed", self.seed)):
+        for key, widget in (
+            ("workers", self.workers),
+            ("max_batch", self.max_batch),
+            ("requests", self.requests),
+            ("clients", self.clients),
+            ("seed", self.seed),
+        ):
             if isinstance(values.get(key), (int, float)):
                 widget.setValue(int(values[key]))
         if isinstance(values.get("max_delay_ms"), (int, float)):
@@ -138,28 +159,43 @@ class PreviewSettingsForm(QWidget):
         if "inputs" in values:  # the project's own samples, or generated ones
             inputs = values["inputs"]
             self.path_edit.setText(str(inputs) if inputs else "")
-            self.set_source(("folder" if Path(inputs).is_dir() else "file") if inputs else "generated")
+            self.set_source(
+                ("folder" if Path(inputs).is_dir() else "file") if inputs else "generated"
+            )
 
     def set_source(self, key: str) -> None:
         self.source_combo.setCurrentIndex([k for k, _ in SOURCES].index(key))
 
     def options(self) -> PreviewOptions:
         return PreviewOptions(
-            model=self.model_combo.currentText(), workers=self.workers.value(),
-            max_batch=self.max_batch.value(), max_delay_ms=self.max_delay.value(),
-            requests=self.requests.value(), clients=self.clients.value(),
-            source=self.source_combo.currentData(), seed=self.seed.value(),
-            path=self.path_edit.text().strip())
+            model=self.model_combo.currentText(),
+            workers=self.workers.value(),
+            max_batch=self.max_batch.value(),
+            max_delay_ms=self.max_delay.value(),
+            requests=self.requests.value(),
+            clients=self.clients.value(),
+            source=self.source_combo.currentData(),
+            seed=self.seed.value(),
+            path=self.path_edit.text().strip(),
+        )
 
     def _source_changed(self) -> None:
-        self.source_detail.setCurrentIndex(0 if self.source_combo.currentData() == "generated" else 1)
+        self.source_detail.setCurrentIndex(
+            0 if self.source_combo.currentData() == "generated" else 1
+        )
         self.changed.emit()
 
     def _browse(self) -> None:
         if self.source_combo.currentData() == "folder":
-            chosen = QFileDialog.getExistingDirectory(self, "Folder of images", self.path_edit.text())
+            chosen = QFileDialog.getExistingDirectory(
+                self, "Folder of images", self.path_edit.text()
+            )
         else:
-            chosen, _ = QFileDialog.getOpenFileName(self, "Input samples", self.path_edit.text(),
-                                                    "NumPy arrays (*.npy *.npz);;All files (*)")
+            chosen, _ = QFileDialog.getOpenFileName(
+                self,
+                "Input samples",
+                self.path_edit.text(),
+                "NumPy arrays (*.npy *.npz);;All files (*)",
+            )
         if chosen:
             self.path_edit.setText(chosen)

@@ -7,8 +7,9 @@ signal's ``emit``); cancel arrives as ``Cancelled`` raised by ``progress``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from lockpickle_gui.core.errors import PreviewError
 
@@ -28,18 +29,25 @@ def gather_samples(model, options):
     from lockpickle_gui.core.modelio import inputs
 
     if options.source == "generated":
-        return inputs.generate_inputs(model, min(options.requests, MAX_DISTINCT_SAMPLES),
-                                      seed=options.seed)
+        return inputs.generate_inputs(
+            model, min(options.requests, MAX_DISTINCT_SAMPLES), seed=options.seed
+        )
     if not options.path:
         raise PreviewError(
             f"Expected a {'folder of images' if options.source == 'folder' else '.npy or .npz file'}"
             " for the preview inputs. Received: an empty path.",
-            hint="Choose one with Browse…, or use generated inputs.")
+            hint="Choose one with Browse…, or use generated inputs.",
+        )
     return inputs.load_inputs(options.path, model)
 
 
-def preview_job(model, options, *, progress: Callable[[float, str], None],
-                stats_sink: Callable[[Any], None] | None = None) -> PanelResult:
+def preview_job(
+    model,
+    options,
+    *,
+    progress: Callable[[float, str], None],
+    stats_sink: Callable[[Any], None] | None = None,
+) -> PanelResult:
     """Inputs, then ``run_preview``; ``progress`` raising Cancelled stops the run within ~50 ms
     (the core polls it that often) and closes the pool before this returns."""
     from lockpickle_gui.core.preview import run_preview
@@ -47,9 +55,18 @@ def preview_job(model, options, *, progress: Callable[[float, str], None],
     progress(0.0, "Preparing the input samples…")
     samples = gather_samples(model, options)
     result = run_preview(
-        model, samples, workers=options.workers, max_batch=options.max_batch,
-        max_delay_ms=options.max_delay_ms, clients=options.clients, requests=options.requests,
-        keep_outputs=FIRST_OUTPUTS, progress=progress, on_stats=stats_sink)
+        model,
+        samples,
+        workers=options.workers,
+        max_batch=options.max_batch,
+        max_delay_ms=options.max_delay_ms,
+        clients=options.clients,
+        requests=options.requests,
+        keep_outputs=FIRST_OUTPUTS,
+        progress=progress,
+        on_stats=stats_sink,
+    )
     summaries = [(entry["sample"], entry["summary"]) for entry in result.summaries]
-    return PanelResult(stats=result.stats, safety=result.safety, summaries=summaries,
-                       preview=result)
+    return PanelResult(
+        stats=result.stats, safety=result.safety, summaries=summaries, preview=result
+    )

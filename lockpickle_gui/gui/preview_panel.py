@@ -11,8 +11,17 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QDockWidget, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter, QStyle,
-    QVBoxLayout, QWidget)
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
 from lockpickle_gui.gui.preview_charts import LatencyHistogram, ThroughputChart
 from lockpickle_gui.gui.preview_form import PreviewOptions, PreviewSettingsForm
@@ -35,13 +44,15 @@ def install(window) -> QDockWidget:
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setWidget(panel)
     # wide enough for the form and the charts side by side, beside a vertical scroll bar
-    scroll.setMinimumWidth(panel.minimumSizeHint().width()
-                           + scroll.verticalScrollBar().sizeHint().width() + 4)
+    scroll.setMinimumWidth(
+        panel.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4
+    )
     dock.setWidget(scroll)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     window.menus["View"].addAction(dock.toggleViewAction())
-    run_action = QAction(panel.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
-                         "Run Preview", window)
+    run_action = QAction(
+        panel.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Run Preview", window
+    )
     run_action.setObjectName("action_run_preview")
     run_action.setToolTip("Run the threaded preview (F5 in the preview panel)")
     run_action.triggered.connect(lambda: (dock.show(), dock.raise_(), panel.run()))
@@ -88,12 +99,14 @@ class PreviewPanel(QWidget):
         self._repaint_timer.timeout.connect(self._repaint)
 
         self.form = PreviewSettingsForm()
-        self.run_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
-                                      "Run  (F5)")
+        self.run_button = QPushButton(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Run  (F5)"
+        )
         self.run_button.setObjectName("preview_run")
         self.run_button.clicked.connect(self.run)
-        self.cancel_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaStop),
-                                         "Cancel  (Esc)")
+        self.cancel_button = QPushButton(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_MediaStop), "Cancel  (Esc)"
+        )
         self.cancel_button.setObjectName("preview_cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.progress = QProgressBar()
@@ -148,8 +161,10 @@ class PreviewPanel(QWidget):
         elif not models:
             self.message.setText(f"{project.name} has no model to preview.")
         else:
-            self.message.setText(f"Ready: {project.name}. Press Run (F5) to send requests "
-                                 "from several client threads through the batching pool.")
+            self.message.setText(
+                f"Ready: {project.name}. Press Run (F5) to send requests "
+                "from several client threads through the batching pool."
+            )
         self._update_buttons()
 
     @Slot()
@@ -189,8 +204,10 @@ class PreviewPanel(QWidget):
         self.verdict.show_pending("Thread safety: checking after the run…")
         self.progress.setValue(0)
         self.progress.setFormat("%p%")
-        self.message.setText(f"Running {options.requests:,} requests from {options.clients} "
-                             f"client threads through {options.workers} workers…")
+        self.message.setText(
+            f"Running {options.requests:,} requests from {options.clients} "
+            f"client threads through {options.workers} workers…"
+        )
         self.state = "running"
         worker = Worker(preview_job, model, options, stats_sink=self._relay.stats.emit)
         worker.signals.progress.connect(self._progress)  # connected before it can emit

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFrame, QGridLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
-    QVBoxLayout)
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
 TILES = (
     ("throughput", "throughput", "req/s"),
@@ -62,14 +69,20 @@ class StatTiles(QFrame):
 
     def show_stats(self, stats, requests: int | None = None) -> None:
         """``stats``: the pool's PoolStats (or its ``to_dict()``)."""
-        get = stats.get if isinstance(stats, dict) else lambda key, default=None: getattr(stats, key, default)
+        get = (
+            stats.get
+            if isinstance(stats, dict)
+            else lambda key, default=None: getattr(stats, key, default)
+        )
         completed = get("completed", 0) or 0
         failed = get("failed", 0) or 0
         self.values["throughput"].setText(_number(get("throughput_rps")))
         for key in ("p50", "p95", "p99"):
             self.values[key].setText(_number(get(f"{key}_ms")))
         total = f" / {requests:,}" if requests else ""
-        self.values["completed"].setText(f"{completed:,}{total}" + (f"  ({failed:,} failed)" if failed else ""))
+        self.values["completed"].setText(
+            f"{completed:,}{total}" + (f"  ({failed:,} failed)" if failed else "")
+        )
         self.values["batch"].setText(_number(mean_batch(get("batch_sizes"), get("mean_batch"))))
 
     def text(self, key: str) -> str:
@@ -85,20 +98,28 @@ class VerdictBanner(QLabel):
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.verdict = ""
-        self.show_pending("Thread safety: run a preview to compare pooled outputs with sequential ones.")
+        self.show_pending(
+            "Thread safety: run a preview to compare pooled outputs with sequential ones."
+        )
 
     def show_pending(self, text: str) -> None:
         self.verdict = ""
         self._paint("pending", text)
 
     def show_report(self, report) -> None:
-        get = report.get if isinstance(report, dict) else lambda key, default=None: getattr(report, key, default)
+        get = (
+            report.get
+            if isinstance(report, dict)
+            else lambda key, default=None: getattr(report, key, default)
+        )
         self.verdict = str(get("verdict", ""))
         message = get("message") or ""
         diff = get("max_abs_diff")
-        head = {"identical": "Thread-safe: identical",
-                "within tolerance": "Thread-safe: within tolerance",
-                "mismatch": "NOT thread-safe: mismatch"}.get(self.verdict, f"Thread safety: {self.verdict}")
+        head = {
+            "identical": "Thread-safe: identical",
+            "within tolerance": "Thread-safe: within tolerance",
+            "mismatch": "NOT thread-safe: mismatch",
+        }.get(self.verdict, f"Thread safety: {self.verdict}")
         text = f"<b>{head}</b>"
         if diff is not None and self.verdict != "identical":
             text += f" (max difference {diff:.3g})"
@@ -106,14 +127,18 @@ class VerdictBanner(QLabel):
             text += f" — {_escape(str(message))}"
         locks = get("lock_layers") or []
         if locks:
-            text += f"<br>Layers holding a lock in their call path (they serialise the pool): " \
-                    f"{_escape(', '.join(map(str, locks)))}"
+            text += (
+                f"<br>Layers holding a lock in their call path (they serialise the pool): "
+                f"{_escape(', '.join(map(str, locks)))}"
+            )
         self._paint(self.verdict if self.verdict in VERDICT_COLOURS else "pending", text)
 
     def _paint(self, key: str, text: str) -> None:
         background, colour = VERDICT_COLOURS[key]
-        self.setStyleSheet(f"QLabel#preview_verdict {{ background: {background}; color: {colour}; "
-                           "border-radius: 5px; padding: 6px; }")
+        self.setStyleSheet(
+            f"QLabel#preview_verdict {{ background: {background}; color: {colour}; "
+            "border-radius: 5px; padding: 6px; }"
+        )
         self.setText(text)
 
 

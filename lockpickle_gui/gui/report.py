@@ -25,21 +25,39 @@ def export_report(window) -> Worker | None:
     if tab is None:
         return None
     settings = window.settings
-    folder = settings.last_export_folder if Path(settings.last_export_folder or "/nonexistent").is_dir() \
+    folder = (
+        settings.last_export_folder
+        if Path(settings.last_export_folder or "/nonexistent").is_dir()
         else str(Path(tab.project.folder))
+    )
     suggested = Path(folder) / f"{tab.project.name}-report-{time.strftime('%Y%m%d')}.html"
-    path, _ = QFileDialog.getSaveFileName(window, "Export report", str(suggested),
-                                          "HTML report, with .json and .png beside it (*.html)")
+    path, _ = QFileDialog.getSaveFileName(
+        window,
+        "Export report",
+        str(suggested),
+        "HTML report, with .json and .png beside it (*.html)",
+    )
     if not path:
         return None
     settings.last_export_folder = str(Path(path).parent)
     image = png_bytes(tab.panel)
-    worker = Worker(write_report, tab.tree, path, title=tab.project.name, source=tab.project.path,
-                    png=image, with_progress=False)
+    worker = Worker(
+        write_report,
+        tab.tree,
+        path,
+        title=tab.project.name,
+        source=tab.project.path,
+        png=image,
+        with_progress=False,
+    )
     worker.signals.finished.connect(
-        lambda written: window.status("Report saved: " + ", ".join(p.name for p in written)
-                                      + f" in {written[0].parent}", timeout_ms=10000))
+        lambda written: window.status(
+            "Report saved: " + ", ".join(p.name for p in written) + f" in {written[0].parent}",
+            timeout_ms=10000,
+        )
+    )
     worker.signals.failed.connect(
-        lambda error, details: window.show_error("Could not save the report", error, details))
+        lambda error, details: window.show_error("Could not save the report", error, details)
+    )
     window.runner.start(worker)
     return worker

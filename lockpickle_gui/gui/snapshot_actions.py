@@ -16,8 +16,13 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QStyle
 
 from lockpickle_gui.core.errors import UnpicklableState, VerificationFailed
 from lockpickle_gui.gui.export_dialog import (
-    SNAPSHOT_FILTER, BlockedStateDialog, ExportOptionsDialog, default_snapshot_name, format_size,
-    with_snapshot_suffix)
+    SNAPSHOT_FILTER,
+    BlockedStateDialog,
+    ExportOptionsDialog,
+    default_snapshot_name,
+    format_size,
+    with_snapshot_suffix,
+)
 from lockpickle_gui.gui.trust_dialog import TrustDialog
 from lockpickle_gui.gui.workers import Worker
 
@@ -51,7 +56,7 @@ def install(window) -> None:
     window.projectChanged.connect(lambda project: _update_enabled(window, project))
 
 
-def export_snapshot(window, project=None) -> "ExportJob | None":
+def export_snapshot(window, project=None) -> ExportJob | None:
     """Start the export flow for ``project`` (default: the window's current project)."""
     project = project if project is not None else window.current_project
     if project is None:
@@ -62,11 +67,12 @@ def export_snapshot(window, project=None) -> "ExportJob | None":
     return job
 
 
-def import_snapshot(window, path=None) -> "ImportJob | None":
+def import_snapshot(window, path=None) -> ImportJob | None:
     """Start the import flow: ask for a file unless ``path`` is given (a drop, a recent file)."""
     if path is None:
-        path, _ = QFileDialog.getOpenFileName(window, "Import Snapshot", str(_start_folder(window)),
-                                              SNAPSHOT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            window, "Import Snapshot", str(_start_folder(window)), SNAPSHOT_FILTER
+        )
         if not path:
             return None
     job = ImportJob(window, Path(path))
@@ -188,19 +194,27 @@ class ExportJob(_Job):
         self.on_blocked = "ask"
 
     def start(self) -> None:
-        default = _start_folder(self.window, self.project) / default_snapshot_name(self.project.name)
-        chosen, _ = QFileDialog.getSaveFileName(self.window, "Export Snapshot", str(default),
-                                                SNAPSHOT_FILTER)
+        default = _start_folder(self.window, self.project) / default_snapshot_name(
+            self.project.name
+        )
+        chosen, _ = QFileDialog.getSaveFileName(
+            self.window, "Export Snapshot", str(default), SNAPSHOT_FILTER
+        )
         if not chosen:
             self._finish(None)
             return
         code_files = len(getattr(self.project, "code_files", None) or {})
         settings = self.window.settings
         self.options = ExportOptionsDialog(
-            self.window, project_name=self.project.name, path=with_snapshot_suffix(chosen),
-            code_files=code_files, verify=bool(settings.get(VERIFY_KEY, True)),
-            on_blocked=settings.get(ON_BLOCKED_KEY, "ask") if settings.get(ON_BLOCKED_KEY) in
-            ("ask", "drop", "error") else "ask")
+            self.window,
+            project_name=self.project.name,
+            path=with_snapshot_suffix(chosen),
+            code_files=code_files,
+            verify=bool(settings.get(VERIFY_KEY, True)),
+            on_blocked=settings.get(ON_BLOCKED_KEY, "ask")
+            if settings.get(ON_BLOCKED_KEY) in ("ask", "drop", "error")
+            else "ask",
+        )
         self.options.accepted.connect(self._options_accepted)
         self.options.rejected.connect(self._options_rejected)
         self.options.open()
@@ -223,8 +237,14 @@ class ExportJob(_Job):
 
         # A project bundles its code files; its runtime object alone does not.
         target = self.project if self.options.bundle_code else self.project.runtime
-        self._run_with_progress(f"Exporting {self.project.name}…", save_snapshot, target,
-                                self.path, verify=self.options.verify, on_blocked=on_blocked)
+        self._run_with_progress(
+            f"Exporting {self.project.name}…",
+            save_snapshot,
+            target,
+            self.path,
+            verify=self.options.verify,
+            on_blocked=on_blocked,
+        )
 
     @Slot(object)
     def _worker_finished(self, manifest) -> None:
@@ -233,27 +253,40 @@ class ExportJob(_Job):
         dropped = (manifest or {}).get("dropped") or []
         lines = [f"Size: {format_size(size)}"]
         verification = (manifest or {}).get("verification") or {}
-        samples = sum(m.get("samples", 0) for m in verification.get("models", []) if isinstance(m, dict))
+        samples = sum(
+            m.get("samples", 0) for m in verification.get("models", []) if isinstance(m, dict)
+        )
         if verification:
-            lines.append(f"Verification stored: {samples} sample(s), tolerance "
-                         f"{_g(verification.get('tolerance'))}")
+            lines.append(
+                f"Verification stored: {samples} sample(s), tolerance "
+                f"{_g(verification.get('tolerance'))}"
+            )
         else:
             lines.append("No verification stored.")
         if dropped:
-            lines.append(f"{len(dropped)} blocked object(s) stored as None: "
-                         + ", ".join(str(d.get("path", d)) if isinstance(d, dict) else str(d)
-                                     for d in dropped))
+            lines.append(
+                f"{len(dropped)} blocked object(s) stored as None: "
+                + ", ".join(
+                    str(d.get("path", d)) if isinstance(d, dict) else str(d) for d in dropped
+                )
+            )
         self.window.status(f"Exported {self.path} ({format_size(size)})", timeout_ms=8000)
-        self._show_message(QMessageBox.Icon.Information, "Snapshot exported",
-                           f"Saved {self.path}", "\n".join(lines), folder=self.path.parent)
+        self._show_message(
+            QMessageBox.Icon.Information,
+            "Snapshot exported",
+            f"Saved {self.path}",
+            "\n".join(lines),
+            folder=self.path.parent,
+        )
         self._finish(manifest)
 
     @Slot(object, str)
     def _failed(self, error, details: str) -> None:
         self._close_progress()
         if isinstance(error, UnpicklableState) and error.blocked and self.on_blocked == "ask":
-            self.blocked_dialog = BlockedStateDialog(self.window, blocked=error.blocked,
-                                                     message=str(error))
+            self.blocked_dialog = BlockedStateDialog(
+                self.window, blocked=error.blocked, message=str(error)
+            )
             self.blocked_dialog.accepted.connect(self._drop_blocked)
             self.blocked_dialog.rejected.connect(self._blocked_refused)
             self.blocked_dialog.open()
@@ -306,15 +339,21 @@ class ImportJob(_Job):
 
     @Slot()
     def _refused(self) -> None:
-        self.window.status(f"Import cancelled: nothing from {self.path.name} was loaded.",
-                           timeout_ms=5000)
+        self.window.status(
+            f"Import cancelled: nothing from {self.path.name} was loaded.", timeout_ms=5000
+        )
         self._finish(None)
 
     @Slot()
     def _trusted(self) -> None:
         trust = tuple(self.trust_dialog.modules)
-        self._run_with_progress(f"Loading {self.path.name}…", load_and_verify, self.path,
-                                trust=trust, trust_bundled_code=self.trust_dialog.trust_bundled_code)
+        self._run_with_progress(
+            f"Loading {self.path.name}…",
+            load_and_verify,
+            self.path,
+            trust=trust,
+            trust_bundled_code=self.trust_dialog.trust_bundled_code,
+        )
 
     def _loaded(self, result) -> None:
         self._close_progress()
@@ -334,12 +373,17 @@ def load_and_verify(path, *, trust, trust_bundled_code, progress):
     from lockpickle_gui.core.project import open_project
     from lockpickle_gui.core.snapshot import verify_snapshot
 
-    project = open_project(path, trust=trust, trust_bundled_code=trust_bundled_code,
-                           progress=lambda f, m="": progress(0.85 * f, m))
+    project = open_project(
+        path,
+        trust=trust,
+        trust_bundled_code=trust_bundled_code,
+        progress=lambda f, m="": progress(0.85 * f, m),
+    )
     progress(0.85, "Re-running the stored verification…")
     try:
-        verification = verify_snapshot(path, trust=trust, trust_bundled_code=trust_bundled_code,
-                                       obj=project.runtime)
+        verification = verify_snapshot(
+            path, trust=trust, trust_bundled_code=trust_bundled_code, obj=project.runtime
+        )
     except VerificationFailed as failure:
         verification = failure
     progress(1.0, "Done")
@@ -357,11 +401,17 @@ def verdict_text(verification) -> tuple[str, str, QMessageBox.Icon]:
     if verdict == "identical":
         return "Snapshot verified", "Verification: identical — the outputs match bit for bit.", info
     if verdict == "within tolerance":
-        return "Snapshot verified", (f"Verification: within tolerance — max difference {diff} "
-                                     f"(tolerance {tolerance})."), info
+        return (
+            "Snapshot verified",
+            (f"Verification: within tolerance — max difference {diff} (tolerance {tolerance})."),
+            info,
+        )
     if verdict == "mismatch":
-        return "Verification failed", (f"Verification: mismatch — max difference {diff} exceeds "
-                                       f"the tolerance {tolerance}."), warning
+        return (
+            "Verification failed",
+            (f"Verification: mismatch — max difference {diff} exceeds the tolerance {tolerance}."),
+            warning,
+        )
     return "Snapshot loaded", "Verification: no data — the snapshot was exported without it.", info
 
 

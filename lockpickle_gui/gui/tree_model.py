@@ -13,7 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtGui import QFont
 
 from lockpickle_gui.core.inspect import DEFAULT_MAX_DEPTH
@@ -38,9 +44,11 @@ _Index = QModelIndex | QPersistentModelIndex
 
 # The app inspects with core.graph's default depth; a row cut there says so (never silently).
 NOT_WALKED = f"not walked (depth limit {DEFAULT_MAX_DEPTH})"
-NOT_WALKED_TIP = (f"The inspector stops {DEFAULT_MAX_DEPTH} levels below the root: what this "
-                  "object holds (locks, models) was not looked at, although a snapshot saves "
-                  "it. `lockpickle inspect PATH --max-depth N` walks deeper.")
+NOT_WALKED_TIP = (
+    f"The inspector stops {DEFAULT_MAX_DEPTH} levels below the root: what this "
+    "object holds (locks, models) was not looked at, although a snapshot saves "
+    "it. `lockpickle inspect PATH --max-depth N` walks deeper."
+)
 
 
 class LayerTreeModel(QAbstractItemModel):
@@ -107,7 +115,9 @@ class LayerTreeModel(QAbstractItemModel):
             found = self._summaries[id(node)] = summarize(node)
         return found
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation != Qt.Orientation.Horizontal:
             return None
         if role == Qt.ItemDataRole.DisplayRole:

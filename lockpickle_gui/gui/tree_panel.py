@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QToolButton, QTreeView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
 
-from lockpickle_gui.core.inspect.report import LEVEL_SHORT, LEVEL_TEXT_COLOURS, LEVELS, counts_by_level
+from lockpickle_gui.core.inspect.report import (
+    LEVEL_SHORT,
+    LEVEL_TEXT_COLOURS,
+    LEVELS,
+    counts_by_level,
+)
 from lockpickle_gui.gui import tree_model
 from lockpickle_gui.gui.tree_model import NODE_ROLE, LayerTreeModel, LockFilterProxy
 
 # Starting widths in pixels; the Snapshot column takes what is left.
-COLUMN_WIDTHS = {tree_model.NAME: 240, tree_model.CLASS: 150, tree_model.SHAPE: 110,
-                 tree_model.PARAMS: 80, tree_model.LOCKS: 70}
+COLUMN_WIDTHS = {
+    tree_model.NAME: 240,
+    tree_model.CLASS: 150,
+    tree_model.SHAPE: 110,
+    tree_model.PARAMS: 80,
+    tree_model.LOCKS: 70,
+}
 AUTO_EXPAND_ROWS = 400  # trees up to this size open fully expanded
 
 
@@ -132,7 +152,11 @@ class TreePanel(QWidget):
         total = sum(counts.values())
         if not total:
             return "No lock-like objects: plain pickle-friendly state."
-        parts = [f'<span style="color:{LEVEL_TEXT_COLOURS[level]}"><b>{counts[level]}</b> '
-                 f'{LEVEL_SHORT[level]}</span>' for level in LEVELS if counts[level]]
+        parts = [
+            f'<span style="color:{LEVEL_TEXT_COLOURS[level]}"><b>{counts[level]}</b> '
+            f"{LEVEL_SHORT[level]}</span>"
+            for level in LEVELS
+            if counts[level]
+        ]
         noun = "object" if total == 1 else "objects"
         return f"{total} lock-like {noun}: " + " &nbsp;·&nbsp; ".join(parts)

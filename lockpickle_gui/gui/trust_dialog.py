@@ -11,18 +11,33 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout)
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+)
 
 
 def bundled_code(manifest: dict) -> list[tuple[str, str]]:
     """``(member, sha256)`` of every ``code/*.py`` member the manifest lists."""
     code = manifest.get("code")
     if isinstance(code, list) and code:
-        return [(str(entry.get("member") or entry.get("name") or entry.get("path")),
-                 str(entry.get("sha256", ""))) for entry in code if isinstance(entry, dict)]
+        return [
+            (
+                str(entry.get("member") or entry.get("name") or entry.get("path")),
+                str(entry.get("sha256", "")),
+            )
+            for entry in code
+            if isinstance(entry, dict)
+        ]
     if isinstance(code, dict) and code:
-        return [(str(name), str(sha if isinstance(sha, str) else (sha or {}).get("sha256", "")))
-                for name, sha in code.items()]
+        return [
+            (str(name), str(sha if isinstance(sha, str) else (sha or {}).get("sha256", "")))
+            for name, sha in code.items()
+        ]
     members = manifest.get("members") or {}
     if isinstance(members, list):
         members = {m.get("name") or m.get("member"): m for m in members if isinstance(m, dict)}
@@ -42,9 +57,16 @@ def versions(manifest: dict) -> list[tuple[str, str]]:
     producer = manifest.get("producer") or {}
     if isinstance(producer, dict):
         producer = " ".join(str(v) for v in (producer.get("name"), producer.get("version")) if v)
-    rows = [("Made by", str(producer or "unknown")), ("Created", str(manifest.get("created_utc", "?")))]
-    for key, label in (("python", "Python"), ("keras", "Keras"), ("tensorflow", "TensorFlow"),
-                       ("numpy", "NumPy")):
+    rows = [
+        ("Made by", str(producer or "unknown")),
+        ("Created", str(manifest.get("created_utc", "?"))),
+    ]
+    for key, label in (
+        ("python", "Python"),
+        ("keras", "Keras"),
+        ("tensorflow", "TensorFlow"),
+        ("numpy", "NumPy"),
+    ):
         if manifest.get(key):
             rows.append((label, str(manifest[key])))
     return rows
@@ -67,7 +89,8 @@ class TrustDialog(QDialog):
         intro = QLabel(
             f"<b>{_escape(Path(path).name)}</b> holds <code>{_escape(str(root))}</code>.<br>"
             "Nothing has run yet. Loading imports the code and modules listed below; "
-            "trust it only if you trust where the file came from.")
+            "trust it only if you trust where the file came from."
+        )
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(intro)
@@ -81,29 +104,45 @@ class TrustDialog(QDialog):
         self.tree.setAlternatingRowColors(True)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         package = manifest.get("code_package")
-        self._add_group("Bundled code — runs only if you trust it"
-                        + (f", imported as package {package}" if package and self.code else ""),
-                        [(name, f"sha256 {sha}") for name, sha in self.code], mono,
-                        empty="none: the snapshot carries no code of its own")
-        self._add_group("Modules the state needs",
-                        [(m, "imported from this Python environment") for m in self.modules],
-                        empty="none beyond the bundled code: built-in types, NumPy arrays, locks")
-        self._add_group("Models — loaded with Keras safe mode",
-                        [_model_row(m) for m in manifest.get("models") or [] if isinstance(m, dict)],
-                        empty="none")
-        self._add_group("Primitives — recreated fresh, with the same sharing",
-                        [(str(p.get("path", "?")), _primitive_detail(p))
-                         for p in manifest.get("primitives") or [] if isinstance(p, dict)],
-                        empty="none")
+        self._add_group(
+            "Bundled code — runs only if you trust it"
+            + (f", imported as package {package}" if package and self.code else ""),
+            [(name, f"sha256 {sha}") for name, sha in self.code],
+            mono,
+            empty="none: the snapshot carries no code of its own",
+        )
+        self._add_group(
+            "Modules the state needs",
+            [(m, "imported from this Python environment") for m in self.modules],
+            empty="none beyond the bundled code: built-in types, NumPy arrays, locks",
+        )
+        self._add_group(
+            "Models — loaded with Keras safe mode",
+            [_model_row(m) for m in manifest.get("models") or [] if isinstance(m, dict)],
+            empty="none",
+        )
+        self._add_group(
+            "Primitives — recreated fresh, with the same sharing",
+            [
+                (str(p.get("path", "?")), _primitive_detail(p))
+                for p in manifest.get("primitives") or []
+                if isinstance(p, dict)
+            ],
+            empty="none",
+        )
         dropped = [d for d in manifest.get("dropped") or [] if isinstance(d, dict)]
         if dropped:
-            self._add_group("Dropped at export — they come back as None",
-                            [(str(d.get("path", "?")), str(d.get("kind", ""))) for d in dropped])
+            self._add_group(
+                "Dropped at export — they come back as None",
+                [(str(d.get("path", "?")), str(d.get("kind", ""))) for d in dropped],
+            )
         self._add_group("Versions it was made with", versions(manifest))
         layout.addWidget(self.tree, 1)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.trust_button = buttons.addButton("Trust and load", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.trust_button = buttons.addButton(
+            "Trust and load", QDialogButtonBox.ButtonRole.AcceptRole
+        )
         self.trust_button.setObjectName("trust_accept")
         self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setObjectName("trust_cancel")
@@ -112,8 +151,9 @@ class TrustDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
-    def _add_group(self, title: str, rows, font: QFont | None = None, *, empty: str = "",
-                   expanded: bool = True) -> QTreeWidgetItem:
+    def _add_group(
+        self, title: str, rows, font: QFont | None = None, *, empty: str = "", expanded: bool = True
+    ) -> QTreeWidgetItem:
         group = QTreeWidgetItem([f"{title} ({len(rows)})" if rows else f"{title}: {empty}"])
         bold = group.font(0)
         bold.setBold(True)

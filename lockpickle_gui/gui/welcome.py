@@ -23,8 +23,11 @@ class WelcomePage(QWidget):
         icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
         title = QLabel("<h2>Drop a model or a project folder here</h2>", self)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint = QLabel(".keras · .h5 · SavedModel folder · project folder with lockpickle.toml · "
-                      ".lpsnap snapshot<br>Several at once open side by side.", self)
+        hint = QLabel(
+            ".keras · .h5 · SavedModel folder · project folder with lockpickle.toml · "
+            ".lpsnap snapshot<br>Several at once open side by side.",
+            self,
+        )
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint.setStyleSheet("color: palette(mid);")
         open_button = QPushButton("Open…  (Ctrl+O)", self)
@@ -47,8 +50,15 @@ class WelcomePage(QWidget):
         layout.addStretch(3)
 
     def set_recent(self, paths: list[Path], demo: Path | None = None) -> None:
-        links = [f'<a href="{escape(str(path))}">{escape(path.name)}</a> '
-                 f'<span style="color:gray">{escape(str(path.parent))}</span>' for path in paths[:5]]
+        links = [
+            f'<a href="{escape(str(path))}">{escape(path.name)}</a> '
+            f'<span style="color:gray">{escape(str(path.parent))}</span>'
+            for path in paths[:5]
+        ]
         if demo is not None and demo not in paths:
-            links.append(f'<a href="{escape(str(demo))}">Open the demo project ({escape(demo.name)})</a>')
-        self.recent_label.setText("<b>Recent</b><br>" + "<br>".join(links) if paths else "<br>".join(links))
+            links.append(
+                f'<a href="{escape(str(demo))}">Open the demo project ({escape(demo.name)})</a>'
+            )
+        self.recent_label.setText(
+            "<b>Recent</b><br>" + "<br>".join(links) if paths else "<br>".join(links)
+        )

@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -77,7 +78,7 @@ class Worker(QRunnable):
             result = self.fn(*self.args, **kwargs)
         except Cancelled:
             self.signals.cancelled.emit()
-        except Exception as error:  # reported to the UI, which shows a dialog
+        except Exception as error:  # noqa: BLE001 - reported to the UI, which shows a dialog
             details = traceback.format_exc()
             log.debug("worker %r failed:\n%s", getattr(self.fn, "__name__", self.fn), details)
             self.signals.failed.emit(error, details)

@@ -80,7 +80,8 @@ def service_project(tmp_path, tiny_model):
     folder.mkdir()
     tiny_model.save(folder / "model.keras")
     (folder / "service.py").write_text(textwrap.dedent(SERVICE_CODE))
-    (folder / "lockpickle.toml").write_text(textwrap.dedent('''
+    (folder / "lockpickle.toml").write_text(
+        textwrap.dedent("""
         [project]
         name = "service-demo"
         [[models]]
@@ -90,5 +91,6 @@ def service_project(tmp_path, tiny_model):
         modules = ["service.py"]
         [runtime]
         factory = "service:build"
-    '''))
+    """)
+    )
     yield folder

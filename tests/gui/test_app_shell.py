@@ -17,8 +17,9 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 from lockpickle_gui.gui.app import CrashReporter, take_screenshot
 
 
-def test_settings_and_recent_projects_persist_across_windows(qtbot, make_window, settings_dir,
-                                                             model_file, service_project):
+def test_settings_and_recent_projects_persist_across_windows(
+    qtbot, make_window, settings_dir, model_file, service_project
+):
     first = make_window(settings_dir)
     first.open_paths([model_file])
     wait_projects(qtbot, first, 1)
@@ -30,7 +31,9 @@ def test_settings_and_recent_projects_persist_across_windows(qtbot, make_window,
     saved_geometry = first.settings.window_geometry
 
     second = make_window(settings_dir)
-    recent = [a for a in second.recent_menu.actions() if a.objectName().startswith("action_recent_")]
+    recent = [
+        a for a in second.recent_menu.actions() if a.objectName().startswith("action_recent_")
+    ]
     assert [a.text().split()[1] for a in recent] == ["service_project", "tiny.keras"]
     assert recent[0].shortcut().toString() == "Ctrl+1"
     second.show()
@@ -83,7 +86,9 @@ def test_export_report_writes_html_json_png(qtbot, window, service_project, tmp_
     wait_projects(qtbot, window, 1)
     target = tmp_path / "out" / "report.html"
     target.parent.mkdir()
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
+    )
 
     window.actions["export_report"].trigger()
     png = target.with_suffix(".png")
@@ -110,7 +115,9 @@ def test_unexpected_errors_become_a_dialog_and_a_log_entry(qtbot, window, caplog
     assert "boom in a slot" in caplog.text
 
     # errors while a dialog is open are logged only; a thread's error arrives on the UI thread
-    worker = threading.Thread(target=lambda: (_ for _ in ()).throw(RuntimeError("boom in a thread")))
+    worker = threading.Thread(
+        target=lambda: (_ for _ in ()).throw(RuntimeError("boom in a thread"))
+    )
     previous = threading.excepthook
     threading.excepthook = reporter.threading_excepthook
     try:
@@ -139,16 +146,26 @@ def test_screenshot_of_a_broken_file_fails_with_a_message(qtbot, window, tmp_pat
 @pytest.mark.slow
 def test_screenshot_command_saves_a_png(tmp_path, model_file):
     target = tmp_path / "shots" / "main.png"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", LOCKPICKLE_GUI_SETTINGS_DIR=str(tmp_path / "cfg"))
-    done = subprocess.run([sys.executable, "-m", "lockpickle_gui", "--screenshot", str(target), str(model_file)],
-                          env=env, capture_output=True, text=True, timeout=LOAD_TIMEOUT_MS / 1000 * 3)
+    env = dict(
+        os.environ, QT_QPA_PLATFORM="offscreen", LOCKPICKLE_GUI_SETTINGS_DIR=str(tmp_path / "cfg")
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "lockpickle_gui", "--screenshot", str(target), str(model_file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=LOAD_TIMEOUT_MS / 1000 * 3,
+    )
     assert done.returncode == 0, done.stderr
     data = target.read_bytes()
     assert data.startswith(b"\x89PNG")
     assert "Saved" in done.stdout
     # ephemeral: no recent entry, no window layout written
-    saved = json.loads((tmp_path / "cfg" / "settings.json").read_text()) \
-        if (tmp_path / "cfg" / "settings.json").exists() else {}
+    saved = (
+        json.loads((tmp_path / "cfg" / "settings.json").read_text())
+        if (tmp_path / "cfg" / "settings.json").exists()
+        else {}
+    )
     assert not saved.get("recent_projects") and not saved.get("window_geometry")
     assert (tmp_path / "cfg" / "logs" / "lockpickle-gui.log").exists()
 
@@ -171,12 +188,17 @@ def test_dock_title_and_window_flags(window):
     assert window.testAttribute(Qt.WidgetAttribute.WA_AcceptDrops)
 
 
-def test_open_asks_files_or_folder_then_opens(qtbot, window, model_file, service_project, monkeypatch):
+def test_open_asks_files_or_folder_then_opens(
+    qtbot, window, model_file, service_project, monkeypatch
+):
     from PySide6.QtCore import QTimer
 
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
-                        staticmethod(lambda *a, **k: ([str(model_file)], "")))
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(service_project)))
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: ([str(model_file)], ""))
+    )
+    monkeypatch.setattr(
+        QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(service_project))
+    )
 
     def answer(label):
         box = QApplication.activeModalWidget()
@@ -194,7 +216,8 @@ def test_open_asks_files_or_folder_then_opens(qtbot, window, model_file, service
 
 
 def test_screenshot_of_a_snapshot_fails_at_once_instead_of_waiting_for_trust(
-        qtbot, window, tmp_path, tiny_model, capsys, monkeypatch):
+    qtbot, window, tmp_path, tiny_model, capsys, monkeypatch
+):
     # QA: it used to wait SCREENSHOT_TIMEOUT_S (5 min) for a trust dialog nobody answers,
     # then said only "loading did not finish"
     import lockpickle_gui as lp

@@ -11,10 +11,18 @@ import pytest
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland check is Linux-only")
 def test_no_display_gives_a_clear_message_and_status_2():
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
-    done = subprocess.run([sys.executable, "-m", "lockpickle_gui", "resources/examples/single_lock"],
-                          env=env, capture_output=True, text=True, timeout=60)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "lockpickle_gui", "resources/examples/single_lock"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert "no display found" in done.stderr
     assert "QT_QPA_PLATFORM=offscreen" in done.stderr

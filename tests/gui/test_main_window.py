@@ -6,13 +6,12 @@ import json
 
 import numpy as np
 import pytest
+from gui_helpers import LOAD_TIMEOUT_MS, drop_paths, error_dialogs, wait_projects
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from lockpickle_gui.gui import tree_model
 from lockpickle_gui.gui.tree_model import LEVEL_ROLE, NODE_ROLE
-
-from gui_helpers import LOAD_TIMEOUT_MS, drop_paths, error_dialogs, wait_projects
 
 
 def rows(view_model, parent=None):
@@ -22,8 +21,10 @@ def rows(view_model, parent=None):
     parent = parent if parent is not None else QModelIndex()
     found = []
     for row in range(view_model.rowCount(parent)):
-        cells = [view_model.index(row, column, parent).data() for column in
-                 (tree_model.NAME, tree_model.CLASS, tree_model.LOCKS)]
+        cells = [
+            view_model.index(row, column, parent).data()
+            for column in (tree_model.NAME, tree_model.CLASS, tree_model.LOCKS)
+        ]
         found.append(tuple(cells))
     return found
 
@@ -84,7 +85,9 @@ def test_drop_project_shows_lock_badges_and_tooltips(qtbot, window, service_proj
     assert "4 lock-like objects" in panel.summary_label.text()
 
 
-def test_select_row_shows_details_and_saves_a_weight(qtbot, window, model_file, tmp_path, monkeypatch):
+def test_select_row_shows_details_and_saves_a_weight(
+    qtbot, window, model_file, tmp_path, monkeypatch
+):
     window.open_paths([model_file])
     wait_projects(qtbot, window, 1)
     selected = []
@@ -104,8 +107,11 @@ def test_select_row_shows_details_and_saves_a_weight(qtbot, window, model_file, 
     assert details.weights.item(0, 1).text() == "(4, 8)"
 
     target = tmp_path / "kernel.npy"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(target), "NumPy array (*.npy)")))
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        staticmethod(lambda *a, **k: (str(target), "NumPy array (*.npy)")),
+    )
     details.weights.selectRow(0)
     assert details.save_npy_button.isEnabled()
     details.save_npy_button.click()
@@ -180,8 +186,10 @@ def test_several_at_once_reload_and_close(qtbot, window, model_file, service_pro
     old = window.current_project
     window.current_tab.panel.select_path("root.layers[1]")
     window.actions["reload"].trigger()
-    qtbot.waitUntil(lambda: window.current_project is not old and not window.loader.busy,
-                    timeout=LOAD_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: window.current_project is not old and not window.loader.busy,
+        timeout=LOAD_TIMEOUT_MS,
+    )
     assert [p.name for p in window.projects].count("tiny") == 1
     assert window.selected_node is not None and window.selected_node.path == "root.layers[1]"
 
@@ -244,7 +252,9 @@ def test_dropped_snapshot_goes_to_the_import_dialog(window, tmp_path, monkeypatc
     from lockpickle_gui.gui import snapshot_actions
 
     seen = []
-    monkeypatch.setattr(snapshot_actions, "import_snapshot", lambda win, path: seen.append((win, path)))
+    monkeypatch.setattr(
+        snapshot_actions, "import_snapshot", lambda win, path: seen.append((win, path))
+    )
     snap = tmp_path / "x.lpsnap"
     snap.write_bytes(b"PK")
     drop_paths(window, [snap])

@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import Qt
 
 RUN_TIMEOUT_MS = 120_000
 
@@ -78,8 +78,10 @@ def test_f5_runs_and_escape_cancels(qtbot, panel):
 def test_closing_the_window_during_a_run_stops_the_pool(qtbot, window, panel):
     configure(panel, requests=1_000_000, max_batch=1)
     panel.run()
-    qtbot.waitUntil(lambda: panel.progress.value() > 0 or panel.tiles.text("completed") != "—",
-                    timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: panel.progress.value() > 0 or panel.tiles.text("completed") != "—",
+        timeout=RUN_TIMEOUT_MS,
+    )
     window.close()  # MainWindow.closeEvent: runner.shutdown() cancels and waits
     assert not window.runner.busy
     # the conftest fixture fails this test if a pool or client thread is left running
@@ -99,7 +101,9 @@ def test_samples_from_a_npy_file_and_a_missing_file(qtbot, panel, tmp_path, monk
     assert panel.results.rowCount() == 5  # one row per distinct sample
 
     shown = []
-    monkeypatch.setattr(panel.window, "show_error", lambda title, error, details="": shown.append(error))
+    monkeypatch.setattr(
+        panel.window, "show_error", lambda title, error, details="": shown.append(error)
+    )
     panel.form.path_edit.setText(str(tmp_path / "missing.npy"))
     with qtbot.waitSignal(panel.finished, timeout=RUN_TIMEOUT_MS) as done:
         panel.run()
@@ -120,8 +124,9 @@ def test_class_scores_show_as_top_k(qtbot, window, keras, tmp_path):
     with qtbot.waitSignal(panel.finished, timeout=RUN_TIMEOUT_MS):
         panel.run()
     texts = panel.results.texts()
-    assert len(texts) == 10 and all(text.startswith("class ") and text.count("class ") == 3
-                                    for text in texts)
+    assert len(texts) == 10 and all(
+        text.startswith("class ") and text.count("class ") == 3 for text in texts
+    )
 
 
 def test_a_folder_of_images_as_inputs(qtbot, window, keras, tmp_path):
@@ -136,9 +141,14 @@ def test_a_folder_of_images_as_inputs(qtbot, window, keras, tmp_path):
         picture.fill(QColor(colour))
         assert picture.save(str(images / f"{index}.png"))
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(2, 3),
-                              keras.layers.GlobalAveragePooling2D(),
-                              keras.layers.Dense(4, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 3)),
+            keras.layers.Conv2D(2, 3),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(4, activation="softmax"),
+        ]
+    )
     model.save(tmp_path / "vision.keras")
     window.add_loaded_project(open_project(tmp_path / "vision.keras"))
     panel = window.preview_panel
@@ -148,4 +158,6 @@ def test_a_folder_of_images_as_inputs(qtbot, window, keras, tmp_path):
     with qtbot.waitSignal(panel.finished, timeout=RUN_TIMEOUT_MS) as done:
         panel.run()
     assert done.args[0] is not None, panel.message.text()
-    assert panel.results.rowCount() == 3 and all(t.startswith("class ") for t in panel.results.texts())
+    assert panel.results.rowCount() == 3 and all(
+        t.startswith("class ") for t in panel.results.texts()
+    )

@@ -4,7 +4,6 @@ and the caveat under the table holds (in the filter box Ctrl+Shift+Left/Right ed
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from gui_helpers import wait_projects

@@ -6,15 +6,25 @@ has no binding on some platforms (offscreen, Windows), so Ctrl+W and Ctrl+Q did 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from gui_helpers import wait_projects
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
 
-from gui_helpers import wait_projects
-
-README_SHORTCUTS = ["Ctrl+O", "Ctrl+Shift+O", "Ctrl+1", "F5", "Ctrl+W", "Ctrl+E", "Ctrl+I",
-                    "Ctrl+F", "Ctrl+Shift+Right", "Ctrl+Shift+Left", "Ctrl+Shift+C",
-                    "Ctrl+Shift+R", "Ctrl+Q"]
+README_SHORTCUTS = [
+    "Ctrl+O",
+    "Ctrl+Shift+O",
+    "Ctrl+1",
+    "F5",
+    "Ctrl+W",
+    "Ctrl+E",
+    "Ctrl+I",
+    "Ctrl+F",
+    "Ctrl+Shift+Right",
+    "Ctrl+Shift+Left",
+    "Ctrl+Shift+C",
+    "Ctrl+Shift+R",
+    "Ctrl+Q",
+]
 
 
 def _bound(window) -> dict[str, list[str]]:

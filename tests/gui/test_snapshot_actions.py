@@ -14,13 +14,13 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from gui_helpers import drop_paths  # noqa: E402
-from PySide6.QtWidgets import QFileDialog, QPushButton  # noqa: E402
+from gui_helpers import drop_paths
+from PySide6.QtWidgets import QFileDialog, QPushButton
 
+from lockpickle_gui.gui import snapshot_actions
+from lockpickle_gui.gui.export_dialog import BlockedStateDialog, ExportOptionsDialog
+from lockpickle_gui.gui.trust_dialog import TrustDialog
 from lockpickle_gui.gui.workers import Worker
-from lockpickle_gui.gui import snapshot_actions  # noqa: E402
-from lockpickle_gui.gui.export_dialog import BlockedStateDialog, ExportOptionsDialog  # noqa: E402
-from lockpickle_gui.gui.trust_dialog import TrustDialog  # noqa: E402
 
 JOB_TIMEOUT_MS = 60_000
 
@@ -51,7 +51,8 @@ def make_project_folder(tmp_path, tiny_model, factory="service:build"):
     folder.mkdir()
     tiny_model.save(folder / "tiny.keras")
     (folder / "service.py").write_text(SERVICE_PY)
-    (folder / "lockpickle.toml").write_text(textwrap.dedent(f'''
+    (folder / "lockpickle.toml").write_text(
+        textwrap.dedent(f'''
         [project]
         name = "tiny-service"
         [[models]]
@@ -61,7 +62,8 @@ def make_project_folder(tmp_path, tiny_model, factory="service:build"):
         modules = ["service.py"]
         [runtime]
         factory = "{factory}"
-    '''))
+    ''')
+    )
     return folder
 
 
@@ -106,8 +108,9 @@ def sample(n=3):
     return np.random.default_rng(1).normal(size=(n, 4)).astype("float32")
 
 
-def test_export_through_the_dialogs_then_load_back(qtbot, window, settings_dir, model_file,
-                                                   tiny_model, tmp_path, monkeypatch):
+def test_export_through_the_dialogs_then_load_back(
+    qtbot, window, settings_dir, model_file, tiny_model, tmp_path, monkeypatch
+):
     open_in_window(window, model_file)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
@@ -142,8 +145,9 @@ def test_export_through_the_dialogs_then_load_back(qtbot, window, settings_dir, 
     np.testing.assert_array_equal(np.asarray(restored(sample())), np.asarray(tiny_model(sample())))
 
 
-def test_blocked_state_lists_every_path_and_offers_drop(qtbot, window, tiny_model, tmp_path,
-                                                         monkeypatch):
+def test_blocked_state_lists_every_path_and_offers_drop(
+    qtbot, window, tiny_model, tmp_path, monkeypatch
+):
     folder = make_project_folder(tmp_path, tiny_model, factory="service:build_blocked")
     project = open_in_window(window, folder)
     target = tmp_path / "blocked.lpsnap"
@@ -215,8 +219,10 @@ def test_import_trusted_loads_and_shows_the_verdict(qtbot, window, project_snaps
     assert type(project.runtime).__name__ == "Service"
     assert project.runtime.lock.acquire(blocking=False)
     assert getattr(job.verification, "verdict", None) in ("identical", "within tolerance")
-    assert "Verification: identical" in job.message_box.informativeText() or \
-        "within tolerance" in job.message_box.informativeText()
+    assert (
+        "Verification: identical" in job.message_box.informativeText()
+        or "within tolerance" in job.message_box.informativeText()
+    )
 
 
 def test_import_refused_loads_nothing(qtbot, window, project_snapshot):
@@ -243,8 +249,9 @@ def test_import_of_a_broken_file_is_an_error_dialog(qtbot, window, tmp_path, mon
     assert not window.findChildren(TrustDialog)
 
 
-def test_cancel_in_the_progress_dialog_writes_nothing(qtbot, window, model_file, tmp_path,
-                                                      monkeypatch):
+def test_cancel_in_the_progress_dialog_writes_nothing(
+    qtbot, window, model_file, tmp_path, monkeypatch
+):
     open_in_window(window, model_file)
     target = tmp_path / "cancelled.lpsnap"
     patch_save_dialog(monkeypatch, target)

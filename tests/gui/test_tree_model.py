@@ -37,7 +37,9 @@ def test_models_pass_qt_model_tester_and_filter(qapp, tiny_model):
         parent = model.parent(index)
         assert (parent.data(NODE_ROLE) if parent.isValid() else None) is node.parent
     shared = next(node for node in tree.walk() if node.shared_with)
-    assert model.index_of(shared, tree_model.SNAPSHOT).data() == f"same object as {shared.shared_with}"
+    assert (
+        model.index_of(shared, tree_model.SNAPSHOT).data() == f"same object as {shared.shared_with}"
+    )
 
     proxy.set_filter("", only_locks=True)
     visible = []

@@ -59,7 +59,7 @@ def layer_config_json(layer: Any) -> tuple[str, str]:
     """(formatted JSON of ``layer.get_config()``, '') or ('', why it failed)."""
     try:
         config = layer.get_config()
-    except Exception as error:  # custom layers often leave get_config unimplemented
+    except Exception as error:  # noqa: BLE001 - custom layers often leave get_config unimplemented
         return "", f"{type(layer).__name__}.get_config() failed: {type(error).__name__}: {error}"
     return json.dumps(config, indent=2, sort_keys=False, default=_json_fallback), ""
 
@@ -86,8 +86,11 @@ def save_npy(array: Any, path: str | os.PathLike) -> Path:
         target = target.with_name(target.name + ".npy")
     array = np.asarray(array)
     if array.dtype == object:
-        raise LockpickleError(f"Expected a numeric array. Received: an object array for {target}.",
-                              path=target, hint="Only numeric weights can be saved as .npy.")
+        raise LockpickleError(
+            f"Expected a numeric array. Received: an object array for {target}.",
+            path=target,
+            hint="Only numeric weights can be saved as .npy.",
+        )
     with atomic_write(target) as handle:
         np.save(handle, array, allow_pickle=False)
     return target

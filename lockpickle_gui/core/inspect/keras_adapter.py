@@ -9,17 +9,37 @@ inspecting a plain object graph never pays the TensorFlow import.
 from __future__ import annotations
 
 import inspect as _pyinspect
+import re
 import sys
+from collections.abc import Iterator
 from typing import Any
+
+from lockpickle_gui.core.errors import CorruptSnapshot
+from lockpickle_gui.core.inspect import primitives
+from lockpickle_gui.core.tf_runtime import import_keras
 
 # Top-level packages whose objects are framework internals (variables, trackers, dtype
 # policies, tf.functions...). The inspector does not descend into them unless asked.
-FRAMEWORK_PACKAGES = frozenset({
-    "keras", "tf_keras", "tensorflow", "tensorflow_core", "tree", "optree", "ml_dtypes",
-    "numpy", "h5py", "absl", "google",
-})
-# Packages whose layer classes Keras knows by name without registration.
-KERAS_PACKAGES = frozenset({"keras", "tf_keras", "tensorflow"})
+FRAMEWORK_PACKAGES = frozenset(
+    {
+        "keras",
+        "tf_keras",
+        "tensorflow",
+        "tensorflow_core",
+        "tree",
+        "optree",
+        "ml_dtypes",
+        "numpy",
+        "h5py",
+        "absl",
+        "google",
+    }
+)
+# Packages whose classes Keras finds by name without registration (Keras' own, and the
+# KerasHub/CV/NLP libraries, which register theirs on import).
+KERAS_PACKAGES = frozenset(
+    {"keras", "tf_keras", "tensorflow", "keras_hub", "keras_cv", "keras_nlp"}
+)
 
 _VARIADIC = (_pyinspect.Parameter.VAR_POSITIONAL, _pyinspect.Parameter.VAR_KEYWORD)
 
@@ -65,7 +85,9 @@ class KerasContext:
             layers = layer.layers
         except (AttributeError, RuntimeError, ValueError):  # a half-constructed model
             return []
-        return [(getattr(sub, "name", f"[{i}]"), f".layers[{i}]", sub) for i, sub in enumerate(layers)]
+        return [
+            (getattr(sub, "name", f"[{i}]"), f".layers[{i}]", sub) for i, sub in enumerate(layers)
+        ]
 
     def tracked_sublayers(self, layer: Any) -> list[tuple[str, str, Any]]:
         """Sublayers Keras tracks in ``_layers`` (for layers that are not models).
@@ -78,7 +100,9 @@ class KerasContext:
         tracked = getattr(layer, "_layers", None)
         if not isinstance(tracked, list):
             return []
-        return [(getattr(sub, "name", f"[{i}]"), f"._layers[{i}]", sub) for i, sub in enumerate(tracked)]
+        return [
+            (getattr(sub, "name", f"[{i}]"), f"._layers[{i}]", sub) for i, sub in enumerate(tracked)
+        ]
 
     # ------------------------------------------------------------------ node info
 
@@ -109,28 +133,39 @@ class KerasContext:
         """``(kind, state, detail)`` for each reason a snapshot could not rebuild ``layer``."""
         cls = type(layer)
         if cls.__name__ == "TFSMLayer" and not self.is_custom(cls):
-            return [("SavedModel", f"opaque, {len(layer.weights)} variables",
-                     "a TensorFlow SavedModel loaded as keras.layers.TFSMLayer: its tree is shallow "
-                     "because it holds a traced graph, not Keras layers (the project lists its "
-                     "signatures); a snapshot cannot rebuild it without the SavedModel folder.")]
+            return [
+                (
+                    "SavedModel",
+                    f"opaque, {len(layer.weights)} variables",
+                    "a TensorFlow SavedModel loaded as keras.layers.TFSMLayer: its tree is shallow "
+                    "because it holds a traced graph, not Keras layers (the project lists its "
+                    "signatures); a snapshot cannot rebuild it without the SavedModel folder.",
+                )
+            ]
         if not self.is_custom(cls):
             return []
         found = []
         if not self.is_registered(cls):
-            found.append((
-                "unregistered layer", "not registered",
-                f"{cls.__module__}.{cls.__qualname__} is not registered with Keras: it pickles, "
-                "then fails to load ('Could not locate class'). Fix: decorate the class with "
-                "@keras.saving.register_keras_serializable(package=\"your_package\").",
-            ))
+            found.append(
+                (
+                    "unregistered layer",
+                    "not registered",
+                    f"{cls.__module__}.{cls.__qualname__} is not registered with Keras: it pickles, "
+                    "then fails to load ('Could not locate class'). Fix: decorate the class with "
+                    '@keras.saving.register_keras_serializable(package="your_package").',
+                )
+            )
         missing = config_problem(layer)
         if missing:
-            found.append((
-                "incomplete get_config", missing,
-                f"{cls.__qualname__}.from_config(layer.get_config()) cannot rebuild this layer. "
-                "Fix: return every __init__ argument from get_config() "
-                "(config = super().get_config(); config.update(...)).",
-            ))
+            found.append(
+                (
+                    "incomplete get_config",
+                    missing,
+                    f"{cls.__qualname__}.from_config(layer.get_config()) cannot rebuild this layer. "
+                    "Fix: return every __init__ argument from get_config() "
+                    "(config = super().get_config(); config.update(...)).",
+                )
+            )
         return found
 
 
@@ -148,7 +183,7 @@ def config_problem(layer: Any) -> str | None:
     """
     try:
         config = layer.get_config()
-    except Exception as error:  # any failure in user code is the finding itself
+    except Exception as error:  # noqa: BLE001 - any failure in user code is the finding itself
         return f"get_config() raises {type(error).__name__}: {error}"
     if not isinstance(config, dict):
         return f"get_config() returns {type(config).__name__}, not a dict"
@@ -217,3 +252,125 @@ def dtype_name(layer: Any) -> str | None:
         return name
     dtype = getattr(layer, "dtype", None)
     return None if dtype is None else str(dtype)
+
+
+# ----------------------------------------------------------------------------- the layer walk
+
+
+EXTERNAL_LAYER_CLASSES = frozenset({"TFSMLayer"})
+
+
+_PATH_TOKEN = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def iter_layers(layer: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """``(relative path, layer)`` for ``layer`` and every sublayer, each layer once.
+
+    Models list ``.layers[i]`` (Keras' own order); other layers their tracked ``._layers[i]``
+    — the paths the inspector shows, and that resolve again on the reloaded model.
+    """
+    model_type = import_keras().Model
+    seen: set[int] = set()
+    stack = [(prefix, layer)]
+    while stack:
+        path, current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield path, current
+        if isinstance(current, model_type):
+            children = [(f"{path}.layers[{i}]", sub) for i, sub in enumerate(current.layers)]
+        else:
+            tracked = getattr(current, "_layers", None) or []
+            children = [(f"{path}._layers[{i}]", sub) for i, sub in enumerate(tracked)]
+        stack.extend(reversed(children))
+
+
+def resolve_relative(obj: Any, relative: str) -> Any:
+    """Follow a path made of ``.name`` and ``[i]`` tokens (as written by :func:`iter_layers`)."""
+    position = 0
+    while position < len(relative):
+        match = _PATH_TOKEN.match(relative, position)
+        if match is None:
+            raise CorruptSnapshot(
+                f"Expected an attribute path like .layers[1].lock. Received: {relative!r}.",
+                hint="Export the snapshot again.",
+            )
+        attribute, index = match.groups()
+        obj = getattr(obj, attribute) if attribute is not None else obj[int(index)]
+        position = match.end()
+    return obj
+
+
+def split_attribute(relative: str) -> tuple[str, str]:
+    """``".layers[1].lock"`` -> ``(".layers[1]", "lock")``."""
+    owner, _, attribute = relative.rpartition(".")
+    return owner, attribute
+
+
+def attached_objects(model: Any) -> list[tuple[str, Any, primitives.PrimitiveKind]]:
+    """Primitives and blocked objects held directly in layer attributes (``layer.lock``).
+
+    Keras' save keeps only what a layer's config and weights describe: these are what the
+    snapshot must re-attach (or report). Functions are skipped: Keras serializes them.
+    """
+    kinds: dict[type, primitives.PrimitiveKind | None] = {}  # one table lookup per type
+    found = []
+    for path, layer in iter_layers(model):
+        for attribute, value in list(vars(layer).items()):
+            tp = type(value)
+            if tp not in kinds:
+                kinds[tp] = primitives.kind_of(value)
+            kind = kinds[tp]
+            if kind is not None and kind.name != "function":
+                found.append((f"{path}.{attribute}", value, kind))
+    return found
+
+
+def class_name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def custom_classes(model: Any) -> list[dict]:
+    """Every non-Keras class among the model and its layers, with its registration."""
+    keras = import_keras()
+    found: dict[type, dict] = {}
+    for path, layer in iter_layers(model):
+        cls = type(layer)
+        if cls in found or cls.__module__.partition(".")[0] in KERAS_PACKAGES:
+            continue
+        registered_name = keras.saving.get_registered_name(cls)
+        registered = (
+            keras.saving.get_registered_object(registered_name) is cls
+            and registered_name != cls.__name__
+        )
+        found[cls] = {
+            "module": cls.__module__,
+            "class": cls.__qualname__,
+            "registered_name": registered_name,
+            "registered": registered,
+            "layer": path,
+        }
+    return list(found.values())
+
+
+def in_package(module: str, package: str | None) -> bool:
+    return package is not None and (module == package or module.startswith(package + "."))
+
+
+def keras_classes_of(modules) -> dict[str, type]:
+    """``{registered or plain name: class}`` of the Keras saveables defined in ``modules``,
+    passed to Keras as custom objects so unregistered classes of trusted code load too."""
+    keras = import_keras()
+    saveable = (keras.layers.Layer, keras.losses.Loss, keras.metrics.Metric)
+    found = {}
+    for module in modules:
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, saveable)
+                and value.__module__ == module.__name__
+            ):
+                found[keras.saving.get_registered_name(value)] = value
+                found.setdefault(value.__name__, value)
+    return found

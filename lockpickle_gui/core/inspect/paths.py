@@ -59,12 +59,14 @@ def resolve_path(root_obj: Any, path: str) -> Any:
         raise LockpickleError(
             f"Expected a path Python can follow. Received: {path!r}, which goes through a set "
             "element, a non-literal dict key or a non-identifier attribute.",
-            hint="Reach the object through a list, a dict with str/int keys or an attribute.")
+            hint="Reach the object through a list, a dict with str/int keys or an attribute.",
+        )
     try:
         tree = ast.parse(path, mode="eval")
     except SyntaxError as error:
         raise LockpickleError(
-            f"Expected a path like root.a.b[3]['k']. Received: {path!r} ({error.msg}).") from None
+            f"Expected a path like root.a.b[3]['k']. Received: {path!r} ({error.msg})."
+        ) from None
 
     def follow(node: ast.AST) -> Any:
         if isinstance(node, ast.Name) and node.id == "root":
@@ -77,15 +79,18 @@ def resolve_path(root_obj: Any, path: str) -> Any:
                 key = ast.literal_eval(node.slice)
             except ValueError:
                 raise LockpickleError(
-                    f"Expected literal subscripts only. Received: {path!r}.") from None
+                    f"Expected literal subscripts only. Received: {path!r}."
+                ) from None
             return container[key]
         raise LockpickleError(
             f"Expected a path made of root, .attributes and [literal] subscripts. "
-            f"Received: {path!r}.")
+            f"Received: {path!r}."
+        )
 
     try:
         return follow(tree.body)
     except (AttributeError, KeyError, IndexError, TypeError) as error:
         raise LockpickleError(
             f"Expected {path!r} to lead to an object. Received: {type(error).__name__}: {error}.",
-            hint="The object graph changed since it was inspected; inspect it again.") from None
+            hint="The object graph changed since it was inspected; inspect it again.",
+        ) from None

@@ -24,8 +24,9 @@ import socket
 import threading
 import types
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 RECREATE = "recreate"
 KEEP = "keep"
@@ -101,8 +102,13 @@ def _lock_state(held: bool) -> str:
 
 def _describe_lock(obj) -> PrimitiveInfo:
     held = obj.locked()
-    return PrimitiveInfo("Lock", RECREATE, _lock_state(held), held,
-                         "held now; a snapshot restores it free" if held else "")
+    return PrimitiveInfo(
+        "Lock",
+        RECREATE,
+        _lock_state(held),
+        held,
+        "held now; a snapshot restores it free" if held else "",
+    )
 
 
 def _describe_rlock(obj) -> PrimitiveInfo:
@@ -119,8 +125,9 @@ def _describe_condition(obj: threading.Condition) -> PrimitiveInfo:
     held = lock_is_held(inner)
     waiters = len(getattr(obj, "_waiters", ()))
     state = f"on {inner_kind}, {_lock_state(held)}, {waiters} waiting"
-    return PrimitiveInfo("Condition", RECREATE, state, held, params={"lock_kind": inner_kind},
-                         uses={"lock": inner})
+    return PrimitiveInfo(
+        "Condition", RECREATE, state, held, params={"lock_kind": inner_kind}, uses={"lock": inner}
+    )
 
 
 def _describe_semaphore(obj: threading.Semaphore) -> PrimitiveInfo:
@@ -128,8 +135,14 @@ def _describe_semaphore(obj: threading.Semaphore) -> PrimitiveInfo:
     if isinstance(obj, threading.BoundedSemaphore):
         bound = obj._initial_value  # type: ignore[attr-defined]
         held = value < bound
-        return PrimitiveInfo("BoundedSemaphore", KEEP, f"value {value} of {bound}", held,
-                             "restored to its bound" if held else "", params={"value": bound})
+        return PrimitiveInfo(
+            "BoundedSemaphore",
+            KEEP,
+            f"value {value} of {bound}",
+            held,
+            "restored to its bound" if held else "",
+            params={"value": bound},
+        )
     return PrimitiveInfo("Semaphore", KEEP, f"value {value}", False, params={"value": value})
 
 
@@ -140,16 +153,26 @@ def _describe_event(obj: threading.Event) -> PrimitiveInfo:
 
 def _describe_barrier(obj: threading.Barrier) -> PrimitiveInfo:
     state = f"{obj.parties} parties, {obj.n_waiting} waiting" + (", broken" if obj.broken else "")
-    return PrimitiveInfo("Barrier", RECREATE, state, obj.n_waiting > 0,
-                         params={"parties": obj.parties, "timeout": obj._timeout})  # type: ignore[attr-defined]
+    return PrimitiveInfo(
+        "Barrier",
+        RECREATE,
+        state,
+        obj.n_waiting > 0,
+        params={"parties": obj.parties, "timeout": obj._timeout},
+    )  # type: ignore[attr-defined]
 
 
 def _describe_queue(obj: queue.Queue) -> PrimitiveInfo:
     held = obj.mutex.locked()
     size = obj.qsize()
     bound = f" of {obj.maxsize}" if obj.maxsize > 0 else ""
-    return PrimitiveInfo(type(obj).__name__, KEEP, f"{size}{bound} items", held,
-                         params={"maxsize": obj.maxsize, "unfinished_tasks": obj.unfinished_tasks})
+    return PrimitiveInfo(
+        type(obj).__name__,
+        KEEP,
+        f"{size}{bound} items",
+        held,
+        params={"maxsize": obj.maxsize, "unfinished_tasks": obj.unfinished_tasks},
+    )
 
 
 def _describe_simple_queue(obj: queue.SimpleQueue) -> PrimitiveInfo:
@@ -157,17 +180,29 @@ def _describe_simple_queue(obj: queue.SimpleQueue) -> PrimitiveInfo:
 
 
 def _describe_local(obj) -> PrimitiveInfo:
-    return PrimitiveInfo("local", RECREATE, "per-thread data", False,
-                         "restored empty: thread-local data belongs to threads of this process")
+    return PrimitiveInfo(
+        "local",
+        RECREATE,
+        "per-thread data",
+        False,
+        "restored empty: thread-local data belongs to threads of this process",
+    )
 
 
 def _describe_executor(obj: concurrent.futures.ThreadPoolExecutor) -> PrimitiveInfo:
     threads = len(obj._threads)  # type: ignore[attr-defined]
     state = "shut down" if obj._shutdown else f"{threads} threads running"  # type: ignore[attr-defined]
-    return PrimitiveInfo("ThreadPoolExecutor", BLOCK, state, False,
-                         "an executor owns running threads and pending work",
-                         params={"max_workers": obj._max_workers,  # type: ignore[attr-defined]
-                                 "thread_name_prefix": obj._thread_name_prefix})  # type: ignore[attr-defined]
+    return PrimitiveInfo(
+        "ThreadPoolExecutor",
+        BLOCK,
+        state,
+        False,
+        "an executor owns running threads and pending work",
+        params={
+            "max_workers": obj._max_workers,  # type: ignore[attr-defined]
+            "thread_name_prefix": obj._thread_name_prefix,
+        },
+    )  # type: ignore[attr-defined]
 
 
 def _describe_thread(obj: threading.Thread) -> PrimitiveInfo:
@@ -177,8 +212,14 @@ def _describe_thread(obj: threading.Thread) -> PrimitiveInfo:
         state = "not started"
     else:
         state = "finished"
-    return PrimitiveInfo("Thread", BLOCK, state, False, "a thread's stack cannot be saved",
-                         params={"name": obj.name, "daemon": obj.daemon})
+    return PrimitiveInfo(
+        "Thread",
+        BLOCK,
+        state,
+        False,
+        "a thread's stack cannot be saved",
+        params={"name": obj.name, "daemon": obj.daemon},
+    )
 
 
 def _describe_file(obj: io.IOBase) -> PrimitiveInfo:
@@ -194,10 +235,14 @@ def _describe_socket(obj: socket.socket) -> PrimitiveInfo:
 
 
 def _describe_generator(obj) -> PrimitiveInfo:
-    kind = {types.GeneratorType: "generator", types.CoroutineType: "coroutine",
-            types.AsyncGeneratorType: "async generator"}[type(obj)]
-    return PrimitiveInfo(kind, BLOCK, getattr(obj, "__qualname__", kind), False,
-                         "a suspended frame cannot be saved")
+    kind = {
+        types.GeneratorType: "generator",
+        types.CoroutineType: "coroutine",
+        types.AsyncGeneratorType: "async generator",
+    }[type(obj)]
+    return PrimitiveInfo(
+        kind, BLOCK, getattr(obj, "__qualname__", kind), False, "a suspended frame cannot be saved"
+    )
 
 
 def _is_unnamed_function(obj) -> bool:
@@ -209,8 +254,13 @@ def _is_unnamed_function(obj) -> bool:
 
 def _describe_function(obj: types.FunctionType) -> PrimitiveInfo:
     kind = "lambda" if "<lambda>" in obj.__qualname__ else "local function"
-    return PrimitiveInfo(kind, BLOCK, f"{obj.__module__}.{obj.__qualname__}", False,
-                         "pickle can only save functions importable by name")
+    return PrimitiveInfo(
+        kind,
+        BLOCK,
+        f"{obj.__module__}.{obj.__qualname__}",
+        False,
+        "pickle can only save functions importable by name",
+    )
 
 
 WEAK_PROXY_TYPES = (weakref.ProxyType, weakref.CallableProxyType)
@@ -227,8 +277,9 @@ def _describe_weak_reference(obj) -> PrimitiveInfo:
         state = "dead" if target is None else f"ref to a {type(target).__name__}"
     else:
         state = "proxy"
-    return PrimitiveInfo("weakref", BLOCK, state, False,
-                         "a weak reference points into this process's memory")
+    return PrimitiveInfo(
+        "weakref", BLOCK, state, False, "a weak reference points into this process's memory"
+    )
 
 
 WEAKREF = PrimitiveKind("weakref", _is_weak_reference, _describe_weak_reference)
@@ -239,7 +290,9 @@ WEAKREF = PrimitiveKind("weakref", _is_weak_reference, _describe_weak_reference)
 
 def _new_condition(params, lock=None):
     if lock is None:
-        lock = threading.RLock() if params.get("lock_kind", "RLock") == "RLock" else threading.Lock()
+        lock = (
+            threading.RLock() if params.get("lock_kind", "RLock") == "RLock" else threading.Lock()
+        )
     return threading.Condition(lock)
 
 
@@ -268,35 +321,67 @@ def _new_barrier(params):
 # references first (a proxy passes isinstance checks of its referent's class).
 KINDS: tuple[PrimitiveKind, ...] = (
     WEAKREF,
-    PrimitiveKind("Lock", lambda o: isinstance(o, LOCK_TYPE), _describe_lock,
-                  lambda params: threading.Lock()),
-    PrimitiveKind("RLock", lambda o: isinstance(o, RLOCK_TYPES), _describe_rlock,
-                  lambda params: threading.RLock()),
-    PrimitiveKind("Condition", lambda o: isinstance(o, threading.Condition), _describe_condition,
-                  _new_condition),
-    PrimitiveKind("BoundedSemaphore", lambda o: isinstance(o, threading.BoundedSemaphore),
-                  _describe_semaphore, _new_bounded_semaphore),
-    PrimitiveKind("Semaphore", lambda o: isinstance(o, threading.Semaphore), _describe_semaphore,
-                  _new_semaphore),
+    PrimitiveKind(
+        "Lock", lambda o: isinstance(o, LOCK_TYPE), _describe_lock, lambda params: threading.Lock()
+    ),
+    PrimitiveKind(
+        "RLock",
+        lambda o: isinstance(o, RLOCK_TYPES),
+        _describe_rlock,
+        lambda params: threading.RLock(),
+    ),
+    PrimitiveKind(
+        "Condition",
+        lambda o: isinstance(o, threading.Condition),
+        _describe_condition,
+        _new_condition,
+    ),
+    PrimitiveKind(
+        "BoundedSemaphore",
+        lambda o: isinstance(o, threading.BoundedSemaphore),
+        _describe_semaphore,
+        _new_bounded_semaphore,
+    ),
+    PrimitiveKind(
+        "Semaphore",
+        lambda o: isinstance(o, threading.Semaphore),
+        _describe_semaphore,
+        _new_semaphore,
+    ),
     PrimitiveKind("Event", lambda o: isinstance(o, threading.Event), _describe_event, _new_event),
-    PrimitiveKind("Barrier", lambda o: isinstance(o, threading.Barrier), _describe_barrier,
-                  _new_barrier),
+    PrimitiveKind(
+        "Barrier", lambda o: isinstance(o, threading.Barrier), _describe_barrier, _new_barrier
+    ),
     # Queue subclasses (PriorityQueue, LifoQueue, user subclasses) keep their own class name;
     # the snapshot recreates them from their class and re-puts the items.
     PrimitiveKind("Queue", lambda o: isinstance(o, queue.Queue), _describe_queue),
-    PrimitiveKind("SimpleQueue", lambda o: isinstance(o, SIMPLE_QUEUE_TYPE), _describe_simple_queue,
-                  lambda params: queue.SimpleQueue()),
-    PrimitiveKind("local", lambda o: isinstance(o, LOCAL_TYPE), _describe_local,
-                  lambda params: threading.local()),
-    PrimitiveKind("ThreadPoolExecutor",
-                  lambda o: isinstance(o, concurrent.futures.ThreadPoolExecutor), _describe_executor),
+    PrimitiveKind(
+        "SimpleQueue",
+        lambda o: isinstance(o, SIMPLE_QUEUE_TYPE),
+        _describe_simple_queue,
+        lambda params: queue.SimpleQueue(),
+    ),
+    PrimitiveKind(
+        "local",
+        lambda o: isinstance(o, LOCAL_TYPE),
+        _describe_local,
+        lambda params: threading.local(),
+    ),
+    PrimitiveKind(
+        "ThreadPoolExecutor",
+        lambda o: isinstance(o, concurrent.futures.ThreadPoolExecutor),
+        _describe_executor,
+    ),
     PrimitiveKind("Thread", lambda o: isinstance(o, threading.Thread), _describe_thread),
     PrimitiveKind("file", lambda o: isinstance(o, io.IOBase), _describe_file),
     PrimitiveKind("socket", lambda o: isinstance(o, socket.socket), _describe_socket),
-    PrimitiveKind("generator",
-                  lambda o: isinstance(o, (types.GeneratorType, types.CoroutineType,
-                                           types.AsyncGeneratorType)),
-                  _describe_generator),
+    PrimitiveKind(
+        "generator",
+        lambda o: isinstance(
+            o, (types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType)
+        ),
+        _describe_generator,
+    ),
     PrimitiveKind("function", _is_unnamed_function, _describe_function),
 )
 

@@ -14,9 +14,10 @@ import json
 import os
 import platform
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from lockpickle_gui._version import __version__
 from lockpickle_gui.core.atomic import atomic_write
@@ -95,7 +96,11 @@ def shape_text(shape) -> str:
         return shape
     if isinstance(shape, dict):
         return ", ".join(f"{k}: {shape_text(v)}" for k, v in shape.items())
-    if isinstance(shape, (list, tuple)) and shape and all(isinstance(s, (list, tuple)) for s in shape):
+    if (
+        isinstance(shape, (list, tuple))
+        and shape
+        and all(isinstance(s, (list, tuple)) for s in shape)
+    ):
         return ", ".join(shape_text(s) for s in shape)
     if isinstance(shape, (list, tuple)):
         dims = ", ".join("None" if d is None else str(d) for d in shape)
@@ -163,8 +168,12 @@ def counts_by_level(tree: Node) -> dict[str, int]:
 def versions() -> dict[str, str]:
     """Versions of this app and of the libraries already imported (never imports them)."""
     found = {"lockpickle_gui": __version__, "python": platform.python_version()}
-    for label, module in (("tensorflow", "tensorflow"), ("keras", "keras"), ("numpy", "numpy"),
-                          ("pyside6", "PySide6")):
+    for label, module in (
+        ("tensorflow", "tensorflow"),
+        ("keras", "keras"),
+        ("numpy", "numpy"),
+        ("pyside6", "PySide6"),
+    ):
         loaded = sys.modules.get(module)
         found[label] = getattr(loaded, "__version__", "?") if loaded is not None else "not loaded"
     qt_core = sys.modules.get("PySide6.QtCore")
@@ -213,8 +222,10 @@ tr.level-block td{background:#fdecea} tr.level-held td{background:#fff4e0}
 def _badge(level: str | None, count: int) -> str:
     if not count or level is None:
         return ""
-    return (f'<span class="badge" style="background:{LEVEL_COLOURS[level]}" '
-            f'title="{html.escape(LEVEL_WORDS[level])}">{count}</span>')
+    return (
+        f'<span class="badge" style="background:{LEVEL_COLOURS[level]}" '
+        f'title="{html.escape(LEVEL_WORDS[level])}">{count}</span>'
+    )
 
 
 def _walk_with_depth(node: Node, depth: int = 0):
@@ -231,11 +242,12 @@ def _tree_rows(tree: Node) -> list[str]:
         below = f' <span class="below">+{row.locks_below} below</span>' if row.locks_below else ""
         level_class = f' class="level-{row.level}"' if row.level in ("block", "held") else ""
         rows.append(
-            f"<tr{level_class}><td style=\"{indent}\" title=\"{html.escape(node.path)}\">"
+            f'<tr{level_class}><td style="{indent}" title="{html.escape(node.path)}">'
             f"{html.escape(row.name)}</td><td>{html.escape(row.class_name)}</td>"
             f"<td><code>{html.escape(row.output_shape)}</code></td>"
-            f"<td class=\"num\">{row.params}</td><td>{_badge(row.level, row.locks)}{below}</td>"
-            f"<td>{html.escape(row.snapshot)}</td></tr>")
+            f'<td class="num">{row.params}</td><td>{_badge(row.level, row.locks)}{below}</td>'
+            f"<td>{html.escape(row.snapshot)}</td></tr>"
+        )
     return rows
 
 
@@ -247,48 +259,67 @@ def _annotation_rows(tree: Node) -> list[str]:
             f"<tr><td><code>{html.escape(a.path)}</code></td><td>{html.escape(a.kind)}</td>"
             f"<td>{html.escape(a.state)}</td><td>{'yes' if a.held else 'no'}</td>"
             f"<td>{_badge(level, 1)} {html.escape(LEVEL_WORDS[level])}</td>"
-            f"<td>{html.escape(a.detail)}</td></tr>")
+            f"<td>{html.escape(a.detail)}</td></tr>"
+        )
     return rows
 
 
-def report_html(tree: Node, *, title: str, source: str | os.PathLike | None = None,
-                image: str | None = None) -> str:
+def report_html(
+    tree: Node, *, title: str, source: str | os.PathLike | None = None, image: str | None = None
+) -> str:
     """A self-contained HTML page: summary, the annotated tree, every annotation in full.
 
     ``image`` is an optional relative file name of a PNG of the view, shown at the end.
     """
     counts = counts_by_level(tree)
-    chips = "".join(f"<span>{_badge(level, counts[level]) or '0'} {html.escape(LEVEL_WORDS[level])}</span>"
-                    for level in LEVELS)
+    chips = "".join(
+        f"<span>{_badge(level, counts[level]) or '0'} {html.escape(LEVEL_WORDS[level])}</span>"
+        for level in LEVELS
+    )
     made = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     version_text = ", ".join(f"{k} {v}" for k, v in versions().items() if v != "not loaded")
     source_text = f"<code>{html.escape(os.fspath(source))}</code> · " if source is not None else ""
     annotation_rows = _annotation_rows(tree)
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{html.escape(title)} — lockpickle report</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         f'<div class="meta">{source_text}{made} · {html.escape(version_text)}</div>',
         f'<p class="chips">{chips}</p>',
         "<h2>Layers and runtime objects</h2>",
         "<table><tr><th>Name</th><th>Class</th><th>Output shape</th><th>Params</th>"
-        "<th>Locks</th><th>Snapshot</th></tr>", *_tree_rows(tree), "</table>",
+        "<th>Locks</th><th>Snapshot</th></tr>",
+        *_tree_rows(tree),
+        "</table>",
         f"<h2>Lock-like objects ({len(annotation_rows)})</h2>",
     ]
     if annotation_rows:
-        parts += ["<table><tr><th>Path</th><th>Kind</th><th>State</th><th>Held</th><th>Snapshot</th>"
-                  "<th>Detail</th></tr>", *annotation_rows, "</table>"]
+        parts += [
+            "<table><tr><th>Path</th><th>Kind</th><th>State</th><th>Held</th><th>Snapshot</th>"
+            "<th>Detail</th></tr>",
+            *annotation_rows,
+            "</table>",
+        ]
     else:
         parts.append("<p>None: plain pickle-friendly state.</p>")
     if image:
-        parts.append(f'<h2>View</h2><img src="{html.escape(image)}" alt="the tree as shown" '
-                     'style="max-width:100%;border:1px solid #ddd">')
+        parts.append(
+            f'<h2>View</h2><img src="{html.escape(image)}" alt="the tree as shown" '
+            'style="max-width:100%;border:1px solid #ddd">'
+        )
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
 
-def write_report(tree: Node, html_path: str | os.PathLike, *, title: str,
-                 source: str | os.PathLike | None = None, png: bytes | None = None) -> list[Path]:
+def write_report(
+    tree: Node,
+    html_path: str | os.PathLike,
+    *,
+    title: str,
+    source: str | os.PathLike | None = None,
+    png: bytes | None = None,
+) -> list[Path]:
     """Write ``<name>.html``, ``<name>.json`` (and ``<name>.png`` when given) atomically.
 
     Returns the paths written, HTML first.
@@ -306,6 +337,9 @@ def write_report(tree: Node, html_path: str | os.PathLike, *, title: str,
     with atomic_write(json_path, mode="w") as handle:
         handle.write(report_json(tree, title=title, source=source))
     with atomic_write(html_path, mode="w") as handle:
-        handle.write(report_html(tree, title=title, source=source,
-                                 image=png_path.name if png is not None else None))
+        handle.write(
+            report_html(
+                tree, title=title, source=source, image=png_path.name if png is not None else None
+            )
+        )
     return written

@@ -6,8 +6,9 @@ Plain data, built by :mod:`.walker` (from live objects) or by the snapshot's man
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 ROLES = ("object", "model", "layer", "attribute")
 
@@ -25,8 +26,14 @@ class Annotation:
     obj: Any = field(repr=False, default=None)
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "kind": self.kind, "state": self.state, "held": self.held,
-                "action": self.action, "detail": self.detail}
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "state": self.state,
+            "held": self.held,
+            "action": self.action,
+            "detail": self.detail,
+        }
 
     def add_detail(self, sentence: str) -> None:
         self.detail = f"{self.detail}; {sentence}" if self.detail else sentence
@@ -42,15 +49,18 @@ class Node:
     role: str
     keras: dict | None = None
     annotations: list[Annotation] = field(default_factory=list)
-    children: list["Node"] = field(default_factory=list)
-    parent: "Node | None" = field(default=None, repr=False)
+    children: list[Node] = field(default_factory=list)
+    parent: Node | None = field(default=None, repr=False)
     shared_with: str | None = None
     obj: Any = field(default=None, repr=False)
     truncated: bool = False  # reached at max_depth and not opened: its contents are unknown
 
     def to_dict(self) -> dict:
         return {
-            "name": self.name, "path": self.path, "type": self.type, "role": self.role,
+            "name": self.name,
+            "path": self.path,
+            "type": self.type,
+            "role": self.role,
             "keras": dict(self.keras) if self.keras is not None else None,
             "annotations": [a.to_dict() for a in self.annotations],
             "shared_with": self.shared_with,
@@ -58,7 +68,7 @@ class Node:
             "children": [c.to_dict() for c in self.children],
         }
 
-    def walk(self) -> Iterator["Node"]:
+    def walk(self) -> Iterator[Node]:
         """Every node of the subtree, pre-order, self first."""
         stack = [self]
         while stack:
@@ -73,7 +83,7 @@ class Node:
     def lock_count(self) -> int:
         return sum(len(node.annotations) for node in self.walk())
 
-    def find(self, path: str) -> "Node | None":
+    def find(self, path: str) -> Node | None:
         for node in self.walk():
             if node.path == path:
                 return node

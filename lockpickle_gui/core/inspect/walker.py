@@ -28,11 +28,11 @@ import collections
 import functools
 import sys
 import types
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable
+from typing import Any
 
-from lockpickle_gui.core.inspect import primitives
 from lockpickle_gui.core.errors import LockpickleError
+from lockpickle_gui.core.inspect import primitives
 from lockpickle_gui.core.inspect.keras_adapter import KerasContext, is_framework_type
 from lockpickle_gui.core.inspect.paths import attr_path, key_path, resolve_path
 from lockpickle_gui.core.inspect.tree import Annotation, Node, type_name
@@ -40,18 +40,29 @@ from lockpickle_gui.core.inspect.tree import Annotation, Node, type_name
 __all__ = ["Annotation", "Node", "inspect", "resolve_path", "type_name", "DEFAULT_MAX_DEPTH"]
 
 _SCALARS = (int, float, complex, str, bytes, bytearray, bool, type(None), range, slice)
-_NOT_WALKED = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType,
-               types.MethodType, types.MethodWrapperType, types.WrapperDescriptorType,
-               types.CodeType, types.FrameType, property, staticmethod, classmethod)
+_NOT_WALKED = (
+    types.ModuleType,
+    type,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.MethodWrapperType,
+    types.WrapperDescriptorType,
+    types.CodeType,
+    types.FrameType,
+    property,
+    staticmethod,
+    classmethod,
+)
 _SEQUENCES = (list, tuple, collections.deque)
 _SETS = (set, frozenset)
 DEFAULT_MAX_DEPTH = 64
 
 
-
 def _is_scalar(obj: Any) -> bool:
     # A weak proxy first: isinstance() on a dead one raises ReferenceError.
     return type(obj) not in primitives.WEAK_PROXY_TYPES and isinstance(obj, _SCALARS)
+
 
 # --------------------------------------------------------------------------- the walker
 
@@ -61,9 +72,9 @@ class _Walker:
         self.show_internal = show_internal
         self.max_depth = max_depth
         self.keras = KerasContext()
-        self.first_node: dict[int, Node] = {}           # id -> node of the first occurrence
+        self.first_node: dict[int, Node] = {}  # id -> node of the first occurrence
         self.first_annotation: dict[int, Annotation] = {}  # id -> annotation of a primitive
-        self.users: list[tuple[Annotation, Any]] = []   # (annotation, object it is built on)
+        self.users: list[tuple[Annotation, Any]] = []  # (annotation, object it is built on)
         self.kind_cache: dict[type, primitives.PrimitiveKind | None] = {}
         self.kept: dict[int, bool] = {}
 
@@ -104,8 +115,9 @@ class _Walker:
             return "attribute"
         return "object"
 
-    def visit(self, obj: Any, name: str, path: str, parent: Node, depth: int,
-              in_keras: bool = False) -> None:
+    def visit(
+        self, obj: Any, name: str, path: str, parent: Node, depth: int, in_keras: bool = False
+    ) -> None:
         """Add ``obj`` under ``parent``: an annotation, a node, a stub, or nothing."""
         if _is_scalar(obj):
             if self.show_internal:
@@ -146,8 +158,9 @@ class _Walker:
             node = self.remember(obj, name, path, parent, "attribute")
             if not self.stops_at(node, depth, list(obj), in_keras):
                 for value in list(obj):
-                    self.visit(value, "set element", f"<set element of {path}>", node, depth + 1,
-                               in_keras)
+                    self.visit(
+                        value, "set element", f"<set element of {path}>", node, depth + 1, in_keras
+                    )
         elif not in_keras and isinstance(obj, (types.MethodType, functools.partial)):
             # A callback (svc.handle, partial(f, lock=...)) carries its object and arguments:
             # pickle saves them, so their locks belong in the tree.
@@ -164,7 +177,9 @@ class _Walker:
         elif self.show_internal:
             self.remember(obj, name, path, parent, "attribute")
 
-    def stops_at(self, node: Node, depth: int, contents: Iterable[Any], in_keras: bool = False) -> bool:
+    def stops_at(
+        self, node: Node, depth: int, contents: Iterable[Any], in_keras: bool = False
+    ) -> bool:
         """True when ``node`` is at ``max_depth``: it is not opened, and marked ``truncated``
         when it holds something the walk would have shown (see :meth:`leads_somewhere`)."""
         if depth < self.max_depth:
@@ -209,17 +224,23 @@ class _Walker:
             return self.show_internal
         return _has_instance_dict(obj) or any("__slots__" in vars(c) for c in tp.__mro__)
 
-    def visit_layer(self, layer: Any, name: str, path: str, parent: Node | None, depth: int) -> None:
+    def visit_layer(
+        self, layer: Any, name: str, path: str, parent: Node | None, depth: int
+    ) -> None:
         node = self.remember(layer, name, path, parent, self.role_of(layer))
         node.keras = self.keras.summary(layer)
         for kind, state, detail in self.keras.problems(layer):
-            node.annotations.append(Annotation(path, kind, state, False, primitives.BLOCK, detail,
-                                               layer))
+            node.annotations.append(
+                Annotation(path, kind, state, False, primitives.BLOCK, detail, layer)
+            )
         if depth >= self.max_depth:
             # Sublayers, or attributes the program set (public or primitives), were not seen.
-            node.truncated = bool(self.keras.sublayers(layer) or self.keras.tracked_sublayers(layer)) \
-                or any(self.layer_attribute_counts(attr, value) and self.leads_somewhere(value, True)
-                       for attr, value in _attributes(layer))
+            node.truncated = bool(
+                self.keras.sublayers(layer) or self.keras.tracked_sublayers(layer)
+            ) or any(
+                self.layer_attribute_counts(attr, value) and self.leads_somewhere(value, True)
+                for attr, value in _attributes(layer)
+            )
             return
         listed = set()
         for sub_name, suffix, sub in self.keras.sublayers(layer):
@@ -230,8 +251,16 @@ class _Walker:
             if id(sub) not in self.first_node:
                 self.visit(sub, sub_name, path + suffix, node, depth + 1, in_keras=True)
 
-    def visit_attributes(self, obj: Any, path: str, node: Node, depth: int, *, in_keras: bool,
-                         skip: set[int] = frozenset()) -> None:
+    def visit_attributes(
+        self,
+        obj: Any,
+        path: str,
+        node: Node,
+        depth: int,
+        *,
+        in_keras: bool,
+        skip: set[int] = frozenset(),
+    ) -> None:
         for attr, value in _attributes(obj):
             if id(value) in skip or (in_keras and not self.layer_attribute_counts(attr, value)):
                 continue
@@ -248,10 +277,12 @@ class _Walker:
             # Keras' own private attributes hold internals, never a threading primitive:
             # a primitive there was attached by the program (model._lock = Lock()).
             return False
-        if not isinstance(value, (dict, *_SEQUENCES, *_SETS)) and is_framework_type(type(value)) \
-                and not self.keras.is_layer(value):
-            return False
-        return True
+        framework_internal = (
+            not isinstance(value, (dict, *_SEQUENCES, *_SETS))
+            and is_framework_type(type(value))
+            and not self.keras.is_layer(value)
+        )
+        return not framework_internal
 
     # -- after the walk -----------------------------------------------------
 
@@ -271,8 +302,13 @@ class _Walker:
     def prune(self, node: Node) -> bool:
         """Keep models, layers, annotated nodes, and what leads to them (post-order)."""
         node.children = [child for child in node.children if self.prune(child)]
-        if (self.show_internal or node.role in ("model", "layer") or node.annotations
-                or node.children or node.truncated):
+        if (
+            self.show_internal
+            or node.role in ("model", "layer")
+            or node.annotations
+            or node.children
+            or node.truncated
+        ):
             keep = True
         elif node.shared_with is not None:
             target = self.first_node.get(id(node.obj))
@@ -358,5 +394,6 @@ def inspect(obj: Any, *, show_internal: bool = False, max_depth: int = DEFAULT_M
         raise LockpickleError(
             f"Expected an object graph Python can walk {max_depth} levels deep. Received one "
             f"nested deeper than the recursion limit ({sys.getrecursionlimit()}) allows.",
-            hint="Inspect with a smaller max_depth (--max-depth), e.g. the default 64.") from None
+            hint="Inspect with a smaller max_depth (--max-depth), e.g. the default 64.",
+        ) from None
     return root

@@ -20,8 +20,9 @@ returns a list of samples, validated and cast to the model's input dtypes.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -54,7 +55,9 @@ def generate_inputs(model: Any, count: int, seed: int = 0) -> list:
     """``count`` samples drawn from the model's input spec (see the module docstring)."""
     if not isinstance(count, int) or count < 1:
         raise PreviewError(f"Expected a sample count >= 1. Received {count!r}.")
-    if not isinstance(seed, (int, np.integer)) or seed < 0:  # numpy's generators take non-negative seeds only
+    if (
+        not isinstance(seed, (int, np.integer)) or seed < 0
+    ):  # numpy's generators take non-negative seeds only
         raise PreviewError(f"Expected a seed that is an integer >= 0. Received {seed!r}.")
     signature = _signature(model)
     rng = np.random.default_rng(seed)
@@ -78,8 +81,11 @@ def _integer_range(model: Any) -> int:
     flatten = getattr(model, "_flatten_layers", None)
     if flatten is None:
         return DEFAULT_INT_RANGE
-    dims = [layer.input_dim for layer in flatten(include_self=True, recursive=True)
-            if isinstance(layer, keras.layers.Embedding)]
+    dims = [
+        layer.input_dim
+        for layer in flatten(include_self=True, recursive=True)
+        if isinstance(layer, keras.layers.Embedding)
+    ]
     return max(1, min(dims)) if dims else DEFAULT_INT_RANGE
 
 
@@ -91,8 +97,11 @@ def load_inputs(path: str | os.PathLike, model: Any) -> list:
     path = Path(path)
     signature = _signature(model)
     if not path.exists():
-        raise PreviewError("Expected a .npy/.npz file or a folder of images. The path does not exist.",
-                           path=path, hint="Check the [preview] inputs setting or the --inputs option.")
+        raise PreviewError(
+            "Expected a .npy/.npz file or a folder of images. The path does not exist.",
+            path=path,
+            hint="Check the [preview] inputs setting or the --inputs option.",
+        )
     if path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES:
         arrays = [_load_images(path, signature)]
     elif path.suffix.lower() == ".npy":
@@ -100,14 +109,18 @@ def load_inputs(path: str | os.PathLike, model: Any) -> list:
         if len(signature.specs) > 1:
             raise PreviewError(
                 f"Expected a .npz file with one array per input ({', '.join(signature.names)}). "
-                "Received a .npy file, which holds one array.", path=path,
-                hint="Save the inputs with numpy.savez(path, name=array, ...).")
+                "Received a .npy file, which holds one array.",
+                path=path,
+                hint="Save the inputs with numpy.savez(path, name=array, ...).",
+            )
     elif path.suffix.lower() == ".npz":
         arrays = _read_npz(path, signature)
     else:
         raise PreviewError(
             f"Expected a .npy or .npz file, an image or a folder of images ({', '.join(IMAGE_SUFFIXES)}). "
-            f"Received a '{path.suffix}' file.", path=path)
+            f"Received a '{path.suffix}' file.",
+            path=path,
+        )
     return _split(arrays, signature, path)
 
 
@@ -115,8 +128,11 @@ def _read_npy(path: Path) -> np.ndarray:
     try:
         return np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
-        raise PreviewError(f"Expected a numeric .npy array. Received an unreadable file ({error}).",
-                           path=path, hint="Save the inputs with numpy.save().") from error
+        raise PreviewError(
+            f"Expected a numeric .npy array. Received an unreadable file ({error}).",
+            path=path,
+            hint="Save the inputs with numpy.save().",
+        ) from error
 
 
 def _read_npz(path: Path, signature: ModelSignature) -> list[np.ndarray]:
@@ -124,8 +140,11 @@ def _read_npz(path: Path, signature: ModelSignature) -> list[np.ndarray]:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
     except (ValueError, OSError, EOFError) as error:
-        raise PreviewError(f"Expected a .npz archive of numeric arrays. Received an unreadable file ({error}).",
-                           path=path, hint="Save the inputs with numpy.savez().") from error
+        raise PreviewError(
+            f"Expected a .npz archive of numeric arrays. Received an unreadable file ({error}).",
+            path=path,
+            hint="Save the inputs with numpy.savez().",
+        ) from error
     names = signature.names
     if all(name in arrays for name in names):
         return [arrays[name] for name in names]
@@ -136,8 +155,10 @@ def _read_npz(path: Path, signature: ModelSignature) -> list[np.ndarray]:
         return list(arrays.values())
     raise PreviewError(
         f"Expected arrays named after the model's inputs ({', '.join(names)}). "
-        f"Received arrays {sorted(arrays)}.", path=path,
-        hint="Save them as numpy.savez(path, " + ", ".join(f"{n}=..." for n in names) + ").")
+        f"Received arrays {sorted(arrays)}.",
+        path=path,
+        hint="Save them as numpy.savez(path, " + ", ".join(f"{n}=..." for n in names) + ").",
+    )
 
 
 def _split(arrays: list[np.ndarray], signature: ModelSignature, path: Path) -> list:
@@ -149,7 +170,9 @@ def _split(arrays: list[np.ndarray], signature: ModelSignature, path: Path) -> l
     if len(counts) != 1 or 0 in counts:
         raise PreviewError(
             f"Expected every input array to hold the same number of samples (>= 1). "
-            f"Received shapes {[a.shape for a in arrays]} for inputs {signature.names}.", path=path)
+            f"Received shapes {[a.shape for a in arrays]} for inputs {signature.names}.",
+            path=path,
+        )
     samples = []
     for index in range(counts.pop()):
         raw = _pack(signature, tuple(a[index] for a in arrays))
@@ -165,30 +188,44 @@ def _load_images(path: Path, signature: ModelSignature) -> np.ndarray:
     if len(signature.specs) != 1 or len(spec.shape) != 3 or spec.shape[2] not in (1, 3, 4, None):
         raise PreviewError(
             f"Expected a model with one image input (height, width, channels) to read images. "
-            f"Received a model with inputs {signature.describe()}.", path=path,
-            hint="Give a .npy/.npz file of inputs instead.")
-    files = [path] if path.is_file() else sorted(
-        p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            f"Received a model with inputs {signature.describe()}.",
+            path=path,
+            hint="Give a .npy/.npz file of inputs instead.",
+        )
+    files = (
+        [path]
+        if path.is_file()
+        else sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    )
     if not files:
-        raise PreviewError(f"Expected image files ({', '.join(IMAGE_SUFFIXES)}) in the folder. Received none.",
-                           path=path)
+        raise PreviewError(
+            f"Expected image files ({', '.join(IMAGE_SUFFIXES)}) in the folder. Received none.",
+            path=path,
+        )
     tf = import_tensorflow()
     height, width, channels = spec.shape
     images = []
     for file in files:
         try:
-            image = tf.image.decode_image(tf.io.read_file(str(file)), channels=channels or 3,
-                                          expand_animations=False)
+            image = tf.image.decode_image(
+                tf.io.read_file(str(file)), channels=channels or 3, expand_animations=False
+            )
         except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as error:
-            raise PreviewError(f"Expected a PNG, JPEG, BMP or GIF image. Received an unreadable file "
-                               f"({error.message}).", path=file) from error
+            raise PreviewError(
+                f"Expected a PNG, JPEG, BMP or GIF image. Received an unreadable file "
+                f"({error.message}).",
+                path=file,
+            ) from error
         if height is not None and width is not None:
             image = tf.image.resize(image, (height, width), method="bilinear")
         images.append(np.asarray(image, dtype=np.float32))
     if len({im.shape for im in images}) > 1:
         raise PreviewError(
             "Expected images of one size for a model with no fixed image size. Received sizes "
-            f"{sorted({im.shape for im in images})}.", path=path, hint="Resize the images to one size.")
+            f"{sorted({im.shape for im in images})}.",
+            path=path,
+            hint="Resize the images to one size.",
+        )
     return np.stack(images)
 
 
@@ -204,7 +241,8 @@ def as_samples(samples: Any, model: Any) -> list:
     if isinstance(samples, Mapping):
         values = [np.asarray(samples[name]) for name in signature.names if name in samples]
         batched = len(values) == len(signature.specs) and all(
-            v.ndim == len(spec.shape) + 1 for v, spec in zip(values, signature.specs))
+            v.ndim == len(spec.shape) + 1 for v, spec in zip(values, signature.specs)
+        )
         if not batched:
             return [samples]
         return [dict(zip(signature.names, (v[i] for v in values))) for i in range(len(values[0]))]
@@ -214,7 +252,8 @@ def as_samples(samples: Any, model: Any) -> list:
     raise PreviewError(
         f"Expected a list of samples (or a batched array) for inputs {signature.describe()}. "
         f"Received {type(samples).__name__} of shape {getattr(array, 'shape', '?')}.",
-        hint="Pass a list with one sample per request.")
+        hint="Pass a list with one sample per request.",
+    )
 
 
 # ------------------------------------------------------------------------- outputs
@@ -239,12 +278,19 @@ def summarize_output(output: Any, top_k: int = 3) -> str | dict:
     if array.dtype.kind not in "biuf":
         return f"shape {tuple(array.shape)}, dtype {array.dtype}"
     values = array.astype(np.float64)
-    return (f"shape {tuple(array.shape)}, min {_fmt(values.min())}, mean {_fmt(values.mean())}, "
-            f"max {_fmt(values.max())}")
+    return (
+        f"shape {tuple(array.shape)}, min {_fmt(values.min())}, mean {_fmt(values.mean())}, "
+        f"max {_fmt(values.max())}"
+    )
 
 
 def _looks_like_probabilities(array: np.ndarray) -> bool:
-    if array.ndim != 1 or array.size < 2 or array.dtype.kind != "f" or not np.all(np.isfinite(array)):
+    if (
+        array.ndim != 1
+        or array.size < 2
+        or array.dtype.kind != "f"
+        or not np.all(np.isfinite(array))
+    ):
         return False
     return bool(array.min() >= 0.0 and array.max() <= 1.0 and abs(float(array.sum()) - 1.0) <= 1e-3)
 

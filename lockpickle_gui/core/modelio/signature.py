@@ -13,8 +13,9 @@ reuses that one trace, and no two threads ever race while tracing.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -72,7 +73,8 @@ class ModelSignature:
                 raise PreviewError(
                     f"Expected a sample with {len(self.specs)} inputs ({', '.join(self.names)}). "
                     f"Received a {type(sample).__name__} of {len(sample)} items.",
-                    hint="Pass one array per input, in the model's input order, or a dict keyed by input name.")
+                    hint="Pass one array per input, in the model's input order, or a dict keyed by input name.",
+                )
             values = list(sample)
         elif len(self.specs) == 1:
             values = [sample]
@@ -80,21 +82,26 @@ class ModelSignature:
             raise PreviewError(
                 f"Expected a sample with {len(self.specs)} inputs ({', '.join(self.names)}). "
                 f"Received a single {type(sample).__name__}.",
-                hint="Pass a list (input order) or a dict keyed by input name.")
+                hint="Pass a list (input order) or a dict keyed by input name.",
+            )
         return tuple(_check_array(value, spec) for value, spec in zip(values, self.specs))
 
     def _from_mapping(self, sample: Any) -> list[Any]:
         if not isinstance(sample, Mapping):
             raise PreviewError(
                 f"Expected a dict sample with keys {self.names}. Received a {type(sample).__name__}.",
-                hint="This model takes named inputs: pass {name: array} without the batch axis.")
+                hint="This model takes named inputs: pass {name: array} without the batch axis.",
+            )
         missing = [name for name in self.names if name not in sample]
         extra = sorted(str(key) for key in sample if key not in self.names)
         if missing or extra:
             raise PreviewError(
                 f"Expected a sample with keys {self.names}. Received keys {sorted(map(str, sample))}"
-                + (f" (missing {missing})" if missing else "") + (f" (unknown {extra})" if extra else "") + ".",
-                hint="Name each input as the model does (see the model's inputs).")
+                + (f" (missing {missing})" if missing else "")
+                + (f" (unknown {extra})" if extra else "")
+                + ".",
+                hint="Name each input as the model does (see the model's inputs).",
+            )
         return [sample[name] for name in self.names]
 
     def shape_key(self, leaves: Sequence[np.ndarray]) -> tuple:
@@ -110,8 +117,10 @@ class ModelSignature:
 
     def zeros(self, batch: int = 1) -> tuple[np.ndarray, ...]:
         """A batch of zeros (axes of unknown size get 1): the warm-up batch."""
-        return tuple(np.zeros((batch, *(1 if d is None else d for d in spec.shape)), spec.dtype)
-                     for spec in self.specs)
+        return tuple(
+            np.zeros((batch, *(1 if d is None else d for d in spec.shape)), spec.dtype)
+            for spec in self.specs
+        )
 
 
 def _check_array(value: Any, spec: InputSpec) -> np.ndarray:
@@ -120,20 +129,27 @@ def _check_array(value: Any, spec: InputSpec) -> np.ndarray:
     except (TypeError, ValueError) as error:
         raise PreviewError(
             f"Expected an array for input {spec.describe()}. Received {type(value).__name__}: {error}.",
-            hint="Pass a numpy array (or a nested list of numbers).") from error
+            hint="Pass a numpy array (or a nested list of numbers).",
+        ) from error
     if array.dtype != spec.dtype and not np.can_cast(array.dtype, spec.dtype, casting="same_kind"):
         raise PreviewError(
             f"Expected input {spec.describe()}. Received dtype {array.dtype.name}, which does not "
             f"cast to {spec.dtype.name} without changing its kind.",
-            hint=f"Convert the sample with .astype('{spec.dtype.name}') if that is really meant.")
+            hint=f"Convert the sample with .astype('{spec.dtype.name}') if that is really meant.",
+        )
     if len(array.shape) != len(spec.shape) or any(
-            want is not None and want != got for want, got in zip(spec.shape, array.shape)):
-        batch_hint = (" It looks like a batch: submit its samples one by one (or use map())."
-                      if array.shape[1:] == spec.shape else "")
+        want is not None and want != got for want, got in zip(spec.shape, array.shape)
+    ):
+        batch_hint = (
+            " It looks like a batch: submit its samples one by one (or use map())."
+            if array.shape[1:] == spec.shape
+            else ""
+        )
         raise PreviewError(
             f"Expected input {spec.describe()} for one sample (no batch axis). "
             f"Received shape {tuple(array.shape)}.{batch_hint}",
-            hint="Reshape the sample to the model's input shape.")
+            hint="Reshape the sample to the model's input shape.",
+        )
     return array.astype(spec.dtype, copy=False)
 
 
@@ -156,7 +172,8 @@ def signature_of(model: Any, input_signature: Any = None) -> ModelSignature:
         raise PreviewError(
             f"Expected a Keras model or layer (or a SavedModel opened as keras.layers.TFSMLayer). "
             f"Received {type(model).__module__}.{type(model).__qualname__}.",
-            hint="Open the model with lockpickle_gui.open_project() or keras.saving.load_model().")
+            hint="Open the model with lockpickle_gui.open_project() or keras.saving.load_model().",
+        )
     for attribute in ("input", "inputs"):  # Functional: input keeps dict/list; Sequential: inputs
         try:
             structure = getattr(model, attribute)
@@ -174,8 +191,13 @@ def _from_structure(structure: Any, call_style: str) -> ModelSignature:
     if isinstance(structure, Mapping):
         kind, items = DICT, [(str(key), value) for key, value in structure.items()]
     elif isinstance(structure, (list, tuple)):
-        kind, items = LIST, [(getattr(value, "name", None) or f"input_{i}", value)
-                             for i, value in enumerate(structure)]
+        kind, items = (
+            LIST,
+            [
+                (getattr(value, "name", None) or f"input_{i}", value)
+                for i, value in enumerate(structure)
+            ],
+        )
     else:
         kind, items = SINGLE, [(getattr(structure, "name", None) or "input", structure)]
     specs = []
@@ -184,9 +206,15 @@ def _from_structure(structure: Any, call_style: str) -> ModelSignature:
         if not shape:
             raise PreviewError(
                 f"Expected every model input to have a batch axis. Received input '{name}' of shape ().",
-                hint="The preview batches samples along the first axis; give the model a batch axis.")
-        specs.append(InputSpec(name, tuple(None if d is None else int(d) for d in shape[1:]),
-                               _numpy_dtype(tensor.dtype, name)))
+                hint="The preview batches samples along the first axis; give the model a batch axis.",
+            )
+        specs.append(
+            InputSpec(
+                name,
+                tuple(None if d is None else int(d) for d in shape[1:]),
+                _numpy_dtype(tensor.dtype, name),
+            )
+        )
     return ModelSignature(kind, tuple(specs), call_style)
 
 
@@ -199,7 +227,8 @@ def _from_build_config(model: Any) -> ModelSignature:
             f"'{model.name}', a subclassed model that "
             + ("has not been built yet." if shape is None else f"was built with {sorted(config)}."),
             hint="Call it once on a sample batch (model(x)) before previewing it, or pass "
-                 "input_signature=tf.TensorSpec((None, ...), 'float32') to InferencePool.")
+            "input_signature=tf.TensorSpec((None, ...), 'float32') to InferencePool.",
+        )
     dtype = _numpy_dtype(getattr(model, "input_dtype", None) or "float32", "input")
     tf = import_tensorflow()
 
@@ -229,7 +258,8 @@ def _from_endpoint(endpoint: Any) -> ModelSignature:
         f"Expected a SavedModel endpoint taking one input (a tensor, list or dict). Received one "
         f"taking {len(args)} positional and {len(kwargs)} keyword arguments.",
         hint="Open the SavedModel with keras.layers.TFSMLayer(path, call_endpoint=...) naming a "
-             "single-input endpoint (model.export() writes 'serve').")
+        "single-input endpoint (model.export() writes 'serve').",
+    )
 
 
 def _numpy_dtype(dtype: Any, name: str) -> np.dtype:
@@ -237,12 +267,17 @@ def _numpy_dtype(dtype: Any, name: str) -> np.dtype:
     try:
         tf_dtype = tf.dtypes.as_dtype(dtype)
     except TypeError as error:
-        raise PreviewError(f"Expected a numeric input. Received input '{name}' of dtype {dtype}.") from error
-    if tf_dtype == tf.string or not (tf_dtype.is_floating or tf_dtype.is_integer or tf_dtype.is_bool):
+        raise PreviewError(
+            f"Expected a numeric input. Received input '{name}' of dtype {dtype}."
+        ) from error
+    if tf_dtype == tf.string or not (
+        tf_dtype.is_floating or tf_dtype.is_integer or tf_dtype.is_bool
+    ):
         raise PreviewError(
             f"Expected numeric or boolean model inputs. Received input '{name}' of dtype {tf_dtype.name}.",
             hint="The preview cannot feed string or complex inputs yet; wrap the model after its "
-                 "text preprocessing.")
+            "text preprocessing.",
+        )
     return np.dtype(tf_dtype.as_numpy_dtype)
 
 
@@ -268,15 +303,20 @@ def compile_model(model: Any, signature: ModelSignature) -> Callable[..., Any]:
     returns the model's output structure. Raises PreviewError when the model cannot be traced.
     """
     tf = import_tensorflow()
-    specs = [tf.TensorSpec((None, *spec.shape), tf.as_dtype(spec.dtype)) for spec in signature.specs]
+    specs = [
+        tf.TensorSpec((None, *spec.shape), tf.as_dtype(spec.dtype)) for spec in signature.specs
+    ]
     try:
-        return tf.function(model_call(model, signature), input_signature=specs).get_concrete_function()
+        return tf.function(
+            model_call(model, signature), input_signature=specs
+        ).get_concrete_function()
     except Exception as error:  # a model that cannot be traced: say which and why
         raise PreviewError(
             f"Expected a model that TensorFlow can trace into a graph. Tracing "
             f"{type(model).__qualname__} '{getattr(model, 'name', '?')}' with inputs "
             f"{signature.describe()} failed: {type(error).__name__}: {error}",
-            hint="Check the model's call() with a batch of unknown size (tf.function).") from error
+            hint="Check the model's call() with a batch of unknown size (tf.function).",
+        ) from error
 
 
 # --------------------------------------------------------------- output structures
@@ -287,10 +327,18 @@ def flatten(structure: Any) -> tuple[list[Any], Any]:
     if isinstance(structure, Mapping):
         keys = list(structure)
         parts = [flatten(structure[key]) for key in keys]
-        return [leaf for leaves, _ in parts for leaf in leaves], ("dict", keys, [d for _, d in parts])
+        return [leaf for leaves, _ in parts for leaf in leaves], (
+            "dict",
+            keys,
+            [d for _, d in parts],
+        )
     if isinstance(structure, (list, tuple)):
         parts = [flatten(item) for item in structure]
-        return [leaf for leaves, _ in parts for leaf in leaves], (type(structure).__name__, None, [d for _, d in parts])
+        return [leaf for leaves, _ in parts for leaf in leaves], (
+            type(structure).__name__,
+            None,
+            [d for _, d in parts],
+        )
     return [structure], None
 
 

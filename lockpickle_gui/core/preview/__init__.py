@@ -13,15 +13,32 @@ Everything here is pure Python plus numpy; TensorFlow is imported (through
 
 from __future__ import annotations
 
+from lockpickle_gui.core.modelio.signature import InputSpec, ModelSignature, signature_of
 from lockpickle_gui.core.preview.pool import InferencePool
 from lockpickle_gui.core.preview.run import (
-    DEFAULT_TOLERANCE, ROUNDING_NOTE, VERDICTS, PreviewResult, ThreadSafetyReport,
-    check_thread_safety, find_lock_layers, run_preview)
-from lockpickle_gui.core.modelio.signature import InputSpec, ModelSignature, signature_of
+    DEFAULT_TOLERANCE,
+    ROUNDING_NOTE,
+    VERDICTS,
+    PreviewResult,
+    ThreadSafetyReport,
+    check_thread_safety,
+    find_lock_layers,
+    run_preview,
+)
 from lockpickle_gui.core.preview.stats import PoolStats
 
 __all__ = [
-    "InferencePool", "PoolStats", "check_thread_safety", "ThreadSafetyReport", "run_preview",
-    "PreviewResult", "find_lock_layers", "signature_of", "ModelSignature", "InputSpec",
-    "DEFAULT_TOLERANCE", "ROUNDING_NOTE", "VERDICTS",
+    "InferencePool",
+    "PoolStats",
+    "check_thread_safety",
+    "ThreadSafetyReport",
+    "run_preview",
+    "PreviewResult",
+    "find_lock_layers",
+    "signature_of",
+    "ModelSignature",
+    "InputSpec",
+    "DEFAULT_TOLERANCE",
+    "ROUNDING_NOTE",
+    "VERDICTS",
 ]

@@ -32,8 +32,9 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,7 @@ from lockpickle_gui.core.errors import Cancelled, PreviewError
 from lockpickle_gui.core.modelio.signature import compile_model, flatten, signature_of, unflatten
 from lockpickle_gui.core.preview.stats import PoolStats, StatsRecorder
 
-_live_pools: "weakref.WeakSet[InferencePool]" = weakref.WeakSet()
+_live_pools: weakref.WeakSet[InferencePool] = weakref.WeakSet()
 # Sanity bounds, checked before any thread starts: far above what helps (workers = cores),
 # below what makes the OS refuse threads or a batch wait forever (inf overflows the wait).
 MAX_WORKERS = 256
@@ -62,17 +63,36 @@ class InferencePool:
     Keras cannot tell: a ``tf.TensorSpec`` (or list/dict of them) with the batch axis.
     """
 
-    def __init__(self, model: Any, workers: int = 2, max_batch: int = 32, max_delay_ms: float = 2.0,
-                 max_queue: int = 1024, *, input_signature: Any = None, name: str = "lockpickle-preview"):
-        for label, value, low in (("workers", workers, 1), ("max_batch", max_batch, 1), ("max_queue", max_queue, 1)):
+    def __init__(
+        self,
+        model: Any,
+        workers: int = 2,
+        max_batch: int = 32,
+        max_delay_ms: float = 2.0,
+        max_queue: int = 1024,
+        *,
+        input_signature: Any = None,
+        name: str = "lockpickle-preview",
+    ):
+        for label, value, low in (
+            ("workers", workers, 1),
+            ("max_batch", max_batch, 1),
+            ("max_queue", max_queue, 1),
+        ):
             if not isinstance(value, int) or value < low:
-                raise PreviewError(f"Expected {label} to be an integer >= {low}. Received {value!r}.")
+                raise PreviewError(
+                    f"Expected {label} to be an integer >= {low}. Received {value!r}."
+                )
         if workers > MAX_WORKERS:
-            raise PreviewError(f"Expected at most {MAX_WORKERS} workers. Received {workers}.",
-                               hint="About one worker per CPU core serves best.")
+            raise PreviewError(
+                f"Expected at most {MAX_WORKERS} workers. Received {workers}.",
+                hint="About one worker per CPU core serves best.",
+            )
         if not 0 <= max_delay_ms <= MAX_DELAY_MS:  # also refuses NaN and infinity
-            raise PreviewError(f"Expected max_delay_ms between 0 and {MAX_DELAY_MS:g}. "
-                               f"Received {max_delay_ms!r}.", hint="A few ms is typical (TF Serving: 0-10).")
+            raise PreviewError(
+                f"Expected max_delay_ms between 0 and {MAX_DELAY_MS:g}. Received {max_delay_ms!r}.",
+                hint="A few ms is typical (TF Serving: 0-10).",
+            )
         self.model = model
         self.workers, self.max_batch, self.max_queue = workers, max_batch, max_queue
         self.max_delay_ms = float(max_delay_ms)
@@ -90,7 +110,9 @@ class InferencePool:
         self._closing = False
         names = [f"{name}-worker-{i}" for i in range(workers)]
         self._stats = StatsRecorder(names)
-        self._threads = [threading.Thread(target=self._work, args=(n,), name=n, daemon=True) for n in names]
+        self._threads = [
+            threading.Thread(target=self._work, args=(n,), name=n, daemon=True) for n in names
+        ]
         for thread in self._threads:
             thread.start()
         _live_pools.add(self)
@@ -103,7 +125,8 @@ class InferencePool:
             raise PreviewError(
                 f"Expected the model to run on a batch of zeros shaped like its inputs "
                 f"({self.signature.describe()}). It raised {type(error).__name__}: {error}",
-                hint="Check the model on a sample of its input shape before previewing it.") from error
+                hint="Check the model on a sample of its input shape before previewing it.",
+            ) from error
 
     # ------------------------------------------------------------------ public API
     def submit(self, sample: Any, *, block: bool = True, timeout: float | None = None) -> Future:
@@ -141,16 +164,21 @@ class InferencePool:
                 self._stats.on_rejected()
                 raise queue.Full(
                     f"The inference pool's queue is full ({self.max_queue} requests waiting). "
-                    "Retry later, or raise max_queue.")
+                    "Retry later, or raise max_queue."
+                )
             self._not_full.wait(remaining)
         self._raise_if_closing()
 
     def _raise_if_closing(self) -> None:
         if self._closing:
-            raise PreviewError("Expected an open inference pool. Received a request after close().",
-                               hint="Create a new InferencePool.")
+            raise PreviewError(
+                "Expected an open inference pool. Received a request after close().",
+                hint="Create a new InferencePool.",
+            )
 
-    def map(self, samples: Iterable[Any], progress: Callable[[float, str], None] | None = None) -> list:
+    def map(
+        self, samples: Iterable[Any], progress: Callable[[float, str], None] | None = None
+    ) -> list:
         """Outputs of ``samples`` in order. ``progress(fraction, message)`` after each one;
         raising :class:`Cancelled` from it (or any error) cancels this call's remaining requests."""
         samples = list(samples)
@@ -215,7 +243,7 @@ class InferencePool:
     def closed(self) -> bool:
         return self._closing
 
-    def __enter__(self) -> "InferencePool":
+    def __enter__(self) -> InferencePool:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -223,8 +251,10 @@ class InferencePool:
 
     def __repr__(self) -> str:
         state = "closed" if self._closing else "open"
-        return (f"<InferencePool {state} workers={self.workers} max_batch={self.max_batch} "
-                f"max_delay_ms={self.max_delay_ms} max_queue={self.max_queue}>")
+        return (
+            f"<InferencePool {state} workers={self.workers} max_batch={self.max_batch} "
+            f"max_delay_ms={self.max_delay_ms} max_queue={self.max_queue}>"
+        )
 
     # ------------------------------------------------------------------ workers
     def _collect(self) -> list[_Request] | None:
@@ -277,13 +307,16 @@ class InferencePool:
             else:
                 inputs = [np.stack(column) for column in zip(*(r.leaves for r in batch))]
             leaves, treedef = flatten(self._function(*inputs))
-            arrays = [leaf.numpy() if hasattr(leaf, "numpy") else np.asarray(leaf) for leaf in leaves]
+            arrays = [
+                leaf.numpy() if hasattr(leaf, "numpy") else np.asarray(leaf) for leaf in leaves
+            ]
             for array in arrays:
                 if array.ndim == 0 or array.shape[0] != count:
                     raise PreviewError(
                         f"Expected every model output to have the batch axis first ({count} rows). "
                         f"Received an output of shape {array.shape}.",
-                        hint="The preview serves models whose outputs are one row per sample.")
+                        hint="The preview serves models whose outputs are one row per sample.",
+                    )
             if treedef is None:
                 results = list(arrays[0])
             else:
@@ -312,7 +345,8 @@ def _batch_error(error: BaseException, count: int) -> BaseException:
         fresh = PreviewError(
             f"The model raised {type(error).__name__} while running a batch of {count} "
             f"request(s): {first_line}",
-            hint="The other requests were not affected; the exception is chained as __cause__.")
+            hint="The other requests were not affected; the exception is chained as __cause__.",
+        )
     fresh.__cause__ = error
     return fresh
 

@@ -26,16 +26,17 @@ import queue
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from lockpickle_gui.core.errors import Cancelled, PreviewError
 from lockpickle_gui.core.inspect import inspect
 from lockpickle_gui.core.modelio.inputs import as_samples, summarize_output
-from lockpickle_gui.core.preview.pool import InferencePool
 from lockpickle_gui.core.modelio.signature import ModelSignature, flatten, model_call, output_names
+from lockpickle_gui.core.preview.pool import InferencePool
 from lockpickle_gui.core.preview.stats import PoolStats
 from lockpickle_gui.core.tf_runtime import import_tensorflow
 
@@ -43,28 +44,35 @@ DEFAULT_TOLERANCE = 1e-5
 MAX_CLIENTS = 1024
 LOCK_KINDS = ("Lock", "RLock", "Condition")
 VERDICTS = ("identical", "within tolerance", "mismatch")
-ROUNDING_NOTE = ("Batching changes float rounding by about 1e-6; that is expected, "
-                 "not a thread-safety problem.")
+ROUNDING_NOTE = (
+    "Batching changes float rounding by about 1e-6; that is expected, not a thread-safety problem."
+)
 
 
 @dataclass
 class ThreadSafetyReport:
-    verdict: str                      # one of VERDICTS
+    verdict: str  # one of VERDICTS
     max_abs_diff: float
-    worst_index: int | None           # the sample with the largest difference
-    worst_output: str | None          # which output of it
+    worst_index: int | None  # the sample with the largest difference
+    worst_output: str | None  # which output of it
     tolerance: float
     samples: int
-    lock_layers: list[str] = field(default_factory=list)     # layer paths ("root.layers[2]")
-    locks: list[dict] = field(default_factory=list)          # {"layer","path","kind","state"}
+    lock_layers: list[str] = field(default_factory=list)  # layer paths ("root.layers[2]")
+    locks: list[dict] = field(default_factory=list)  # {"layer","path","kind","state"}
     message: str = ""
 
     def to_dict(self) -> dict:
-        return {"verdict": self.verdict, "max_abs_diff": self.max_abs_diff,
-                "worst_index": self.worst_index, "worst_output": self.worst_output,
-                "tolerance": self.tolerance, "samples": self.samples,
-                "lock_layers": list(self.lock_layers), "locks": [dict(x) for x in self.locks],
-                "message": self.message}
+        return {
+            "verdict": self.verdict,
+            "max_abs_diff": self.max_abs_diff,
+            "worst_index": self.worst_index,
+            "worst_output": self.worst_output,
+            "tolerance": self.tolerance,
+            "samples": self.samples,
+            "lock_layers": list(self.lock_layers),
+            "locks": [dict(x) for x in self.locks],
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -75,10 +83,10 @@ class PreviewResult:
 
     stats: PoolStats
     safety: ThreadSafetyReport
-    outputs: list[Any]                # raw outputs of requests 0, 1, ... (up to keep_outputs)
-    config: dict                      # workers, max_batch, max_delay_ms, max_queue, clients, requests
+    outputs: list[Any]  # raw outputs of requests 0, 1, ... (up to keep_outputs)
+    config: dict  # workers, max_batch, max_delay_ms, max_queue, clients, requests
     wall_s: float
-    first_error: str | None = None    # the first checked request that failed, if any
+    first_error: str | None = None  # the first checked request that failed, if any
 
     @property
     def verdict(self) -> str:
@@ -92,14 +100,27 @@ class PreviewResult:
         """The issue's keys (completed, failed, throughput_rps, p50/p95/p99_ms, mean_batch,
         verdict) first; ``raw=True`` adds the pool's full statistics (latencies, series)."""
         s = self.stats
-        data = {"completed": s.completed, "failed": s.failed, "cancelled": s.cancelled,
-                "throughput_rps": s.throughput_rps, "p50_ms": s.p50_ms, "p95_ms": s.p95_ms,
-                "p99_ms": s.p99_ms, "mean_batch": s.mean_batch, "verdict": self.verdict,
-                "max_abs_diff": self.safety.max_abs_diff, "lock_layers": list(self.safety.lock_layers),
-                "message": self.safety.message, "batch_sizes": {str(k): v for k, v in s.batch_sizes.items()},
-                "per_worker": dict(s.per_worker), "wall_s": self.wall_s, **self.config,
-                "outputs": self.summaries, "first_error": self.first_error,
-                "safety": self.safety.to_dict()}
+        data = {
+            "completed": s.completed,
+            "failed": s.failed,
+            "cancelled": s.cancelled,
+            "throughput_rps": s.throughput_rps,
+            "p50_ms": s.p50_ms,
+            "p95_ms": s.p95_ms,
+            "p99_ms": s.p99_ms,
+            "mean_batch": s.mean_batch,
+            "verdict": self.verdict,
+            "max_abs_diff": self.safety.max_abs_diff,
+            "lock_layers": list(self.safety.lock_layers),
+            "message": self.safety.message,
+            "batch_sizes": {str(k): v for k, v in s.batch_sizes.items()},
+            "per_worker": dict(s.per_worker),
+            "wall_s": self.wall_s,
+            **self.config,
+            "outputs": self.summaries,
+            "first_error": self.first_error,
+            "safety": self.safety.to_dict(),
+        }
         if raw:
             data["stats"] = s.to_dict(raw=True)
         return data
@@ -108,7 +129,9 @@ class PreviewResult:
 # ------------------------------------------------------------------ sequential and pooled
 
 
-def reference_outputs(model: Any, signature: ModelSignature, samples: list) -> list[list[np.ndarray]]:
+def reference_outputs(
+    model: Any, signature: ModelSignature, samples: list
+) -> list[list[np.ndarray]]:
     """The model called on one sample at a time, eagerly: flat outputs per sample."""
     tf = import_tensorflow()
     call = model_call(model, signature)
@@ -132,11 +155,13 @@ def pooled_pass(pool: InferencePool, samples: list, clients: int) -> list[Any]:
             mine = [(i, pool.submit(samples[i])) for i in range(first, len(samples), clients)]
             for i, future in mine:
                 results[i] = future.result()
-        except BaseException as error:  # handed to the calling thread below
+        except BaseException as error:  # noqa: BLE001 - handed to the calling thread below
             errors.append(error)
 
-    threads = [threading.Thread(target=client, args=(c,), name=f"lockpickle-check-client-{c}")
-               for c in range(clients)]
+    threads = [
+        threading.Thread(target=client, args=(c,), name=f"lockpickle-check-client-{c}")
+        for c in range(clients)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -146,8 +171,12 @@ def pooled_pass(pool: InferencePool, samples: list, clients: int) -> list[Any]:
     return results
 
 
-def compare(reference: list[list[np.ndarray]], pooled: list[Any], names: list[str],
-            tolerance: float = DEFAULT_TOLERANCE) -> tuple[str, float, int | None, str | None]:
+def compare(
+    reference: list[list[np.ndarray]],
+    pooled: list[Any],
+    names: list[str],
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> tuple[str, float, int | None, str | None]:
     """(verdict, max abs difference, worst sample index, worst output name)."""
     identical, within = True, True
     max_diff, worst_index, worst_output = 0.0, None, None
@@ -187,40 +216,68 @@ def find_lock_layers(model: Any) -> list[dict]:
         stack = [node]
         while stack:
             current = stack.pop()
-            found.extend({"layer": node.path, "path": a.path, "kind": a.kind, "state": a.state}
-                         for a in current.annotations if a.kind in LOCK_KINDS)
+            found.extend(
+                {"layer": node.path, "path": a.path, "kind": a.kind, "state": a.state}
+                for a in current.annotations
+                if a.kind in LOCK_KINDS
+            )
             stack.extend(c for c in reversed(current.children) if c.role not in ("model", "layer"))
     return found
 
 
-def _report(verdict: str, max_diff: float, worst_index: int | None, worst_output: str | None,
-            tolerance: float, samples: int, locks: list[dict], setting: str) -> ThreadSafetyReport:
+def _report(
+    verdict: str,
+    max_diff: float,
+    worst_index: int | None,
+    worst_output: str | None,
+    tolerance: float,
+    samples: int,
+    locks: list[dict],
+    setting: str,
+) -> ThreadSafetyReport:
     if verdict == "identical":
-        message = (f"Identical: the {samples} samples gave bit-identical outputs sequentially and "
-                   f"through the pool ({setting}).")
+        message = (
+            f"Identical: the {samples} samples gave bit-identical outputs sequentially and "
+            f"through the pool ({setting})."
+        )
     elif verdict == "within tolerance":
-        message = (f"Within tolerance: max abs difference {max_diff:.3g} (tolerance {tolerance:g}) "
-                   f"over {samples} samples ({setting}). {ROUNDING_NOTE}")
+        message = (
+            f"Within tolerance: max abs difference {max_diff:.3g} (tolerance {tolerance:g}) "
+            f"over {samples} samples ({setting}). {ROUNDING_NOTE}"
+        )
     else:
-        message = (f"Mismatch: sample {worst_index}, output '{worst_output}', differs by {max_diff:.3g} "
-                   f"(tolerance {tolerance:g}) between the sequential pass and the pool ({setting}). "
-                   "The model answers differently under concurrency: look for state shared between "
-                   "calls (counters, caches, random generators) in custom layers.")
+        message = (
+            f"Mismatch: sample {worst_index}, output '{worst_output}', differs by {max_diff:.3g} "
+            f"(tolerance {tolerance:g}) between the sequential pass and the pool ({setting}). "
+            "The model answers differently under concurrency: look for state shared between "
+            "calls (counters, caches, random generators) in custom layers."
+        )
     layers = list(dict.fromkeys(lock["layer"] for lock in locks))
     if layers:
-        message += (f" {len(layers)} layer(s) keep a lock ({', '.join(layers)}): if call() takes it, "
-                    "the pool's workers run one at a time there.")
-    return ThreadSafetyReport(verdict, max_diff, worst_index, worst_output, tolerance, samples,
-                              layers, locks, message)
+        message += (
+            f" {len(layers)} layer(s) keep a lock ({', '.join(layers)}): if call() takes it, "
+            "the pool's workers run one at a time there."
+        )
+    return ThreadSafetyReport(
+        verdict, max_diff, worst_index, worst_output, tolerance, samples, layers, locks, message
+    )
 
 
-def check_thread_safety(model: Any, samples: Any, workers: int = 2, clients: int = 4, *,
-                        tolerance: float = DEFAULT_TOLERANCE, **pool_kw) -> ThreadSafetyReport:
+def check_thread_safety(
+    model: Any,
+    samples: Any,
+    workers: int = 2,
+    clients: int = 4,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    **pool_kw,
+) -> ThreadSafetyReport:
     """Sequential pass vs pooled pass from ``clients`` threads (see the module docstring).
     ``pool_kw``: max_batch, max_delay_ms, max_queue, input_signature."""
     if not isinstance(clients, int) or not 1 <= clients <= MAX_CLIENTS:
-        raise PreviewError(f"Expected clients to be an integer from 1 to {MAX_CLIENTS}. "
-                           f"Received {clients!r}.")
+        raise PreviewError(
+            f"Expected clients to be an integer from 1 to {MAX_CLIENTS}. Received {clients!r}."
+        )
     with InferencePool(model, workers=workers, **pool_kw) as pool:
         samples = as_samples(samples, pool.signature)
         if not samples:
@@ -230,7 +287,9 @@ def check_thread_safety(model: Any, samples: Any, workers: int = 2, clients: int
         names = output_names(flatten(pooled[0])[1])
         setting = f"{workers} workers, {clients} client threads, max batch {pool.max_batch}"
     verdict, diff, index, output = compare(reference, pooled, names, tolerance)
-    return _report(verdict, diff, index, output, tolerance, len(samples), find_lock_layers(model), setting)
+    return _report(
+        verdict, diff, index, output, tolerance, len(samples), find_lock_layers(model), setting
+    )
 
 
 # ------------------------------------------------------------------ the load run
@@ -239,7 +298,9 @@ def check_thread_safety(model: Any, samples: Any, workers: int = 2, clients: int
 class _Reporter:
     """progress() + cancel event in one call; raises Cancelled when either asks to stop."""
 
-    def __init__(self, progress: Callable[[float, str], None] | None, cancel: threading.Event | None):
+    def __init__(
+        self, progress: Callable[[float, str], None] | None, cancel: threading.Event | None
+    ):
         self.progress, self.cancel = progress, cancel
 
     def __call__(self, fraction: float, message: str) -> None:
@@ -249,19 +310,34 @@ class _Reporter:
             self.progress(fraction, message)
 
 
-def run_preview(model: Any, samples: Any, *, workers: int = 2, max_batch: int = 32,
-                max_delay_ms: float = 2.0, clients: int = 4, requests: int = 256,
-                max_queue: int = 1024, in_flight: int | None = None, check_samples: int = 16,
-                tolerance: float = DEFAULT_TOLERANCE, keep_outputs: int = 10,
-                progress: Callable[[float, str], None] | None = None,
-                cancel: threading.Event | None = None,
-                on_stats: Callable[[PoolStats], None] | None = None,
-                input_signature: Any = None) -> PreviewResult:
+def run_preview(
+    model: Any,
+    samples: Any,
+    *,
+    workers: int = 2,
+    max_batch: int = 32,
+    max_delay_ms: float = 2.0,
+    clients: int = 4,
+    requests: int = 256,
+    max_queue: int = 1024,
+    in_flight: int | None = None,
+    check_samples: int = 16,
+    tolerance: float = DEFAULT_TOLERANCE,
+    keep_outputs: int = 10,
+    progress: Callable[[float, str], None] | None = None,
+    cancel: threading.Event | None = None,
+    on_stats: Callable[[PoolStats], None] | None = None,
+    input_signature: Any = None,
+) -> PreviewResult:
     """Serve ``requests`` requests from ``clients`` threads; stats + verdict (module docstring).
 
     ``on_stats(PoolStats)`` (optional) is called about every 0.25 s during the run, from the
     calling thread, for live charts."""
-    for label, value in (("clients", clients), ("requests", requests), ("check_samples", check_samples)):
+    for label, value in (
+        ("clients", clients),
+        ("requests", requests),
+        ("check_samples", check_samples),
+    ):
         if not isinstance(value, int) or value < 1:
             raise PreviewError(f"Expected {label} to be an integer >= 1. Received {value!r}.")
     if clients > MAX_CLIENTS:  # each client is a thread; the OS refuses thousands
@@ -269,8 +345,14 @@ def run_preview(model: Any, samples: Any, *, workers: int = 2, max_batch: int = 
     report = _Reporter(progress, cancel)
     report(0.0, "Compiling the model")
     began = time.monotonic()
-    pool = InferencePool(model, workers=workers, max_batch=max_batch, max_delay_ms=max_delay_ms,
-                         max_queue=max_queue, input_signature=input_signature)
+    pool = InferencePool(
+        model,
+        workers=workers,
+        max_batch=max_batch,
+        max_delay_ms=max_delay_ms,
+        max_queue=max_queue,
+        input_signature=input_signature,
+    )
     try:
         samples = as_samples(samples, pool.signature)
         if not samples:
@@ -301,21 +383,37 @@ def run_preview(model: Any, samples: Any, *, workers: int = 2, max_batch: int = 
     names = output_names(flatten(good)[1]) if good is not None else []
     verdict, diff, index, output = compare(reference, results, names, tolerance)
     setting = f"{workers} workers, {clients} client threads, max batch {max_batch}"
-    safety = _report(verdict, diff, index, output, tolerance, checked, find_lock_layers(model), setting)
+    safety = _report(
+        verdict, diff, index, output, tolerance, checked, find_lock_layers(model), setting
+    )
     first_error = next((str(r) for r in results if isinstance(r, BaseException)), None)
     outputs = []  # requests 0, 1, ... up to the first failure: output i is sample i's
     for result in results[:keep_outputs]:
         if isinstance(result, BaseException):
             break
         outputs.append(result)
-    config = {"workers": workers, "max_batch": max_batch, "max_delay_ms": max_delay_ms,
-              "max_queue": max_queue, "clients": clients, "requests": requests}
+    config = {
+        "workers": workers,
+        "max_batch": max_batch,
+        "max_delay_ms": max_delay_ms,
+        "max_queue": max_queue,
+        "clients": clients,
+        "requests": requests,
+    }
     report(1.0, f"{stats.completed} requests at {stats.throughput_rps:,.0f}/s: {verdict}")
     return PreviewResult(stats, safety, outputs, config, time.monotonic() - began, first_error)
 
 
-def _load(pool: InferencePool, samples: list, requests: int, clients: int, in_flight: int | None,
-          keep: int, report: _Reporter, on_stats: Callable[[PoolStats], None] | None) -> list:
+def _load(
+    pool: InferencePool,
+    samples: list,
+    requests: int,
+    clients: int,
+    in_flight: int | None,
+    keep: int,
+    report: _Reporter,
+    on_stats: Callable[[PoolStats], None] | None,
+) -> list:
     """The client threads; returns the futures of the first ``keep`` requests."""
     stop, all_done = threading.Event(), threading.Event()
     counter_lock = threading.Lock()
@@ -353,13 +451,15 @@ def _load(pool: InferencePool, samples: list, requests: int, clients: int, in_fl
                     kept[i] = future
                 if in_flight:
                     outstanding.append(future)
-        except BaseException as error:  # handed to the calling thread
+        except BaseException as error:  # noqa: BLE001 - handed to the calling thread
             errors.append(error)
             stop.set()
             all_done.set()
 
-    threads = [threading.Thread(target=client, args=(c,), name=f"lockpickle-preview-client-{c}")
-               for c in range(clients)]
+    threads = [
+        threading.Thread(target=client, args=(c,), name=f"lockpickle-preview-client-{c}")
+        for c in range(clients)
+    ]
     for thread in threads:
         thread.start()
     started = last_stats = time.monotonic()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, deque
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Iterable
 
 import numpy as np
 
@@ -69,15 +69,20 @@ class PoolStats:
 class StatsRecorder:
     """Thread-safe accumulator the pool's workers and ``submit`` report to."""
 
-    def __init__(self, worker_names: Iterable[str], max_latencies: int = MAX_LATENCIES,
-                 bucket_s: float = BUCKET_SECONDS, max_buckets: int = MAX_BUCKETS):
+    def __init__(
+        self,
+        worker_names: Iterable[str],
+        max_latencies: int = MAX_LATENCIES,
+        bucket_s: float = BUCKET_SECONDS,
+        max_buckets: int = MAX_BUCKETS,
+    ):
         self._lock = threading.Lock()
         self._bucket_s = bucket_s
         self._first_submit: float | None = None
         self._last_done: float | None = None
         self._completed = self._failed = self._cancelled = self._rejected = 0
         self._batch_sizes: Counter[int] = Counter()
-        self._per_worker = {name: 0 for name in worker_names}
+        self._per_worker = dict.fromkeys(worker_names, 0)
         self._latencies: deque[float] = deque(maxlen=max_latencies)
         self._buckets: deque[list] = deque(maxlen=max_buckets)  # [bucket index, completions]
 
@@ -132,17 +137,31 @@ class StatsRecorder:
             p50 = p95 = p99 = mean = 0.0
         batches = sum(sizes.values())
         return PoolStats(
-            submitted=submitted, completed=completed, failed=failed, cancelled=cancelled,
-            rejected=rejected, queued=queued, elapsed_s=elapsed,
+            submitted=submitted,
+            completed=completed,
+            failed=failed,
+            cancelled=cancelled,
+            rejected=rejected,
+            queued=queued,
+            elapsed_s=elapsed,
             throughput_rps=completed / elapsed if elapsed else 0.0,
-            mean_ms=mean, p50_ms=p50, p95_ms=p95, p99_ms=p99, batches=batches,
+            mean_ms=mean,
+            p50_ms=p50,
+            p95_ms=p95,
+            p99_ms=p99,
+            batches=batches,
             mean_batch=(sum(s * n for s, n in sizes.items()) / batches) if batches else 0.0,
-            batch_sizes=sizes, per_worker=per_worker, latencies_ms=latencies,
-            throughput_series=_series(buckets, self._bucket_s, elapsed), bucket_s=self._bucket_s)
+            batch_sizes=sizes,
+            per_worker=per_worker,
+            latencies_ms=latencies,
+            throughput_series=_series(buckets, self._bucket_s, elapsed),
+            bucket_s=self._bucket_s,
+        )
 
 
-def _series(buckets: list[tuple[int, int]], bucket_s: float,
-            elapsed: float) -> list[tuple[float, float]]:
+def _series(
+    buckets: list[tuple[int, int]], bucket_s: float, elapsed: float
+) -> list[tuple[float, float]]:
     """Sparse buckets -> a dense series with zeros where nothing completed.
 
     The last bucket is still filling (or the run ended inside it): its rate is counted over

@@ -11,11 +11,14 @@ from typing import Any
 
 from lockpickle_gui.core.errors import ProjectError
 
-WEIGHTS_ONLY = ("contains weights only, no architecture; open the model file or a project "
-                "that builds it.")
-WEIGHTS_ONLY_HINT = ("Save the whole model with model.save('model.keras'), or open a project "
-                     "folder whose [runtime] factory builds the model and calls "
-                     "model.load_weights() on this file.")
+WEIGHTS_ONLY = (
+    "contains weights only, no architecture; open the model file or a project that builds it."
+)
+WEIGHTS_ONLY_HINT = (
+    "Save the whole model with model.save('model.keras'), or open a project "
+    "folder whose [runtime] factory builds the model and calls "
+    "model.load_weights() on this file."
+)
 MODEL_FILE_HINT = "Save the model with model.save('model.keras') and open that file."
 
 # --------------------------------------------------------------------------- model files
@@ -34,46 +37,67 @@ def _check_h5(path: Path) -> None:
     try:
         with h5py.File(path, "r") as handle:
             if "model_config" not in handle.attrs:
-                raise ProjectError(f"Expected a full-model .h5 file (architecture and weights). "
-                                   f"Received: {path}, which {WEIGHTS_ONLY}", path=path,
-                                   hint=WEIGHTS_ONLY_HINT)
+                raise ProjectError(
+                    f"Expected a full-model .h5 file (architecture and weights). "
+                    f"Received: {path}, which {WEIGHTS_ONLY}",
+                    path=path,
+                    hint=WEIGHTS_ONLY_HINT,
+                )
     except OSError as error:
-        raise ProjectError(f"Expected an HDF5 model file. Received: {path}, which HDF5 cannot "
-                           f"read ({error}).", path=path, hint=MODEL_FILE_HINT) from None
+        raise ProjectError(
+            f"Expected an HDF5 model file. Received: {path}, which HDF5 cannot read ({error}).",
+            path=path,
+            hint=MODEL_FILE_HINT,
+        ) from None
 
 
 def load_model_file(path: Path, *, custom_objects=None, safe_mode: bool = True):
     """A .keras or full-model .h5 file -> keras.Model, or a ProjectError naming the file."""
     path = Path(path)
     if not path.is_file():
-        raise ProjectError(f"Expected a model file. Received: {path}, which does not exist "
-                           "(model file not found).", path=path,
-                           hint="Check the path, or save the model there with model.save().")
+        raise ProjectError(
+            f"Expected a model file. Received: {path}, which does not exist "
+            "(model file not found).",
+            path=path,
+            hint="Check the path, or save the model there with model.save().",
+        )
     if path.suffix.lower() in (".h5", ".hdf5"):
         _check_h5(path)
     elif path.suffix.lower() == ".keras":
         import zipfile
 
         if not zipfile.is_zipfile(path):
-            raise ProjectError(f"Expected a .keras archive (a ZIP file). Received: {path}, "
-                               "which is not a ZIP file.", path=path,
-                               hint="Save the model again with model.save('model.keras').")
+            raise ProjectError(
+                f"Expected a .keras archive (a ZIP file). Received: {path}, "
+                "which is not a ZIP file.",
+                path=path,
+                hint="Save the model again with model.save('model.keras').",
+            )
     keras = _keras()
     try:
         return keras.saving.load_model(path, custom_objects=custom_objects, safe_mode=safe_mode)
     except (ValueError, TypeError, KeyError, OSError, AttributeError) as error:
         text = " ".join(str(error).split())
-        hint = ("Check that the file is complete and was saved by Keras 3 with model.save(); "
-                "custom layers must be registered by a project's [code] modules.")
+        hint = (
+            "Check that the file is complete and was saved by Keras 3 with model.save(); "
+            "custom layers must be registered by a project's [code] modules."
+        )
         if "Could not locate" in text or "Unknown layer" in text:
-            hint = ("Register the custom class with @keras.saving.register_keras_serializable "
-                    "and open a project folder whose [code] modules define it.")
+            hint = (
+                "Register the custom class with @keras.saving.register_keras_serializable "
+                "and open a project folder whose [code] modules define it."
+            )
         elif "lambda" in text.lower() and "safe_mode" in text:
-            hint = ("The model contains a Lambda layer, whose code safe mode refuses to run: "
-                    "replace it with a registered custom layer, or load with safe_mode=False "
-                    "only if you trust the file.")
-        raise ProjectError(f"Expected a model Keras can load. Received: {path}, where Keras "
-                           f"says: {text}", path=path, hint=hint) from error
+            hint = (
+                "The model contains a Lambda layer, whose code safe mode refuses to run: "
+                "replace it with a registered custom layer, or load with safe_mode=False "
+                "only if you trust the file."
+            )
+        raise ProjectError(
+            f"Expected a model Keras can load. Received: {path}, where Keras says: {text}",
+            path=path,
+            hint=hint,
+        ) from error
 
 
 def is_savedmodel_dir(path: Path) -> bool:
@@ -82,8 +106,11 @@ def is_savedmodel_dir(path: Path) -> bool:
 
 def _spec_text(spec) -> str:
     shape = getattr(spec, "shape", None)
-    dims = "?" if shape is None or shape.rank is None else \
-        ", ".join("None" if d is None else str(d) for d in shape.as_list())
+    dims = (
+        "?"
+        if shape is None or shape.rank is None
+        else ", ".join("None" if d is None else str(d) for d in shape.as_list())
+    )
     return f"{getattr(getattr(spec, 'dtype', None), 'name', '?')}[{dims}]"
 
 
@@ -104,8 +131,10 @@ def savedmodel_info(layer) -> dict:
     signatures = {}
     for name, fn in dict(getattr(reloaded, "signatures", {}) or {}).items():
         args, kwargs = fn.structured_input_signature
-        signatures[name] = {"inputs": _flat_specs(kwargs or args),
-                            "outputs": _flat_specs(fn.structured_outputs)}
+        signatures[name] = {
+            "inputs": _flat_specs(kwargs or args),
+            "outputs": _flat_specs(fn.structured_outputs),
+        }
     weights = list(layer.weights)
     return {
         "endpoint": layer.call_endpoint,
@@ -113,12 +142,14 @@ def savedmodel_info(layer) -> dict:
         "variables": len(weights),
         "params": int(sum(int(w.numpy().size) for w in weights)),
         "why_shallow": "a SavedModel holds a traced TensorFlow graph, not Keras layers: only "
-                       "its signatures, inputs/outputs and variables are known",
+        "its signatures, inputs/outputs and variables are known",
     }
 
 
-SAVEDMODEL_HINT = ("Export the model again with model.export(path), which writes the 'serve' "
-                   "endpoint, or open its .keras file instead.")
+SAVEDMODEL_HINT = (
+    "Export the model again with model.export(path), which writes the 'serve' "
+    "endpoint, or open its .keras file instead."
+)
 
 
 def load_savedmodel(path: Path):
@@ -131,21 +162,29 @@ def load_savedmodel(path: Path):
         except ValueError as error:  # this endpoint does not exist: try the next one
             last_error = error
         except (OSError, RuntimeError) as error:
-            raise ProjectError(f"Expected a SavedModel TensorFlow can load. Received: {path}, "
-                               f"where TensorFlow says: {' '.join(str(error).split())}", path=path,
-                               hint=SAVEDMODEL_HINT) from error
-    raise ProjectError(f"Expected a SavedModel with a 'serve' or 'serving_default' endpoint. "
-                       f"Received: {path} ({' '.join(str(last_error).split())})", path=path,
-                       hint=SAVEDMODEL_HINT)
+            raise ProjectError(
+                f"Expected a SavedModel TensorFlow can load. Received: {path}, "
+                f"where TensorFlow says: {' '.join(str(error).split())}",
+                path=path,
+                hint=SAVEDMODEL_HINT,
+            ) from error
+    raise ProjectError(
+        f"Expected a SavedModel with a 'serve' or 'serving_default' endpoint. "
+        f"Received: {path} ({' '.join(str(last_error).split())})",
+        path=path,
+        hint=SAVEDMODEL_HINT,
+    )
 
 
 def load_any_model(path: Path, **load_kw) -> tuple[str, Any]:
     if path.is_dir():
         if not is_savedmodel_dir(path):
-            raise ProjectError(f"Expected a SavedModel folder (with saved_model.pb). "
-                               f"Received: {path}, which has no saved_model.pb.", path=path,
-                               hint="Point path at the folder model.export() wrote, or at a "
-                                    ".keras/.h5 file.")
+            raise ProjectError(
+                f"Expected a SavedModel folder (with saved_model.pb). "
+                f"Received: {path}, which has no saved_model.pb.",
+                path=path,
+                hint="Point path at the folder model.export() wrote, or at a .keras/.h5 file.",
+            )
         return "savedmodel", load_savedmodel(path)
     suffix = path.suffix.lower()
     if suffix == ".keras":
@@ -153,7 +192,13 @@ def load_any_model(path: Path, **load_kw) -> tuple[str, Any]:
     if suffix in (".h5", ".hdf5"):
         return "h5", load_model_file(path, **load_kw)
     if not path.exists():
-        raise ProjectError(f"Expected a model at {path}. Received: nothing there (model not "
-                           "found).", path=path, hint="Check the path, or save the model there.")
-    raise ProjectError(f"Expected a .keras, .h5 or SavedModel model. Received: {path}.", path=path,
-                       hint=MODEL_FILE_HINT)
+        raise ProjectError(
+            f"Expected a model at {path}. Received: nothing there (model not found).",
+            path=path,
+            hint="Check the path, or save the model there.",
+        )
+    raise ProjectError(
+        f"Expected a .keras, .h5 or SavedModel model. Received: {path}.",
+        path=path,
+        hint=MODEL_FILE_HINT,
+    )

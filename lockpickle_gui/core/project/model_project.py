@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+
 @dataclass
 class ModelProject:
     """What was opened: models by name, the runtime object the program runs, its code."""

@@ -9,22 +9,35 @@ Every failure is a :class:`ProjectError` naming the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from lockpickle_gui.core.errors import ProjectError
-from lockpickle_gui.core.project.model_files import is_savedmodel_dir, load_any_model, savedmodel_info
-from lockpickle_gui.core.project.model_project import ModelProject, code_package_name
-from lockpickle_gui.core.project.snapshot_project import open_snapshot_project
 from lockpickle_gui.core.code_package import call_project_code, import_code_package
-from lockpickle_gui.core.project.project_file import (PROJECT_FILE, ProjectSpec, default_preview,
-                                               read_project_file)
+from lockpickle_gui.core.errors import ProjectError
+from lockpickle_gui.core.project.model_files import (
+    is_savedmodel_dir,
+    load_any_model,
+    savedmodel_info,
+)
+from lockpickle_gui.core.project.model_project import ModelProject, code_package_name
+from lockpickle_gui.core.project.project_file import (
+    PROJECT_FILE,
+    ProjectSpec,
+    default_preview,
+    read_project_file,
+)
+from lockpickle_gui.core.project.snapshot_project import open_snapshot_project
 
 Progress = Callable[[float, str], None]
-SUPPORTED = ("a .keras file, a full-model .h5 file, a SavedModel folder, a project folder "
-             "with lockpickle.toml, or a .lpsnap snapshot")
-SUPPORTED_HINT = ("Open a model file, a SavedModel folder, or a folder with a lockpickle.toml "
-                  "(schema in the README, 'Model projects').")
+SUPPORTED = (
+    "a .keras file, a full-model .h5 file, a SavedModel folder, a project folder "
+    "with lockpickle.toml, or a .lpsnap snapshot"
+)
+SUPPORTED_HINT = (
+    "Open a model file, a SavedModel folder, or a folder with a lockpickle.toml "
+    "(schema in the README, 'Model projects')."
+)
 
 
 def _report(progress: Progress | None, fraction: float, message: str) -> None:
@@ -39,22 +52,36 @@ def _open_model(path: Path, progress, custom_objects=None, safe_mode=True, **_) 
     _report(progress, 0.1, f"Loading {path.name}")
     kind, model = load_any_model(path, custom_objects=custom_objects, safe_mode=safe_mode)
     name = path.stem if path.is_file() else path.name
-    project = ModelProject(path=path, folder=path.parent, name=name, kind=kind,
-                           models={name: model}, runtime=model, preview=default_preview())
+    project = ModelProject(
+        path=path,
+        folder=path.parent,
+        name=name,
+        kind=kind,
+        models={name: model},
+        runtime=model,
+        preview=default_preview(),
+    )
     if kind == "savedmodel":
         project.model_info[name] = savedmodel_info(model)
     return project
 
 
-def _open_folder_project(path: Path, progress, custom_objects=None, safe_mode=True,
-                         **_) -> ModelProject:
+def _open_folder_project(
+    path: Path, progress, custom_objects=None, safe_mode=True, **_
+) -> ModelProject:
     folder = path if path.is_dir() else path.parent
     _report(progress, 0.0, f"Reading {PROJECT_FILE}")
     spec: ProjectSpec = read_project_file(folder / PROJECT_FILE)
     origin = str(spec.file)
     package = code_package_name(folder, spec.name)
-    project = ModelProject(path=path, folder=folder, name=spec.name, kind="project",
-                           code_files=dict(spec.code_files), preview=spec.preview)
+    project = ModelProject(
+        path=path,
+        folder=folder,
+        name=spec.name,
+        kind="project",
+        code_files=dict(spec.code_files),
+        preview=spec.preview,
+    )
     filenames = [str(p) for p in spec.code_files.values()]
     modules = {}
     if spec.code_files:  # before any model loads, so custom layers are registered
@@ -63,8 +90,7 @@ def _open_folder_project(path: Path, progress, custom_objects=None, safe_mode=Tr
         project.code_package = package
     for index, (model_name, model_path) in enumerate(spec.models.items()):
         _report(progress, 0.1 + 0.8 * index / len(spec.models), f"Loading model {model_name}")
-        kind, model = load_any_model(model_path, custom_objects=custom_objects,
-                                      safe_mode=safe_mode)
+        kind, model = load_any_model(model_path, custom_objects=custom_objects, safe_mode=safe_mode)
         project.models[model_name] = model
         if kind == "savedmodel":
             project.model_info[model_name] = savedmodel_info(model)
@@ -72,16 +98,21 @@ def _open_folder_project(path: Path, progress, custom_objects=None, safe_mode=Tr
         module_name, function_name = spec.factory
         factory = getattr(modules.get(module_name), function_name, None)
         if not callable(factory):
-            where = f"{spec.file}, line {spec.factory_line}" if spec.factory_line else str(spec.file)
+            where = (
+                f"{spec.file}, line {spec.factory_line}" if spec.factory_line else str(spec.file)
+            )
             raise ProjectError(
-                f"{where}: expected [runtime] factory = \"{module_name}:{function_name}\" to name "
+                f'{where}: expected [runtime] factory = "{module_name}:{function_name}" to name '
                 f"a function of {spec.code_files[module_name]}. Received: no callable "
-                f"{function_name!r} there.", path=spec.file,
+                f"{function_name!r} there.",
+                path=spec.file,
                 hint=f"Define def {function_name}(models): ... in "
-                     f"{spec.code_files[module_name].name}, or name an existing function.")
+                f"{spec.code_files[module_name].name}, or name an existing function.",
+            )
         _report(progress, 0.9, f"Building the runtime ({module_name}:{function_name})")
-        project.runtime = call_project_code(factory, dict(project.models), origin=origin,
-                                            filenames=filenames)
+        project.runtime = call_project_code(
+            factory, dict(project.models), origin=origin, filenames=filenames
+        )
     elif len(project.models) == 1:
         project.runtime = next(iter(project.models.values()))
     else:
@@ -107,17 +138,19 @@ OPENERS: dict[str, Callable[..., ModelProject]] = {
 def detect_kind(path: Path) -> str:
     """Which opener handles ``path``; a ProjectError when none does."""
     if not path.exists():
-        raise ProjectError(f"No such file or folder: {path}.", path=path,
-                           hint=f"Open {SUPPORTED}.")
+        raise ProjectError(f"No such file or folder: {path}.", path=path, hint=f"Open {SUPPORTED}.")
     if path.is_dir():
         if (path / PROJECT_FILE).is_file():
             return "project"
         if is_savedmodel_dir(path):
             return "savedmodel"
-        raise ProjectError(f"Expected a project folder with {PROJECT_FILE} or a SavedModel folder "
-                           f"with saved_model.pb. Received: {path}, which has neither.", path=path,
-                           hint=f"Add a {PROJECT_FILE} (schema in the README, 'Model projects') "
-                                "or open the model file inside the folder.")
+        raise ProjectError(
+            f"Expected a project folder with {PROJECT_FILE} or a SavedModel folder "
+            f"with saved_model.pb. Received: {path}, which has neither.",
+            path=path,
+            hint=f"Add a {PROJECT_FILE} (schema in the README, 'Model projects') "
+            "or open the model file inside the folder.",
+        )
     if path.name == PROJECT_FILE:
         return "project"
     suffix = path.suffix.lower()
@@ -127,8 +160,15 @@ def detect_kind(path: Path) -> str:
     raise ProjectError(f"Expected {SUPPORTED}. Received: {path}.", path=path, hint=SUPPORTED_HINT)
 
 
-def open_project(path, *, progress: Progress | None = None, trust=(), trust_bundled_code=False,
-                 custom_objects=None, safe_mode=True) -> ModelProject:
+def open_project(
+    path,
+    *,
+    progress: Progress | None = None,
+    trust=(),
+    trust_bundled_code=False,
+    custom_objects=None,
+    safe_mode=True,
+) -> ModelProject:
     """Open ``path`` (see module docstring) and return the :class:`ModelProject`."""
     path = Path(path).expanduser()
     kind = detect_kind(path)

@@ -10,19 +10,33 @@ from lockpickle_gui.core.project.project_file import default_preview
 from lockpickle_gui.core.snapshot.loader import load
 
 
-def open_snapshot_project(path, *, progress=None, trust=(), trust_bundled_code=False,
-                          custom_objects=None, safe_mode=True):
+def open_snapshot_project(
+    path, *, progress=None, trust=(), trust_bundled_code=False, custom_objects=None, safe_mode=True
+):
     """A ``.lpsnap`` as a project: the restored object graph, its models by name."""
     path = Path(path)
-    loaded = load(path, trust_modules=trust, trust_bundled_code=trust_bundled_code,
-                  custom_objects=custom_objects, safe_mode=safe_mode, progress=progress)
+    loaded = load(
+        path,
+        trust_modules=trust,
+        trust_bundled_code=trust_bundled_code,
+        custom_objects=custom_objects,
+        safe_mode=safe_mode,
+        progress=progress,
+    )
     models: dict[str, Any] = {}
     for entry, model in zip(loaded.manifest["models"], loaded.models):
         name = entry["name"] or path.stem
         while name in models:
             name += "_"
         models[name] = model
-    return ModelProject(path=path, folder=path.parent, name=path.stem, kind="snapshot",
-                        models=models, runtime=loaded.obj, preview=default_preview(),
-                        code_package=loaded.manifest["code_package"] if loaded.code_modules else None,
-                        manifest=loaded.manifest)
+    return ModelProject(
+        path=path,
+        folder=path.parent,
+        name=path.stem,
+        kind="snapshot",
+        models=models,
+        runtime=loaded.obj,
+        preview=default_preview(),
+        code_package=loaded.manifest["code_package"] if loaded.code_modules else None,
+        manifest=loaded.manifest,
+    )

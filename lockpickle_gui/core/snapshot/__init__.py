@@ -17,20 +17,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from lockpickle_gui.core.snapshot.format import (FORMAT_NAME, FORMAT_VERSION, SUFFIX,
-                                                 VERIFY_INPUTS_MEMBER, VERIFY_OUTPUTS_MEMBER)
+from lockpickle_gui.core.snapshot.format import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    SUFFIX,
+    VERIFY_INPUTS_MEMBER,
+    VERIFY_OUTPUTS_MEMBER,
+)
 from lockpickle_gui.core.snapshot.reader import read_manifest
 from lockpickle_gui.core.snapshot.tree import manifest_tree
 from lockpickle_gui.core.snapshot.verify import VerificationResult
 from lockpickle_gui.core.snapshot.writer import save_snapshot
 
-__all__ = ["save_snapshot", "load_snapshot", "read_manifest", "verify_snapshot",
-           "VerificationResult", "manifest_tree", "FORMAT_NAME",
-           "FORMAT_VERSION", "SUFFIX"]
+__all__ = [
+    "save_snapshot",
+    "load_snapshot",
+    "read_manifest",
+    "verify_snapshot",
+    "VerificationResult",
+    "manifest_tree",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "SUFFIX",
+]
 
 
-def load_snapshot(path, *, trust=(), trust_bundled_code: bool = False, custom_objects=None,
-                  safe_mode: bool = True, progress=None) -> Any:
+def load_snapshot(
+    path,
+    *,
+    trust=(),
+    trust_bundled_code: bool = False,
+    custom_objects=None,
+    safe_mode: bool = True,
+    progress=None,
+) -> Any:
     """Load a snapshot: every check first, then only code the caller trusts.
 
     ``trust`` lists modules (a module trusts its submodules) whose classes ``state.pkl``
@@ -39,12 +59,19 @@ def load_snapshot(path, *, trust=(), trust_bundled_code: bool = False, custom_ob
     """
     from lockpickle_gui.core.snapshot.loader import load
 
-    return load(path, trust_modules=trust, trust_bundled_code=trust_bundled_code,
-                custom_objects=custom_objects, safe_mode=safe_mode, progress=progress).obj
+    return load(
+        path,
+        trust_modules=trust,
+        trust_bundled_code=trust_bundled_code,
+        custom_objects=custom_objects,
+        safe_mode=safe_mode,
+        progress=progress,
+    ).obj
 
 
-def verify_snapshot(path, *, trust=(), trust_bundled_code: bool = False,
-                    obj: Any = None) -> VerificationResult:
+def verify_snapshot(
+    path, *, trust=(), trust_bundled_code: bool = False, obj: Any = None
+) -> VerificationResult:
     """Re-run the verification stored in the snapshot.
 
     Without ``obj`` the snapshot is loaded first; with ``obj`` (what ``load_snapshot``
@@ -70,9 +97,12 @@ def verify_snapshot(path, *, trust=(), trust_bundled_code: bool = False,
     if len(models) != len(manifest["models"]):
         from lockpickle_gui.core.errors import SnapshotError
 
-        raise SnapshotError(f"Expected {len(manifest['models'])} model(s) in the object to verify. "
-                            f"Received: {len(models)}.", path=path,
-                            hint="Pass the object load_snapshot returned for this snapshot.")
+        raise SnapshotError(
+            f"Expected {len(manifest['models'])} model(s) in the object to verify. "
+            f"Received: {len(models)}.",
+            path=path,
+            hint="Pass the object load_snapshot returned for this snapshot.",
+        )
     return verification.check(models, manifest["verification"], data[0], data[1], path)
 
 
@@ -85,7 +115,7 @@ def _models_of(obj: Any) -> list:
     objects = stream.registry.keras_objects
     if not objects:
         return []
-    from lockpickle_gui.core.snapshot.keras_io import iter_layers
+    from lockpickle_gui.core.inspect.keras_adapter import iter_layers
 
     nested = {id(layer) for o in objects for rel, layer in iter_layers(o) if rel}
     return [o for o in objects if id(o) not in nested]

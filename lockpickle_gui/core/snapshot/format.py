@@ -10,7 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lockpickle_gui.core.errors import CorruptSnapshot, NotASnapshot, SnapshotError, UnsupportedVersion
+from lockpickle_gui.core.errors import (
+    CorruptSnapshot,
+    NotASnapshot,
+    SnapshotError,
+    UnsupportedVersion,
+)
 
 FORMAT_NAME = "lockpickle-snapshot"
 FORMAT_VERSION = 1
@@ -72,9 +77,9 @@ RATIO_CHECK_MIN_BYTES = 1 << 20
 ZIP64_THRESHOLD = 1 << 30
 
 
-
-def check_manifest_size(size: int, path, *, primitives: int, dropped: int,
-                        limit: int = MAX_MANIFEST_BYTES) -> None:
+def check_manifest_size(
+    size: int, path, *, primitives: int, dropped: int, limit: int = MAX_MANIFEST_BYTES
+) -> None:
     """Refuse at export a manifest the reader would refuse (it is larger than ``limit``)."""
     if size <= limit:
         return
@@ -82,10 +87,12 @@ def check_manifest_size(size: int, path, *, primitives: int, dropped: int,
         f"Expected a manifest.json of at most {limit} bytes ({limit >> 20} MiB), the most a "
         f"snapshot reader accepts. Received: {size} bytes for {primitives} lock-like "
         f"object(s) and {dropped} dropped object(s), each listed with its path; nothing was "
-        "written.", path=path,
+        "written.",
+        path=path,
         hint="Export fewer lock-like objects: share one lock between many items instead of "
-             "one each, or create them after loading (in __setstate__) and leave them out of "
-             "the saved state (__getstate__).")
+        "one each, or create them after loading (in __setstate__) and leave them out of "
+        "the saved state (__getstate__).",
+    )
 
 
 # ----------------------------------------------------------------------------- manifest
@@ -112,8 +119,14 @@ MANIFEST_FIELDS: dict[str, tuple[type, ...]] = {
     "members": (dict,),
     "verification": (dict, type(None)),
 }
-MODEL_FIELDS = {"member": str, "name": str, "class": str, "params": int, "sha256": str,
-                "bytes": int}
+MODEL_FIELDS = {
+    "member": str,
+    "name": str,
+    "class": str,
+    "params": int,
+    "sha256": str,
+    "bytes": int,
+}
 PRIMITIVE_FIELDS = {"id": int, "path": str, "kind": str, "params": dict, "held_at_export": bool}
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -122,7 +135,9 @@ _MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 def _fail(path, what: str) -> CorruptSnapshot:
     return CorruptSnapshot(
         f"Expected a manifest.json as lockpickle writes it. Received: {what}",
-        path=path, hint="The file was damaged or edited; export the snapshot again.")
+        path=path,
+        hint="The file was damaged or edited; export the snapshot again.",
+    )
 
 
 def check_format_header(manifest: Any, path) -> None:
@@ -131,15 +146,19 @@ def check_format_header(manifest: Any, path) -> None:
         found = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
         raise NotASnapshot(
             f"Expected a lockpickle snapshot (manifest format {FORMAT_NAME!r}). "
-            f"Received: format {found!r}.", path=path,
-            hint="Open a .lpsnap file written by `lockpickle export` or lp.save_snapshot().")
+            f"Received: format {found!r}.",
+            path=path,
+            hint="Open a .lpsnap file written by `lockpickle export` or lp.save_snapshot().",
+        )
     version = manifest.get("format_version")
     if type(version) is not int or version not in SUPPORTED_VERSIONS:
         supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
         raise UnsupportedVersion(
             f"Expected a snapshot format_version this lockpickle reads ({supported}). "
-            f"Received: format_version {version!r}.", path=path,
-            hint="Upgrade lockpickle_gui to read it, or export it again with this version.")
+            f"Received: format_version {version!r}.",
+            path=path,
+            hint="Upgrade lockpickle_gui to read it, or export it again with this version.",
+        )
 
 
 def validate_manifest(manifest: Any, path) -> dict:
@@ -152,7 +171,11 @@ def validate_manifest(manifest: Any, path) -> dict:
             raise _fail(path, f"field {name!r} is a {type(manifest[name]).__name__}.")
     members = manifest["members"]
     for member, digest in members.items():
-        if not is_known_member(member) or not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+        if (
+            not is_known_member(member)
+            or not isinstance(digest, str)
+            or not _SHA256.fullmatch(digest)
+        ):
             raise _fail(path, f"members entry {member!r}: {digest!r}.")
     for required in (STATE_MEMBER,):
         if required not in members:
@@ -175,7 +198,9 @@ def validate_manifest(manifest: Any, path) -> dict:
         if package is None or not _MODULE_NAME.fullmatch(package) or "." in package:
             raise _fail(path, f"code package {package!r}.")
         for index, entry in enumerate(code):
-            _check_entry(entry, {"module": str, "member": str, "sha256": str}, f"code[{index}]", path)
+            _check_entry(
+                entry, {"module": str, "member": str, "sha256": str}, f"code[{index}]", path
+            )
             if entry["member"] != code_member(entry["module"]) or entry["member"] not in members:
                 raise _fail(path, f"code file {entry['module']!r} -> {entry['member']!r}.")
     return manifest

@@ -11,12 +11,15 @@ from __future__ import annotations
 import importlib
 import io
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from lockpickle_gui.core.errors import CorruptSnapshot, LockpickleError, SnapshotError
+from lockpickle_gui.core.inspect import keras_adapter
 from lockpickle_gui.core.snapshot import format as fmt
-from lockpickle_gui.core.snapshot import keras_io, restore, trust
+from lockpickle_gui.core.snapshot import restore, trust
+from lockpickle_gui.core.snapshot.keras import saving as keras_saving
 from lockpickle_gui.core.snapshot.pickler import referenced_globals
 from lockpickle_gui.core.snapshot.reader import SnapshotArchive
 
@@ -27,8 +30,15 @@ class RestrictedUnpickler(pickle.Unpickler):
     """Resolves globals only through ``trust.resolve`` and persistent ids only from the
     snapshot's own models, arrays and the primitives table."""
 
-    def __init__(self, file, *, archive: SnapshotArchive, trusted: list[str],
-                 bundled_package: str | None, keras_refs: list[Any]):
+    def __init__(
+        self,
+        file,
+        *,
+        archive: SnapshotArchive,
+        trusted: list[str],
+        bundled_package: str | None,
+        keras_refs: list[Any],
+    ):
         super().__init__(file)
         self.archive = archive
         self.trusted = trusted
@@ -38,13 +48,16 @@ class RestrictedUnpickler(pickle.Unpickler):
         self.arrays: dict[int, Any] = {}
 
     def find_class(self, module, name):
-        return trust.resolve(module, name, self.trusted, bundled_package=self.bundled_package,
-                             path=self.archive.path)
+        return trust.resolve(
+            module, name, self.trusted, bundled_package=self.bundled_package, path=self.archive.path
+        )
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and pid):
-            raise CorruptSnapshot(f"Expected a persistent id tuple in state.pkl. Received: {pid!r}.",
-                                  path=self.archive.path)
+            raise CorruptSnapshot(
+                f"Expected a persistent id tuple in state.pkl. Received: {pid!r}.",
+                path=self.archive.path,
+            )
         tag = pid[0]
         if tag == restore.PRIMITIVE_PID:
             return restore.build_primitive(pid, self.primitives, self.archive.path)
@@ -57,9 +70,11 @@ class RestrictedUnpickler(pickle.Unpickler):
             if index not in self.arrays:
                 self.arrays[index] = self._read_array(index)
             return self.arrays[index]
-        raise CorruptSnapshot(f"Expected a model, array or primitive id in state.pkl. Received: "
-                              f"{pid!r}.", path=self.archive.path,
-                              hint="The file was damaged or edited; export the snapshot again.")
+        raise CorruptSnapshot(
+            f"Expected a model, array or primitive id in state.pkl. Received: {pid!r}.",
+            path=self.archive.path,
+            hint="The file was damaged or edited; export the snapshot again.",
+        )
 
     def _read_array(self, index: int):
         import numpy as np
@@ -68,8 +83,11 @@ class RestrictedUnpickler(pickle.Unpickler):
             try:
                 return np.lib.format.read_array(window, allow_pickle=False)
             except ValueError as error:
-                raise CorruptSnapshot(f"Expected a plain numpy array in {fmt.array_member(index)}. "
-                                      f"Received: {error}.", path=self.archive.path) from None
+                raise CorruptSnapshot(
+                    f"Expected a plain numpy array in {fmt.array_member(index)}. "
+                    f"Received: {error}.",
+                    path=self.archive.path,
+                ) from None
 
 
 @dataclass
@@ -85,8 +103,15 @@ def _report(progress: Progress | None, fraction: float, message: str) -> None:
         progress(min(max(fraction, 0.0), 1.0), message)
 
 
-def load(path, *, trust_modules=(), trust_bundled_code: bool = False, custom_objects=None,
-         safe_mode: bool = True, progress: Progress | None = None) -> Loaded:
+def load(
+    path,
+    *,
+    trust_modules=(),
+    trust_bundled_code: bool = False,
+    custom_objects=None,
+    safe_mode: bool = True,
+    progress: Progress | None = None,
+) -> Loaded:
     if isinstance(trust_modules, str):
         trust_modules = (trust_modules,)
     trusted = [str(t) for t in trust_modules]
@@ -102,29 +127,38 @@ def load(path, *, trust_modules=(), trust_bundled_code: bool = False, custom_obj
             _report(progress, 0.26, "Importing the bundled code")
             code_modules = _import_bundled(archive, package)
             trusted.append(package)
-        models = _load_models(archive, trusted, package, code_modules, custom_objects, safe_mode,
-                              progress)
+        models = _load_models(
+            archive, trusted, package, code_modules, custom_objects, safe_mode, progress
+        )
         _report(progress, 0.92, "Restoring the state")
         refs = [_resolve_ref(archive, models, ref) for ref in manifest["model_refs"]]
-        unpickler = RestrictedUnpickler(io.BytesIO(state), archive=archive, trusted=trusted,
-                                        bundled_package=manifest["code_package"], keras_refs=refs)
+        unpickler = RestrictedUnpickler(
+            io.BytesIO(state),
+            archive=archive,
+            trusted=trusted,
+            bundled_package=manifest["code_package"],
+            keras_refs=refs,
+        )
         try:
             obj = unpickler.load()
             attached = unpickler.load()
         except LockpickleError:
             raise
-        except Exception as error:  # noqa: BLE001 - pickle data or trusted code failed
-            raise SnapshotError(f"Expected state.pkl to restore. Received: {type(error).__name__}: "
-                                f"{error}.", path=archive.path,
-                                hint="Load it with the versions of the trusted code it was "
-                                     "exported with, or export it again.") from error
+        except Exception as error:
+            raise SnapshotError(
+                f"Expected state.pkl to restore. Received: {type(error).__name__}: {error}.",
+                path=archive.path,
+                hint="Load it with the versions of the trusted code it was "
+                "exported with, or export it again.",
+            ) from error
         _reattach(archive, models, attached)
     _report(progress, 1.0, "Loaded")
     return Loaded(obj, models, manifest, code_modules)
 
 
-def _check_bundled_trust(archive: SnapshotArchive, state: bytes, package: str | None,
-                         trusted: bool) -> None:
+def _check_bundled_trust(
+    archive: SnapshotArchive, state: bytes, package: str | None, trusted: bool
+) -> None:
     """Refuse before anything runs when the snapshot needs its bundled code and it is not
     trusted (the restricted unpickler would refuse anyway, later)."""
     if package is None or trusted:
@@ -135,31 +169,41 @@ def _check_bundled_trust(archive: SnapshotArchive, state: bytes, package: str | 
     for model in archive.manifest["models"]:
         for cls in _custom_classes(archive, model):
             if trust.in_modules(cls["module"], [package]):
-                raise trust.untrusted(cls["module"], cls["class"], path=archive.path,
-                                      bundled_package=package,
-                                      what=f"{model['member']} uses the custom layer class")
+                raise trust.untrusted(
+                    cls["module"],
+                    cls["class"],
+                    path=archive.path,
+                    bundled_package=package,
+                    what=f"{model['member']} uses the custom layer class",
+                )
 
 
 def _import_bundled(archive: SnapshotArchive, package: str) -> dict[str, Any]:
     from lockpickle_gui.core.code_package import import_code_package
 
-    sources = {entry["module"]: archive.read(entry["member"]).decode("utf-8")
-               for entry in archive.manifest["code"]}
+    sources = {
+        entry["module"]: archive.read(entry["member"]).decode("utf-8")
+        for entry in archive.manifest["code"]
+    }
     return import_code_package(package, sources, origin=f"{archive.path} (bundled code)")
 
 
 def _custom_classes(archive: SnapshotArchive, model: dict) -> list[dict]:
     classes = model.get("custom_classes", [])
     if not isinstance(classes, list) or not all(
-            isinstance(c, dict) and all(isinstance(c.get(k), str) for k in ("module", "class"))
-            for c in classes):
-        raise CorruptSnapshot(f"Expected a list of custom classes for {model['member']}. "
-                              f"Received: {classes!r}.", path=archive.path)
+        isinstance(c, dict) and all(isinstance(c.get(k), str) for k in ("module", "class"))
+        for c in classes
+    ):
+        raise CorruptSnapshot(
+            f"Expected a list of custom classes for {model['member']}. Received: {classes!r}.",
+            path=archive.path,
+        )
     return classes
 
 
-def _load_models(archive, trusted, package, code_modules, custom_objects, safe_mode,
-                 progress) -> list[Any]:
+def _load_models(
+    archive, trusted, package, code_modules, custom_objects, safe_mode, progress
+) -> list[Any]:
     entries = archive.manifest["models"]
     if not entries:
         return []
@@ -176,10 +220,14 @@ def _load_models(archive, trusted, package, code_modules, custom_objects, safe_m
             if keras.saving.get_registered_object(name) is not None:
                 continue  # already imported and registered by this program
             if not trust.in_modules(module, trusted):
-                raise trust.untrusted(module, cls["class"], path=archive.path,
-                                      what=f"{model['member']} uses the custom layer class")
+                raise trust.untrusted(
+                    module,
+                    cls["class"],
+                    path=archive.path,
+                    what=f"{model['member']} uses the custom layer class",
+                )
             extra_modules.append(importlib.import_module(module))
-    custom = keras_io.keras_classes_of(extra_modules)
+    custom = keras_adapter.keras_classes_of(extra_modules)
     custom.update(custom_objects or {})
     total = max(1, sum(m["bytes"] for m in entries))
     done = 0
@@ -188,9 +236,12 @@ def _load_models(archive, trusted, package, code_modules, custom_objects, safe_m
         _report(progress, 0.3 + 0.6 * done / total, f"Loading {model['member']} ({model['name']})")
         with archive.window(model["member"]) as window:
             try:
-                models.append(keras_io.load_keras_object(window, custom_objects=custom,
-                                                         safe_mode=safe_mode))
-            except Exception as error:  # noqa: BLE001 - Keras raises many types; all mean this
+                models.append(
+                    keras_saving.load_keras_object(
+                        window, custom_objects=custom, safe_mode=safe_mode
+                    )
+                )
+            except Exception as error:
                 raise _model_error(archive, model, error) from error
         done += model["bytes"]
     return models
@@ -202,35 +253,55 @@ def _model_error(archive, model: dict, error: Exception) -> SnapshotError:
         text = text[:400] + "…"
     hint = "Check that the Keras version can read it (`lockpickle info` lists the versions)."
     if "safe_mode" in text or "lambda" in text.lower():
-        hint = ("The model holds a Lambda layer or other Python code; if you trust the snapshot, "
-                "load it with safe_mode=False.")
+        hint = (
+            "The model holds a Lambda layer or other Python code; if you trust the snapshot, "
+            "load it with safe_mode=False."
+        )
     elif "Could not locate" in text:
-        hint = ("Pass the module defining the class in trust=[...] (--trust MODULE), or "
-                "custom_objects={...}.")
-    return SnapshotError(f"Expected Keras to load {model['member']} ({model['name']}). "
-                         f"Received: {type(error).__name__}: {text}", path=archive.path, hint=hint)
+        hint = (
+            "Pass the module defining the class in trust=[...] (--trust MODULE), or "
+            "custom_objects={...}."
+        )
+    return SnapshotError(
+        f"Expected Keras to load {model['member']} ({model['name']}). "
+        f"Received: {type(error).__name__}: {text}",
+        path=archive.path,
+        hint=hint,
+    )
 
 
 def _resolve_ref(archive, models: list, ref: dict) -> Any:
     try:
-        return keras_io.resolve_relative(models[ref["model"]], ref["attribute"])
+        return keras_adapter.resolve_relative(models[ref["model"]], ref["attribute"])
     except (AttributeError, IndexError, TypeError, KeyError) as error:
-        raise CorruptSnapshot(f"Expected {ref['attribute'] or 'the model'} inside model "
-                              f"{ref['model']}. Received: {type(error).__name__}: {error}.",
-                              path=archive.path) from None
+        raise CorruptSnapshot(
+            f"Expected {ref['attribute'] or 'the model'} inside model "
+            f"{ref['model']}. Received: {type(error).__name__}: {error}.",
+            path=archive.path,
+        ) from None
 
 
 def _reattach(archive, models: list, attached: Any) -> None:
     """Set the objects Keras' save dropped from layer attributes, fresh and shared."""
     if not isinstance(attached, list):
-        raise CorruptSnapshot(f"Expected the list of layer attachments after the state. "
-                              f"Received: {type(attached).__name__}.", path=archive.path)
+        raise CorruptSnapshot(
+            f"Expected the list of layer attachments after the state. "
+            f"Received: {type(attached).__name__}.",
+            path=archive.path,
+        )
     for item in attached:
-        if not (isinstance(item, tuple) and len(item) == 3 and type(item[0]) is int
-                and isinstance(item[1], str) and 0 <= item[0] < len(models)):
-            raise CorruptSnapshot(f"Expected (model, attribute, object) attachments. Received: "
-                                  f"{item!r}.", path=archive.path)
+        if not (
+            isinstance(item, tuple)
+            and len(item) == 3
+            and type(item[0]) is int
+            and isinstance(item[1], str)
+            and 0 <= item[0] < len(models)
+        ):
+            raise CorruptSnapshot(
+                f"Expected (model, attribute, object) attachments. Received: {item!r}.",
+                path=archive.path,
+            )
         index, relative, value = item
-        owner_path, attribute = keras_io.split_attribute(relative)
+        owner_path, attribute = keras_adapter.split_attribute(relative)
         owner = _resolve_ref(archive, models, {"model": index, "attribute": owner_path})
         setattr(owner, attribute, value)

@@ -19,8 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from lockpickle_gui.core.inspect import primitives
-from lockpickle_gui.core.snapshot import keras_io
+from lockpickle_gui.core.inspect import keras_adapter, primitives
 from lockpickle_gui.core.snapshot.pickler import PrimitiveRecord, StateRegistry
 
 RESTORE_FRESH = "fresh, unlocked"
@@ -81,29 +80,37 @@ def attachments(result: Plan) -> list[tuple[int, str, Any]]:
     object held in a layer attribute: pickled after the root, set again after loading."""
     found = []
     for index, model in enumerate(result.models):
-        for rel, obj, _kind in keras_io.attached_objects(model):
+        for rel, obj, _kind in keras_adapter.attached_objects(model):
             found.append((index, rel, obj))
     return found
 
 
-def describe(result: Plan, registry: StateRegistry, paths: GraphPaths,
-             attached: list[tuple[int, str, Any]]) -> None:
+def describe(
+    result: Plan, registry: StateRegistry, paths: GraphPaths, attached: list[tuple[int, str, Any]]
+) -> None:
     """Fill the manifest's primitive and blocked lists (after every pickle was written)."""
     where: dict[int, list[dict]] = defaultdict(list)
     for index, rel, obj in attached:
-        where[id(obj)].append({"model": index, "attribute": rel,
-                               "path": result.model_entries[index]["path"] + rel})
+        where[id(obj)].append(
+            {"model": index, "attribute": rel, "path": result.model_entries[index]["path"] + rel}
+        )
     for record in registry.primitives:
         entry = _primitive_entry(record, registry, paths, where.get(id(record.obj)))
         if entry is not None:
             result.primitive_entries.append(entry)
-    missing = {id(r.obj) for r in registry.blocked
-               if paths.path_of(r.obj) is None and id(r.obj) not in where}
+    missing = {
+        id(r.obj)
+        for r in registry.blocked
+        if paths.path_of(r.obj) is None and id(r.obj) not in where
+    }
     found = find_paths(paths.tree.obj, missing) if missing else {}
     for record in registry.blocked:
         points = where.get(id(record.obj))
-        path = paths.path_of(record.obj) or found.get(id(record.obj)) or (
-            points[0]["path"] if points else f"<{record.kind} {record.index} in pickled state>")
+        path = (
+            paths.path_of(record.obj)
+            or found.get(id(record.obj))
+            or (points[0]["path"] if points else f"<{record.kind} {record.index} in pickled state>")
+        )
         entry = {"path": path, "kind": record.kind, "state": record.state}
         if points:
             entry["attach"] = [{"model": p["model"], "attribute": p["attribute"]} for p in points]
@@ -127,22 +134,28 @@ def find_paths(root: Any, wanted: set[int], limit: int = 200_000) -> dict[int, s
             found.setdefault(id(obj), path)
             continue
         if isinstance(obj, dict):
-            queue += [(v, f"{path}[{k!r}]") for k, v in list(obj.items())
-                      if isinstance(k, (str, int)) and not isinstance(k, bool)]
+            queue += [
+                (v, f"{path}[{k!r}]")
+                for k, v in list(obj.items())
+                if isinstance(k, (str, int)) and not isinstance(k, bool)
+            ]
         elif isinstance(obj, (list, tuple)):
             queue += [(v, f"{path}[{i}]") for i, v in enumerate(obj)]
         else:
             attributes = getattr(obj, "__dict__", None)
             if isinstance(attributes, dict):
-                queue += [(v, f"{path}.{k}") for k, v in list(attributes.items())
-                          if isinstance(k, str) and k.isidentifier()]
+                queue += [
+                    (v, f"{path}.{k}")
+                    for k, v in list(attributes.items())
+                    if isinstance(k, str) and k.isidentifier()
+                ]
     return found
 
 
 def _plan_models(result: Plan, objects: list, paths: GraphPaths, code_package) -> None:
     nested: set[int] = set()
     for obj in objects:
-        nested.update(id(layer) for rel, layer in keras_io.iter_layers(obj) if rel)
+        nested.update(id(layer) for rel, layer in keras_adapter.iter_layers(obj) if rel)
     located: dict[int, tuple[int, str]] = {}
     for obj in objects:
         if id(obj) in nested:
@@ -150,33 +163,46 @@ def _plan_models(result: Plan, objects: list, paths: GraphPaths, code_package) -
         index = len(result.models)
         result.models.append(obj)
         model_path = paths.path_of(obj) or f"<model {index}>"
-        for rel, layer in keras_io.iter_layers(obj):
+        for rel, layer in keras_adapter.iter_layers(obj):
             first = located.setdefault(id(layer), (index, rel))
             if first[0] != index:  # each model is its own .keras file: the layer is copied
                 other = result.model_entries[first[0]]["path"] + first[1]
                 result.notes.append(
                     f"{model_path + rel} is the same layer as {other}; the two models are "
                     "stored separately, so after loading each has its own copy (weights no "
-                    "longer shared).")
-        result.external += [{"path": model_path + rel, "class": keras_io.class_name(type(layer))}
-                            for rel, layer in keras_io.iter_layers(obj)
-                            if type(layer).__name__ in keras_io.EXTERNAL_LAYER_CLASSES]
-        classes = keras_io.custom_classes(obj)
+                    "longer shared)."
+                )
+        result.external += [
+            {"path": model_path + rel, "class": keras_adapter.class_name(type(layer))}
+            for rel, layer in keras_adapter.iter_layers(obj)
+            if type(layer).__name__ in keras_adapter.EXTERNAL_LAYER_CLASSES
+        ]
+        classes = keras_adapter.custom_classes(obj)
         for entry in classes:
-            bundled = keras_io.in_package(entry["module"], code_package)
+            bundled = keras_adapter.in_package(entry["module"], code_package)
             if not entry["registered"] and not bundled:
-                result.unloadable.append({"path": model_path + entry["layer"],
-                                          "class": f"{entry['module']}.{entry['class']}"})
+                result.unloadable.append(
+                    {
+                        "path": model_path + entry["layer"],
+                        "class": f"{entry['module']}.{entry['class']}",
+                    }
+                )
             elif not bundled:
                 result.custom_modules.add(entry["module"])
-        result.model_entries.append({
-            "member": f"models/{index}.keras", "name": str(getattr(obj, "name", "")),
-            "class": keras_io.class_name(type(obj)), "params": _param_count(obj),
-            "sha256": "", "bytes": 0, "path": model_path,
-            "trainable": bool(getattr(obj, "trainable", True)),
-            "layers": sum(1 for _ in keras_io.iter_layers(obj)) - 1,
-            "custom_classes": classes,
-        })
+        result.model_entries.append(
+            {
+                "member": f"models/{index}.keras",
+                "name": str(getattr(obj, "name", "")),
+                "class": keras_adapter.class_name(type(obj)),
+                "params": _param_count(obj),
+                "sha256": "",
+                "bytes": 0,
+                "path": model_path,
+                "trainable": bool(getattr(obj, "trainable", True)),
+                "layers": sum(1 for _ in keras_adapter.iter_layers(obj)) - 1,
+                "custom_classes": classes,
+            }
+        )
     for obj in objects:
         model, rel = located[id(obj)]
         result.refs.append({"model": model, "attribute": rel})
@@ -194,12 +220,17 @@ def _param_count(obj: Any) -> int:
 
 def _spec(record: PrimitiveRecord, registry: StateRegistry) -> dict:
     """The data a reader needs to build the primitive: kind, params and shared locks."""
-    return {"id": record.index, "kind": record.kind, "params": record.params,
-            "uses": {name: _spec(registry.primitives[i], registry) for name, i in record.uses.items()}}
+    return {
+        "id": record.index,
+        "kind": record.kind,
+        "params": record.params,
+        "uses": {name: _spec(registry.primitives[i], registry) for name, i in record.uses.items()},
+    }
 
 
-def _primitive_entry(record: PrimitiveRecord, registry: StateRegistry, paths: GraphPaths,
-                     attached: list[dict] | None) -> dict | None:
+def _primitive_entry(
+    record: PrimitiveRecord, registry: StateRegistry, paths: GraphPaths, attached: list[dict] | None
+) -> dict | None:
     path = paths.path_of(record.obj)
     if path is None and attached:
         path = attached[0]["path"]
@@ -219,7 +250,9 @@ def _primitive_entry(record: PrimitiveRecord, registry: StateRegistry, paths: Gr
     if attached:
         entry["attach"] = [{"model": a["model"], "attribute": a["attribute"]} for a in attached]
         entry["restore"] = RESTORE_REATTACHED
-        entry["also_at"] += [a["path"] for a in attached if a["path"] not in (path, *entry["also_at"])]
+        entry["also_at"] += [
+            a["path"] for a in attached if a["path"] not in (path, *entry["also_at"])
+        ]
     if kind is not None and kind.name == "Queue" and record.kind != "Queue":
-        entry["class"] = keras_io.class_name(type(record.obj))
+        entry["class"] = keras_adapter.class_name(type(record.obj))
     return entry

@@ -33,24 +33,46 @@ from lockpickle_gui.core.snapshot import format as fmt
 from lockpickle_gui.core.snapshot import restore
 
 # Exact types that are never persistent ids: skips the table for most objects.
-_PLAIN_TYPES = frozenset({int, float, complex, str, bytes, bytearray, bool, type(None), list,
-                          tuple, dict, set, frozenset, range, slice})
+_PLAIN_TYPES = frozenset(
+    {
+        int,
+        float,
+        complex,
+        str,
+        bytes,
+        bytearray,
+        bool,
+        type(None),
+        list,
+        tuple,
+        dict,
+        set,
+        frozenset,
+        range,
+        slice,
+    }
+)
 _QUEUE_KINDS = ("Queue", "SimpleQueue")
 _METHOD_TYPES = (types.MethodType, types.BuiltinMethodType, types.MethodWrapperType)
 
 
 def _is_bound_method(obj: Any) -> bool:
     """Bound to an object (not a module's built-in function like ``len``, saved by name)."""
-    return isinstance(obj, _METHOD_TYPES) and not isinstance(obj.__self__, (types.ModuleType,
-                                                                            type(None)))
+    return isinstance(obj, _METHOD_TYPES) and not isinstance(
+        obj.__self__, (types.ModuleType, type(None))
+    )
 
 
 def _describe_bound_method(obj: Any) -> primitives.PrimitiveInfo:
     owner = type(obj.__self__).__name__
     return primitives.PrimitiveInfo(
-        "bound method", primitives.BLOCK, f"{owner}.{getattr(obj, '__name__', '?')}", False,
+        "bound method",
+        primitives.BLOCK,
+        f"{owner}.{getattr(obj, '__name__', '?')}",
+        False,
         "pickle stores it as builtins.getattr(obj, name), which a snapshot never loads; "
-        "store the object and look the method up after loading")
+        "store the object and look the method up after loading",
+    )
 
 
 BOUND_METHOD = primitives.PrimitiveKind("bound method", _is_bound_method, _describe_bound_method)
@@ -121,8 +143,9 @@ class StateRegistry:
         if index is None:
             info = kind.describe(obj)
             index = self._primitive_index[id(obj)] = len(self.primitives)
-            record = PrimitiveRecord(index, obj, info.kind, info.action, info.state, info.held,
-                                     dict(info.params))
+            record = PrimitiveRecord(
+                index, obj, info.kind, info.action, info.state, info.held, dict(info.params)
+            )
             self.primitives.append(record)
             for name, used in info.uses.items():
                 used_kind = primitives.kind_of(used)
@@ -181,13 +204,25 @@ class StateRegistry:
             extra = {k: v for k, v in vars(obj).items() if k not in restore.QUEUE_OWN_ATTRIBUTES}
             self._queue_record(obj, len(items))
             state = {"items": items, "attributes": extra} if extra else {"items": items}
-            return (restore.new_queue, (type(obj), obj.maxsize), state, None, None,
-                    restore.fill_queue)
+            return (
+                restore.new_queue,
+                (type(obj), obj.maxsize),
+                state,
+                None,
+                None,
+                restore.fill_queue,
+            )
         if type(obj) is queue.SimpleQueue:
             items = _drain_and_refill(obj)
             self._queue_record(obj, len(items))
-            return (restore.new_simple_queue, (), {"items": items}, None, None,
-                    restore.fill_simple_queue)
+            return (
+                restore.new_simple_queue,
+                (),
+                {"items": items},
+                None,
+                None,
+                restore.fill_simple_queue,
+            )
         return None
 
     def _queue_record(self, obj: Any, size: int) -> None:
@@ -196,8 +231,9 @@ class StateRegistry:
         info = primitives.describe(obj)
         index = self._primitive_index[id(obj)] = len(self.primitives)
         params = dict(info.params, items=size)
-        record = PrimitiveRecord(index, obj, info.kind, info.action, info.state, info.held, params,
-                                 direct=True)
+        record = PrimitiveRecord(
+            index, obj, info.kind, info.action, info.state, info.held, params, direct=True
+        )
         self.primitives.append(record)
         self.queues.append(record)
 

@@ -23,7 +23,7 @@ import io
 import os
 import queue
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 _STOP = object()
 _SYNC = object()
@@ -55,10 +55,18 @@ class PipelinedWriter(io.RawIOBase):
         self._hash_queue: queue.Queue = queue.Queue(self.QUEUE_ITEMS)
         self._write_queue: queue.Queue = queue.Queue(self.QUEUE_ITEMS)
         self._threads = [
-            threading.Thread(target=self._consume, args=(self._hash_queue, self.sha256.update),
-                             name="lpsnap-sha256", daemon=True),
-            threading.Thread(target=self._consume, args=(self._write_queue, self._write_raw),
-                             name="lpsnap-write", daemon=True),
+            threading.Thread(
+                target=self._consume,
+                args=(self._hash_queue, self.sha256.update),
+                name="lpsnap-sha256",
+                daemon=True,
+            ),
+            threading.Thread(
+                target=self._consume,
+                args=(self._write_queue, self._write_raw),
+                name="lpsnap-write",
+                daemon=True,
+            ),
         ]
         for thread in self._threads:
             thread.start()
@@ -79,7 +87,7 @@ class PipelinedWriter(io.RawIOBase):
         if not owned and nbytes <= self.COPY_MAX:
             view, owned = memoryview(bytes(view)), True
         for start in range(0, nbytes, self.CHUNK):
-            piece = view[start:start + self.CHUNK]
+            piece = view[start : start + self.CHUNK]
             self._hash_queue.put(piece)
             self._write_queue.put(piece)
         if not owned:  # the caller may overwrite its buffer once we return
@@ -91,7 +99,7 @@ class PipelinedWriter(io.RawIOBase):
             self.on_bytes(self.size)
         return nbytes
 
-    def __enter__(self) -> "PipelinedWriter":
+    def __enter__(self) -> PipelinedWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -153,7 +161,7 @@ class PipelinedWriter(io.RawIOBase):
                     _fdatasync(item[1])
                 else:
                     work(item)
-            except BaseException as error:  # handed to the caller's thread
+            except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
                 self._errors.append(error)
             finally:
                 items.task_done()

@@ -19,12 +19,12 @@ import hashlib
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 from lockpickle_gui.core.errors import CorruptSnapshot, NotASnapshot, SnapshotError
 from lockpickle_gui.core.snapshot import format as fmt
-from lockpickle_gui.core.snapshot import keras_io
+from lockpickle_gui.core.snapshot import streams
 
 Progress = Callable[[float, str], None]
 _CHUNK = 4 << 20
@@ -45,14 +45,20 @@ class SnapshotArchive:
     def __init__(self, path) -> None:
         self.path = Path(path)
         if not self.path.is_file():
-            raise SnapshotError(f"Expected a .lpsnap file. Received: {self.path}, which does not "
-                                "exist or is a folder.", path=self.path)
+            raise SnapshotError(
+                f"Expected a .lpsnap file. Received: {self.path}, which does not "
+                "exist or is a folder.",
+                path=self.path,
+            )
         try:
             self.zip = zipfile.ZipFile(self.path)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-            raise NotASnapshot(f"Expected a lockpickle snapshot (a ZIP archive). Received: a file "
-                               f"that is not a ZIP archive ({error}).", path=self.path,
-                               hint="Open a .lpsnap written by `lockpickle export`.") from None
+            raise NotASnapshot(
+                f"Expected a lockpickle snapshot (a ZIP archive). Received: a file "
+                f"that is not a ZIP archive ({error}).",
+                path=self.path,
+                hint="Open a .lpsnap written by `lockpickle export`.",
+            ) from None
         try:
             self._check_is_snapshot()
             self.infos = self._check_names()
@@ -80,61 +86,91 @@ class SnapshotArchive:
                 f"Received: a ZIP archive without one; it is not a lockpickle snapshot.",
                 path=self.path,
                 hint="Open .keras files with `lockpickle inspect` or the app; `lockpickle "
-                     "info`/`verify` read .lpsnap files written by `lockpickle export`.")
+                "info`/`verify` read .lpsnap files written by `lockpickle export`.",
+            )
 
     def _check_names(self) -> dict[str, zipfile.ZipInfo]:
         infos: dict[str, zipfile.ZipInfo] = {}
         for info in self.zip.infolist():
             name = info.filename
             if name.startswith(("/", "\\")) or _DRIVE.match(name):
-                raise _corrupt(self.path, f"Expected relative member names. Received: the absolute "
-                                          f"member name {name!r}.")
+                raise _corrupt(
+                    self.path,
+                    f"Expected relative member names. Received: the absolute member name {name!r}.",
+                )
             if ".." in PurePosixPath(name.replace("\\", "/")).parts:
-                raise _corrupt(self.path, f"Expected member names inside the archive. Received: "
-                                          f"{name!r}, which climbs out with '..'.")
+                raise _corrupt(
+                    self.path,
+                    f"Expected member names inside the archive. Received: "
+                    f"{name!r}, which climbs out with '..'.",
+                )
             if name in infos:
-                raise _corrupt(self.path, f"Expected each member once. Received: {name!r} twice "
-                                          "(a later copy could replace a checked one).")
+                raise _corrupt(
+                    self.path,
+                    f"Expected each member once. Received: {name!r} twice "
+                    "(a later copy could replace a checked one).",
+                )
             if not fmt.is_known_member(name):
-                raise _corrupt(self.path, f"Expected only lockpickle snapshot members. Received: "
-                                          f"an unexpected member {name!r}.")
+                raise _corrupt(
+                    self.path,
+                    f"Expected only lockpickle snapshot members. Received: "
+                    f"an unexpected member {name!r}.",
+                )
             if info.flag_bits & 0x1:
-                raise _corrupt(self.path, f"Expected unencrypted members. Received: {name!r} is "
-                                          "encrypted.")
+                raise _corrupt(
+                    self.path, f"Expected unencrypted members. Received: {name!r} is encrypted."
+                )
             infos[name] = info
         return infos
 
     def _check_sizes(self) -> None:
         if len(self.infos) > fmt.MAX_MEMBERS:
-            raise _corrupt(self.path, f"Expected at most {fmt.MAX_MEMBERS} members. Received: "
-                                      f"{len(self.infos)}.")
+            raise _corrupt(
+                self.path,
+                f"Expected at most {fmt.MAX_MEMBERS} members. Received: {len(self.infos)}.",
+            )
         total = 0
         for name, info in self.infos.items():
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise _corrupt(self.path, f"Expected stored or deflated members. Received: {name!r} "
-                                          f"with compression type {info.compress_type}.")
+                raise _corrupt(
+                    self.path,
+                    f"Expected stored or deflated members. Received: {name!r} "
+                    f"with compression type {info.compress_type}.",
+                )
             limit = fmt.MAX_MANIFEST_BYTES if name == fmt.MANIFEST_MEMBER else fmt.MAX_MEMBER_BYTES
             if info.file_size > limit:
-                raise _corrupt(self.path, f"Expected {name} to be at most {limit} bytes. Received: "
-                                          f"{info.file_size} bytes.")
-            if info.file_size > fmt.RATIO_CHECK_MIN_BYTES and \
-                    info.file_size > fmt.MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-                raise _corrupt(self.path, f"Expected compression ratios below "
-                                          f"{fmt.MAX_COMPRESSION_RATIO}:1. Received: {name!r} "
-                                          f"expands {info.compress_size} bytes to {info.file_size} "
-                                          "(a zip bomb).")
+                raise _corrupt(
+                    self.path,
+                    f"Expected {name} to be at most {limit} bytes. Received: "
+                    f"{info.file_size} bytes.",
+                )
+            if (
+                info.file_size > fmt.RATIO_CHECK_MIN_BYTES
+                and info.file_size > fmt.MAX_COMPRESSION_RATIO * max(info.compress_size, 1)
+            ):
+                raise _corrupt(
+                    self.path,
+                    f"Expected compression ratios below "
+                    f"{fmt.MAX_COMPRESSION_RATIO}:1. Received: {name!r} "
+                    f"expands {info.compress_size} bytes to {info.file_size} "
+                    "(a zip bomb).",
+                )
             total += info.file_size
         if total > fmt.MAX_TOTAL_BYTES:
-            raise _corrupt(self.path, f"Expected at most {fmt.MAX_TOTAL_BYTES} bytes in all. "
-                                      f"Received: {total}.")
+            raise _corrupt(
+                self.path,
+                f"Expected at most {fmt.MAX_TOTAL_BYTES} bytes in all. Received: {total}.",
+            )
 
     def _read_manifest(self) -> dict:
         raw = self.read(fmt.MANIFEST_MEMBER)
         try:
             manifest = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as error:
-            raise _corrupt(self.path, f"Expected manifest.json to be JSON. Received: text that "
-                                      f"does not parse ({error}).") from None
+            raise _corrupt(
+                self.path,
+                f"Expected manifest.json to be JSON. Received: text that does not parse ({error}).",
+            ) from None
         return fmt.validate_manifest(manifest, self.path)
 
     # ---------------------------------------------------------------- member access
@@ -146,10 +182,10 @@ class SnapshotArchive:
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
             raise _corrupt(self.path, f"Expected a readable {name}. Received: {error}.") from None
 
-    def window(self, name: str) -> keras_io.MemberWindow:
+    def window(self, name: str) -> streams.MemberWindow:
         info = self.infos[name]
-        start = keras_io.stored_member_offset(self.path, self.zip, info)
-        return keras_io.MemberWindow(self.path, start, info.file_size)
+        start = streams.stored_member_offset(self.path, self.zip, info)
+        return streams.MemberWindow(self.path, start, info.file_size)
 
     def _stream(self, name: str):
         info = self.infos[name]
@@ -168,11 +204,15 @@ class SnapshotArchive:
             listed = {name: listed[name] for name in only}
             present &= set(listed)
         for name in sorted(set(listed) - present):
-            raise _corrupt(self.path, f"Expected member {name} listed in the manifest. Received: "
-                                      "an archive without it.")
+            raise _corrupt(
+                self.path,
+                f"Expected member {name} listed in the manifest. Received: an archive without it.",
+            )
         for name in sorted(present - set(listed)):
-            raise _corrupt(self.path, f"Expected only members the manifest lists. Received: "
-                                      f"{name}, which it does not.")
+            raise _corrupt(
+                self.path,
+                f"Expected only members the manifest lists. Received: {name}, which it does not.",
+            )
         total = max(1, sum(self.infos[n].file_size for n in listed))
         done = 0
         for name in sorted(listed, key=lambda n: self.infos[n].header_offset):
@@ -185,11 +225,16 @@ class SnapshotArchive:
                         if progress is not None:
                             progress(done / total, f"Checking {name}")
             except (zipfile.BadZipFile, OSError, EOFError) as error:
-                raise _corrupt(self.path, f"Expected a readable {name}. Received: {error}.") from None
+                raise _corrupt(
+                    self.path, f"Expected a readable {name}. Received: {error}."
+                ) from None
             if digest.hexdigest() != listed[name]:
-                raise _corrupt(self.path, f"Expected {name} to have the sha256 the manifest "
-                                          f"records. Received: different content "
-                                          f"(sha256 {digest.hexdigest()[:16]}…).")
+                raise _corrupt(
+                    self.path,
+                    f"Expected {name} to have the sha256 the manifest "
+                    f"records. Received: different content "
+                    f"(sha256 {digest.hexdigest()[:16]}…).",
+                )
 
 
 def read_manifest(path) -> dict:
@@ -202,5 +247,7 @@ def read_code_sources(path) -> dict[str, str]:
     """Bundled ``code/*.py`` sources by module name (after every check), without importing."""
     with SnapshotArchive(path) as archive:
         archive.check_hashes()
-        return {entry["module"]: archive.read(entry["member"]).decode("utf-8")
-                for entry in archive.manifest["code"] or []}
+        return {
+            entry["module"]: archive.read(entry["member"]).decode("utf-8")
+            for entry in archive.manifest["code"] or []
+        }

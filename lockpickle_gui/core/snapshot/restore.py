@@ -13,15 +13,26 @@ reduce tuples (their items are ordinary pickled state) and are rebuilt by
 from __future__ import annotations
 
 import queue
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from lockpickle_gui.core.inspect import primitives
 from lockpickle_gui.core.errors import CorruptSnapshot
+from lockpickle_gui.core.inspect import primitives
 
 # The attributes queue.Queue.__init__ sets; anything else in a subclass' __dict__ is the
 # subclass' own state and travels with the items.
-QUEUE_OWN_ATTRIBUTES = frozenset({"maxsize", "mutex", "not_empty", "not_full", "all_tasks_done",
-                                  "unfinished_tasks", "queue", "is_shutdown"})
+QUEUE_OWN_ATTRIBUTES = frozenset(
+    {
+        "maxsize",
+        "mutex",
+        "not_empty",
+        "not_full",
+        "all_tasks_done",
+        "unfinished_tasks",
+        "queue",
+        "is_shutdown",
+    }
+)
 
 
 def new_queue(cls: type, maxsize: int) -> queue.Queue:
@@ -31,7 +42,9 @@ def new_queue(cls: type, maxsize: int) -> queue.Queue:
     makes the fresh mutex and conditions and calls the subclass' ``_init`` hook.
     """
     if not (isinstance(cls, type) and issubclass(cls, queue.Queue)) or type(maxsize) is not int:
-        raise CorruptSnapshot(f"Expected a queue class and a maxsize. Received: {cls!r}, {maxsize!r}.")
+        raise CorruptSnapshot(
+            f"Expected a queue class and a maxsize. Received: {cls!r}, {maxsize!r}."
+        )
     fresh = cls.__new__(cls)
     queue.Queue.__init__(fresh, maxsize)
     return fresh
@@ -66,8 +79,11 @@ RESTORE_FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 # kind name -> recreate(params, **uses); Queue kinds travel as reduce tuples instead.
-_RECREATE = {kind.name: kind.recreate for kind in primitives.KINDS
-             if kind.recreate is not None and kind.name not in ("Queue", "SimpleQueue")}
+_RECREATE = {
+    kind.name: kind.recreate
+    for kind in primitives.KINDS
+    if kind.recreate is not None and kind.name not in ("Queue", "SimpleQueue")
+}
 PRIMITIVE_PID = "primitive"
 
 
@@ -79,10 +95,19 @@ def primitive_pid(index: int, kind: str, params: dict, uses: dict) -> tuple:
 
 def build_primitive(pid: Any, table: dict[int, Any], path=None) -> Any:
     """The fresh primitive for ``pid``; the same index always gives the same object."""
-    if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == PRIMITIVE_PID
-            and type(pid[1]) is int and isinstance(pid[3], dict) and isinstance(pid[4], dict)):
-        raise CorruptSnapshot(f"Expected a primitive id in state.pkl. Received: {pid!r}.", path=path,
-                              hint="The file was damaged or edited; export the snapshot again.")
+    if not (
+        isinstance(pid, tuple)
+        and len(pid) == 5
+        and pid[0] == PRIMITIVE_PID
+        and type(pid[1]) is int
+        and isinstance(pid[3], dict)
+        and isinstance(pid[4], dict)
+    ):
+        raise CorruptSnapshot(
+            f"Expected a primitive id in state.pkl. Received: {pid!r}.",
+            path=path,
+            hint="The file was damaged or edited; export the snapshot again.",
+        )
     _, index, kind, params, uses = pid
     if index in table:
         return table[index]
@@ -90,8 +115,10 @@ def build_primitive(pid: Any, table: dict[int, Any], path=None) -> Any:
     if recreate is None:
         raise CorruptSnapshot(
             f"Expected a primitive kind lockpickle can recreate ({', '.join(sorted(_RECREATE))}). "
-            f"Received: {kind!r}.", path=path,
-            hint="The snapshot was written by a newer lockpickle_gui; upgrade to load it.")
+            f"Received: {kind!r}.",
+            path=path,
+            hint="The snapshot was written by a newer lockpickle_gui; upgrade to load it.",
+        )
     shared = {name: build_primitive(used, table, path) for name, used in uses.items()}
     fresh = recreate(params, **shared)
     table[index] = fresh

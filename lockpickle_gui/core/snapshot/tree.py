@@ -23,8 +23,11 @@ def _name(path: str, fallback: str) -> str:
 def _owner(nodes: dict[str, Node], path: str, root: Node) -> Node:
     best = root
     for node_path, node in nodes.items():
-        if path.startswith(node_path) and path[len(node_path):len(node_path) + 1] in (".", "[") \
-                and len(node_path) > len(best.path):
+        if (
+            path.startswith(node_path)
+            and path[len(node_path) : len(node_path) + 1] in (".", "[")
+            and len(node_path) > len(best.path)
+        ):
             best = node
     return best
 
@@ -35,15 +38,25 @@ def manifest_tree(manifest: dict) -> Node:
     nodes: dict[str, Node] = {"root": root}
     for index, entry in enumerate(manifest.get("models", [])):
         path = entry.get("path") or f"<model {index}>"
-        keras = {"class": str(entry.get("class", "?")).rpartition(".")[2], "output_shape": None,
-                 "params": entry.get("params"), "trainable": entry.get("trainable", True),
-                 "dtype": None}
+        keras = {
+            "class": str(entry.get("class", "?")).rpartition(".")[2],
+            "output_shape": None,
+            "params": entry.get("params"),
+            "trainable": entry.get("trainable", True),
+            "dtype": None,
+        }
         if path == "root":
             root.role, root.keras = "model", keras
             continue
         parent = _owner(nodes, path, root)
-        node = Node(name=_name(path, str(entry.get("name", index))), path=path,
-                    type=str(entry.get("class", "?")), role="model", keras=keras, parent=parent)
+        node = Node(
+            name=_name(path, str(entry.get("name", index))),
+            path=path,
+            type=str(entry.get("class", "?")),
+            role="model",
+            keras=keras,
+            parent=parent,
+        )
         parent.children.append(node)
         nodes[path] = node
     for entry in manifest.get("primitives", []):
@@ -51,13 +64,26 @@ def manifest_tree(manifest: dict) -> Node:
         detail = str(entry.get("restore", ""))
         if entry.get("also_at"):
             detail += "; also at " + ", ".join(entry["also_at"])
-        _owner(nodes, path, root).annotations.append(Annotation(
-            path=path, kind=str(entry.get("kind", "?")), state=str(entry.get("state", "")),
-            held=bool(entry.get("held_at_export")), action=str(entry.get("action", "recreate")),
-            detail=detail))
+        _owner(nodes, path, root).annotations.append(
+            Annotation(
+                path=path,
+                kind=str(entry.get("kind", "?")),
+                state=str(entry.get("state", "")),
+                held=bool(entry.get("held_at_export")),
+                action=str(entry.get("action", "recreate")),
+                detail=detail,
+            )
+        )
     for entry in manifest.get("dropped", []):
         path = str(entry.get("path", "?"))
-        _owner(nodes, path, root).annotations.append(Annotation(
-            path=path, kind=str(entry.get("kind", "?")), state=str(entry.get("state", "")),
-            held=False, action="block", detail="dropped at export: comes back as None"))
+        _owner(nodes, path, root).annotations.append(
+            Annotation(
+                path=path,
+                kind=str(entry.get("kind", "?")),
+                state=str(entry.get("state", "")),
+                held=False,
+                action="block",
+                detail="dropped at export: comes back as None",
+            )
+        )
     return root

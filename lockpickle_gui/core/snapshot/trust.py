@@ -21,23 +21,42 @@ is refused and a refusal never suggests it.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from lockpickle_gui.core.errors import SnapshotError, UntrustedCode
 from lockpickle_gui.core.snapshot.restore import RESTORE_FUNCTIONS
 
 _NUMPY_RECONSTRUCT = frozenset({"_reconstruct", "scalar"})
 SAFE_GLOBALS: dict[str, frozenset[str]] = {
-    "builtins": frozenset({"dict", "list", "tuple", "set", "frozenset", "bytearray", "bytes",
-                           "str", "int", "float", "complex", "bool", "slice", "range",
-                           "Ellipsis", "NotImplemented"}),
+    "builtins": frozenset(
+        {
+            "dict",
+            "list",
+            "tuple",
+            "set",
+            "frozenset",
+            "bytearray",
+            "bytes",
+            "str",
+            "int",
+            "float",
+            "complex",
+            "bool",
+            "slice",
+            "range",
+            "Ellipsis",
+            "NotImplemented",
+        }
+    ),
     "collections": frozenset({"OrderedDict", "defaultdict", "deque", "Counter"}),
     "datetime": frozenset({"date", "datetime", "time", "timedelta", "timezone"}),
     "decimal": frozenset({"Decimal"}),
     "fractions": frozenset({"Fraction"}),
     "uuid": frozenset({"UUID"}),
-    "pathlib": frozenset({"PurePath", "PurePosixPath", "PureWindowsPath", "Path", "PosixPath",
-                          "WindowsPath"}),
+    "pathlib": frozenset(
+        {"PurePath", "PurePosixPath", "PureWindowsPath", "Path", "PosixPath", "WindowsPath"}
+    ),
     "types": frozenset({"SimpleNamespace"}),
     "queue": frozenset({"Queue", "LifoQueue", "PriorityQueue", "SimpleQueue"}),
     "numpy": frozenset({"ndarray", "dtype"}),
@@ -52,9 +71,24 @@ SAFE_GLOBALS: dict[str, frozenset[str]] = {
 # Modules (and their submodules) whose names reach any code: eval/getattr/__import__,
 # processes, files, raw memory, other pickles. ``posix``/``nt`` are where os' functions
 # pickle from; ``operator`` has attrgetter/methodcaller, getattr by another name.
-NEVER_TRUST = frozenset({"builtins", "os", "posix", "nt", "sys", "subprocess", "importlib",
-                         "pickle", "marshal", "types", "ctypes", "shutil", "socket",
-                         "operator"})
+NEVER_TRUST = frozenset(
+    {
+        "builtins",
+        "os",
+        "posix",
+        "nt",
+        "sys",
+        "subprocess",
+        "importlib",
+        "pickle",
+        "marshal",
+        "types",
+        "ctypes",
+        "shutil",
+        "socket",
+        "operator",
+    }
+)
 
 
 def never_trusted(module: str) -> str | None:
@@ -71,19 +105,29 @@ def check_trust_list(trusted: Iterable[str], path=None) -> None:
                 f"Expected trust to name your own modules (e.g. trust=['myapp']). Received: "
                 f"{module!r}; trusting {bad} would let the snapshot run any code "
                 f"({_REACH.get(bad, 'it reaches the interpreter itself')}), so lockpickle "
-                "never trusts it.", path=path,
+                "never trusts it.",
+                path=path,
                 hint=f"Remove {module!r} from trust (--trust). A snapshot that needs it "
-                     "cannot be loaded safely; export it again without that object.")
+                "cannot be loaded safely; export it again without that object.",
+            )
 
 
-_REACH = {"builtins": "getattr, eval, exec and __import__ are builtins",
-          "operator": "attrgetter and methodcaller call anything by name",
-          "os": "os.system runs commands", "posix": "posix.system runs commands",
-          "nt": "nt.system runs commands", "subprocess": "it runs commands",
-          "importlib": "it imports any module", "pickle": "it unpickles without these checks",
-          "marshal": "it loads code objects", "types": "it builds functions from code objects",
-          "ctypes": "it writes raw memory", "shutil": "it deletes and moves files",
-          "socket": "it opens connections", "sys": "it reaches every loaded module"}
+_REACH = {
+    "builtins": "getattr, eval, exec and __import__ are builtins",
+    "operator": "attrgetter and methodcaller call anything by name",
+    "os": "os.system runs commands",
+    "posix": "posix.system runs commands",
+    "nt": "nt.system runs commands",
+    "subprocess": "it runs commands",
+    "importlib": "it imports any module",
+    "pickle": "it unpickles without these checks",
+    "marshal": "it loads code objects",
+    "types": "it builds functions from code objects",
+    "ctypes": "it writes raw memory",
+    "shutil": "it deletes and moves files",
+    "socket": "it opens connections",
+    "sys": "it reaches every loaded module",
+}
 
 
 def _is_numpy_scalar_type(module: str, name: str) -> bool:
@@ -107,42 +151,64 @@ def in_modules(module: str, trusted: Iterable[str]) -> bool:
     return any(module == t or module.startswith(t + ".") for t in trusted)
 
 
-def untrusted(module: str, name: str, *, path=None, bundled_package: str | None = None,
-              what: str = "state.pkl refers to") -> UntrustedCode:
+def untrusted(
+    module: str,
+    name: str,
+    *,
+    path=None,
+    bundled_package: str | None = None,
+    what: str = "state.pkl refers to",
+) -> UntrustedCode:
     bad = never_trusted(module)
     if module == "builtins" and name == "getattr":
         return UntrustedCode(
             f"Expected only safe built-ins, numpy arrays and trusted modules. Received: {what} "
             "builtins.getattr, which is how pickle stores a bound method (obj.method) or a "
             "built-in method (a_list.append); snapshots do not support them and nothing was "
-            "imported or run.", module=module, name=name, path=path,
+            "imported or run.",
+            module=module,
+            name=name,
+            path=path,
             hint="Do not trust builtins (that trusts all code). Store the object itself in the "
-                 "exported state and look the method up after loading (getattr(obj, 'name') "
-                 "in your code, or a __setstate__ that sets the callback again), then export "
-                 "again.")
+            "exported state and look the method up after loading (getattr(obj, 'name') "
+            "in your code, or a __setstate__ that sets the callback again), then export "
+            "again.",
+        )
     if bad is not None:
         return UntrustedCode(
             f"Expected only safe built-ins, numpy arrays and trusted modules. Received: {what} "
             f"{module}.{name}; lockpickle never trusts {bad} "
             f"({_REACH.get(bad, 'it reaches any code')}), and nothing was imported or run.",
-            module=module, name=name, path=path,
+            module=module,
+            name=name,
+            path=path,
             hint=f"Snapshots do not support {module}.{name}: keep plain data in the exported "
-                 "state and create that callable again after loading (in __setstate__ or in "
-                 "your code), then export again.")
+            "state and create that callable again after loading (in __setstate__ or in "
+            "your code), then export again.",
+        )
     if bundled_package and in_modules(module, [bundled_package]):
-        hint = ("It is the snapshot's bundled project code: if you trust it, load with "
-                "trust_bundled_code=True (command line: --trust-bundled-code).")
+        hint = (
+            "It is the snapshot's bundled project code: if you trust it, load with "
+            "trust_bundled_code=True (command line: --trust-bundled-code)."
+        )
     else:
-        hint = (f"If you trust that code, load with trust=[{module!r}] (command line: "
-                f"--trust {module}); trusting a package trusts its submodules.")
+        hint = (
+            f"If you trust that code, load with trust=[{module!r}] (command line: "
+            f"--trust {module}); trusting a package trusts its submodules."
+        )
     return UntrustedCode(
         f"Expected only safe built-ins, numpy arrays and trusted modules. Received: {what} "
         f"{module}.{name}, from a module you did not trust; nothing was imported or run.",
-        module=module, name=name, path=path, hint=hint)
+        module=module,
+        name=name,
+        path=path,
+        hint=hint,
+    )
 
 
-def resolve(module: str, name: str, trusted: Iterable[str], *,
-            bundled_package: str | None = None, path=None) -> Any:
+def resolve(
+    module: str, name: str, trusted: Iterable[str], *, bundled_package: str | None = None, path=None
+) -> Any:
     """The object ``module.name`` if the rules allow it; the decision comes first.
 
     ``trusted`` holds the caller's ``trust`` modules plus the bundled code package when the

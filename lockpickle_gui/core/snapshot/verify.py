@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from lockpickle_gui.core.inspect import primitives
 from lockpickle_gui.core.errors import SnapshotError, VerificationFailed
+from lockpickle_gui.core.inspect import primitives
 from lockpickle_gui.core.tf_runtime import import_keras
 
 SEED = 0
@@ -45,22 +45,28 @@ class VerificationResult:
     path: str | None = None
 
     def to_dict(self) -> dict:
-        return {"verdict": self.verdict, "max_abs_diff": self.max_abs_diff,
-                "tolerance": self.tolerance, "models": list(self.models)}
+        return {
+            "verdict": self.verdict,
+            "max_abs_diff": self.max_abs_diff,
+            "tolerance": self.tolerance,
+            "models": list(self.models),
+        }
 
     @property
     def ok(self) -> bool:
         return self.verdict in ("identical", "within tolerance")
 
-    def raise_if_failed(self) -> "VerificationResult":
+    def raise_if_failed(self) -> VerificationResult:
         """Raise :class:`VerificationFailed` on a mismatch; return self otherwise."""
         if self.verdict == "mismatch":
             raise VerificationFailed(
                 f"Expected the loaded model(s) to reproduce the outputs stored at export within "
                 f"{self.tolerance:.3g}. Received: a max abs difference of {self.max_abs_diff:.3g}.",
-                max_abs_diff=self.max_abs_diff, path=self.path,
+                max_abs_diff=self.max_abs_diff,
+                path=self.path,
                 hint="Load it with the Keras/TensorFlow versions listed by `lockpickle info`, "
-                     "or export it again from the original program.")
+                "or export it again from the original program.",
+            )
         return self
 
 
@@ -158,7 +164,7 @@ def held_locks(model: Any, model_path: str, tree: Any) -> list[str]:
     stubs of primitives first met elsewhere) and at objects attached to its layers. A
     forward pass could wait for any of them forever, so such a model is not run.
     """
-    from lockpickle_gui.core.snapshot.keras_io import attached_objects
+    from lockpickle_gui.core.inspect.keras_adapter import attached_objects
 
     found: dict[int, str] = {}
     node = tree.find(model_path) if tree is not None else None
@@ -180,12 +186,19 @@ def held_locks(model: Any, model_path: str, tree: Any) -> list[str]:
 def skip_reason(held: list[str]) -> str:
     listed = ", ".join(held)
     verb = "was" if len(held) == 1 else "were"
-    return (f"{listed} {verb} held at export; running the model would wait for "
-            f"{'it' if len(held) == 1 else 'them'}")
+    return (
+        f"{listed} {verb} held at export; running the model would wait for "
+        f"{'it' if len(held) == 1 else 'them'}"
+    )
 
 
-def record(models: list, given: Any = None, source: str = "given", path=None,
-           skip: dict[int, str] | None = None) -> tuple[dict, bytes, bytes]:
+def record(
+    models: list,
+    given: Any = None,
+    source: str = "given",
+    path=None,
+    skip: dict[int, str] | None = None,
+) -> tuple[dict, bytes, bytes]:
     """Run every model, return (manifest 'verification', inputs.npz bytes, outputs.npz bytes).
 
     ``given`` is used for every model (a dict {model name: inputs} targets models by name);
@@ -201,13 +214,24 @@ def record(models: list, given: Any = None, source: str = "given", path=None,
     names = {getattr(model, "name", None) for model in models}
     for index, model in enumerate(models):
         if skip and index in skip:
-            entries.append({"model": index, "source": None, "skipped": skip[index],
-                            "reason": f"not run: {skip[index]}"})
+            entries.append(
+                {
+                    "model": index,
+                    "source": None,
+                    "skipped": skip[index],
+                    "reason": f"not run: {skip[index]}",
+                }
+            )
             continue
         chosen, origin = _inputs_for(model, given, source, names)
         if chosen is None:
-            entries.append({"model": index, "source": None,
-                            "reason": "no sample inputs: the model has no input spec"})
+            entries.append(
+                {
+                    "model": index,
+                    "source": None,
+                    "reason": "no sample inputs: the model has no input spec",
+                }
+            )
             continue
         chosen = _first_samples(chosen)
         description, flat_in = _structure(chosen)
@@ -219,32 +243,51 @@ def record(models: list, given: Any = None, source: str = "given", path=None,
                 second = run_model(model, _rebuild(description, flat_in))
         except Exception as error:  # the model's own error, reported with what we fed it
             if origin == "generated":
-                entries.append({"model": index, "source": None,
-                                "reason": f"generated inputs failed: {type(error).__name__}"})
+                entries.append(
+                    {
+                        "model": index,
+                        "source": None,
+                        "reason": f"generated inputs failed: {type(error).__name__}",
+                    }
+                )
                 continue
             raise SnapshotError(
                 f"Expected model {getattr(model, 'name', index)!r} to run on the {origin} "
-                f"verification inputs. Received: {type(error).__name__}: {error}", path=path,
-                hint="Pass verify_inputs matching the model's inputs, or verify=False.") from error
+                f"verification inputs. Received: {type(error).__name__}: {error}",
+                path=path,
+                hint="Pass verify_inputs matching the model's inputs, or verify=False.",
+            ) from error
         noise = max_abs_diff(first, second) if second is not None else None
-        scale = max([float(np.max(np.abs(y))) for y in first if y.size and y.dtype.kind in "fc"]
-                    or [1.0])
-        tolerance = max(MIN_TOLERANCE, RELATIVE_TOLERANCE * max(scale, 1.0),
-                        NOISE_FACTOR * (noise or 0.0))
+        scale = max(
+            [float(np.max(np.abs(y))) for y in first if y.size and y.dtype.kind in "fc"] or [1.0]
+        )
+        tolerance = max(
+            MIN_TOLERANCE, RELATIVE_TOLERANCE * max(scale, 1.0), NOISE_FACTOR * (noise or 0.0)
+        )
         in_keys = [f"m{index}_i{n}" for n in range(len(flat_in))]
         out_keys = [f"m{index}_o{n}" for n in range(len(first))]
         inputs_npz.update(zip(in_keys, flat_in))
         outputs_npz.update(zip(out_keys, first))
-        entries.append({"model": index, "source": origin, "structure": description,
-                        "inputs": in_keys, "outputs": out_keys, "samples": int(len(flat_in[0])),
-                        "max_abs_diff": noise, "runs": 1 if second is None else 2,
-                        "tolerance": tolerance})
+        entries.append(
+            {
+                "model": index,
+                "source": origin,
+                "structure": description,
+                "inputs": in_keys,
+                "outputs": out_keys,
+                "samples": int(len(flat_in[0])),
+                "max_abs_diff": noise,
+                "runs": 1 if second is None else 2,
+                "tolerance": tolerance,
+            }
+        )
     checked = [e for e in entries if e.get("source")]
     summary = {
         "seed": SEED,
         "tolerance": max((e["tolerance"] for e in checked), default=None),
-        "max_abs_diff": max((e["max_abs_diff"] for e in checked if e["max_abs_diff"] is not None),
-                            default=None),
+        "max_abs_diff": max(
+            (e["max_abs_diff"] for e in checked if e["max_abs_diff"] is not None), default=None
+        ),
         "models": entries,
     }
     return summary, _npz_bytes(inputs_npz), _npz_bytes(outputs_npz)
@@ -270,16 +313,23 @@ def _npz_bytes(arrays: dict) -> bytes:
 # ----------------------------------------------------------------------------- load
 
 
-def check(models: list, summary: dict | None, inputs_npz: bytes | None, outputs_npz: bytes | None,
-          path=None) -> VerificationResult:
+def check(
+    models: list,
+    summary: dict | None,
+    inputs_npz: bytes | None,
+    outputs_npz: bytes | None,
+    path=None,
+) -> VerificationResult:
     """Re-run the stored inputs through ``models`` (in manifest order) and compare."""
     import numpy as np
 
     checked = [e for e in (summary or {}).get("models", []) if e.get("source")]
     if not checked or inputs_npz is None or outputs_npz is None:
         return VerificationResult("no data", path=None if path is None else str(path))
-    with np.load(io.BytesIO(inputs_npz), allow_pickle=False) as stored_in, \
-            np.load(io.BytesIO(outputs_npz), allow_pickle=False) as stored_out:
+    with (
+        np.load(io.BytesIO(inputs_npz), allow_pickle=False) as stored_in,
+        np.load(io.BytesIO(outputs_npz), allow_pickle=False) as stored_out,
+    ):
         results = []
         for entry in checked:
             model = models[entry["model"]]
@@ -287,16 +337,31 @@ def check(models: list, summary: dict | None, inputs_npz: bytes | None, outputs_
             expected = [stored_out[k] for k in entry["outputs"]]
             got = run_model(model, inputs)
             diff = max_abs_diff(expected, got)
-            identical = diff == 0.0 and all(np.array_equal(x, y, equal_nan=x.dtype.kind == "f")
-                                            for x, y in zip(expected, got))
-            verdict = "identical" if identical else (
-                "within tolerance" if diff <= entry["tolerance"] else "mismatch")
-            results.append({"model": entry["model"], "verdict": verdict, "max_abs_diff": diff,
-                            "tolerance": entry["tolerance"]})
+            identical = diff == 0.0 and all(
+                np.array_equal(x, y, equal_nan=x.dtype.kind == "f") for x, y in zip(expected, got)
+            )
+            verdict = (
+                "identical"
+                if identical
+                else ("within tolerance" if diff <= entry["tolerance"] else "mismatch")
+            )
+            results.append(
+                {
+                    "model": entry["model"],
+                    "verdict": verdict,
+                    "max_abs_diff": diff,
+                    "tolerance": entry["tolerance"],
+                }
+            )
     worst = max(r["max_abs_diff"] for r in results)
-    verdict = ("mismatch" if any(r["verdict"] == "mismatch" for r in results) else
-               "within tolerance" if any(r["verdict"] == "within tolerance" for r in results)
-               else "identical")
+    verdict = (
+        "mismatch"
+        if any(r["verdict"] == "mismatch" for r in results)
+        else "within tolerance"
+        if any(r["verdict"] == "within tolerance" for r in results)
+        else "identical"
+    )
     tolerance = min(r["tolerance"] for r in results)
-    return VerificationResult(verdict, worst, tolerance, results,
-                              None if path is None else str(path))
+    return VerificationResult(
+        verdict, worst, tolerance, results, None if path is None else str(path)
+    )

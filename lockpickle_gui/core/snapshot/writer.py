@@ -26,16 +26,24 @@ import pickle
 import platform
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lockpickle_gui._version import __version__
-from lockpickle_gui.core.inspect import inspect, type_name
 from lockpickle_gui.core.atomic import atomic_write, check_writable
-from lockpickle_gui.core.errors import (LockpickleError, NotASnapshot, SnapshotError,
-                                        UnpicklableState)
+from lockpickle_gui.core.errors import (
+    LockpickleError,
+    NotASnapshot,
+    SnapshotError,
+    UnpicklableState,
+)
+from lockpickle_gui.core.inspect import inspect, keras_adapter, type_name
 from lockpickle_gui.core.snapshot import format as fmt
-from lockpickle_gui.core.snapshot import keras_io, models as model_plan, verify as verification
+from lockpickle_gui.core.snapshot import models as model_plan
+from lockpickle_gui.core.snapshot import streams
+from lockpickle_gui.core.snapshot import verify as verification
+from lockpickle_gui.core.snapshot.keras import saving as keras_saving
 from lockpickle_gui.core.snapshot.pickler import StateStream, referenced_globals
 from lockpickle_gui.core.snapshot.pipeline import PipelinedWriter
 from lockpickle_gui.core.snapshot.trust import is_always_allowed
@@ -54,8 +62,15 @@ class _Reporter:
             self.progress(min(max(fraction, 0.0), 1.0), message)
 
 
-def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = True,
-                  progress: Progress | None = None, on_blocked: str = "error") -> dict:
+def save_snapshot(
+    obj: Any,
+    path,
+    *,
+    verify_inputs: Any = None,
+    verify: bool = True,
+    progress: Progress | None = None,
+    on_blocked: str = "error",
+) -> dict:
     """Save ``obj`` (an object graph, a Keras model or a ModelProject) to ``path``.
 
     Returns the manifest that was written. Before any work, raises
@@ -67,8 +82,9 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
     load time, and :class:`Cancelled` when ``progress`` raises it.
     """
     if on_blocked not in fmt.ON_BLOCKED_POLICIES:
-        raise LockpickleError(f"Expected on_blocked to be one of {fmt.ON_BLOCKED_POLICIES}. "
-                              f"Received: {on_blocked!r}.")
+        raise LockpickleError(
+            f"Expected on_blocked to be one of {fmt.ON_BLOCKED_POLICIES}. Received: {on_blocked!r}."
+        )
     path = check_writable(path)  # a wrong target fails now, not after the work
     _refuse_foreign_target(path)
     report = _Reporter(progress)
@@ -88,9 +104,18 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
     model_plan.describe(plan, registry, paths, attached)
     if plan.blocked and on_blocked == "error":
         raise _blocked_error(plan.blocked, path)
-    _check_manifest_size(_encode({"models": plan.model_entries, "model_refs": plan.refs,
-                                  "primitives": plan.primitive_entries,
-                                  "dropped": plan.blocked}), plan, path)  # before any work
+    _check_manifest_size(
+        _encode(
+            {
+                "models": plan.model_entries,
+                "model_refs": plan.refs,
+                "primitives": plan.primitive_entries,
+                "dropped": plan.blocked,
+            }
+        ),
+        plan,
+        path,
+    )  # before any work
     state_bytes = stream.getvalue()
 
     recorded = given = source = None
@@ -98,30 +123,37 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
     verify = bool(verify and plan.models)
     if verify:
         skip = _models_not_to_run(plan, paths, report)
-        given, source = (verify_inputs, "given") if verify_inputs is not None else \
-            (_preview_inputs(preview_inputs, plan.models), "project preview inputs")
+        given, source = (
+            (verify_inputs, "given")
+            if verify_inputs is not None
+            else (_preview_inputs(preview_inputs, plan.models), "project preview inputs")
+        )
         if not all(getattr(model, "built", False) for model in plan.models):
             report(0.08, "Running the models on verification inputs")
             recorded = verification.record(plan.models, given, source, path, skip)
 
     members: dict[str, str] = {}
-    total = max(1, sum(keras_io.weight_bytes(m) for m in plan.models))
+    total = max(1, sum(keras_saving.weight_bytes(m) for m in plan.models))
     done = 0
     with atomic_write(path) as handle, zipfile.ZipFile(handle, "w") as archive:
         report(0.1, "Writing the snapshot")
         for index, model in enumerate(plan.models):
-            size = keras_io.weight_bytes(model)
+            size = keras_saving.weight_bytes(model)
             member = fmt.model_member(index)
             start = 0.1 + 0.75 * done / total
             last = index == len(plan.models) - 1
 
             def on_bytes(written, start=start, member=member):
-                report(start + 0.75 * min(written, total) / total,
-                       f"Writing {member} ({written >> 20} MiB)")
+                report(
+                    start + 0.75 * min(written, total) / total,
+                    f"Writing {member} ({written >> 20} MiB)",
+                )
 
-            with archive.open(member, "w", force_zip64=size > fmt.ZIP64_THRESHOLD) as raw, \
-                    PipelinedWriter(raw, _throttled(on_bytes)) as writer:
-                keras_io.save_keras_object(model, writer)
+            with (
+                archive.open(member, "w", force_zip64=size > fmt.ZIP64_THRESHOLD) as raw,
+                PipelinedWriter(raw, _throttled(on_bytes)) as writer,
+            ):
+                keras_saving.save_keras_object(model, writer)
                 if last:  # the fdatasync runs behind the writes, beside the hashing
                     writer.sync_after_writes(handle.fileno())
                 if last and verify and recorded is None:
@@ -138,18 +170,21 @@ def save_snapshot(obj: Any, path, *, verify_inputs: Any = None, verify: bool = T
         members[fmt.STATE_MEMBER] = _write_bytes(archive, fmt.STATE_MEMBER, state_bytes)
         summary, inputs_npz, outputs_npz = recorded or (None, None, None)
         if summary is not None:
-            members[fmt.VERIFY_INPUTS_MEMBER] = _write_bytes(archive, fmt.VERIFY_INPUTS_MEMBER,
-                                                             inputs_npz)
-            members[fmt.VERIFY_OUTPUTS_MEMBER] = _write_bytes(archive, fmt.VERIFY_OUTPUTS_MEMBER,
-                                                              outputs_npz)
+            members[fmt.VERIFY_INPUTS_MEMBER] = _write_bytes(
+                archive, fmt.VERIFY_INPUTS_MEMBER, inputs_npz
+            )
+            members[fmt.VERIFY_OUTPUTS_MEMBER] = _write_bytes(
+                archive, fmt.VERIFY_OUTPUTS_MEMBER, outputs_npz
+            )
         code_entries = None
         if code is not None:
             code_entries = []
             for module_name, text in code.sources.items():
                 member = fmt.code_member(module_name)
                 members[member] = _write_bytes(archive, member, text.encode("utf-8"), deflate=True)
-                code_entries.append({"module": module_name, "member": member,
-                                     "sha256": members[member]})
+                code_entries.append(
+                    {"module": module_name, "member": member, "sha256": members[member]}
+                )
         manifest = _manifest(root, plan, state_bytes, code, code_entries, members, summary)
         report(0.97, "Writing the manifest")
         encoded = _encode(manifest)
@@ -175,7 +210,9 @@ def _unwrap(obj: Any) -> tuple[Any, _Code | None, Any]:
         return obj, None, None
     code = None
     if obj.code_files:
-        sources = {name: Path(file).read_text(encoding="utf-8") for name, file in obj.code_files.items()}
+        sources = {
+            name: Path(file).read_text(encoding="utf-8") for name, file in obj.code_files.items()
+        }
         code = _Code(obj.code_package, sources)
     elif obj.kind == "snapshot" and obj.manifest and obj.manifest.get("code"):
         from lockpickle_gui.core.snapshot.reader import read_code_sources
@@ -191,8 +228,9 @@ def _models_not_to_run(plan, paths, report) -> dict[int, str]:
         held = verification.held_locks(model, plan.model_entries[index]["path"], paths.tree)
         if held:
             skip[index] = verification.skip_reason(held)
-            report(0.06, f"Not verifying model {plan.model_entries[index]['name']!r}: "
-                         f"{skip[index]}")
+            report(
+                0.06, f"Not verifying model {plan.model_entries[index]['name']!r}: {skip[index]}"
+            )
     return skip
 
 
@@ -202,17 +240,22 @@ def _refuse_foreign_target(path: Path) -> None:
         return
     from lockpickle_gui.core.snapshot.reader import SnapshotArchive
 
-    other = path.with_suffix(fmt.SUFFIX) if path.suffix != fmt.SUFFIX else \
-        path.with_name(f"{path.stem}-2{fmt.SUFFIX}")
+    other = (
+        path.with_suffix(fmt.SUFFIX)
+        if path.suffix != fmt.SUFFIX
+        else path.with_name(f"{path.stem}-2{fmt.SUFFIX}")
+    )
     try:
         SnapshotArchive(path).close()
     except NotASnapshot:
         raise SnapshotError(
             f"Expected the snapshot's path to be a new file or an existing snapshot to replace. "
             f"Received: {path}, an existing file that is not a lockpickle snapshot; it was not "
-            "touched.", path=path,
+            "touched.",
+            path=path,
             hint=f"Choose another name (e.g. {other.name}), or delete that file first if you "
-                 "mean to replace it.") from None
+            "mean to replace it.",
+        ) from None
     except SnapshotError:
         return  # a damaged or newer snapshot: still a snapshot, replaced atomically
 
@@ -233,9 +276,11 @@ def _dump(stream: StateStream, obj: Any, path) -> None:
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as error:
         raise UnpicklableState(
             f"Expected an object graph pickle can save once locks and models are taken out. "
-            f"Received: {type(error).__name__}: {error}.", path=path,
+            f"Received: {type(error).__name__}: {error}.",
+            path=path,
             hint="Make the object picklable (a module-level class, __getstate__ leaving out "
-                 "what cannot be saved), or leave it out of the exported object.") from error
+            "what cannot be saved), or leave it out of the exported object.",
+        ) from error
 
 
 def _refuse_unloadable_layers(plan, path) -> None:
@@ -244,28 +289,35 @@ def _refuse_unloadable_layers(plan, path) -> None:
         raise SnapshotError(
             f"Expected models Keras stores whole in a .keras file. Received: {where}, a "
             "SavedModel wrapper whose weights and graph stay in the SavedModel folder, so the "
-            "snapshot would not load without it.", path=path,
+            "snapshot would not load without it.",
+            path=path,
             hint="Export from the Keras model itself (.keras or a project that builds it); "
-                 "a SavedModel can only be inspected and previewed.")
+            "a SavedModel can only be inspected and previewed.",
+        )
     if not plan.unloadable:
         return
     lines = "; ".join(f"{entry['path']} ({entry['class']})" for entry in plan.unloadable)
     classes = ", ".join(sorted({entry["class"] for entry in plan.unloadable}))
     raise SnapshotError(
         f"Expected every custom layer class to be one Keras can find when the snapshot loads. "
-        f"Received: layers of unregistered class {classes}: {lines}.", path=path,
+        f"Received: layers of unregistered class {classes}: {lines}.",
+        path=path,
         hint="Decorate the class with @keras.saving.register_keras_serializable("
-             "package=\"your_package\"), or list its file in the project's [code] modules so "
-             "the snapshot bundles it.")
+        'package="your_package"), or list its file in the project\'s [code] modules so '
+        "the snapshot bundles it.",
+    )
 
 
 def _blocked_error(blocked: list[dict], path) -> UnpicklableState:
     listed = "; ".join(f"{b['path']} ({b['kind']}, {b['state']})" for b in blocked)
     return UnpicklableState(
         f"Expected only state a snapshot can restore. Received: {len(blocked)} object(s) that "
-        f"cannot be saved: {listed}.", path=path, blocked=[(b["path"], b["kind"]) for b in blocked],
+        f"cannot be saved: {listed}.",
+        path=path,
+        blocked=[(b["path"], b["kind"]) for b in blocked],
         hint="Close or remove them before exporting (or leave them out in __getstate__), or "
-             "export with on_blocked=\"drop\" (--on-blocked drop) to store them as None.")
+        'export with on_blocked="drop" (--on-blocked drop) to store them as None.',
+    )
 
 
 def _encode(manifest: dict) -> bytes:
@@ -273,8 +325,9 @@ def _encode(manifest: dict) -> bytes:
 
 
 def _check_manifest_size(encoded: bytes, plan, path) -> None:
-    fmt.check_manifest_size(len(encoded), path, primitives=len(plan.primitive_entries),
-                            dropped=len(plan.blocked))
+    fmt.check_manifest_size(
+        len(encoded), path, primitives=len(plan.primitive_entries), dropped=len(plan.blocked)
+    )
 
 
 def _throttled(callback: Callable[[int], None], step: int = 8 << 20) -> Callable[[int], None]:
@@ -290,7 +343,9 @@ def _throttled(callback: Callable[[int], None], step: int = 8 << 20) -> Callable
 
 
 def _write_bytes(archive: zipfile.ZipFile, member: str, data: bytes, deflate: bool = False) -> str:
-    archive.writestr(member, data, compress_type=zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED)
+    archive.writestr(
+        member, data, compress_type=zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
+    )
     return hashlib.sha256(data).hexdigest()
 
 
@@ -298,7 +353,7 @@ def _write_array(archive: zipfile.ZipFile, member: str, array: Any) -> str:
     import numpy as np
 
     with archive.open(member, "w", force_zip64=array.nbytes > fmt.ZIP64_THRESHOLD) as raw:
-        writer = keras_io.HashingWriter(raw)
+        writer = streams.HashingWriter(raw)
         np.lib.format.write_array(writer, array, allow_pickle=False)
     return writer.sha256.hexdigest()
 
@@ -311,13 +366,17 @@ def _versions() -> dict:
     return versions
 
 
-def _manifest(root, plan, state_bytes: bytes, code: _Code | None, code_entries, members,
-              summary) -> dict:
-    modules = {module for module, name in referenced_globals(state_bytes)
-               if not is_always_allowed(module, name)}
+def _manifest(
+    root, plan, state_bytes: bytes, code: _Code | None, code_entries, members, summary
+) -> dict:
+    modules = {
+        module
+        for module, name in referenced_globals(state_bytes)
+        if not is_always_allowed(module, name)
+    }
     modules.update(plan.custom_modules)
     if code is not None:  # one trust switch covers the bundled package and its modules
-        modules = {m for m in modules if not keras_io.in_package(m, code.package)}
+        modules = {m for m in modules if not keras_adapter.in_package(m, code.package)}
     created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
     return {
         "format": fmt.FORMAT_NAME,

@@ -34,7 +34,8 @@ class AnomalyService:
         self.pending = queue.Queue(maxsize=max_pending)
         # An executor starts its threads on the first submit(): opening the project starts none.
         self.executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=workers, thread_name_prefix="anomaly-worker")
+            max_workers=workers, thread_name_prefix="anomaly-worker"
+        )
         self.next_id = 0
         self.processed = 0
         self.flagged = 0

@@ -26,10 +26,13 @@ LockedDense = _load_layers().LockedDense
 def build():
     keras.utils.set_random_seed(0)
     return keras.Sequential(
-        [keras.Input((4,), name="features"),
-         LockedDense(8, activation="relu", name="locked_dense"),
-         keras.layers.Dense(2, name="scores")],
-        name="locked_model")
+        [
+            keras.Input((4,), name="features"),
+            LockedDense(8, activation="relu", name="locked_dense"),
+            keras.layers.Dense(2, name="scores"),
+        ],
+        name="locked_model",
+    )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ class LockedDense(keras.layers.Layer):
         self.lock = threading.Lock()
 
     def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
-                                      initializer="glorot_uniform", name="kernel")
+        self.kernel = self.add_weight(
+            shape=(input_shape[-1], self.units), initializer="glorot_uniform", name="kernel"
+        )
         self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
 
     def call(self, inputs):
@@ -34,5 +35,8 @@ class LockedDense(keras.layers.Layer):
         return (*input_shape[:-1], self.units)
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units,
-                "activation": keras.activations.serialize(self.activation)}
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": keras.activations.serialize(self.activation),
+        }

@@ -7,16 +7,19 @@ from pathlib import Path
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
+import keras
 
 
 def build():
     keras.utils.set_random_seed(0)
     return keras.Sequential(
-        [keras.Input((4,), name="features"),
-         keras.layers.Dense(8, activation="relu", name="hidden"),
-         keras.layers.Dense(3, activation="softmax", name="classes")],
-        name="classifier")
+        [
+            keras.Input((4,), name="features"),
+            keras.layers.Dense(8, activation="relu", name="hidden"),
+            keras.layers.Dense(3, activation="softmax", name="classes"),
+        ],
+        name="classifier",
+    )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,9 @@ def load(stream, *, custom_objects: dict | None, safe_mode: bool) -> Any:
     except Exception as error:  # noqa: BLE001 - any surprise: Keras' own path decides
         log.debug("deferred-initialisation load fell back to Keras' loader: %r", error)
     stream.seek(0)
-    return saving_lib.load_model(stream, custom_objects=custom_objects, compile=True,
-                                 safe_mode=safe_mode)
+    return saving_lib.load_model(
+        stream, custom_objects=custom_objects, compile=True, safe_mode=safe_mode
+    )
 
 
 def _load_deferred(stream, custom_objects, safe_mode) -> Any:
@@ -83,8 +84,10 @@ def _load_deferred(stream, custom_objects, safe_mode) -> Any:
         # 4. Compile as Keras' loader does, then load what compiling added (the optimizer),
         #    skipping every saveable already loaded.
         if compile_config:
-            with object_registration.CustomObjectScope(custom_objects), \
-                    serialization_lib.SafeModeScope(safe_mode):
+            with (
+                object_registration.CustomObjectScope(custom_objects),
+                serialization_lib.SafeModeScope(safe_mode),
+            ):
                 model.compile_from_config(compile_config)
                 model.compiled = True
             visited.discard(id(model))
@@ -103,11 +106,14 @@ def _load_deferred(stream, custom_objects, safe_mode) -> Any:
 def _weights_file(archive: zipfile.ZipFile, stream):
     """The HDF5 weights as a file object: a window onto the bytes where they lie in the
     snapshot when the member is stored (no copy), else an in-memory copy (Keras' way)."""
-    from lockpickle_gui.core.snapshot.keras_io import MemberWindow, stored_member_offset
+    from lockpickle_gui.core.snapshot.streams import MemberWindow, stored_member_offset
 
     info = archive.getinfo(_WEIGHTS)
-    if isinstance(stream, MemberWindow) and info.compress_type == zipfile.ZIP_STORED \
-            and not info.flag_bits & 0x1:
+    if (
+        isinstance(stream, MemberWindow)
+        and info.compress_type == zipfile.ZIP_STORED
+        and not info.flag_bits & 0x1
+    ):
         return stream.sub_window(stored_member_offset(stream.name, archive, info), info.file_size)
     return io.BytesIO(archive.read(_WEIGHTS))
 
@@ -129,8 +135,15 @@ def _open_store(saving_lib, weights):
 
 def _load_state(saving_lib, model, store, visited: set) -> None:
     failed, errors = set(), {}
-    saving_lib._load_state(model, weights_store=store, assets_store=None, inner_path="",
-                           visited_saveables=visited, failed_saveables=failed, error_msgs=errors)
+    saving_lib._load_state(
+        model,
+        weights_store=store,
+        assets_store=None,
+        inner_path="",
+        visited_saveables=visited,
+        failed_saveables=failed,
+        error_msgs=errors,
+    )
     if failed:
         saving_lib._raise_loading_failure(errors)
 

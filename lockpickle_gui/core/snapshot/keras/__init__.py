@@ -1,0 +1,1 @@
+"""Keras models inside snapshots: the only place Keras' private API (``keras.src``) is used."""

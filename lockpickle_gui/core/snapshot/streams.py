@@ -1,0 +1,126 @@
+"""File objects the snapshot reads and writes through: hashing writers and member windows."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import struct
+import zipfile
+from collections.abc import Callable
+
+from lockpickle_gui.core.errors import CorruptSnapshot
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
+
+
+class HashingWriter(io.RawIOBase):
+    """Forwards writes to ``raw`` and keeps their sha256 and size; ``on_bytes(total)`` is
+    called as data flows (progress, and the place a cancel request interrupts a save).
+
+    Inline, for the small members; the models go through :mod:`.pipeline`'s writer.
+    """
+
+    def __init__(self, raw, on_bytes: Callable[[int], None] | None = None):
+        super().__init__()
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+        self.on_bytes = on_bytes
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        view = memoryview(data).cast("B")
+        self.raw.write(view)
+        self.sha256.update(view)
+        self.size += view.nbytes
+        if self.on_bytes is not None:
+            self.on_bytes(self.size)
+        return view.nbytes
+
+
+class MemberWindow(io.RawIOBase):
+    """A seekable, read-only view of ``length`` bytes at ``start`` of a file."""
+
+    def __init__(self, path: str | os.PathLike, start: int, length: int):
+        super().__init__()
+        self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._start = start
+        self._length = length
+        self._pos = 0
+        self.name = os.fspath(path)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def sub_window(self, offset: int, length: int) -> MemberWindow:
+        """A window onto ``length`` bytes at ``offset`` of this one (a member in a member)."""
+        if offset < 0 or offset + length > self._length:
+            raise CorruptSnapshot(
+                f"Expected a nested member inside {self.name}. Received: "
+                f"bytes {offset}..{offset + length} of {self._length}."
+            )
+        return MemberWindow(self.name, self._start + offset, length)
+
+    def read(self, size: int | None = -1) -> bytes:
+        """One buffered read of the whole request (RawIOBase's default reads 8 KiB at a time)."""
+        remaining = self._length - self._pos
+        count = remaining if size is None or size < 0 else min(size, remaining)
+        if count <= 0:
+            return b""
+        self._file.seek(self._start + self._pos)
+        data = self._file.read(count)
+        self._pos += len(data)
+        return data
+
+    def readall(self) -> bytes:
+        return self.read(-1)
+
+    def readinto(self, buffer) -> int:
+        view = memoryview(buffer).cast("B")
+        count = min(len(view), self._length - self._pos)
+        if count <= 0:
+            return 0
+        self._file.seek(self._start + self._pos)
+        got = self._file.readinto(view[:count])
+        self._pos += got
+        return got
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()
+        super().close()
+
+
+def stored_member_offset(path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    """Where the bytes of a stored (uncompressed) member start in the archive file."""
+    if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
+        raise CorruptSnapshot(
+            f"Expected {info.filename} to be stored uncompressed. Received: "
+            f"compression type {info.compress_type}.",
+            path=path,
+            hint="The file was rewritten by another tool; export it again.",
+        )
+    archive.fp.seek(info.header_offset)
+    header = archive.fp.read(_LOCAL_HEADER.size)
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+    if signature != b"PK\x03\x04":
+        raise CorruptSnapshot(
+            f"Expected a ZIP local header for {info.filename}. Received: {signature!r}.",
+            path=path,
+            hint="Export the snapshot again.",
+        )
+    return info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
