@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"lockpickle {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="let TensorFlow's own start-up messages through to stderr",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(f"lockpickle_gui.cli.{module_name}")
@@ -49,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from lockpickle_gui.core.errors import Cancelled, LockpickleError
+    from lockpickle_gui.core.tf_runtime import verbose_native_logs
+
+    verbose_native_logs(args.verbose)
 
     try:
         return int(args._run(args) or EXIT_OK)

@@ -1,0 +1,39 @@
+"""The CLI speaks only for itself: TensorFlow's native start-up lines stay off stderr."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DEMO = Path(__file__).resolve().parents[1] / "resources" / "examples" / "single_lock"
+NATIVE_NOISE = ("absl::InitializeLog", "cudart_stub", "oneDNN custom operations", "cuInit")
+
+pytestmark = pytest.mark.slow
+
+
+def _run(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    return subprocess.run(
+        [sys.executable, "-m", "lockpickle_gui.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**clean, **env},
+    )
+
+
+def test_inspect_prints_no_tensorflow_start_up_lines():
+    done = _run("inspect", str(DEMO))
+    assert done.returncode == 0, done.stderr
+    assert "PredictionService" in done.stdout
+    assert done.stderr == ""
+
+
+def test_verbose_lets_tensorflow_speak():
+    done = _run("--verbose", "inspect", str(DEMO))
+    assert done.returncode == 0, done.stderr
+    assert any(noise in done.stderr for noise in NATIVE_NOISE), done.stderr
