@@ -209,18 +209,20 @@ def inspect_untrusted_snapshot(args) -> int | None:
 
 def describe_verification(result, manifest: dict, path) -> tuple[bool, str]:
     """(whether verification holds, one sentence saying so) for people on a terminal."""
-    holds = result.ok or (result.verdict == "no data" and not manifest["models"])
-    if result.verdict == "identical":
+    from lockpickle_gui.core.modelio.verdict import Verdict
+
+    holds = result.ok or (result.verdict is Verdict.NO_DATA and not manifest["models"])
+    if result.verdict is Verdict.IDENTICAL:
         return holds, (
             f"identical: the loaded model(s) reproduce the outputs stored at export "
             f"bit for bit ({path})."
         )
-    if result.verdict == "within tolerance":
+    if result.verdict is Verdict.WITHIN_TOLERANCE:
         return holds, (
             f"within tolerance: max difference {result.max_abs_diff:.3g} <= tolerance "
             f"{result.tolerance:.3g} ({path})."
         )
-    if result.verdict == "mismatch":
+    if result.verdict is Verdict.MISMATCH:
         return holds, (
             f"mismatch: max difference {result.max_abs_diff:.3g} exceeds the tolerance "
             f"{result.tolerance:.3g} ({path}). Use the Keras/TensorFlow versions "

@@ -114,7 +114,7 @@ def run(args) -> int:
         )
     else:
         _print_text(project, name, source, result)
-    return 1 if result.verdict == "mismatch" or result.stats.failed else 0
+    return 1 if not result.verdict.holds or result.stats.failed else 0
 
 
 def _print_text(project, name, source, result) -> None:

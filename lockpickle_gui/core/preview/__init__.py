@@ -14,11 +14,11 @@ Everything here is pure Python plus numpy; TensorFlow is imported (through
 from __future__ import annotations
 
 from lockpickle_gui.core.modelio.signature import InputSpec, ModelSignature, signature_of
+from lockpickle_gui.core.modelio.verdict import Verdict
 from lockpickle_gui.core.preview.pool import InferencePool
 from lockpickle_gui.core.preview.run import (
     DEFAULT_TOLERANCE,
     ROUNDING_NOTE,
-    VERDICTS,
     PreviewResult,
     ThreadSafetyReport,
     check_thread_safety,
@@ -40,5 +40,5 @@ __all__ = [
     "InputSpec",
     "DEFAULT_TOLERANCE",
     "ROUNDING_NOTE",
-    "VERDICTS",
+    "Verdict",
 ]

@@ -36,6 +36,7 @@ from lockpickle_gui.core.errors import Cancelled, PreviewError
 from lockpickle_gui.core.inspect import inspect
 from lockpickle_gui.core.modelio.inputs import as_samples, summarize_output
 from lockpickle_gui.core.modelio.signature import ModelSignature, flatten, model_call, output_names
+from lockpickle_gui.core.modelio.verdict import Verdict, compare_outputs
 from lockpickle_gui.core.preview.pool import InferencePool
 from lockpickle_gui.core.preview.stats import PoolStats
 from lockpickle_gui.core.tf_runtime import import_tensorflow
@@ -43,7 +44,6 @@ from lockpickle_gui.core.tf_runtime import import_tensorflow
 DEFAULT_TOLERANCE = 1e-5
 MAX_CLIENTS = 1024
 LOCK_KINDS = ("Lock", "RLock", "Condition")
-VERDICTS = ("identical", "within tolerance", "mismatch")
 ROUNDING_NOTE = (
     "Batching changes float rounding by about 1e-6; that is expected, not a thread-safety problem."
 )
@@ -51,7 +51,7 @@ ROUNDING_NOTE = (
 
 @dataclass
 class ThreadSafetyReport:
-    verdict: str  # one of VERDICTS
+    verdict: Verdict
     max_abs_diff: float
     worst_index: int | None  # the sample with the largest difference
     worst_output: str | None  # which output of it
@@ -63,7 +63,7 @@ class ThreadSafetyReport:
 
     def to_dict(self) -> dict:
         return {
-            "verdict": self.verdict,
+            "verdict": self.verdict.value,
             "max_abs_diff": self.max_abs_diff,
             "worst_index": self.worst_index,
             "worst_output": self.worst_output,
@@ -89,7 +89,7 @@ class PreviewResult:
     first_error: str | None = None  # the first checked request that failed, if any
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Verdict:
         return self.safety.verdict
 
     @property
@@ -109,7 +109,7 @@ class PreviewResult:
             "p95_ms": s.p95_ms,
             "p99_ms": s.p99_ms,
             "mean_batch": s.mean_batch,
-            "verdict": self.verdict,
+            "verdict": self.verdict.value,
             "max_abs_diff": self.safety.max_abs_diff,
             "lock_layers": list(self.safety.lock_layers),
             "message": self.safety.message,
@@ -176,34 +176,24 @@ def compare(
     pooled: list[Any],
     names: list[str],
     tolerance: float = DEFAULT_TOLERANCE,
-) -> tuple[str, float, int | None, str | None]:
+) -> tuple[Verdict, float, int | None, str | None]:
     """(verdict, max abs difference, worst sample index, worst output name)."""
-    identical, within = True, True
-    max_diff, worst_index, worst_output = 0.0, None, None
-    for index, (expected, result) in enumerate(zip(reference, pooled)):
-        got = flatten(result)[0] if not isinstance(result, BaseException) else None
-        for position, want in enumerate(expected):
-            name = names[position] if position < len(names) else f"output {position}"
-            have = None if got is None or position >= len(got) else np.asarray(got[position])
-            if have is None or have.shape != want.shape:
-                diff = float("inf")
-            elif np.array_equal(have, want, equal_nan=want.dtype.kind in "fc"):
-                diff = 0.0
-            else:
-                identical = False
-                a, b = want.astype(np.float64), have.astype(np.float64)
-                gap = np.abs(a - b)
-                gap[np.isnan(a) & np.isnan(b)] = 0.0
-                gap[np.isnan(gap)] = np.inf
-                diff = float(gap.max())
-                if not np.all(gap <= tolerance * np.maximum(1.0, np.abs(a))):
-                    within = False
-            if diff == float("inf"):
-                identical = within = False
-            if diff > max_diff:
-                max_diff, worst_index, worst_output = diff, index, name
-    verdict = "identical" if identical else "within tolerance" if within else "mismatch"
-    return verdict, max_diff, worst_index, worst_output
+    results = []
+    for expected, result in zip(reference, pooled):
+        got = None if isinstance(result, BaseException) else flatten(result)[0]
+        results.append(compare_outputs(expected, got, rtol=tolerance))
+    verdict = Verdict.worst(r.verdict for r in results) if results else Verdict.IDENTICAL
+    worst_index = max(
+        (i for i, r in enumerate(results) if r.max_abs_diff > 0.0),
+        key=lambda i: results[i].max_abs_diff,
+        default=None,
+    )
+    if worst_index is None:
+        return verdict, 0.0, None, None
+    worst = results[worst_index]
+    position = worst.worst or 0
+    name = names[position] if position < len(names) else f"output {position}"
+    return verdict, worst.max_abs_diff, worst_index, name
 
 
 def find_lock_layers(model: Any) -> list[dict]:
@@ -226,7 +216,7 @@ def find_lock_layers(model: Any) -> list[dict]:
 
 
 def _report(
-    verdict: str,
+    verdict: Verdict,
     max_diff: float,
     worst_index: int | None,
     worst_output: str | None,
@@ -235,12 +225,13 @@ def _report(
     locks: list[dict],
     setting: str,
 ) -> ThreadSafetyReport:
-    if verdict == "identical":
+    verdict = Verdict(verdict)
+    if verdict is Verdict.IDENTICAL:
         message = (
             f"Identical: the {samples} samples gave bit-identical outputs sequentially and "
             f"through the pool ({setting})."
         )
-    elif verdict == "within tolerance":
+    elif verdict is Verdict.WITHIN_TOLERANCE:
         message = (
             f"Within tolerance: max abs difference {max_diff:.3g} (tolerance {tolerance:g}) "
             f"over {samples} samples ({setting}). {ROUNDING_NOTE}"

@@ -22,6 +22,7 @@ from typing import Any
 
 from lockpickle_gui.core.errors import SnapshotError, VerificationFailed
 from lockpickle_gui.core.inspect import primitives
+from lockpickle_gui.core.modelio.verdict import Verdict, compare_outputs
 from lockpickle_gui.core.tf_runtime import import_keras
 
 SEED = 0
@@ -33,12 +34,10 @@ NOISE_FACTOR = 10.0  # the tolerance covers ten times the run-to-run noise seen 
 # The second run (to measure run-to-run noise) only when the first was this quick.
 SECOND_RUN_MAX_SECONDS = 0.1
 
-VERDICTS = ("identical", "within tolerance", "mismatch", "no data")
-
 
 @dataclass
 class VerificationResult:
-    verdict: str
+    verdict: Verdict
     max_abs_diff: float | None = None
     tolerance: float | None = None
     models: list[dict] = field(default_factory=list)
@@ -46,7 +45,7 @@ class VerificationResult:
 
     def to_dict(self) -> dict:
         return {
-            "verdict": self.verdict,
+            "verdict": self.verdict.value,
             "max_abs_diff": self.max_abs_diff,
             "tolerance": self.tolerance,
             "models": list(self.models),
@@ -54,11 +53,11 @@ class VerificationResult:
 
     @property
     def ok(self) -> bool:
-        return self.verdict in ("identical", "within tolerance")
+        return self.verdict.holds
 
     def raise_if_failed(self) -> VerificationResult:
         """Raise :class:`VerificationFailed` on a mismatch; return self otherwise."""
-        if self.verdict == "mismatch":
+        if self.verdict is Verdict.MISMATCH:
             raise VerificationFailed(
                 f"Expected the loaded model(s) to reproduce the outputs stored at export within "
                 f"{self.tolerance:.3g}. Received: a max abs difference of {self.max_abs_diff:.3g}.",
@@ -132,26 +131,6 @@ def run_model(model: Any, inputs: Any) -> list:
     keras = import_keras()
     outputs = model(inputs, training=False)
     return [np.asarray(keras.ops.convert_to_numpy(t)) for t in keras.tree.flatten(outputs)]
-
-
-def max_abs_diff(a: list, b: list) -> float:
-    """Largest absolute difference between two output lists; inf when shapes or NaNs differ."""
-    import numpy as np
-
-    if len(a) != len(b) or any(x.shape != y.shape for x, y in zip(a, b)):
-        return float("inf")
-    worst = 0.0
-    for x, y in zip(a, b):
-        if not x.size:
-            continue
-        x64, y64 = x.astype(np.float64), y.astype(np.float64)
-        nan_x, nan_y = np.isnan(x64), np.isnan(y64)
-        if (nan_x != nan_y).any():
-            return float("inf")
-        diff = np.abs(x64 - y64)[~nan_x]
-        if diff.size:
-            worst = max(worst, float(diff.max()))
-    return worst
 
 
 # ----------------------------------------------------------------------------- export
@@ -257,7 +236,7 @@ def record(
                 path=path,
                 hint="Pass verify_inputs matching the model's inputs, or verify=False.",
             ) from error
-        noise = max_abs_diff(first, second) if second is not None else None
+        noise = compare_outputs(first, second).max_abs_diff if second is not None else None
         scale = max(
             [float(np.max(np.abs(y))) for y in first if y.size and y.dtype.kind in "fc"] or [1.0]
         )
@@ -325,7 +304,7 @@ def check(
 
     checked = [e for e in (summary or {}).get("models", []) if e.get("source")]
     if not checked or inputs_npz is None or outputs_npz is None:
-        return VerificationResult("no data", path=None if path is None else str(path))
+        return VerificationResult(Verdict.NO_DATA, path=None if path is None else str(path))
     with (
         np.load(io.BytesIO(inputs_npz), allow_pickle=False) as stored_in,
         np.load(io.BytesIO(outputs_npz), allow_pickle=False) as stored_out,
@@ -336,15 +315,8 @@ def check(
             inputs = _rebuild(entry["structure"], [stored_in[k] for k in entry["inputs"]])
             expected = [stored_out[k] for k in entry["outputs"]]
             got = run_model(model, inputs)
-            diff = max_abs_diff(expected, got)
-            identical = diff == 0.0 and all(
-                np.array_equal(x, y, equal_nan=x.dtype.kind == "f") for x, y in zip(expected, got)
-            )
-            verdict = (
-                "identical"
-                if identical
-                else ("within tolerance" if diff <= entry["tolerance"] else "mismatch")
-            )
+            comparison = compare_outputs(expected, got, atol=entry["tolerance"])
+            verdict, diff = comparison.verdict, comparison.max_abs_diff
             results.append(
                 {
                     "model": entry["model"],
@@ -354,13 +326,7 @@ def check(
                 }
             )
     worst = max(r["max_abs_diff"] for r in results)
-    verdict = (
-        "mismatch"
-        if any(r["verdict"] == "mismatch" for r in results)
-        else "within tolerance"
-        if any(r["verdict"] == "within tolerance" for r in results)
-        else "identical"
-    )
+    verdict = Verdict.worst(r["verdict"] for r in results)
     tolerance = min(r["tolerance"] for r in results)
     return VerificationResult(
         verdict, worst, tolerance, results, None if path is None else str(path)
