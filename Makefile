@@ -25,6 +25,7 @@ LINTED := lockpickle_gui tests benchmarks packaging resources
 lint: venv
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 format: venv
