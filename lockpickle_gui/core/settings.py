@@ -7,8 +7,11 @@ what        Linux                                       override
 ==========  ==========================================  =====================================
 settings    ``~/.config/lockpickle-gui/settings.json``  ``settings_dir=`` or
 logs        ``~/.local/state/lockpickle-gui/log/``      ``$LOCKPICKLE_GUI_SETTINGS_DIR``
-cache       ``~/.cache/lockpickle-gui/``                (then ``<dir>/logs``, ``<dir>/cache``)
+cache       ``~/.cache/lockpickle-gui/``                (then ``<dir>/logs``, ``<dir>/cache``,
+data        ``~/.local/share/lockpickle-gui/``          ``<dir>/data``)
 ==========  ==========================================  =====================================
+
+The data folder holds the snapshot library (``core.library``).
 
 ``settings.json`` carries a ``schema_version``; it is written atomically. A file that cannot
 be read (bad JSON, not an object, a newer schema) is moved aside with a warning in the log,
@@ -63,22 +66,24 @@ class UserDirs:
     config: Path
     log: Path
     cache: Path
+    data: Path
 
 
 def user_dirs(settings_dir: str | os.PathLike | None = None) -> UserDirs:
-    """Where settings, logs and caches live; ``settings_dir`` (or the env var) puts all three under one folder."""
+    """Where settings, logs, caches and data live; ``settings_dir`` (or the env var) puts them all under one folder."""
     override = (
         settings_dir if settings_dir is not None else os.environ.get(SETTINGS_DIR_ENV) or None
     )
     if override is not None:
         base = Path(override).expanduser().resolve()
-        return UserDirs(config=base, log=base / "logs", cache=base / "cache")
+        return UserDirs(config=base, log=base / "logs", cache=base / "cache", data=base / "data")
     import platformdirs
 
     return UserDirs(
         config=platformdirs.user_config_path(APP_NAME, appauthor=False),
         log=platformdirs.user_log_path(APP_NAME, appauthor=False),
         cache=platformdirs.user_cache_path(APP_NAME, appauthor=False),
+        data=platformdirs.user_data_path(APP_NAME, appauthor=False),
     )
 
 

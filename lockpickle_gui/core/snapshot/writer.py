@@ -186,6 +186,7 @@ def save_snapshot(
                     {"module": module_name, "member": member, "sha256": members[member]}
                 )
         manifest = _manifest(root, plan, state_bytes, code, code_entries, members, summary)
+        manifest["project"] = _project_of(obj)
         report(0.97, "Writing the manifest")
         encoded = _encode(manifest)
         _check_manifest_size(encoded, plan, path)  # exact; the temporary is discarded
@@ -219,6 +220,18 @@ def _unwrap(obj: Any) -> tuple[Any, _Code | None, Any]:
 
         code = _Code(obj.manifest["code_package"], read_code_sources(obj.path))
     return obj.runtime, code, (obj.preview or {}).get("inputs")
+
+
+def _project_of(obj: Any) -> dict | None:
+    """``{"name", "source"}`` of a ModelProject (the snapshot library groups by it), else
+    None. A project re-exported from a snapshot keeps the project that snapshot came from."""
+    project_module = sys.modules.get("lockpickle_gui.core.project")
+    if project_module is None or not isinstance(obj, project_module.ModelProject):
+        return None
+    earlier = (obj.manifest or {}).get("project") if obj.kind == "snapshot" else None
+    if isinstance(earlier, dict) and earlier.get("name"):
+        return {"name": str(earlier["name"]), "source": earlier.get("source")}
+    return {"name": obj.name, "source": str(Path(obj.path).resolve())}
 
 
 def _models_not_to_run(plan, paths, report) -> dict[int, str]:
