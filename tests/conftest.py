@@ -41,6 +41,17 @@ def fail_on_leaked_threads(request):
         pytest.fail(f"{request.node.nodeid} left threads running: {names}", pytrace=False)
 
 
+@pytest.fixture(autouse=True)
+def private_user_folders(tmp_path_factory, monkeypatch):
+    """Settings, logs and the snapshot library of every test (and of the CLI processes it
+    starts) go to a fresh folder, never to the real home."""
+    from lockpickle_gui.core.settings import SETTINGS_DIR_ENV
+
+    folder = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv(SETTINGS_DIR_ENV, str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def keras():
     """Keras (TensorFlow backend), imported once per test run."""

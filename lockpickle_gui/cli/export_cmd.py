@@ -41,6 +41,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from lockpickle_gui.cli._term import ProgressBar
+    from lockpickle_gui.core.library import record_export
     from lockpickle_gui.core.project import open_project
     from lockpickle_gui.core.snapshot import save_snapshot
 
@@ -59,5 +60,6 @@ def run(args) -> int:
             on_blocked=args.on_blocked,
             progress=lambda f, m="": bar(0.3 + 0.7 * f, m),
         )
+    record_export(output, project=project)  # the snapshot library; a failure only warns
     print(summary(output, manifest))
     return 0

@@ -28,6 +28,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from lockpickle_gui.cli._term import ProgressBar, print_json
+    from lockpickle_gui.core.library import record_import
     from lockpickle_gui.core.project import open_project
     from lockpickle_gui.core.snapshot import read_manifest, verify_snapshot
 
@@ -40,6 +41,7 @@ def run(args) -> int:
             trust_bundled_code=args.trust_bundled_code,
         )
     result = verify_snapshot(args.path, obj=project.runtime)
+    record_import(args.path, result)  # the snapshot library; a failure only warns
     holds, verdict = describe_verification(result, project.manifest, args.path)
     tree = project.inspect()
     if args.json:

@@ -23,12 +23,14 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from lockpickle_gui.cli._term import print_json
+    from lockpickle_gui.core.library import record_verification
     from lockpickle_gui.core.snapshot import read_manifest, verify_snapshot
 
     manifest = read_manifest(args.path)
     result = verify_snapshot(
         args.path, trust=tuple(args.trust), trust_bundled_code=args.trust_bundled_code
     )
+    record_verification(args.path, result)  # the snapshot library keeps the last verdict
     holds, text = describe_verification(result, manifest, args.path)
     if args.json:
         print_json({**result.to_dict(), "holds": holds})

@@ -233,15 +233,15 @@ class ExportJob(_Job):
         self._finish(None)
 
     def _start_save(self, on_blocked: str) -> None:
-        from lockpickle_gui.core.snapshot import save_snapshot
-
         # A project bundles its code files; its runtime object alone does not.
         target = self.project if self.options.bundle_code else self.project.runtime
         self._run_with_progress(
             f"Exporting {self.project.name}…",
-            save_snapshot,
+            save_and_record,
             target,
             self.path,
+            project=self.project,
+            library_folder=self.window.settings.dirs.data,
             verify=self.options.verify,
             on_blocked=on_blocked,
         )
@@ -353,6 +353,7 @@ class ImportJob(_Job):
             self.path,
             trust=trust,
             trust_bundled_code=self.trust_dialog.trust_bundled_code,
+            library_folder=self.window.settings.dirs.data,
         )
 
     def _loaded(self, result) -> None:
@@ -365,8 +366,19 @@ class ImportJob(_Job):
         self._finish(self.project)
 
 
-def load_and_verify(path, *, trust, trust_bundled_code, progress):
-    """Worker body: open the snapshot as a project, then re-run its stored verification.
+def save_and_record(target, path, *, project, library_folder, progress, **options):
+    """Worker body: save the snapshot, then record it in the snapshot library."""
+    from lockpickle_gui.core.library import record_export
+    from lockpickle_gui.core.snapshot import save_snapshot
+
+    manifest = save_snapshot(target, path, progress=progress, **options)
+    record_export(path, project=project, folder=library_folder)  # a failure only logs
+    return manifest
+
+
+def load_and_verify(path, *, trust, trust_bundled_code, progress, library_folder=None):
+    """Worker body: open the snapshot as a project, then re-run its stored verification,
+    and record both in the snapshot library (in ``library_folder``, when given).
 
     A failed verification is a verdict to show, not an error: it is returned, not raised.
     """
@@ -386,6 +398,10 @@ def load_and_verify(path, *, trust, trust_bundled_code, progress):
         )
     except VerificationFailed as failure:
         verification = failure
+    if library_folder is not None:
+        from lockpickle_gui.core.library import record_import
+
+        record_import(path, verification, folder=library_folder)  # a failure only logs
     progress(1.0, "Done")
     return project, verification
 

@@ -130,6 +130,12 @@ def test_export_through_the_dialogs_then_load_back(
 
     saved = out_dir / "chosen.lpsnap"
     assert job.message_box is not None and str(saved) in job.message_box.text()
+    from lockpickle_gui.core.library import Library
+
+    with Library(settings_dir / "data") as library:  # recorded in the snapshot library
+        (entry,) = library.entries()
+    assert entry.path == str(saved.resolve()) and entry.origin == "export"
+    assert entry.project == "tiny" and entry.sha256 and entry.verdict is None
     assert "Size:" in job.message_box.informativeText()
     from lockpickle_gui.core.settings import Settings
 
@@ -203,7 +209,7 @@ def project_snapshot(tiny_model, tmp_path):
     return path
 
 
-def test_import_trusted_loads_and_shows_the_verdict(qtbot, window, project_snapshot):
+def test_import_trusted_loads_and_shows_the_verdict(qtbot, window, settings_dir, project_snapshot):
     job = snapshot_actions.import_snapshot(window, project_snapshot)
     trust = wait_for_dialog(qtbot, window, TrustDialog)
     assert [name for name, _ in trust.code] == ["code/service.py"]
@@ -223,6 +229,13 @@ def test_import_trusted_loads_and_shows_the_verdict(qtbot, window, project_snaps
         "Verification: identical" in job.message_box.informativeText()
         or "within tolerance" in job.message_box.informativeText()
     )
+    from lockpickle_gui.core.library import Library
+
+    with Library(settings_dir / "data") as library:  # recorded, with its verdict
+        (entry,) = library.entries()
+        history = [event.kind for event in library.details(entry.id).history]
+    assert entry.path == str(project_snapshot.resolve()) and entry.project == "tiny-service"
+    assert entry.verdict == str(job.verification.verdict) and history == ["imported", "verified"]
 
 
 def test_import_refused_loads_nothing(qtbot, window, project_snapshot):

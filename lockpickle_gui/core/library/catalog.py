@@ -1,0 +1,471 @@
+"""The snapshot library: a catalog of ``.lpsnap`` files in SQLite (see :mod:`.db`).
+
+The catalog is an index and the files are the truth: entries come from manifests (read,
+never loaded), a file that vanished is *missing* (shown, not dropped), and a damaged or
+deleted database is replaced by an empty one flagged :attr:`Library.needs_rebuild`;
+:func:`~lockpickle_gui.core.library.scan.rebuild` then refills it from the snapshot files
+and ``library-roots.json`` (:mod:`.roots`). Opening never takes longer than opening SQLite,
+so the app can open the library on its UI thread and rebuild on a worker.
+
+One :class:`Library` may be used from several threads (its lock serialises them); several
+processes may use the same file at once (SQLite's locking, WAL, a busy timeout).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lockpickle_gui.core.library import db, sql
+from lockpickle_gui.core.library.entries import (
+    LISTING_COLUMNS,
+    SORT_COLUMNS,
+    EntryDetails,
+    Event,
+    Filters,
+    LibraryEntry,
+)
+from lockpickle_gui.core.library.roots import ROOTS_FILE, Annotation, Roots, read_roots, write_roots
+from lockpickle_gui.core.library.summary import SnapshotSummary, project_from_file_name
+from lockpickle_gui.core.settings import user_dirs
+
+log = logging.getLogger(__name__)
+
+ORIGIN_EVENTS = {"export": "exported", "import": "imported", "add": "added", "scan": "scanned"}
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What the file system says about a snapshot file when it was read."""
+
+    path: str  # absolute
+    size: int
+    mtime_ns: int
+    sha256: str | None
+
+
+def default_folder() -> Path:
+    """The user data folder (``$LOCKPICKLE_GUI_SETTINGS_DIR/data`` when that is set)."""
+    return user_dirs().data
+
+
+class Library:
+    """The catalog in ``folder`` (default: the user data folder)."""
+
+    def __init__(self, folder: str | os.PathLike[str] | None = None):
+        self.folder = Path(folder) if folder is not None else default_folder()
+        self.path = self.folder / db.DB_FILE
+        self.roots_path = self.folder / ROOTS_FILE
+        self.recovered_from: Path | None = None  # a damaged catalog moved aside at open
+        self._lock = threading.RLock()
+        self._roots_dirty = False
+        self._conn = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise db.LibraryError(
+                f"Expected a folder for the snapshot library. Received: {error}.",
+                path=self.folder,
+                hint="Set LOCKPICKLE_GUI_SETTINGS_DIR to a folder you may write in.",
+            ) from error
+        fresh = not self.path.exists()
+        try:
+            conn = db.connect(self.path)
+        except sqlite3.DatabaseError as error:
+            if not db.is_corruption(error):
+                raise db.LibraryError(
+                    f"Expected to open the snapshot library. Received: {error}.",
+                    path=self.path,
+                    hint="Close other programs using it, or check the folder's permissions.",
+                ) from error
+            self.recovered_from = db.move_aside(self.path, str(error))
+            fresh = True
+            conn = db.connect(self.path)
+        if fresh and not read_roots(self.roots_path).empty:
+            # a deleted or damaged catalog: refill it from the files before the roots file
+            # is rewritten from this (still empty) catalog
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('rebuild_pending', '1')")
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (other processes wait up to the busy timeout)."""
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                if self._roots_dirty and not self._rebuild_pending(conn):
+                    write_roots(self.roots_path, self._roots(conn))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._roots_dirty = False
+
+    def _read(self, sql: str, args: Iterable[object] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._conn.execute(sql, tuple(args)).fetchall()
+
+    @staticmethod
+    def _rebuild_pending(conn: sqlite3.Connection) -> bool:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'rebuild_pending'").fetchone()
+        return bool(row and row[0] == "1")
+
+    @property
+    def needs_rebuild(self) -> bool:
+        with self._lock:
+            return self._rebuild_pending(self._conn)
+
+    def rebuild_done(self) -> None:
+        with self._writing() as conn:
+            conn.execute("DELETE FROM meta WHERE key = 'rebuild_pending'")
+            self._roots_dirty = True
+
+    # ------------------------------------------------------------------ reading
+
+    def entries(self, filters: Filters | None = None) -> list[LibraryEntry]:
+        """Entries grouped by project (A-Z), sorted inside it (newest first by default)."""
+        filters = filters or Filters()
+        clause, args = sql.where(filters)
+        column = SORT_COLUMNS.get(filters.sort, "created_utc")
+        order = "DESC" if filters.descending else "ASC"
+        query = (
+            f"SELECT {LISTING_COLUMNS} FROM snapshots s {clause} "
+            f"ORDER BY s.project COLLATE NOCASE, {column} {order}, s.id {order}"
+        )
+        return list(map(LibraryEntry._make, self._read(query, args)))
+
+    def data_version(self) -> int:
+        """Changes when another connection (another process, a recorder) commits: the app
+        polls it to show what the CLI did meanwhile."""
+        return int(self._read("PRAGMA data_version")[0][0])
+
+    def count(self) -> int:
+        return int(self._read("SELECT count(*) FROM snapshots")[0][0])
+
+    def entry(self, ref: int | str) -> LibraryEntry:
+        """The entry with this id, or at this path. Raises LibraryError when there is none."""
+        key, value = sql.reference(ref)
+        rows = self._read(f"SELECT {LISTING_COLUMNS} FROM snapshots s WHERE s.{key} = ?", [value])
+        if not rows:
+            raise db.LibraryError(
+                f"Expected a snapshot in the library. Received: {ref!r}, which it does not hold.",
+                path=self.path,
+                hint="`lockpickle library list` shows the ids and paths it holds.",
+            )
+        return LibraryEntry._make(rows[0])
+
+    def details(self, ref: int | str) -> EntryDetails:
+        entry = self.entry(ref)
+        row = self._read(
+            "SELECT content_id, format_version, producer, producer_version, versions, "
+            "source_path, root_type, models, primitives, dropped, required_types, "
+            "has_verification, verify_detail, added_at FROM snapshots WHERE id = ?",
+            [entry.id],
+        )[0]
+        history = [
+            Event(*event)
+            for event in self._read(
+                "SELECT at, kind, detail FROM events WHERE snapshot_id = ? ORDER BY id",
+                [entry.id],
+            )
+        ]
+        return EntryDetails(
+            entry=entry,
+            content_id=row[0],
+            format_version=row[1],
+            producer=row[2],
+            producer_version=row[3],
+            versions=json.loads(row[4]),
+            source_path=row[5],
+            root_type=row[6],
+            models=json.loads(row[7]),
+            primitives=json.loads(row[8]),
+            dropped=json.loads(row[9]),
+            required_types=json.loads(row[10]),
+            has_verification=bool(row[11]),
+            verify_detail=row[12],
+            added_at=row[13],
+            history=history,
+        )
+
+    def projects(self) -> list[str]:
+        return [r[0] for r in self._read("SELECT DISTINCT project FROM snapshots ORDER BY 1")]
+
+    def tags(self) -> list[str]:
+        return [r[0] for r in self._read("SELECT DISTINCT tag FROM tags ORDER BY 1")]
+
+    def folders(self) -> list[str]:
+        return [r[0] for r in self._read("SELECT path FROM folders ORDER BY path")]
+
+    def known_files(self) -> dict[str, tuple[int, int | None, int | None, str, bool]]:
+        """``{path: (id, size, mtime_ns, content_id, missing)}`` for every entry."""
+        rows = self._read("SELECT path, id, size, mtime_ns, content_id, missing FROM snapshots")
+        return {r[0]: (r[1], r[2], r[3], r[4], bool(r[5])) for r in rows}
+
+    # ------------------------------------------------------------------ recording
+
+    def record(
+        self,
+        facts: FileFacts,
+        summary: SnapshotSummary,
+        origin: str,
+        *,
+        project: str | None = None,
+        source_path: str | None = None,
+    ) -> int:
+        """Add or update the entry for ``facts.path``; returns its id.
+
+        A file at a known path is updated (a new export there keeps its tags and note). A
+        new path whose content is an entry whose file vanished is that entry, moved. Else a
+        new entry. ``project``/``source_path`` fill in what the manifest does not say.
+        """
+        with self._writing() as conn:
+            return self._record(conn, facts, summary, origin, project, source_path)
+
+    def record_many(
+        self, items: Iterable[tuple[FileFacts, SnapshotSummary]], origin: str
+    ) -> list[int]:
+        with self._writing() as conn:
+            return [self._record(conn, f, s, origin, None, None) for f, s in items]
+
+    def _record(
+        self,
+        conn: sqlite3.Connection,
+        facts: FileFacts,
+        summary: SnapshotSummary,
+        origin: str,
+        project: str | None,
+        source_path: str | None,
+    ) -> int:
+        values = sql.summary_values(summary, project, source_path)
+        values.update(path=facts.path, size=facts.size, mtime_ns=facts.mtime_ns, missing=0)
+        if facts.sha256 is not None:
+            values["sha256"] = facts.sha256
+        known = conn.execute(
+            "SELECT id, content_id FROM snapshots WHERE path = ?", [facts.path]
+        ).fetchone()
+        if known is None:
+            moved = sql.vanished_twin(conn, summary.content_id)
+            if moved is not None:
+                known = (moved[0], summary.content_id)
+                self._event(conn, moved[0], "moved", f"from {moved[1]}")
+        now = db.utc_now()
+        if known is None:
+            values.update(origin=origin, added_at=now)
+            if facts.sha256 is None:
+                values["sha256"] = None
+            names = ", ".join(values)
+            marks = ", ".join(f":{k}" for k in values)
+            cursor = conn.execute(f"INSERT INTO snapshots ({names}) VALUES ({marks})", values)
+            entry_id = int(cursor.lastrowid or 0)
+            self._event(conn, entry_id, ORIGIN_EVENTS.get(origin, origin), facts.path)
+        else:
+            entry_id = int(known[0])
+            if not summary.project_named and project is None:
+                del values["project"]  # a guess from the file name; keep what is known
+            if known[1] != summary.content_id:  # another export written over this file
+                values.update(verdict=None, verified_at=None, verify_detail="")
+                if facts.sha256 is None:
+                    values["sha256"] = None
+                self._event(conn, entry_id, "replaced", f"by an export of {summary.created_utc}")
+            if origin in ("export", "import"):
+                self._event(conn, entry_id, ORIGIN_EVENTS[origin], facts.path)
+            assignments = ", ".join(f"{k} = :{k}" for k in values)
+            conn.execute(
+                f"UPDATE snapshots SET {assignments} WHERE id = :id", {**values, "id": entry_id}
+            )
+        self._roots_dirty = True
+        return entry_id
+
+    def record_vanished(self, path: str, content_id: str) -> int:
+        """An entry for a file known only by its path (a rebuild found it gone): missing."""
+        summary = SnapshotSummary(
+            content_id=content_id,
+            format_version=None,
+            created_utc="",
+            producer="",
+            producer_version="",
+            versions={},
+            project=project_from_file_name(path),
+            source_path=None,
+            root_type="",
+        )
+        with self._writing() as conn:
+            entry_id = self._record(conn, FileFacts(path, 0, 0, None), summary, "add", None, None)
+            conn.execute(
+                "UPDATE snapshots SET missing = 1, size = NULL, mtime_ns = NULL WHERE id = ?",
+                [entry_id],
+            )
+        return entry_id
+
+    @staticmethod
+    def _event(conn: sqlite3.Connection, entry_id: int, kind: str, detail: str = "") -> None:
+        conn.execute(
+            "INSERT INTO events (snapshot_id, at, kind, detail) VALUES (?, ?, ?, ?)",
+            [entry_id, db.utc_now(), kind, detail],
+        )
+
+    def set_verdict(self, ref: int | str, verdict: str, detail: str = "") -> None:
+        entry = self.entry(ref)
+        with self._writing() as conn:
+            conn.execute(
+                "UPDATE snapshots SET verdict = ?, verified_at = ?, verify_detail = ? WHERE id = ?",
+                [verdict, db.utc_now(), detail, entry.id],
+            )
+            self._event(conn, entry.id, "verified", f"{verdict}: {detail}" if detail else verdict)
+            self._roots_dirty = True
+
+    def set_sha256(self, ref: int | str, sha256: str) -> None:
+        entry = self.entry(ref)
+        with self._writing() as conn:
+            conn.execute("UPDATE snapshots SET sha256 = ? WHERE id = ?", [sha256, entry.id])
+
+    def set_missing(self, states: dict[int, bool]) -> None:
+        with self._writing() as conn:
+            conn.executemany(
+                "UPDATE snapshots SET missing = ? WHERE id = ?",
+                [(int(missing), entry_id) for entry_id, missing in states.items()],
+            )
+
+    def refresh_missing(self) -> dict[int, bool]:
+        """Look at every file again; returns the entries whose missing state changed."""
+        changed = {
+            entry_id: not missing
+            for path, (entry_id, _s, _m, _c, missing) in self.known_files().items()
+            if os.path.isfile(path) == missing
+        }
+        if changed:
+            self.set_missing(changed)
+        return changed
+
+    # ------------------------------------------------------------------ user annotations
+
+    def tag(self, refs: Iterable[int | str], tags: Iterable[str], *, remove: bool = False) -> None:
+        ids = [self.entry(ref).id for ref in refs]
+        cleaned = [sql.clean_tag(tag) for tag in tags]
+        with self._writing() as conn:
+            for entry_id in ids:
+                for tag in cleaned:
+                    if remove:
+                        conn.execute(
+                            "DELETE FROM tags WHERE snapshot_id = ? AND tag = ?", [entry_id, tag]
+                        )
+                    else:
+                        conn.execute("INSERT OR IGNORE INTO tags VALUES (?, ?)", [entry_id, tag])
+                verb = "untagged" if remove else "tagged"
+                self._event(conn, entry_id, verb, ", ".join(cleaned))
+            self._roots_dirty = True
+
+    def set_note(self, ref: int | str, note: str) -> None:
+        entry = self.entry(ref)
+        with self._writing() as conn:
+            conn.execute("UPDATE snapshots SET note = ? WHERE id = ?", [note.strip(), entry.id])
+            self._event(conn, entry.id, "note", note.strip()[:80])
+            self._roots_dirty = True
+
+    def remove(self, refs: Iterable[int | str], *, delete_files: bool = False) -> list[str]:
+        """Forget these entries; with ``delete_files`` also delete the files. Returns the
+        files deleted."""
+        entries = [self.entry(ref) for ref in refs]
+        deleted = []
+        with self._writing() as conn:
+            for entry in entries:
+                if delete_files:
+                    try:
+                        os.unlink(entry.path)
+                        deleted.append(entry.path)
+                    except FileNotFoundError:
+                        pass
+                    except OSError as error:
+                        raise db.LibraryError(
+                            f"Expected to delete {entry.path}. Received: {error.strerror}.",
+                            path=entry.path,
+                            hint="Check its permissions; nothing was removed from the library.",
+                        ) from error
+                conn.execute("DELETE FROM snapshots WHERE id = ?", [entry.id])
+            self._roots_dirty = True
+        return deleted
+
+    # ------------------------------------------------------------------ folders
+
+    def add_folder(self, folder: str | os.PathLike[str]) -> str:
+        path = sql.normalize(folder)
+        with self._writing() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO folders (path, added_at) VALUES (?, ?)", [path, db.utc_now()]
+            )
+            self._roots_dirty = True
+        return path
+
+    def remove_folder(self, folder: str | os.PathLike[str]) -> None:
+        with self._writing() as conn:
+            conn.execute("DELETE FROM folders WHERE path = ?", [sql.normalize(folder)])
+            self._roots_dirty = True
+
+    def mark_scanned(self, folder: str) -> None:
+        with self._writing() as conn:
+            conn.execute("UPDATE folders SET scanned_at = ? WHERE path = ?", [db.utc_now(), folder])
+
+    # ------------------------------------------------------------------ roots (rebuild)
+
+    def roots(self) -> Roots:
+        """What the roots file holds now (read from the file when a rebuild is pending)."""
+        if self.needs_rebuild:
+            return read_roots(self.roots_path)
+        with self._lock:
+            return self._roots(self._conn)
+
+    def _roots(self, conn: sqlite3.Connection) -> Roots:
+        return sql.roots_of(conn)
+
+    def apply_annotations(self, annotations: list[Annotation]) -> None:
+        """Give entries back the tags, notes and verdicts a lost catalog held (rebuild): the
+        entry at the annotation's path, else one with its content that has none yet."""
+        with self._writing() as conn:
+            claimed: set[int] = set()
+            for note in annotations:
+                row = (
+                    conn.execute("SELECT id FROM snapshots WHERE path = ?", [note.path]).fetchone()
+                    or conn.execute(
+                        "SELECT id FROM snapshots WHERE content_id = ? AND path NOT IN "
+                        "(SELECT value FROM json_each(?)) ORDER BY id",
+                        [note.content_id, json.dumps([n.path for n in annotations])],
+                    ).fetchone()
+                )
+                if row is None or row[0] in claimed:
+                    continue
+                claimed.add(row[0])
+                conn.execute(
+                    "UPDATE snapshots SET note = ?, verdict = ?, verified_at = ?, "
+                    "verify_detail = ? WHERE id = ?",
+                    [note.note, note.verdict, note.verified_at, note.verify_detail, row[0]],
+                )
+                conn.executemany(
+                    "INSERT OR IGNORE INTO tags VALUES (?, ?)", [(row[0], t) for t in note.tags]
+                )
+            self._roots_dirty = True
