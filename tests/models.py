@@ -46,3 +46,10 @@ def save(obj, path: Path, **kwargs) -> Path:
 
     lp.save_snapshot(obj, path, **kwargs)
     return path
+
+
+class Settings:
+    """A user class in the object graph: loading it needs this module trusted."""
+
+    def __init__(self, threshold: float = 0.5):
+        self.threshold = threshold

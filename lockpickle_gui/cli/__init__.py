@@ -1,4 +1,4 @@
-"""The ``lockpickle`` command: inspect | export | import | info | verify | preview.
+"""The ``lockpickle`` command: inspect | export | import | info | verify | preview | library | diff.
 
 Each sub-command lives in ``lockpickle_gui/cli/<name>_cmd.py`` and exposes ``HELP``,
 ``add_arguments(parser)`` and ``run(args) -> int``. This module only parses and turns
@@ -22,6 +22,8 @@ COMMANDS = {
     "info": "info_cmd",
     "verify": "verify_cmd",
     "preview": "preview_cmd",
+    "library": "library_cmd",
+    "diff": "diff_cmd",
 }
 
 EXIT_OK = 0

@@ -39,3 +39,40 @@ def check_output(output):
             f"snapshots by the {SUFFIX} suffix.",
         )
     return output
+
+
+def open_library():
+    """The user's snapshot library, rebuilt first (saying so on stderr) when its database
+    was deleted or damaged."""
+    import sys
+
+    from lockpickle_gui.core.library import Library, rebuild
+
+    library = Library()
+    if library.recovered_from is not None:
+        print(
+            f"lockpickle: the snapshot library was damaged; it was moved to "
+            f"{library.recovered_from}.",
+            file=sys.stderr,
+        )
+    if library.needs_rebuild:
+        print("lockpickle: rebuilding the snapshot library from the files…", file=sys.stderr)
+        report = rebuild(library)
+        print(
+            f"lockpickle: rebuilt: {library.count()} snapshot(s), {len(report.missing)} missing.",
+            file=sys.stderr,
+        )
+    return library
+
+
+def snapshot_path(ref: str) -> str:
+    """A snapshot named on the command line: a file, or the id of a library entry."""
+    import os
+
+    if os.path.exists(ref) or not ref.isdigit():
+        return ref
+    library = open_library()
+    try:
+        return library.entry(int(ref)).path
+    finally:
+        library.close()

@@ -1,0 +1,279 @@
+"""``lockpickle library list|show|add|scan|verify|tag|note|rm``: the snapshot library.
+
+The same catalog as the app's Library panel (SQLite in the user data folder; set
+LOCKPICKLE_GUI_SETTINGS_DIR to use another), safe to use while the app runs. Entries are
+named by their id (``list`` shows it) or their path.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from lockpickle_gui.cli._args import add_trust_arguments, open_library
+from lockpickle_gui.cli._render import human_size
+
+HELP = (
+    "The snapshot library: list the snapshots recorded (exports, imports, scanned folders), "
+    "add files or folders, rescan, re-verify, tag, annotate and remove them."
+)
+VERDICTS = ("identical", "within tolerance", "mismatch", "no data", "unverified")
+
+
+def add_arguments(parser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="list the snapshots, grouped by project")
+    listing.add_argument("--search", default="", metavar="TEXT", help="words to look for")
+    listing.add_argument("--project", help="only this project")
+    listing.add_argument("--tag", help="only snapshots with this tag")
+    listing.add_argument("--verdict", choices=VERDICTS, help="only this verification verdict")
+    listing.add_argument(
+        "--missing",
+        action="store_const",
+        const=True,
+        default=None,
+        help="only snapshots whose file is gone",
+    )
+    listing.add_argument("--sort", default="created", help="created, name, size, params, ...")
+    listing.add_argument("--ascending", action="store_true", help="oldest/smallest first")
+    show = actions.add_parser("show", help="everything recorded about one snapshot")
+    show.add_argument("ref", metavar="ID|PATH")
+    add = actions.add_parser("add", help="record snapshot files; add folders and scan them")
+    add.add_argument("paths", nargs="+", metavar="PATH")
+    scan = actions.add_parser("scan", help="rescan the library's folders (or the ones given)")
+    scan.add_argument("folders", nargs="*", metavar="FOLDER")
+    verify = actions.add_parser("verify", help="load and re-run the stored verification")
+    verify.add_argument("refs", nargs="*", metavar="ID|PATH")
+    verify.add_argument("--all", action="store_true", help="every snapshot whose file exists")
+    add_trust_arguments(verify, "loading the snapshots")
+    tag = actions.add_parser("tag", help="add (or --remove) tags")
+    tag.add_argument("ref", metavar="ID|PATH")
+    tag.add_argument("tags", nargs="+", metavar="TAG")
+    tag.add_argument("--remove", action="store_true", help="remove these tags instead")
+    note = actions.add_parser("note", help="set the free-text note ('' clears it)")
+    note.add_argument("ref", metavar="ID|PATH")
+    note.add_argument("text")
+    remove = actions.add_parser("rm", help="remove snapshots from the library")
+    remove.add_argument("refs", nargs="+", metavar="ID|PATH")
+    remove.add_argument(
+        "--delete-file", action="store_true", help="also delete the files (cannot be undone)"
+    )
+    for sub in (listing, show, add, scan, verify, tag, note, remove):
+        sub.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def run(args) -> int:
+    library = open_library()
+    try:
+        return int(ACTIONS[args.action](library, args) or 0)
+    finally:
+        library.close()
+
+
+def _list(library, args) -> int:
+    from lockpickle_gui.cli._term import print_json
+    from lockpickle_gui.core.library import Filters, VerdictFilter
+
+    filters = Filters(
+        search=args.search,
+        project=args.project,
+        tag=args.tag,
+        verdict=VerdictFilter(args.verdict) if args.verdict else None,
+        missing=args.missing,
+        sort=args.sort,
+        descending=not args.ascending,
+    )
+    entries = library.entries(filters)
+    if args.json:
+        print_json({"entries": [entry.to_dict() for entry in entries]})
+        return 0
+    project = None
+    for entry in entries:
+        if entry.project != project:
+            project = entry.project
+            count = sum(1 for e in entries if e.project == project)
+            print(f"{project} ({count})")
+        print("  " + describe(entry))
+    if not entries:
+        print("No snapshot matches." if library.count() else _EMPTY)
+    return 0
+
+
+_EMPTY = (
+    "The library is empty. Exports and imports are recorded as they happen; "
+    "`lockpickle library add FOLDER` adds the snapshots already on disk."
+)
+
+
+def describe(entry) -> str:
+    parts = [
+        f"#{entry.id}",
+        entry.created_utc.replace("T", " ").rstrip("Z")[:16] or "?",
+        entry.name,
+        human_size(entry.size) if entry.size is not None else "?",
+        entry.model_text or "no models",
+        f"{entry.primitive_count} primitive(s)",
+        entry.verdict or "unverified",
+    ]
+    if entry.tags:
+        parts.append("[" + ", ".join(entry.tags) + "]")
+    if entry.missing:
+        parts.insert(0, "MISSING")
+    text = "  ".join(parts) + f"\n      {entry.path}"
+    return text + (f"\n      note: {entry.note}" if entry.note else "")
+
+
+def _show(library, args) -> int:
+    from lockpickle_gui.cli._term import print_json
+
+    details = library.details(args.ref)
+    if args.json:
+        print_json(details.to_dict())
+        return 0
+    entry = details.entry
+    lines = [
+        describe(entry),
+        f"sha256 {entry.sha256 or '?'}",
+        f"project {entry.project}"
+        + (f" from {details.source_path}" if details.source_path else ""),
+        f"made by {details.producer} {details.producer_version}, format "
+        f"{details.format_version}, " + ", ".join(f"{k} {v}" for k, v in details.versions.items()),
+        "models: "
+        + (
+            "; ".join(f"{m['name']} ({m['class']}, {m['params']} params)" for m in details.models)
+            or "none"
+        ),
+        "primitives: "
+        + (", ".join(f"{p['path']} ({p['kind']})" for p in details.primitives) or "none"),
+        "dropped: " + (", ".join(f"{d['path']} ({d['kind']})" for d in details.dropped) or "none"),
+        "required types: " + (", ".join(details.required_types) or "none"),
+        f"verification: {entry.verdict or 'never re-run'}"
+        + (f" at {entry.verified_at}" if entry.verified_at else "")
+        + (f" ({details.verify_detail})" if details.verify_detail else ""),
+        "history:",
+    ]
+    lines += [f"  {e.at}  {e.kind}  {e.detail}" for e in details.history]
+    print("\n".join(lines))
+    return 0
+
+
+def _report(report, args) -> int:
+    from lockpickle_gui.cli._term import print_json
+
+    if args.json:
+        print_json(report.to_dict())
+        return 0
+    print(
+        f"{report.found} snapshot(s) found, {report.recorded} read, {report.unchanged} "
+        f"unchanged, {len(report.missing)} missing, {len(report.problems)} not snapshots."
+    )
+    for path in report.missing:
+        print(f"  missing: {path}")
+    for problem in report.problems:
+        print(f"  skipped {problem.path}: {problem.message}")
+    return 0
+
+
+def _add(library, args) -> int:
+    from lockpickle_gui.cli._term import ProgressBar
+    from lockpickle_gui.core.library import add_paths
+
+    with ProgressBar() as bar:
+        report = add_paths(library, args.paths, progress=bar)
+    return _report(report, args)
+
+
+def _scan(library, args) -> int:
+    from lockpickle_gui.cli._term import ProgressBar
+    from lockpickle_gui.core.library import scan
+
+    with ProgressBar() as bar:
+        report = scan(library, args.folders or None, progress=bar)
+    return _report(report, args)
+
+
+def _verify(library, args) -> int:
+    from lockpickle_gui.cli._term import ProgressBar, print_json
+    from lockpickle_gui.core.errors import LockpickleError
+    from lockpickle_gui.core.library import Filters, reverify
+
+    if args.all:
+        refs = [e.id for e in library.entries(Filters(missing=False))]
+    elif args.refs:
+        refs = [library.entry(ref).id for ref in args.refs]
+    else:
+        raise LockpickleError(
+            "Expected snapshots to verify. Received: none.",
+            hint="Name them by id or path, or pass --all.",
+        )
+    results, holds = [], True
+    for ref in refs:
+        entry = library.entry(ref)
+        try:
+            with ProgressBar() as bar:
+                result = reverify(
+                    library,
+                    ref,
+                    trust=tuple(args.trust),
+                    trust_bundled_code=args.trust_bundled_code,
+                    progress=bar,
+                )
+        except LockpickleError as error:  # one snapshot's problem; the others still run
+            holds = False
+            results.append({"id": entry.id, "path": entry.path, "error": str(error)})
+            continue
+        holds = holds and result.ok
+        results.append({"id": entry.id, "path": entry.path, **result.to_dict()})
+    if args.json:
+        print_json({"results": results, "holds": holds})
+    else:
+        for item in results:
+            verdict = item.get("verdict") or f"not verified: {item['error']}"
+            print(f"#{item['id']}  {verdict}  {item['path']}")
+    return 0 if holds else 1
+
+
+def _tag(library, args) -> int:
+    library.tag([args.ref], args.tags, remove=args.remove)
+    return _entry(library, args)
+
+
+def _note(library, args) -> int:
+    library.set_note(args.ref, args.text)
+    return _entry(library, args)
+
+
+def _entry(library, args) -> int:
+    from lockpickle_gui.cli._term import print_json
+
+    entry = library.entry(args.ref)
+    if args.json:
+        print_json(entry.to_dict())
+    else:
+        print(describe(entry))
+    return 0
+
+
+def _remove(library, args) -> int:
+    from lockpickle_gui.cli._term import print_json
+
+    entries = [library.entry(ref) for ref in args.refs]
+    deleted = library.remove([e.id for e in entries], delete_files=args.delete_file)
+    if args.json:
+        print_json({"removed": [e.to_dict() for e in entries], "deleted_files": deleted})
+        return 0
+    for entry in entries:
+        gone = " (file deleted)" if entry.path in deleted else ""
+        print(f"removed #{entry.id} {entry.path}{gone}", file=sys.stdout)
+    return 0
+
+
+ACTIONS = {
+    "list": _list,
+    "show": _show,
+    "add": _add,
+    "scan": _scan,
+    "verify": _verify,
+    "tag": _tag,
+    "note": _note,
+    "rm": _remove,
+}
