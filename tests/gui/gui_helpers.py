@@ -15,7 +15,7 @@ def drop_paths(target, paths) -> QDropEvent:
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     where = QPoint(target.width() // 2, target.height() // 2)
     enter = QDragEnterEvent(
-        QPointF(where),
+        where,  # QDragEnterEvent takes a QPoint (Qt's C++ signature), QDropEvent a QPointF
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
