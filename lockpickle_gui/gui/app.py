@@ -199,7 +199,7 @@ def build_main_window(settings_dir=None, *, restore_layout: bool = True):
 
     ``settings_dir`` puts settings, logs and caches in one folder (tests use a temporary one).
     """
-    from lockpickle_gui.gui import preview_panel, snapshot_actions
+    from lockpickle_gui.gui import library_panel, preview_panel, snapshot_actions
     from lockpickle_gui.gui.main_window import MainWindow
 
     make_application()
@@ -213,6 +213,7 @@ def build_main_window(settings_dir=None, *, restore_layout: bool = True):
     # one column on the right: details first, the preview one click away
     window.tabifyDockWidget(window.details_dock, window.preview_dock)
     window.details_dock.raise_()
+    library_panel.install(window)  # the snapshot library, docked below
     window.loader.tensorflowReady.connect(freeze_startup_heap)
     if restore_layout:
         window.restore_layout()

@@ -23,9 +23,17 @@ from lockpickle_gui.core.library.record import (
     record_import,
     record_verification,
     reverify,
+    reverify_many,
     verdict_of,
 )
-from lockpickle_gui.core.library.scan import ScanReport, add_paths, read_snapshot, rebuild, scan
+from lockpickle_gui.core.library.scan import (
+    ScanReport,
+    add_paths,
+    open_ready,
+    read_snapshot,
+    rebuild,
+    scan,
+)
 from lockpickle_gui.core.library.summary import SnapshotSummary, summarize
 
 __all__ = [
@@ -46,6 +54,8 @@ __all__ = [
     "record_import",
     "record_verification",
     "reverify",
+    "reverify_many",
+    "open_ready",
     "scan",
     "summarize",
     "verdict_of",

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from lockpickle_gui.core.errors import LockpickleError
+from lockpickle_gui.core.errors import Cancelled, LockpickleError
 from lockpickle_gui.core.library.catalog import Library
 from lockpickle_gui.core.library.db import LibraryError
 from lockpickle_gui.core.library.scan import read_snapshot
@@ -134,3 +134,35 @@ def reverify(
         library.set_verdict(entry.id, *verdict)
     report(1.0, f"Verified: {verdict[0] if verdict else 'no data'}")
     return result
+
+
+def reverify_many(
+    library: Library,
+    plan: list[tuple[int, tuple[str, ...], bool]],
+    *,
+    progress: Progress | None = None,
+) -> list[tuple[int, Any]]:
+    """Re-verify ``(entry id, trust, trust_bundled_code)`` one after another; returns
+    ``(entry id, VerificationResult or the LockpickleError that stopped it)``. A cancel
+    (``progress`` raising ``Cancelled``) stops between or inside snapshots."""
+    results: list[tuple[int, Any]] = []
+    for done, (entry_id, trust, bundled) in enumerate(plan):
+        name = os.path.basename(library.entry(entry_id).path)
+
+        def step(fraction: float, message: str, done: int = done, name: str = name) -> None:
+            if progress is not None:
+                progress(
+                    (done + fraction) / len(plan), f"{name} ({done + 1}/{len(plan)}): {message}"
+                )
+
+        try:
+            result = reverify(
+                library, entry_id, trust=trust, trust_bundled_code=bundled, progress=step
+            )
+        except Cancelled:
+            raise
+        except LockpickleError as error:
+            results.append((entry_id, error))
+            continue
+        results.append((entry_id, result))
+    return results

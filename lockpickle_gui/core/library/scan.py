@@ -230,3 +230,22 @@ def rebuild(library: Library, *, progress: Progress | None = None) -> ScanReport
     library.apply_annotations(roots.annotations)
     library.rebuild_done()
     return report
+
+
+def open_ready(
+    folder: str | os.PathLike[str] | None = None, *, progress: Progress | None = None
+) -> Library:
+    """The library in ``folder``, rebuilt first if its database was lost, and with every
+    file looked at again (moved or deleted ones marked missing). What the app runs on a
+    worker at start-up."""
+    library = Library(folder)
+    try:
+        if library.needs_rebuild:
+            if progress is not None:
+                progress(0.0, "Rebuilding the snapshot library from the files")
+            rebuild(library, progress=progress)
+        library.refresh_missing()
+    except BaseException:
+        library.close()
+        raise
+    return library
