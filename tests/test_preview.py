@@ -362,7 +362,7 @@ def test_unbuilt_subclassed_model_needs_a_call_or_a_signature(keras, tf):
 def test_throughput_series_counts_the_last_bucket_over_its_elapsed_part():
     from lockpickle_gui.core.preview.stats import StatsRecorder
 
-    recorder = StatsRecorder(["w0"], bucket_s=1.0)
+    recorder = StatsRecorder(["w0"], bucket_s=1.0, min_buckets=1)  # no finer buckets
     recorder.on_submit(100.0)
     recorder.on_batch("w0", [100.0] * 10, done=100.5, ok=True)  # bucket 0: 10 requests
     recorder.on_batch("w0", [100.0] * 5, done=101.5, ok=True)  # bucket 1, half elapsed: 5
@@ -372,3 +372,15 @@ def test_throughput_series_counts_the_last_bucket_over_its_elapsed_part():
     recorder.on_batch("w0", [100.0], done=102.1, ok=True)  # a 0.1 s sliver of bucket 2
     series = recorder.snapshot(submitted=16, queued=0).throughput_series
     assert series == [(0.0, 10.0), (1.0, 5.0)]  # bucket 1 is whole now; the sliver waits
+
+
+def test_a_short_run_gets_finer_buckets_than_one_dot():
+    from lockpickle_gui.core.preview.stats import StatsRecorder
+
+    recorder = StatsRecorder(["w0"], bucket_s=0.25, min_buckets=12)
+    recorder.on_submit(10.0)
+    for step in range(1, 25):  # 24 batches of 4 over 0.12 s: half a coarse bucket
+        recorder.on_batch("w0", [10.0] * 4, done=10.0 + step * 0.005, ok=True)
+    stats = recorder.snapshot(submitted=96, queued=0)
+    assert stats.bucket_s < 0.25 and len(stats.throughput_series) >= 10
+    assert all(rps > 0 for _, rps in stats.throughput_series)

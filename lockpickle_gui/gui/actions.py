@@ -178,10 +178,17 @@ class RecentMenu(QMenu):
         super().__init__("Open &Recent", window)
         self.setObjectName("recent_menu")
         self.window_ = window
+        self._shortcut_actions: list[QAction] = []
         window.menus["File"].insertMenu(window.recent_menu_placeholder, self)
 
     def rebuild(self) -> list[Path]:
-        self.clear()  # deletes the old actions, and with them their shortcuts
+        # The old actions are on the window too (for their shortcuts), so QMenu.clear() would
+        # keep them alive there: Ctrl+1…9 would then be bound twice ("Ambiguous shortcut").
+        for action in self._shortcut_actions:
+            self.window_.removeAction(action)
+            action.deleteLater()
+        self._shortcut_actions = []
+        self.clear()
         recent = self.window_.settings.recent_projects
         for number, path in enumerate(recent[:MAX_RECENT_SHORTCUTS], start=1):
             action = self.addAction(f"&{number}  {path.name}  —  {path.parent}")
@@ -189,7 +196,8 @@ class RecentMenu(QMenu):
             action.setShortcut(QKeySequence(f"Ctrl+{number}"))
             action.setToolTip(str(path))
             action.triggered.connect(lambda checked=False, p=path: self.window_.open_paths([p]))
-            self.window_.addAction(action)
+            self.window_.addAction(action)  # shortcuts work before the menu was ever shown
+            self._shortcut_actions.append(action)
         self.addSeparator()
         clear = self.addAction("Clear Recent Projects")
         clear.setObjectName("action_clear_recent")

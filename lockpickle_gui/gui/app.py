@@ -29,6 +29,7 @@ from lockpickle_gui import resources
 from lockpickle_gui._version import __version__
 from lockpickle_gui.core.atomic import atomic_write
 from lockpickle_gui.core.settings import Settings, user_dirs
+from lockpickle_gui.gui.workers import abandoned_work
 
 log = logging.getLogger("lockpickle_gui")
 
@@ -260,12 +261,17 @@ def main(argv: list[str] | None = None) -> int:
         window.resize(*SCREENSHOT_SIZE)
     window.show()
     if args.timings:
-        return _report_timings(app, window)
-    if args.screenshot:
-        return take_screenshot(app, window, Path(args.screenshot), args.paths)
-    window.open_paths(args.paths)
-    code = app.exec()
+        code = _report_timings(app, window)
+    elif args.screenshot:
+        code = take_screenshot(app, window, Path(args.screenshot), args.paths)
+    else:
+        window.open_paths(args.paths)
+        code = app.exec()
     log.info("lockpickle-gui exits (%s)", code)
+    if abandoned_work():  # e.g. Keras still loading a model: nothing of it is wanted now
+        log.info("Background work is still running; exiting without waiting for it")
+        logging.shutdown()
+        os._exit(code)
     return code
 
 

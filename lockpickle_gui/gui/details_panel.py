@@ -174,8 +174,8 @@ class DetailsPanel(QWidget):
         self.config_text.setPlaceholderText("Reading…")
         worker = Worker(core_details.node_details, node.obj, node.name)
         generation = self._generation
-        worker.signals.finished.connect(lambda result: self._show_details(generation, result))
-        worker.signals.failed.connect(
+        worker.signals.returned.connect(lambda result: self._show_details(generation, result))
+        worker.signals.errored.connect(
             lambda error, details: self._details_failed(generation, error, details)
         )
         self.window_.runner.start(worker)
@@ -259,10 +259,10 @@ class DetailsPanel(QWidget):
             return
         settings.last_export_folder = str(Path(path).parent)
         worker = Worker(core_details.save_npy, weight.array, path, with_progress=False)
-        worker.signals.finished.connect(
+        worker.signals.returned.connect(
             lambda saved: self.window_.status(f"Saved {saved}", timeout_ms=5000)
         )
-        worker.signals.failed.connect(
+        worker.signals.errored.connect(
             lambda error, details: self.window_.show_error(
                 "Could not save the weight", error, details
             )

@@ -106,8 +106,8 @@ class ProjectLoader(QObject):
         self.tensorflow_state = "loading"
         started = time.perf_counter()
         worker = Worker(_import_tensorflow, with_progress=False)
-        worker.signals.finished.connect(lambda version: self._tensorflow_loaded(version, started))
-        worker.signals.failed.connect(self._tensorflow_import_failed)
+        worker.signals.returned.connect(lambda version: self._tensorflow_loaded(version, started))
+        worker.signals.errored.connect(self._tensorflow_import_failed)
         self.runner.start(worker)
 
     def _tensorflow_loaded(self, version: str, started: float) -> None:
@@ -159,11 +159,11 @@ class ProjectLoader(QObject):
 
     def _start_worker(self, worker: Worker, path: Path, batch: _Batch, replaces: Any) -> None:
         worker.signals.progress.connect(self.progress)
-        worker.signals.finished.connect(lambda result: self.loaded.emit(result, replaces))
-        worker.signals.failed.connect(
+        worker.signals.returned.connect(lambda result: self.loaded.emit(result, replaces))
+        worker.signals.errored.connect(
             lambda error, details: batch.failures.append(Failure(path, error, details))
         )
-        worker.signals.done.connect(lambda: self._worker_done(worker, batch))
+        worker.signals.finished.connect(lambda: self._worker_done(worker, batch))
         self._active[worker] = path
         self.progress.emit(0.0, f"Opening {path.name}…")
         self.runner.start(worker)

@@ -34,7 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -49,7 +56,7 @@ from PySide6.QtWidgets import (
 from lockpickle_gui.core.errors import LockpickleError
 from lockpickle_gui.core.project import detect_kind
 from lockpickle_gui.core.settings import Settings
-from lockpickle_gui.gui import actions, badges, dialogs
+from lockpickle_gui.gui import actions, badges, dialogs, window_size
 from lockpickle_gui.gui.details_panel import DetailsPanel
 from lockpickle_gui.gui.loader import Failure, LoadedProject, ProjectLoader
 from lockpickle_gui.gui.tree_panel import TreePanel
@@ -60,6 +67,7 @@ log = logging.getLogger(__name__)
 
 MENU_NAMES = ("File", "Edit", "View", "Tools", "Help")
 APP_TITLE = "lockpickle"
+MAX_DOCK_SHARE = 0.38  # of the window's width, for the right-hand dock column
 
 
 @dataclass(eq=False)
@@ -85,11 +93,12 @@ class MainWindow(QMainWindow):
         self._tabs_data: list[ProjectTab] = []
         self._path_handlers: list[tuple[Callable[[Path], bool], Callable[[Path], Any]]] = []
         self._last_project = None
+        self._progress_message = ""
         self._closed = False
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(badges.app_icon())
         self.setAcceptDrops(True)
-        self.resize(1280, 800)
+        self.resize(window_size.initial_size(self.screen().availableGeometry()))
 
         self.tabs = QTabWidget(self, documentMode=True, tabsClosable=True, movable=True)
         self.tabs.setObjectName("project_tabs")
@@ -343,6 +352,8 @@ class MainWindow(QMainWindow):
     def _on_batch_finished(self, failures: list[Failure]) -> None:
         if not failures or self._closed:
             return
+        names = ", ".join(f.path.name for f in failures)
+        self.status(f"Could not open {names}", timeout_ms=8000)  # not "Opening …" forever
         if len(failures) == 1:
             failure = failures[0]
             self.show_error(f"Could not open {failure.path.name}", failure.error, failure.details)
@@ -358,6 +369,7 @@ class MainWindow(QMainWindow):
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress_bar.setValue(int(fraction * 1000))
+        self._progress_message = message
         self.statusBar().showMessage(message)
 
     def _on_busy(self, busy: bool) -> None:
@@ -365,6 +377,9 @@ class MainWindow(QMainWindow):
         self.cancel_button.setVisible(busy and self.loader.tensorflow_state == "ready")
         if not busy:
             self.progress_bar.setValue(0)
+            # a progress line ("Opening x…") is only true while loading; a result line stays
+            if self.statusBar().currentMessage() == self._progress_message:
+                self.statusBar().clearMessage()
 
     def _on_tensorflow_ready(self, version: str) -> None:
         self.tensorflow_label.setText(f"TensorFlow {version}")
@@ -411,6 +426,7 @@ class MainWindow(QMainWindow):
             )
         if self.settings.window_state:
             self.restoreState(QByteArray.fromBase64(self.settings.window_state.encode("ascii")))
+        window_size.fit_on_screen(self)  # saved on a larger screen, or at another scale
 
     def save_layout(self) -> None:
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
@@ -429,8 +445,22 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.aboutToClose.emit()
         self.loader.cancel()
-        if not self.runner.shutdown(timeout_ms=15_000):
-            log.warning("Some background work did not stop within 15 s of closing the window.")
+        self.runner.shutdown()  # waits a moment at most: closing never hangs on work
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._limit_dock_width()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._limit_dock_width()
+
+    def _limit_dock_width(self) -> None:
+        # QMainWindow keeps a dock's width and squeezes the tree: in a small window the
+        # right-hand column (Details, preview) gives way instead, down to its minimum.
+        limit = int(self.width() * MAX_DOCK_SHARE)
+        if not self.details_dock.isHidden() and self.details_dock.width() > limit:
+            self.resizeDocks([self.details_dock], [limit], Qt.Orientation.Horizontal)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closed and not self.ephemeral:

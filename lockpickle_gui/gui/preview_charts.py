@@ -1,18 +1,50 @@
 """The preview panel's two charts (QtCharts): a latency histogram and throughput over time.
 
 They only draw what they are given; the figures come from ``core.preview``'s statistics.
+Axes are labelled with round steps (0, 5, 10, 15, 20), never repeated labels such as the
+"1, 1, 1, 0, 0" a 0–1 range with integer labels gives; latencies past 10 s are in seconds.
+Throughput is drawn as steps, one per bucket of the pool's series, so a run shorter than
+one bucket is still a line across its duration, not a single dot.
 """
 
 from __future__ import annotations
+
+import math
 
 from PySide6.QtCharts import QAreaSeries, QChart, QChartView, QLineSeries, QValueAxis
 from PySide6.QtCore import QMargins, QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 
 HISTOGRAM_BINS = 24
-MARKED_POINTS = 40  # throughput series this short get a dot per point
+TICKS = 5
+SECONDS_FROM_MS = 10_000.0  # latencies above this many ms are shown in seconds
 ACCENT = QColor("#2f7fd8")
 ACCENT_FILL = QColor(47, 127, 216, 90)
+
+
+def nice_step(span: float, intervals: int = TICKS - 1, *, integer: bool = False) -> float:
+    """The smallest round step (1, 2, 2.5 or 5 × 10^k) that covers ``span`` in ``intervals``."""
+    raw = max(span, 1e-12) / intervals
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for factor in (1.0, 2.0, 2.5, 5.0, 10.0):
+        step = factor * magnitude
+        if step >= raw * (1 - 1e-9) and (not integer or step >= 1 and step == int(step)):
+            return step
+    return 10 * magnitude  # pragma: no cover - 10 always covers raw
+
+
+def set_nice_range(axis: QValueAxis, low: float, high: float, *, integer: bool = False) -> None:
+    """``axis`` from a round value at or below ``low`` to one at or above ``high``, with
+    :data:`TICKS` labels that are all different (the format follows the step)."""
+    step = nice_step(max(high - low, 1.0 if integer else 1e-9), integer=integer)
+    start = math.floor(low / step) * step
+    while start + step * (TICKS - 1) < high:  # the floor moved the range down
+        step = nice_step(step * TICKS, integer=integer)
+        start = math.floor(low / step) * step
+    axis.setRange(start, start + step * (TICKS - 1))
+    axis.setTickCount(TICKS)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) + (1 if (step * 10) % 10 == 5 else 0)
+    axis.setLabelFormat(f"%.{min(decimals, 6)}f")
 
 
 class _Chart(QChartView):
@@ -35,11 +67,8 @@ class _Chart(QChartView):
         chart.setTitleFont(font)
         self.axis_x = QValueAxis()
         self.axis_x.setTitleText(x_title)
-        self.axis_x.setLabelFormat("%.4g")
-        self.axis_x.setTickCount(5)
         self.axis_y = QValueAxis()
         self.axis_y.setTitleText(y_title)
-        self.axis_y.setLabelFormat("%.0f")
         for axis in (self.axis_x, self.axis_y):
             small = axis.titleFont()
             small.setPointSizeF(max(6.0, small.pointSizeF() * 0.85))
@@ -54,7 +83,7 @@ class _Chart(QChartView):
 
 
 class LatencyHistogram(_Chart):
-    """How many requests took how long: a step-shaped histogram of latencies in ms."""
+    """How many requests took how long: a step-shaped histogram of latencies."""
 
     def __init__(self, parent=None):
         super().__init__("Latency", "ms per request", "requests", parent)
@@ -64,19 +93,29 @@ class LatencyHistogram(_Chart):
         self.area.setPen(QPen(ACCENT, 1.5))
         self._attach(self.area)
         self.counts: list[int] = []
+        self.unit = "ms"
         self.clear()
 
     def clear(self) -> None:
         self.counts = []
         self.outline.clear()
-        self.axis_x.setRange(0, 10)
-        self.axis_y.setRange(0, 1)
+        self._set_unit("ms")
+        set_nice_range(self.axis_x, 0, 10)
+        set_nice_range(self.axis_y, 0, 4, integer=True)
+
+    def _set_unit(self, unit: str) -> None:
+        self.unit = unit
+        self.axis_x.setTitleText(f"{unit} per request")
 
     def set_latencies(self, latencies_ms) -> None:
         values = [float(v) for v in latencies_ms]
         if not values:
             self.clear()
             return
+        seconds = max(values) > SECONDS_FROM_MS
+        if seconds:
+            values = [v / 1000.0 for v in values]
+        self._set_unit("s" if seconds else "ms")
         low, high = min(values), max(values)
         width = (high - low) / HISTOGRAM_BINS or max(high * 0.05, 1e-3)
         counts = [0] * HISTOGRAM_BINS
@@ -88,14 +127,12 @@ class LatencyHistogram(_Chart):
         points.append(QPointF(low + HISTOGRAM_BINS * width, 0))
         self.outline.replace(points)
         self.counts = counts
-        self.axis_x.setRange(low, low + HISTOGRAM_BINS * width)
-        self.axis_x.applyNiceNumbers()
-        self.axis_y.setRange(0, max(counts) * 1.1)
-        self.axis_y.applyNiceNumbers()
+        set_nice_range(self.axis_x, low, low + HISTOGRAM_BINS * width)
+        set_nice_range(self.axis_y, 0, max(counts) * 1.05, integer=True)
 
 
 class ThroughputChart(_Chart):
-    """Requests per second as the run goes (one point per poll of the pool's statistics)."""
+    """Requests per second as the run goes: one step per bucket of the pool's series."""
 
     def __init__(self, parent=None):
         super().__init__("Throughput", "seconds", "requests/s", parent)
@@ -108,18 +145,27 @@ class ThroughputChart(_Chart):
     def clear(self) -> None:
         self.points = []
         self.line.clear()
-        self.axis_x.setRange(0, 1)
-        self.axis_y.setRange(0, 1)
+        set_nice_range(self.axis_x, 0, 1)
+        set_nice_range(self.axis_y, 0, 4, integer=True)
 
-    def set_series(self, series) -> None:
+    def set_series(self, series, bucket_s: float | None = None, elapsed_s: float = 0.0) -> None:
         """``series``: ``[(seconds since the first request, requests/s), ...]`` (PoolStats'
-        ``throughput_series``)."""
+        ``throughput_series``), each value the rate over ``bucket_s`` seconds from its time
+        (the last one up to ``elapsed_s``, when that is later)."""
         self.points = [(float(t), float(rps)) for t, rps in series]
-        self.line.replace([QPointF(t, rps) for t, rps in self.points])
-        self.line.setPointsVisible(len(self.points) <= MARKED_POINTS)  # a short run: one dot
-        end = self.points[-1][0] if self.points else 1.0
-        top = max((rps for _, rps in self.points), default=1.0)
-        self.axis_x.setRange(0, max(1.0, end))
-        self.axis_x.applyNiceNumbers()
-        self.axis_y.setRange(0, max(1.0, top * 1.15))
-        self.axis_y.applyNiceNumbers()
+        if not self.points:
+            self.clear()
+            return
+        if bucket_s is None:  # without the bucket size, the spacing of the points tells it
+            gaps = [b[0] - a[0] for a, b in zip(self.points, self.points[1:])]
+            bucket_s = min(gaps) if gaps else max(elapsed_s, 1e-3)
+        steps = []
+        for index, (start, rps) in enumerate(self.points):
+            last = index == len(self.points) - 1
+            end = max(start + bucket_s, elapsed_s) if last else self.points[index + 1][0]
+            steps += [QPointF(start, rps), QPointF(min(end, start + bucket_s), rps)]
+            if not last and end > start + bucket_s:  # an idle gap: nothing completed
+                steps += [QPointF(start + bucket_s, 0), QPointF(end, 0)]
+        self.line.replace(steps)
+        set_nice_range(self.axis_x, 0, max(steps[-1].x(), 1e-3))
+        set_nice_range(self.axis_y, 0, max(rps for _, rps in self.points) * 1.1, integer=True)

@@ -10,15 +10,17 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
+
+from lockpickle_gui.gui.reflow import ReflowGrid
 
 SOURCES = (
     ("generated", "Generated from the input spec"),
@@ -60,9 +62,6 @@ class PreviewSettingsForm(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(10)
         self.model_combo = QComboBox()
         self.model_combo.setObjectName("preview_model")
         self.model_combo.setToolTip("Which of the project's models answers the requests")
@@ -115,19 +114,32 @@ class PreviewSettingsForm(QWidget):
         self.source_detail.addWidget(path_row)
         self.source_combo.currentIndexChanged.connect(self._source_changed)
 
-        rows = [
-            (("Model", self.model_combo), ("Input", self.source_combo)),
-            (("Workers", self.workers), ("", self.source_detail)),
-            (("Max batch", self.max_batch), ("Max delay", self.max_delay)),
-            (("Requests", self.requests), ("Client threads", self.clients)),
+        self.source_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.source_combo.setMinimumContentsLength(12)
+        source_box = QWidget()
+        source_layout = QVBoxLayout(source_box)
+        source_layout.setContentsMargins(0, 0, 0, 0)
+        source_layout.setSpacing(2)
+        source_layout.addWidget(self.source_combo)
+        source_layout.addWidget(self.source_detail)
+        cells = [
+            ("Model", self.model_combo),
+            ("Input", source_box),
+            ("Workers", self.workers),
+            ("Max batch", self.max_batch),
+            ("Max delay", self.max_delay),
+            ("Requests", self.requests),
+            ("Client threads", self.clients),
         ]
-        for row, pairs in enumerate(rows):
-            for column, (label, widget) in enumerate(pairs):
-                if label:
-                    grid.addWidget(QLabel(label), row, column * 2)
-                grid.addWidget(widget, row, column * 2 + 1, 1, 1 if label else 1)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 2)
+        # side by side in a wide dock, one under the other in a narrow one
+        self.grid = ReflowGrid(
+            [[QLabel(label), widget] for label, widget in cells], 2, self, stretch=(0, 1)
+        )
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.grid)
         for widget in (self.workers, self.max_batch, self.requests, self.clients, self.seed):
             widget.valueChanged.connect(self.changed)
         self.max_delay.valueChanged.connect(self.changed)

@@ -211,9 +211,9 @@ class PreviewPanel(QWidget):
         self.state = "running"
         worker = Worker(preview_job, model, options, stats_sink=self._relay.stats.emit)
         worker.signals.progress.connect(self._progress)  # connected before it can emit
-        worker.signals.finished.connect(self._finished)
-        worker.signals.failed.connect(self._failed)
-        worker.signals.cancelled.connect(self._cancelled)
+        worker.signals.returned.connect(self._finished)
+        worker.signals.errored.connect(self._failed)
+        worker.signals.aborted.connect(self._cancelled)
         self.worker = self.window.runner.start(worker)
         self._repaint_timer.start()
         self._update_buttons()
@@ -246,7 +246,11 @@ class PreviewPanel(QWidget):
         if stats is None:
             return
         self.tiles.show_stats(stats, self._requests)
-        self.throughput.set_series(_get(stats, "throughput_series") or [])
+        self.throughput.set_series(
+            _get(stats, "throughput_series") or [],
+            _get(stats, "bucket_s"),
+            _get(stats, "elapsed_s") or 0.0,
+        )
         self.histogram.set_latencies(_get(stats, "latencies_ms") or [])
 
     @Slot(object)

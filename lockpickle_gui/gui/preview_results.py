@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
-    QGridLayout,
     QHeaderView,
     QLabel,
     QTableWidget,
@@ -14,11 +13,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from lockpickle_gui.gui.preview_charts import SECONDS_FROM_MS
+from lockpickle_gui.gui.reflow import ReflowGrid
+
 TILES = (
     ("throughput", "throughput", "req/s"),
-    ("p50", "p50 latency", "ms"),
-    ("p95", "p95 latency", "ms"),
-    ("p99", "p99 latency", "ms"),
+    ("p50", "p50 latency", ""),  # the value carries its unit: ms, or s past 10 s
+    ("p95", "p95 latency", ""),
+    ("p99", "p99 latency", ""),
     ("completed", "completed", ""),
     ("batch", "mean batch", ""),
 )
@@ -37,11 +39,9 @@ class StatTiles(QFrame):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("preview_stats")
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 4, 0, 4)
-        grid.setHorizontalSpacing(6)
         self.values: dict[str, QLabel] = {}
-        for column, (key, caption, unit) in enumerate(TILES):
+        tiles = []
+        for key, caption, unit in TILES:
             tile = QFrame()
             tile.setObjectName("stat_tile")
             tile.setStyleSheet("#stat_tile { border: 1px solid palette(mid); border-radius: 5px; }")
@@ -60,8 +60,13 @@ class StatTiles(QFrame):
             label.setStyleSheet("color: palette(placeholder-text);")
             layout.addWidget(value)
             layout.addWidget(label)
-            grid.addWidget(tile, column // 3, column % 3)
+            tiles.append([tile])
             self.values[key] = value
+        self.grid = ReflowGrid(tiles, 3, self, stretch=(1,))
+        self.grid.grid.setHorizontalSpacing(6)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 4, 0, 4)
+        outer.addWidget(self.grid)
 
     def clear(self) -> None:
         for label in self.values.values():
@@ -78,7 +83,7 @@ class StatTiles(QFrame):
         failed = get("failed", 0) or 0
         self.values["throughput"].setText(_number(get("throughput_rps")))
         for key in ("p50", "p95", "p99"):
-            self.values[key].setText(_number(get(f"{key}_ms")))
+            self.values[key].setText(latency_text(get(f"{key}_ms")))
         total = f" / {requests:,}" if requests else ""
         self.values["completed"].setText(
             f"{completed:,}{total}" + (f"  ({failed:,} failed)" if failed else "")
@@ -191,6 +196,15 @@ def mean_batch(histogram, given=None):
         return None
     total = sum(histogram.values())
     return sum(int(size) * count for size, count in histogram.items()) / total if total else None
+
+
+def latency_text(milliseconds) -> str:
+    """``4.2 ms``, ``850 ms``, ``12.3 s``: seconds from 10 s on (a cold start, a slow model)."""
+    if milliseconds is None:
+        return "—"
+    if milliseconds >= SECONDS_FROM_MS:
+        return f"{_number(milliseconds / 1000.0)} s"
+    return f"{_number(milliseconds)} ms"
 
 
 def _number(value) -> str:

@@ -50,13 +50,13 @@ def export_report(window) -> Worker | None:
         png=image,
         with_progress=False,
     )
-    worker.signals.finished.connect(
+    worker.signals.returned.connect(
         lambda written: window.status(
             "Report saved: " + ", ".join(p.name for p in written) + f" in {written[0].parent}",
             timeout_ms=10000,
         )
     )
-    worker.signals.failed.connect(
+    worker.signals.errored.connect(
         lambda error, details: window.show_error("Could not save the report", error, details)
     )
     window.runner.start(worker)

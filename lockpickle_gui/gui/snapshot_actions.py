@@ -100,9 +100,9 @@ class _Job(QObject):
         """Start ``fn`` on the window's runner with this job's slots connected first (a fast
         worker could otherwise finish before anyone listens, and its result would be lost)."""
         worker = Worker(fn, *args, with_progress=with_progress, **kwargs)
-        worker.signals.finished.connect(self._worker_finished)
-        worker.signals.failed.connect(self._failed)
-        worker.signals.cancelled.connect(self._cancelled)
+        worker.signals.returned.connect(self._worker_finished)
+        worker.signals.errored.connect(self._failed)
+        worker.signals.aborted.connect(self._cancelled)
         if with_progress:
             worker.signals.progress.connect(self._progress)
         self.worker = worker

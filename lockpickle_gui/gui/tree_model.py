@@ -137,9 +137,7 @@ class LayerTreeModel(QAbstractItemModel):
             return node
         row = self.summary(node)
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == SNAPSHOT and node.truncated:
-                return f"{row.snapshot} · {NOT_WALKED}" if row.snapshot else NOT_WALKED
-            return self._display(row, column)
+            return self.display_text(node, column)
         if role == LEVEL_ROLE:
             return row.level
         if role == Qt.ItemDataRole.DecorationRole:
@@ -164,6 +162,13 @@ class LayerTreeModel(QAbstractItemModel):
             return font
         return None
 
+    def display_text(self, node, column: int) -> str:
+        """The text of ``node``'s cell in ``column`` (also what the column widths measure)."""
+        row = self.summary(node)
+        if column == SNAPSHOT and node.truncated:
+            return f"{row.snapshot} · {NOT_WALKED}" if row.snapshot else NOT_WALKED
+        return self._display(row, column)
+
     @staticmethod
     def _display(row: RowSummary, column: int) -> str:
         if column == NAME:
@@ -186,6 +191,10 @@ class LayerTreeModel(QAbstractItemModel):
             return f"{row.tooltip}\n{NOT_WALKED_TIP}" if row.tooltip else NOT_WALKED_TIP
         if column in (LOCKS, SNAPSHOT) and row.tooltip:
             return row.tooltip
+        if column == SHAPE and row.output_shape:
+            return f"Output shape {row.output_shape}"  # the full shape of a cut cell
+        if column == SNAPSHOT and row.snapshot:
+            return row.snapshot
         return f"{node.path}\n{node.type}"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -22,17 +22,9 @@ from lockpickle_gui.core.inspect.report import (
     LEVELS,
     counts_by_level,
 )
-from lockpickle_gui.gui import tree_model
+from lockpickle_gui.gui import tree_columns, tree_model
 from lockpickle_gui.gui.tree_model import NODE_ROLE, LayerTreeModel, LockFilterProxy
 
-# Starting widths in pixels; the Snapshot column takes what is left.
-COLUMN_WIDTHS = {
-    tree_model.NAME: 240,
-    tree_model.CLASS: 150,
-    tree_model.SHAPE: 110,
-    tree_model.PARAMS: 80,
-    tree_model.LOCKS: 70,
-}
 AUTO_EXPAND_ROWS = 400  # trees up to this size open fully expanded
 
 
@@ -70,11 +62,16 @@ class TreePanel(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setAllColumnsShowFocus(True)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # full text on hover
         header = self.view.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in COLUMN_WIDTHS.items():
-            self.view.setColumnWidth(column, width)
+        self._content_widths: dict[int, int] | None = None
+        self._fitting = False
+        self.columns_sized_by_user = False
+        header.sectionResized.connect(self._on_section_resized)
+        self.view.viewport().installEventFilter(self)
+        self.fit_columns()
 
         bar = QHBoxLayout()
         bar.setContentsMargins(6, 6, 6, 2)
@@ -137,7 +134,32 @@ class TreePanel(QWidget):
         self.view.collapseAll()
         self.view.expand(self.proxy.index(0, 0))  # keep the root open: its children are the point
 
+    def fit_columns(self) -> None:
+        """Widths from the rows' texts, fitted to the view (see :mod:`.tree_columns`)."""
+        if self.columns_sized_by_user:
+            return
+        if self._content_widths is None:
+            self._content_widths = tree_columns.content_widths(
+                self.model, self.view.fontMetrics(), self.view.indentation()
+            )
+        fitted = tree_columns.fit(self._content_widths, self.view.viewport().width())
+        self._fitting = True
+        try:
+            for column in range(tree_model.SNAPSHOT):  # the last one stretches
+                self.view.setColumnWidth(column, fitted[column])
+        finally:
+            self._fitting = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_columns()
+        return super().eventFilter(watched, event)
+
     # ------------------------------------------------------------------ internals
+
+    def _on_section_resized(self, column: int, old: int, new: int) -> None:
+        if not self._fitting and column != tree_model.SNAPSHOT:
+            self.columns_sized_by_user = True  # a dragged column is the user's choice
 
     def _apply_filter(self) -> None:
         self.proxy.set_filter(self.filter_edit.text(), self.only_locks.isChecked())

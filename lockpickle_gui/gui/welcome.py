@@ -23,12 +23,14 @@ class WelcomePage(QWidget):
         icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
         title = QLabel("<h2>Drop a model or a project folder here</h2>", self)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title.setWordWrap(True)
         hint = QLabel(
             ".keras · .h5 · SavedModel folder · project folder with lockpickle.toml · "
             ".lpsnap snapshot<br>Several at once open side by side.",
             self,
         )
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setWordWrap(True)  # a narrow window must not be held wide by one line
         hint.setStyleSheet("color: palette(mid);")
         open_button = QPushButton("Open…  (Ctrl+O)", self)
         open_button.setObjectName("welcome_open")

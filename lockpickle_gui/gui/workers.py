@@ -6,7 +6,7 @@ so results arrive through queued signal connections and widgets are only touched
 
 Cancel is cooperative: the function receives ``progress(fraction, message)``; once
 :meth:`Worker.cancel` has been called, the next ``progress`` call raises
-:class:`~lockpickle_gui.core.errors.Cancelled`, which the worker reports as ``cancelled``.
+:class:`~lockpickle_gui.core.errors.Cancelled`, which the worker reports as ``aborted``.
 """
 
 from __future__ import annotations
@@ -23,13 +23,17 @@ from lockpickle_gui.core.errors import Cancelled
 
 log = logging.getLogger(__name__)
 
+CLOSE_WAIT_MS = 300  # how long closing the window waits for cancelled work to stop
+
 
 class WorkerSignals(QObject):
+    """superqt's names: ``returned`` carries the result, ``finished`` always comes last."""
+
     progress = Signal(float, str)
-    finished = Signal(object)  # the function's return value
-    failed = Signal(object, str)  # (exception, formatted traceback)
-    cancelled = Signal()
-    done = Signal()  # always last, whatever happened
+    returned = Signal(object)  # the function's return value
+    errored = Signal(object, str)  # (exception, formatted traceback)
+    aborted = Signal()  # cancelled: the function raised Cancelled
+    finished = Signal()  # always last, whatever happened
 
 
 class Worker(QRunnable):
@@ -40,7 +44,7 @@ class Worker(QRunnable):
 
     def __init__(self, fn: Callable[..., Any], *args, with_progress: bool = True, **kwargs):
         super().__init__()
-        self.setAutoDelete(False)  # the Python side keeps it alive until `done`
+        self.setAutoDelete(False)  # the Python side keeps it alive until `finished`
         self.fn = fn
         self.args = args
         self.kwargs = kwargs
@@ -77,16 +81,16 @@ class Worker(QRunnable):
                 kwargs["progress"] = self.report
             result = self.fn(*self.args, **kwargs)
         except Cancelled:
-            self.signals.cancelled.emit()
+            self.signals.aborted.emit()
         except Exception as error:  # noqa: BLE001 - reported to the UI, which shows a dialog
             details = traceback.format_exc()
             log.debug("worker %r failed:\n%s", getattr(self.fn, "__name__", self.fn), details)
-            self.signals.failed.emit(error, details)
+            self.signals.errored.emit(error, details)
         else:
-            self.signals.finished.emit(result)
+            self.signals.returned.emit(result)
         finally:
             self._finished.set()
-            self.signals.done.emit()
+            self.signals.finished.emit()
             if self._on_exit is not None:
                 self._on_exit(self)
 
@@ -128,7 +132,36 @@ class WorkerRunner(QObject):
         for worker in running:
             worker.cancel()
 
-    def shutdown(self, timeout_ms: int = 10_000) -> bool:
-        """Cancel everything and wait for the pool threads (window close, test teardown)."""
+    def shutdown(self, timeout_ms: int = CLOSE_WAIT_MS) -> bool:
+        """Cancel everything and wait up to ``timeout_ms`` for it to stop; True if it did.
+
+        Cancelled work stops at its next progress call (a preview within ~50 ms), but some
+        work cannot be interrupted: TensorFlow importing, Keras loading a model or tracing
+        it. Closing must not wait seconds for that, so what is still running then is left
+        behind: its signals are blocked (nobody listens any more) and the thread pool is
+        detached from its parent (a QThreadPool's destructor waits for its threads). The
+        app's ``main`` ends the process without waiting for it (:func:`abandoned_work`).
+        """
         self.cancel_all()
-        return self.pool.waitForDone(timeout_ms)
+        if self.pool.waitForDone(timeout_ms):
+            return True
+        with self._running_lock:
+            running = list(self._running)
+        for worker in running:
+            worker.signals.blockSignals(True)
+        log.info("Leaving %d background task(s) to stop on their own", len(running))
+        self.pool.setParent(None)
+        _abandoned.append(self)
+        return False
+
+    @property
+    def idle(self) -> bool:
+        return self.pool.activeThreadCount() == 0 and not self.busy
+
+
+def abandoned_work() -> bool:
+    """Whether work left behind by :meth:`WorkerRunner.shutdown` is still running."""
+    return any(not runner.idle for runner in _abandoned)
+
+
+_abandoned: list[WorkerRunner] = []  # runners whose work outlived their window

@@ -18,6 +18,8 @@ import numpy as np
 MAX_LATENCIES = 20_000
 BUCKET_SECONDS = 0.25
 MAX_BUCKETS = 2_400  # ten minutes of 0.25 s buckets
+MIN_BUCKETS = 12  # a run shorter than this many buckets gets finer ones (not a single dot)
+MAX_EVENTS = 20_000  # batch completions kept for those finer buckets
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,8 @@ class PoolStats:
     ``throughput_rps`` is completed requests over the time from the first submission to the
     last completion. Percentiles cover the most recent ``len(latencies_ms)`` requests.
     ``throughput_series`` is ``[(seconds since the first submission, requests/s), ...]`` in
-    ``bucket_s`` buckets; ``rejected`` counts samples refused by ``submit`` (bad shape or
+    ``bucket_s`` buckets (finer for a run shorter than ``MIN_BUCKETS`` buckets, so a
+    0.2-second run still draws a line); ``rejected`` counts samples refused by ``submit`` (bad shape or
     dtype, or a full queue with ``block=False``/timeout).
     """
 
@@ -75,6 +78,7 @@ class StatsRecorder:
         max_latencies: int = MAX_LATENCIES,
         bucket_s: float = BUCKET_SECONDS,
         max_buckets: int = MAX_BUCKETS,
+        min_buckets: int = MIN_BUCKETS,
     ):
         self._lock = threading.Lock()
         self._bucket_s = bucket_s
@@ -85,6 +89,8 @@ class StatsRecorder:
         self._per_worker = dict.fromkeys(worker_names, 0)
         self._latencies: deque[float] = deque(maxlen=max_latencies)
         self._buckets: deque[list] = deque(maxlen=max_buckets)  # [bucket index, completions]
+        self._min_buckets = min_buckets
+        self._events: deque[tuple[float, int]] = deque(maxlen=MAX_EVENTS)  # (done, completions)
 
     def on_submit(self, now: float) -> None:
         """Called under the pool's queue lock: no race on the first submission time."""
@@ -113,6 +119,7 @@ class StatsRecorder:
             self._completed += count
             self._latencies.extend((done - t) * 1000.0 for t in submitted_at)
             if self._first_submit is not None:
+                self._events.append((done - self._first_submit, count))
                 index = int((done - self._first_submit) / self._bucket_s)
                 if self._buckets and self._buckets[-1][0] == index:
                     self._buckets[-1][1] += count
@@ -128,7 +135,16 @@ class StatsRecorder:
             cancelled, rejected = self._cancelled, self._rejected
             sizes = dict(sorted(self._batch_sizes.items()))
             per_worker = dict(self._per_worker)
+            events = list(self._events) if len(self._events) < MAX_EVENTS else None
         elapsed = (last - first) if first is not None and last is not None and last > first else 0.0
+        bucket_s = self._bucket_s
+        if events and elapsed < bucket_s * self._min_buckets:  # a short run: finer buckets
+            bucket_s = max(elapsed / self._min_buckets, 1e-3)
+            fine: dict[int, int] = {}
+            for offset, count in events:
+                index = int(offset / bucket_s)
+                fine[index] = fine.get(index, 0) + count
+            buckets = sorted(fine.items())
         if latencies:
             values = np.asarray(latencies)
             p50, p95, p99 = (float(v) for v in np.percentile(values, [50, 95, 99]))
@@ -154,8 +170,8 @@ class StatsRecorder:
             batch_sizes=sizes,
             per_worker=per_worker,
             latencies_ms=latencies,
-            throughput_series=_series(buckets, self._bucket_s, elapsed),
-            bucket_s=self._bucket_s,
+            throughput_series=_series(buckets, bucket_s, elapsed),
+            bucket_s=bucket_s,
         )
 
 

@@ -1,0 +1,53 @@
+"""Tree columns fit their contents: full output shapes, empty Locks columns shrink, and in a
+1024×700 window Params, Locks and Snapshot stay on screen (Name gives way, elided)."""
+
+from __future__ import annotations
+
+from gui_helpers import wait_projects
+from PySide6.QtCore import Qt
+
+from lockpickle_gui.gui import tree_model
+
+
+def _visible_span(view, column):
+    header = view.header()
+    left = header.sectionViewportPosition(column)
+    return left, left + header.sectionSize(column)
+
+
+def test_full_output_shapes_and_a_narrow_empty_locks_column(qtbot, window, keras, tmp_path):
+    inputs = keras.Input((112, 112, 3), name="image")
+    outputs = keras.layers.Conv2D(96, 3, padding="same", name="expand_conv")(inputs)
+    path = tmp_path / "conv.keras"
+    keras.Model(inputs, outputs, name="conv").save(path)
+    window.resize(1280, 800)
+    window.show()
+    window.open_paths([path])
+    wait_projects(qtbot, window, 1)
+    panel = window.current_tab.panel
+    view = panel.view
+    conv = panel.proxy.index(1, 0, panel.proxy.index(0, 0))
+    shape = conv.siblingAtColumn(tree_model.SHAPE)
+    assert shape.data() == "(None, 112, 112, 96)"
+    needed = view.fontMetrics().horizontalAdvance(shape.data())
+    assert view.columnWidth(tree_model.SHAPE) > needed  # not "(None, 112, 11…"
+    assert "(None, 112, 112, 96)" in shape.data(Qt.ItemDataRole.ToolTipRole)
+    header_needs = view.fontMetrics().horizontalAdvance("Locks")
+    assert view.columnWidth(tree_model.LOCKS) < header_needs + 40  # no lock: header only
+
+
+def test_at_1024x700_params_locks_and_snapshot_are_on_screen(qtbot, window, service_project):
+    window.resize(1024, 700)
+    window.show()
+    assert window.width() == 1024 and window.height() == 700  # the minimum allows it
+    window.open_paths([service_project])
+    wait_projects(qtbot, window, 1)
+    view = window.current_tab.panel.view
+    qtbot.waitUntil(lambda: view.viewport().width() > 0)
+    width = view.viewport().width()
+    for column in (tree_model.PARAMS, tree_model.LOCKS):
+        left, right = _visible_span(view, column)
+        assert left >= 0 and right <= width, (column, left, right, width)
+    left, _ = _visible_span(view, tree_model.SNAPSHOT)
+    assert left + 100 <= width  # at least the start of "1 blocking · 2 recreated"
+    assert view.textElideMode() == Qt.TextElideMode.ElideMiddle
