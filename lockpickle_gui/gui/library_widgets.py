@@ -143,10 +143,10 @@ class TaskRow(QWidget):
             return False
         worker = Worker(fn, *args)
         worker.signals.progress.connect(self._progress)
-        worker.signals.finished.connect(lambda result: self.finished.emit(name, result))
-        worker.signals.failed.connect(lambda error, text: self.failed.emit(name, error, text))
-        worker.signals.cancelled.connect(lambda: self.label.setText("Cancelled."))
-        worker.signals.done.connect(self._done)
+        worker.signals.returned.connect(lambda result: self.finished.emit(name, result))
+        worker.signals.errored.connect(lambda error, text: self.failed.emit(name, error, text))
+        worker.signals.aborted.connect(lambda: self.label.setText("Cancelled."))
+        worker.signals.finished.connect(self._done)
         self.worker, self.name = worker, name
         self._show(True, cancellable)
         self.runner.start(worker)
