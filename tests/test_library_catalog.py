@@ -217,3 +217,56 @@ def test_recording_never_fails_an_export(tmp_path, snapshot, caplog):
     blocked.write_text("a file where the data folder should be")
     assert lib.record_export(snapshot, folder=blocked) is None
     assert "Could not record" in caplog.text
+
+
+def test_a_version_1_catalog_with_entries_is_migrated_keeping_them(tmp_path, snapshot):
+    """Schema 1 kept the long JSON beside each entry; schema 2 moves it and adds the
+    listing's columns. Entries, tags and details survive the migration."""
+    import json
+
+    folder = tmp_path / "v1"
+    folder.mkdir()
+    conn = sqlite3.connect(folder / db.DB_FILE, isolation_level=None)
+    for statement in db._statements(db.MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO snapshots (path, content_id, project, models, model_text, versions, "
+        "primitives, required_types, origin, added_at, note) VALUES (?, 'c1', 'old', ?, "
+        "'scorer (Sequential)', '{\"keras\": \"3.15.1\"}', ?, '[\"myapp.Service\"]', 'export', "
+        "'2025-01-01T00:00:00Z', 'kept')",
+        [
+            str(snapshot),
+            json.dumps([{"name": "scorer", "class": "Sequential", "params": 67}]),
+            json.dumps([{"path": "root.lock", "kind": "Lock"}]),
+        ],
+    )
+    conn.execute("INSERT INTO tags VALUES (1, 'zeta'), (1, 'alpha')")
+    conn.close()
+    with lib.Library(folder) as library:
+        (entry,) = library.entries()
+        assert entry.name == snapshot.name and entry.tags == ["alpha", "zeta"]
+        assert entry.note == "kept" and [e.id for e in library.entries(Filters(search="ZETA"))] == [
+            1
+        ]
+        details = library.details(1)
+        assert details.models[0]["name"] == "scorer" and details.versions == {"keras": "3.15.1"}
+        assert details.primitives == [{"path": "root.lock", "kind": "Lock"}]
+        assert details.required_types == ["myapp.Service"]
+        library.tag([1], ["beta"])  # the migrated triggers keep the listing current
+        assert library.entries(Filters(search="beta"))[0].tags == ["alpha", "beta", "zeta"]
+
+
+def test_listing_sees_changes_by_another_connection(library, snapshot, tmp_path):
+    """The listing cache reads again what another connection (the CLI) changed."""
+    ids = [
+        library.record(*lib.read_snapshot(copy(snapshot, tmp_path / f"{n}.lpsnap")), "add")
+        for n in "ab"
+    ]
+    assert [e.tags for e in library.entries()] == [[], []]
+    with lib.Library(library.folder) as other:
+        other.tag([ids[0]], ["from-elsewhere"])
+        other.remove([ids[1]])
+        third = other.record(*lib.read_snapshot(copy(snapshot, tmp_path / "c.lpsnap")), "add")
+    listed = {e.id: e for e in library.entries()}
+    assert set(listed) == {ids[0], third} and listed[ids[0]].tags == ["from-elsewhere"]

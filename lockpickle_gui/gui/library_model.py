@@ -39,6 +39,9 @@ NAME, CREATED, SIZE, MODELS, PARAMS, PRIMITIVES, VERDICT, VERIFIED, TAGS, NOTE, 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1  # the LibraryEntry of a row (None: a project row)
 VERDICT_COLOURS = {"identical": "#2e7d32", "within tolerance": "#1565c0", "mismatch": "#c62828"}
 MISSING_COLOUR = "#8a8a8a"
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+_GROUP_FLAGS = Qt.ItemFlag.ItemIsEnabled
+_ENTRY_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _GROUP = 0  # internalId of project rows; entry rows carry their group's index + 1
 
 
@@ -63,6 +66,11 @@ class LibraryModel(QAbstractItemModel):
     def __init__(self, parent: Any = None):
         super().__init__(parent)
         self.groups: list[tuple[str, list[LibraryEntry]]] = []
+
+    def expand_groups(self, view: Any) -> None:
+        """Open every project row (``expandAll`` would visit all 10,000 entries)."""
+        for row in range(len(self.groups)):
+            view.expand(self.createIndex(row, 0, _GROUP))
 
     def set_entries(self, entries: list[LibraryEntry]) -> None:
         groups: list[tuple[str, list[LibraryEntry]]] = []
@@ -93,10 +101,14 @@ class LibraryModel(QAbstractItemModel):
     # ------------------------------------------------------------------ structure
 
     def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
+        if not 0 <= column < len(COLUMNS) or row < 0:
             return QModelIndex()
         if not parent.isValid():
-            return self.createIndex(row, column, _GROUP)
+            return (
+                self.createIndex(row, column, _GROUP) if row < len(self.groups) else QModelIndex()
+            )
+        if parent.internalId() != _GROUP or row >= len(self.groups[parent.row()][1]):
+            return QModelIndex()
         return self.createIndex(row, column, parent.row() + 1)
 
     def parent(self, index: _Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
@@ -116,10 +128,8 @@ class LibraryModel(QAbstractItemModel):
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        if index.internalId() == _GROUP:
-            return Qt.ItemFlag.ItemIsEnabled
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            return _NO_FLAGS
+        return _GROUP_FLAGS if index.internalId() == _GROUP else _ENTRY_FLAGS
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if orientation != Qt.Orientation.Horizontal:

@@ -160,7 +160,7 @@ class LibraryPanel(QWidget):
         self.filters = self.filter_bar.filters(self.filters.sort, self.filters.descending)
         entries = self.library.entries(self.filters)
         self.model.set_entries(entries)
-        self.view.expandAll()
+        self.model.expand_groups(self.view)
         selection = self.view.selectionModel()
         for entry_id in keep:
             index = self.model.index_of(entry_id)

@@ -33,13 +33,12 @@ from lockpickle_gui.core.library.entries import (
     Filters,
     LibraryEntry,
 )
+from lockpickle_gui.core.library.listing import ListingCache
 from lockpickle_gui.core.library.roots import ROOTS_FILE, Annotation, Roots, read_roots, write_roots
 from lockpickle_gui.core.library.summary import SnapshotSummary, project_from_file_name
 from lockpickle_gui.core.settings import user_dirs
 
 log = logging.getLogger(__name__)
-
-ORIGIN_EVENTS = {"export": "exported", "import": "imported", "add": "added", "scan": "scanned"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,7 @@ class Library:
         self.recovered_from: Path | None = None  # a damaged catalog moved aside at open
         self._lock = threading.RLock()
         self._roots_dirty = False
+        self._cache = ListingCache()
         self._conn = self._open()
 
     def _open(self) -> sqlite3.Connection:
@@ -120,6 +120,7 @@ class Library:
                 if self._roots_dirty and not self._rebuild_pending(conn):
                     write_roots(self.roots_path, self._roots(conn))
                 conn.execute("COMMIT")
+                self._cache.touch()
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -148,16 +149,21 @@ class Library:
     # ------------------------------------------------------------------ reading
 
     def entries(self, filters: Filters | None = None) -> list[LibraryEntry]:
-        """Entries grouped by project (A-Z), sorted inside it (newest first by default)."""
+        """Entries grouped by project (A-Z), sorted inside it (newest first by default).
+
+        SQLite filters and orders the ids; the rows come from the listing cache."""
         filters = filters or Filters()
         clause, args = sql.where(filters)
         column = SORT_COLUMNS.get(filters.sort, "created_utc")
         order = "DESC" if filters.descending else "ASC"
         query = (
-            f"SELECT {LISTING_COLUMNS} FROM snapshots s {clause} "
-            f"ORDER BY s.project COLLATE NOCASE, {column} {order}, s.id {order}"
+            f"SELECT s.id FROM snapshots s {clause} "
+            f"ORDER BY s.project COLLATE NOCASE, s.{column} {order}, s.id {order}"
         )
-        return list(map(LibraryEntry._make, self._read(query, args)))
+        with self._lock:
+            ids = self._conn.execute(query, args).fetchall()
+            rows = self._cache.current(self._conn)
+        return [rows[i] for (i,) in ids if i in rows]
 
     def data_version(self) -> int:
         """Changes when another connection (another process, a recorder) commits: the app
@@ -182,9 +188,10 @@ class Library:
     def details(self, ref: int | str) -> EntryDetails:
         entry = self.entry(ref)
         row = self._read(
-            "SELECT content_id, format_version, producer, producer_version, versions, "
-            "source_path, root_type, models, primitives, dropped, required_types, "
-            "has_verification, verify_detail, added_at FROM snapshots WHERE id = ?",
+            "SELECT content_id, format_version, producer, producer_version, d.versions, "
+            "source_path, root_type, d.models, d.primitives, d.dropped, d.required_types, "
+            "has_verification, verify_detail, added_at FROM snapshots s "
+            "LEFT JOIN snapshot_details d USING (id) WHERE s.id = ?",
             [entry.id],
         )[0]
         history = [
@@ -200,13 +207,13 @@ class Library:
             format_version=row[1],
             producer=row[2],
             producer_version=row[3],
-            versions=json.loads(row[4]),
+            versions=json.loads(row[4] or "{}"),
             source_path=row[5],
             root_type=row[6],
-            models=json.loads(row[7]),
-            primitives=json.loads(row[8]),
-            dropped=json.loads(row[9]),
-            required_types=json.loads(row[10]),
+            models=json.loads(row[7] or "[]"),
+            primitives=json.loads(row[8] or "[]"),
+            dropped=json.loads(row[9] or "[]"),
+            required_types=json.loads(row[10] or "[]"),
             has_verification=bool(row[11]),
             verify_detail=row[12],
             added_at=row[13],
@@ -262,43 +269,7 @@ class Library:
         project: str | None,
         source_path: str | None,
     ) -> int:
-        values = sql.summary_values(summary, project, source_path)
-        values.update(path=facts.path, size=facts.size, mtime_ns=facts.mtime_ns, missing=0)
-        if facts.sha256 is not None:
-            values["sha256"] = facts.sha256
-        known = conn.execute(
-            "SELECT id, content_id FROM snapshots WHERE path = ?", [facts.path]
-        ).fetchone()
-        if known is None:
-            moved = sql.vanished_twin(conn, summary.content_id)
-            if moved is not None:
-                known = (moved[0], summary.content_id)
-                self._event(conn, moved[0], "moved", f"from {moved[1]}")
-        now = db.utc_now()
-        if known is None:
-            values.update(origin=origin, added_at=now)
-            if facts.sha256 is None:
-                values["sha256"] = None
-            names = ", ".join(values)
-            marks = ", ".join(f":{k}" for k in values)
-            cursor = conn.execute(f"INSERT INTO snapshots ({names}) VALUES ({marks})", values)
-            entry_id = int(cursor.lastrowid or 0)
-            self._event(conn, entry_id, ORIGIN_EVENTS.get(origin, origin), facts.path)
-        else:
-            entry_id = int(known[0])
-            if not summary.project_named and project is None:
-                del values["project"]  # a guess from the file name; keep what is known
-            if known[1] != summary.content_id:  # another export written over this file
-                values.update(verdict=None, verified_at=None, verify_detail="")
-                if facts.sha256 is None:
-                    values["sha256"] = None
-                self._event(conn, entry_id, "replaced", f"by an export of {summary.created_utc}")
-            if origin in ("export", "import"):
-                self._event(conn, entry_id, ORIGIN_EVENTS[origin], facts.path)
-            assignments = ", ".join(f"{k} = :{k}" for k in values)
-            conn.execute(
-                f"UPDATE snapshots SET {assignments} WHERE id = :id", {**values, "id": entry_id}
-            )
+        entry_id = sql.record_entry(conn, facts, summary, origin, project, source_path)
         self._roots_dirty = True
         return entry_id
 
@@ -323,13 +294,6 @@ class Library:
             )
         return entry_id
 
-    @staticmethod
-    def _event(conn: sqlite3.Connection, entry_id: int, kind: str, detail: str = "") -> None:
-        conn.execute(
-            "INSERT INTO events (snapshot_id, at, kind, detail) VALUES (?, ?, ?, ?)",
-            [entry_id, db.utc_now(), kind, detail],
-        )
-
     def set_verdict(self, ref: int | str, verdict: str, detail: str = "") -> None:
         entry = self.entry(ref)
         with self._writing() as conn:
@@ -337,13 +301,8 @@ class Library:
                 "UPDATE snapshots SET verdict = ?, verified_at = ?, verify_detail = ? WHERE id = ?",
                 [verdict, db.utc_now(), detail, entry.id],
             )
-            self._event(conn, entry.id, "verified", f"{verdict}: {detail}" if detail else verdict)
+            sql.add_event(conn, entry.id, "verified", f"{verdict}: {detail}" if detail else verdict)
             self._roots_dirty = True
-
-    def set_sha256(self, ref: int | str, sha256: str) -> None:
-        entry = self.entry(ref)
-        with self._writing() as conn:
-            conn.execute("UPDATE snapshots SET sha256 = ? WHERE id = ?", [sha256, entry.id])
 
     def set_missing(self, states: dict[int, bool]) -> None:
         with self._writing() as conn:
@@ -378,14 +337,15 @@ class Library:
                     else:
                         conn.execute("INSERT OR IGNORE INTO tags VALUES (?, ?)", [entry_id, tag])
                 verb = "untagged" if remove else "tagged"
-                self._event(conn, entry_id, verb, ", ".join(cleaned))
+                sql.add_event(conn, entry_id, verb, ", ".join(cleaned))
+            sql.update_tag_text(conn, ids)
             self._roots_dirty = True
 
     def set_note(self, ref: int | str, note: str) -> None:
         entry = self.entry(ref)
         with self._writing() as conn:
             conn.execute("UPDATE snapshots SET note = ? WHERE id = ?", [note.strip(), entry.id])
-            self._event(conn, entry.id, "note", note.strip()[:80])
+            sql.add_event(conn, entry.id, "note", note.strip()[:80])
             self._roots_dirty = True
 
     def remove(self, refs: Iterable[int | str], *, delete_files: bool = False) -> list[str]:
@@ -444,28 +404,7 @@ class Library:
         return sql.roots_of(conn)
 
     def apply_annotations(self, annotations: list[Annotation]) -> None:
-        """Give entries back the tags, notes and verdicts a lost catalog held (rebuild): the
-        entry at the annotation's path, else one with its content that has none yet."""
+        """Give entries back the tags, notes and verdicts a lost catalog held (rebuild)."""
         with self._writing() as conn:
-            claimed: set[int] = set()
-            for note in annotations:
-                row = (
-                    conn.execute("SELECT id FROM snapshots WHERE path = ?", [note.path]).fetchone()
-                    or conn.execute(
-                        "SELECT id FROM snapshots WHERE content_id = ? AND path NOT IN "
-                        "(SELECT value FROM json_each(?)) ORDER BY id",
-                        [note.content_id, json.dumps([n.path for n in annotations])],
-                    ).fetchone()
-                )
-                if row is None or row[0] in claimed:
-                    continue
-                claimed.add(row[0])
-                conn.execute(
-                    "UPDATE snapshots SET note = ?, verdict = ?, verified_at = ?, "
-                    "verify_detail = ? WHERE id = ?",
-                    [note.note, note.verdict, note.verified_at, note.verify_detail, row[0]],
-                )
-                conn.executemany(
-                    "INSERT OR IGNORE INTO tags VALUES (?, ?)", [(row[0], t) for t in note.tags]
-                )
+            sql.apply_annotations(conn, annotations)
             self._roots_dirty = True

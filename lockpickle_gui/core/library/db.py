@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 DB_FILE = "library.sqlite"
 BUSY_TIMEOUT_MS = 15_000
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # MIGRATIONS[n] takes a catalog from schema version n to n + 1. Never edit a step that has
 # shipped: add the next one (ALTER TABLE ... ADD COLUMN, CREATE INDEX, ...).
@@ -86,6 +86,57 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX events_by_snapshot ON events (snapshot_id, id);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    # 2: listing 10,000 entries must take milliseconds. The long JSON (models, primitives,
+    # ...) moves to its own table, read only for the one entry shown in detail; the file
+    # name, the tags and the text a search looks through (kept by triggers) are stored
+    # beside each entry instead of computed per row; ``rev`` (a trigger bumps it on every
+    # change, whoever makes it) lets a listing read again only the rows that changed. The
+    # old columns stay (SQLite before 3.35 cannot drop columns), emptied.
+    """
+    CREATE TABLE snapshot_details (
+        id INTEGER PRIMARY KEY REFERENCES snapshots (id) ON DELETE CASCADE,
+        versions TEXT NOT NULL DEFAULT '{}',
+        models TEXT NOT NULL DEFAULT '[]',
+        primitives TEXT NOT NULL DEFAULT '[]',
+        dropped TEXT NOT NULL DEFAULT '[]',
+        required_types TEXT NOT NULL DEFAULT '[]'
+    );
+    INSERT INTO snapshot_details (id, versions, models, primitives, dropped, required_types)
+        SELECT id, versions, models, primitives, dropped, required_types FROM snapshots;
+    UPDATE snapshots SET versions = '{}', models = '[]', primitives = '[]', dropped = '[]',
+        required_types = '[]';
+    ALTER TABLE snapshots ADD COLUMN name TEXT NOT NULL DEFAULT '';
+    UPDATE snapshots SET name = replace(path, rtrim(path, replace(replace(path, '\\', '/'),
+        '/', '')), '');
+    ALTER TABLE snapshots ADD COLUMN tag_text TEXT NOT NULL DEFAULT '';
+    UPDATE snapshots SET tag_text = coalesce((SELECT group_concat(tag, char(31)) FROM
+        (SELECT tag FROM tags WHERE snapshot_id = snapshots.id ORDER BY tag)), '');
+    CREATE INDEX snapshots_by_project_name ON snapshots (project COLLATE NOCASE, created_utc);
+    ALTER TABLE snapshots ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
+    UPDATE snapshots SET search_text = lower(path || char(10) || project || char(10) ||
+        model_text || char(10) || note || char(10) || tag_text);
+    CREATE TRIGGER snapshots_search_text AFTER UPDATE OF path, project, model_text, note,
+        tag_text ON snapshots BEGIN
+        UPDATE snapshots SET search_text = lower(NEW.path || char(10) || NEW.project ||
+            char(10) || NEW.model_text || char(10) || NEW.note || char(10) || NEW.tag_text)
+        WHERE id = NEW.id;
+    END;
+    ALTER TABLE snapshots ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX snapshots_by_rev ON snapshots (rev);
+    CREATE TRIGGER snapshots_rev AFTER UPDATE OF path, name, project, created_utc, size,
+        sha256, model_text, model_count, params, primitive_count, dropped_count, verdict,
+        verified_at, note, missing, origin, tag_text ON snapshots BEGIN
+        UPDATE snapshots SET rev = (SELECT max(rev) FROM snapshots) + 1 WHERE id = NEW.id;
+    END;
+    CREATE TRIGGER snapshots_rev_new AFTER INSERT ON snapshots BEGIN
+        UPDATE snapshots SET rev = (SELECT max(rev) FROM snapshots) + 1 WHERE id = NEW.id;
+    END;
+    CREATE TRIGGER snapshots_search_text_new AFTER INSERT ON snapshots BEGIN
+        UPDATE snapshots SET search_text = lower(NEW.path || char(10) || NEW.project ||
+            char(10) || NEW.model_text || char(10) || NEW.note || char(10) || NEW.tag_text)
+        WHERE id = NEW.id;
+    END;
     """,
 ]
 
@@ -172,8 +223,15 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
 
 
 def _statements(script: str) -> list[str]:
-    """The statements of a migration (executescript would COMMIT our transaction)."""
-    return [part.strip() for part in script.split(";") if part.strip()]
+    """The statements of a migration, one by one (executescript would COMMIT our
+    transaction); SQLite itself says where each ends (a trigger holds semicolons)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return [statement for statement in [*statements, current.strip()] if statement]
 
 
 def move_aside(path: Path, reason: str) -> Path | None:

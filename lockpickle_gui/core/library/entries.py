@@ -74,13 +74,9 @@ class LibraryEntry(NamedTuple):
 
 
 LISTING_COLUMNS = (
-    "s.id, s.path, "
-    # the file name: what follows the last separator (SQLite has no basename())
-    "replace(s.path, rtrim(s.path, replace(replace(s.path, '\\', '/'), '/', '')), '') AS name, "
-    "s.project, s.created_utc, s.size, s.sha256, s.model_text, s.model_count, s.params, "
-    "s.primitive_count, s.dropped_count, s.verdict, s.verified_at, s.note, s.missing, "
-    f"s.origin, coalesce((SELECT group_concat(tag, '{TAG_SEPARATOR}') FROM "
-    "(SELECT tag FROM tags t WHERE t.snapshot_id = s.id ORDER BY tag)), '') AS tag_text"
+    "s.id, s.path, s.name, s.project, s.created_utc, s.size, s.sha256, s.model_text, "
+    "s.model_count, s.params, s.primitive_count, s.dropped_count, s.verdict, s.verified_at, "
+    "s.note, s.missing, s.origin, s.tag_text"
 )
 
 

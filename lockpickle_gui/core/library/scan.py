@@ -245,6 +245,7 @@ def open_ready(
                 progress(0.0, "Rebuilding the snapshot library from the files")
             rebuild(library, progress=progress)
         library.refresh_missing()
+        library.entries()  # reads every row once, here, so the app's first listing is quick
     except BaseException:
         library.close()
         raise
