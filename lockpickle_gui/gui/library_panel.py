@@ -96,9 +96,9 @@ class LibraryPanel(QWidget):
         self.filter_bar = FilterBar()
         self.filter_bar.changed.connect(self.refresh)
         self.tasks = TaskRow(window.runner)
-        self.tasks.finished.connect(self._task_finished)
-        self.tasks.failed.connect(self._task_failed)
-        self.tasks.ended.connect(self._task_ended)
+        self.tasks.returned.connect(self._task_returned)
+        self.tasks.errored.connect(self._task_failed)
+        self.tasks.finished.connect(self._task_ended)
 
         self.toolbar = QToolBar()
         self.actions: dict[str, QAction] = {}
@@ -350,7 +350,7 @@ class LibraryPanel(QWidget):
         self.update_actions()
 
     @Slot(str, object)
-    def _task_finished(self, name: str, result: Any) -> None:
+    def _task_returned(self, name: str, result: Any) -> None:
         message = ""
         if name == "open":
             self.library = result

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from lockpickle_gui.core.library import EntryDetails, Filters, LibraryEntry, VerdictFilter
-from lockpickle_gui.gui.workers import Worker
+from lockpickle_gui.gui.workers import CLOSE_WAIT_MS, Worker
 
 ALL = "All"
 SEARCH_DELAY_MS = 150
@@ -110,9 +110,10 @@ class FilterBar(QWidget):
 class TaskRow(QWidget):
     """A status line, a progress bar and Cancel for one background job at a time."""
 
-    finished = Signal(str, object)  # (job name, result)
-    failed = Signal(str, object, str)  # (job name, error, traceback)
-    ended = Signal(str)  # (job name) last, whatever happened
+    # the worker's (superqt) names, with the job's name first
+    returned = Signal(str, object)  # (job name, result)
+    errored = Signal(str, object, str)  # (job name, error, traceback)
+    finished = Signal(str)  # (job name) last, whatever happened
 
     def __init__(self, runner: Any):
         super().__init__()
@@ -143,8 +144,8 @@ class TaskRow(QWidget):
             return False
         worker = Worker(fn, *args)
         worker.signals.progress.connect(self._progress)
-        worker.signals.returned.connect(lambda result: self.finished.emit(name, result))
-        worker.signals.errored.connect(lambda error, text: self.failed.emit(name, error, text))
+        worker.signals.returned.connect(lambda result: self.returned.emit(name, result))
+        worker.signals.errored.connect(lambda error, text: self.errored.emit(name, error, text))
         worker.signals.aborted.connect(lambda: self.label.setText("Cancelled."))
         worker.signals.finished.connect(self._done)
         self.worker, self.name = worker, name
@@ -162,18 +163,19 @@ class TaskRow(QWidget):
             self.worker.cancel()
             self.label.setText("Cancelling…")
 
-    def stop(self, timeout_s: float = 15) -> None:
-        """Cancel and wait for the job (window closing)."""
+    def stop(self) -> None:
+        """Cancel the job and give it as long as closing the window waits for any work
+        (loading a model cannot be interrupted: the runner leaves it behind)."""
         worker = self.worker
         if worker is not None:
             worker.cancel()
-            worker.wait(timeout_s)
+            worker.wait(CLOSE_WAIT_MS / 1000)
 
     @Slot()
     def _done(self) -> None:
         name, self.worker, self.name = self.name, None, ""
         self._show(False, False)
-        self.ended.emit(name)
+        self.finished.emit(name)
 
     def _show(self, busy: bool, cancellable: bool) -> None:
         self.progress.setVisible(busy)
