@@ -32,7 +32,7 @@ COLUMNS = (
     ("Note", None, "Your note"),
     ("Path", "path", "Where the file is"),
 )
-COLUMN_WIDTHS = (250, 125, 80, 210, 95, 75, 110, 125, 130, 180, 320)
+COLUMN_WIDTHS = (275, 120, 75, 170, 75, 70, 95, 120, 130, 180, 320)
 NAME, CREATED, SIZE, MODELS, PARAMS, PRIMITIVES, VERDICT, VERIFIED, TAGS, NOTE, PATH = range(
     len(COLUMNS)
 )
