@@ -3,13 +3,22 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+ENGINES_STAMP := $(VENV)/.engines-stamp
 DEMO   ?= resources/examples/anomaly_service
 PYTEST_ARGS ?=
 
 
-.PHONY: venv run test lint format bench package clean
+.PHONY: venv engines run test lint format bench package clean
 
 venv: $(STAMP)
+
+# The optional engines (Ray, Dask): `make test` and `make bench` install them and exercise
+# them against local clusters; `make run` does not need them.
+engines: $(ENGINES_STAMP)
+
+$(ENGINES_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,ray,dask]"
+	touch $(ENGINES_STAMP)
 
 # Re-installs only when pyproject.toml changed (or the venv is new): quick when nothing did.
 $(STAMP): pyproject.toml
@@ -20,7 +29,7 @@ $(STAMP): pyproject.toml
 run: venv
 	$(BIN)/lockpickle-gui $(DEMO)
 
-LINTED := lockpickle_gui tests benchmarks packaging resources
+LINTED := lockpickle_gui tests benchmarks packaging resources examples
 
 lint: venv
 	$(BIN)/ruff check $(LINTED)
@@ -32,10 +41,10 @@ format: venv
 	$(BIN)/ruff check --fix $(LINTED)
 	$(BIN)/ruff format $(LINTED)
 
-test: venv lint
+test: venv engines lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: venv
+bench: venv engines
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run_all.py
 
 package: venv

@@ -46,6 +46,19 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of generated inputs (default 0)")
     parser.add_argument(
+        "--backend",
+        choices=("threads", "processes", "ray"),
+        default="threads",
+        help="where batches run: threads in this process (default), one worker process per "
+        "worker, or one Ray actor per worker (needs: pip install 'lockpickle-gui[ray]')",
+    )
+    parser.add_argument(
+        "--ray-address",
+        metavar="ADDRESS",
+        help="with --backend ray: a cluster to use (e.g. auto, ray://host:10001; "
+        "default: a new local cluster)",
+    )
+    parser.add_argument(
         "--trust",
         action="append",
         default=[],
@@ -102,7 +115,14 @@ def run(args) -> int:
             samples = inputs.generate_inputs(
                 model, min(settings["requests"], MAX_GENERATED), seed=args.seed
             )
-        result = run_preview(model, samples, progress=bar, **settings)
+        result = run_preview(
+            model,
+            samples,
+            progress=bar,
+            backend=args.backend,
+            ray_address=args.ray_address,
+            **settings,
+        )
     if args.json:
         print_json(
             {
@@ -124,13 +144,15 @@ def _print_text(project, name, source, result) -> None:
         sizes += ", ..."
     lines = [
         f"{project.name} / {name}: {c['requests']:,} requests from {c['clients']} client threads, "
-        f"{c['workers']} workers, max batch {c['max_batch']}, max delay {c['max_delay_ms']:g} ms",
+        f"{c['workers']} {_workers(c['backend'])}, max batch {c['max_batch']}, "
+        f"max delay {c['max_delay_ms']:g} ms",
         f"  inputs      {source or 'generated from the input spec'}",
         f"  completed   {s.completed:,}   failed {s.failed:,}   cancelled {s.cancelled:,}   "
         f"in {s.elapsed_s:.2f} s",
         f"  throughput  {s.throughput_rps:,.0f} requests/s",
         f"  latency     p50 {s.p50_ms:.2f} ms   p95 {s.p95_ms:.2f} ms   p99 {s.p99_ms:.2f} ms",
         f"  batches     {s.batches:,}, mean size {s.mean_batch:.1f} ({sizes})",
+        "  per worker  " + ", ".join(f"{n}: {k:,}" for n, k in s.per_worker.items()),
         f"  verdict     {result.safety.message}",
     ]
     if result.first_error:
@@ -138,3 +160,7 @@ def _print_text(project, name, source, result) -> None:
     for entry in result.summaries[:3]:
         lines.append(f"  sample {entry['sample']}    {entry['summary']}")
     print("\n".join(lines))
+
+
+def _workers(backend: str) -> str:
+    return {"processes": "worker processes", "ray": "Ray actors"}.get(backend, "worker threads")

@@ -28,6 +28,19 @@ class LockpickleError(Exception):
             text = f"{text} {hint}"
         super().__init__(text)
 
+    def __reduce__(self):
+        # Errors cross processes (multiprocessing, Ray, Dask pickle them): keep the type, the
+        # message as it was shown and the attributes (module, blocked, ...), whatever
+        # arguments the subclass' constructor takes.
+        return _rebuild_error, (type(self), str(self), dict(self.__dict__))
+
+
+def _rebuild_error(cls, text: str, state: dict):
+    error = cls.__new__(cls)
+    Exception.__init__(error, text)
+    error.__dict__.update(state)
+    return error
+
 
 class Cancelled(LockpickleError):
     """The user (or a progress callback) asked to stop; nothing was left half-written."""

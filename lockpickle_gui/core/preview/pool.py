@@ -15,6 +15,11 @@ How it works (TF Serving's batching, in one process):
 * Every batch runs through ONE concrete TensorFlow function, traced and run once on zeros in
   ``__init__`` with a batch axis of unknown size: no retrace per batch size and no race
   between concurrent first calls. Samples whose variable axes differ are batched apart.
+* ``backend`` says where that function runs (``runners.py``): ``"threads"`` in this process,
+  ``"processes"`` in one spawned process per worker, ``"ray"`` in one Ray actor per worker
+  (``ray_address``: a cluster to use; default a running session or a new local one). The
+  remote ones receive the model once, as a portable snapshot; the batching stays here, so
+  the API, the statistics (per process/actor), cancel and close are the same.
 * A request cancelled before its batch starts is never run
   (``Future.set_running_or_notify_cancel``). An exception inside the model fails the futures
   of that batch only (as :class:`PreviewError`, the model's exception as ``__cause__``); the
@@ -39,7 +44,8 @@ from typing import Any
 import numpy as np
 
 from lockpickle_gui.core.errors import Cancelled, PreviewError
-from lockpickle_gui.core.modelio.signature import compile_model, flatten, signature_of, unflatten
+from lockpickle_gui.core.modelio.signature import signature_of, unflatten
+from lockpickle_gui.core.preview.runners import make_runner
 from lockpickle_gui.core.preview.stats import PoolStats, StatsRecorder
 
 _live_pools: weakref.WeakSet[InferencePool] = weakref.WeakSet()
@@ -73,6 +79,9 @@ class InferencePool:
         *,
         input_signature: Any = None,
         name: str = "lockpickle-preview",
+        backend: str = "threads",
+        ray_address: str | None = None,
+        cancel: threading.Event | None = None,
     ):
         for label, value, low in (
             ("workers", workers, 1),
@@ -98,8 +107,11 @@ class InferencePool:
         self.max_delay_ms = float(max_delay_ms)
         self._max_delay = self.max_delay_ms / 1000.0
         self.signature = signature_of(model, input_signature)
-        self._function = compile_model(model, self.signature)
-        self._warm_up()
+        self.backend = backend
+        # ``cancel`` stops the start of remote workers (seconds: they import TensorFlow)
+        self._runner = make_runner(
+            backend, model, self.signature, workers, name, input_signature, ray_address, cancel
+        )
 
         self._lock = threading.Lock()
         self._not_empty = threading.Condition(self._lock)  # the collector waits here
@@ -108,25 +120,17 @@ class InferencePool:
         self._queue: deque[_Request] = deque()
         self._submitted = 0
         self._closing = False
-        names = [f"{name}-worker-{i}" for i in range(workers)]
+        names = self._runner.names
         self._stats = StatsRecorder(names)
         self._threads = [
-            threading.Thread(target=self._work, args=(n,), name=n, daemon=True) for n in names
+            threading.Thread(
+                target=self._work, args=(slot, n), name=f"{name}-worker-{slot}", daemon=True
+            )
+            for slot, n in enumerate(names)
         ]
         for thread in self._threads:
             thread.start()
         _live_pools.add(self)
-
-    def _warm_up(self) -> None:
-        """Run one batch of zeros: kernels get initialised before the first real request."""
-        try:
-            self._function(*self.signature.zeros(1))
-        except Exception as error:
-            raise PreviewError(
-                f"Expected the model to run on a batch of zeros shaped like its inputs "
-                f"({self.signature.describe()}). It raised {type(error).__name__}: {error}",
-                hint="Check the model on a sample of its input shape before previewing it.",
-            ) from error
 
     # ------------------------------------------------------------------ public API
     def submit(self, sample: Any, *, block: bool = True, timeout: float | None = None) -> Future:
@@ -233,10 +237,14 @@ class InferencePool:
             self._not_full.notify_all()
             pending = [] if wait else self._drain_locked()  # same lock: no worker takes them first
         self._cancel(pending)
+        if not wait:
+            self._runner.abort()  # remote batches end now (their futures: Cancelled)
         current = threading.current_thread()
         for thread in self._threads:
             if thread is not current:
                 thread.join()
+        if current not in self._threads:
+            self._runner.close()
         _live_pools.discard(self)
 
     @property
@@ -252,7 +260,7 @@ class InferencePool:
     def __repr__(self) -> str:
         state = "closed" if self._closing else "open"
         return (
-            f"<InferencePool {state} workers={self.workers} max_batch={self.max_batch} "
+            f"<InferencePool {state} backend={self.backend} workers={self.workers} max_batch={self.max_batch} "
             f"max_delay_ms={self.max_delay_ms} max_queue={self.max_queue}>"
         )
 
@@ -279,7 +287,7 @@ class InferencePool:
                 self._not_full.notify(take)
                 return batch
 
-    def _work(self, name: str) -> None:
+    def _work(self, slot: int, name: str) -> None:
         while True:
             with self._collector:
                 batch = self._collect()
@@ -294,11 +302,11 @@ class InferencePool:
                 for request in live:
                     groups.setdefault(request.key, []).append(request)
                 for group in groups.values():
-                    self._run(group, name)
+                    self._run(group, slot, name)
             else:
-                self._run(live, name)
+                self._run(live, slot, name)
 
-    def _run(self, batch: list[_Request], worker: str) -> None:
+    def _run(self, batch: list[_Request], slot: int, worker: str) -> None:
         """Run one batch and resolve its futures, whatever happens."""
         count = len(batch)
         try:
@@ -306,10 +314,7 @@ class InferencePool:
                 inputs = [leaf[None] for leaf in batch[0].leaves]
             else:
                 inputs = [np.stack(column) for column in zip(*(r.leaves for r in batch))]
-            leaves, treedef = flatten(self._function(*inputs))
-            arrays = [
-                leaf.numpy() if hasattr(leaf, "numpy") else np.asarray(leaf) for leaf in leaves
-            ]
+            arrays, treedef = self._runner.run(slot, inputs)
             for array in arrays:
                 if array.ndim == 0 or array.shape[0] != count:
                     raise PreviewError(

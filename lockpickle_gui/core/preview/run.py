@@ -319,6 +319,8 @@ def run_preview(
     cancel: threading.Event | None = None,
     on_stats: Callable[[PoolStats], None] | None = None,
     input_signature: Any = None,
+    backend: str = "threads",
+    ray_address: str | None = None,
 ) -> PreviewResult:
     """Serve ``requests`` requests from ``clients`` threads; stats + verdict (module docstring).
 
@@ -334,7 +336,7 @@ def run_preview(
     if clients > MAX_CLIENTS:  # each client is a thread; the OS refuses thousands
         raise PreviewError(f"Expected at most {MAX_CLIENTS} client threads. Received {clients}.")
     report = _Reporter(progress, cancel)
-    report(0.0, "Compiling the model")
+    report(0.0, "Compiling the model" if backend == "threads" else f"Starting the {backend}")
     began = time.monotonic()
     pool = InferencePool(
         model,
@@ -343,6 +345,9 @@ def run_preview(
         max_delay_ms=max_delay_ms,
         max_queue=max_queue,
         input_signature=input_signature,
+        backend=backend,
+        ray_address=ray_address,
+        cancel=cancel,
     )
     try:
         samples = as_samples(samples, pool.signature)
@@ -373,7 +378,7 @@ def run_preview(
     good = next((r for r in results if not isinstance(r, BaseException)), None)
     names = output_names(flatten(good)[1]) if good is not None else []
     verdict, diff, index, output = compare(reference, results, names, tolerance)
-    setting = f"{workers} workers, {clients} client threads, max batch {max_batch}"
+    setting = f"{workers} {_unit(backend)}, {clients} client threads, max batch {max_batch}"
     safety = _report(
         verdict, diff, index, output, tolerance, checked, find_lock_layers(model), setting
     )
@@ -384,6 +389,7 @@ def run_preview(
             break
         outputs.append(result)
     config = {
+        "backend": backend,
         "workers": workers,
         "max_batch": max_batch,
         "max_delay_ms": max_delay_ms,
@@ -393,6 +399,10 @@ def run_preview(
     }
     report(1.0, f"{stats.completed} requests at {stats.throughput_rps:,.0f}/s: {verdict}")
     return PreviewResult(stats, safety, outputs, config, time.monotonic() - began, first_error)
+
+
+def _unit(backend: str) -> str:
+    return {"processes": "worker processes", "ray": "Ray actors"}.get(backend, "workers")
 
 
 def _load(

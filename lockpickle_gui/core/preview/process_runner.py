@@ -1,0 +1,158 @@
+"""The ``processes`` backend: one spawned worker process per pool worker.
+
+Each process receives the model once, as ``portable(model)`` in its start arguments (a
+lock-safe snapshot: fresh locks, the same weights, only the code the model's snapshot needs),
+compiles it and answers batches over its own pipe. Processes are spawned, never forked: a
+forked TensorFlow runtime can deadlock. ``abort()`` terminates them (a batch running there
+ends at once; its futures fail with Cancelled) and ``close()`` stops them, then kills any that
+did not stop within a second; none is left behind either way.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+import numpy as np
+
+from lockpickle_gui.core.errors import Cancelled, LockpickleError, PreviewError
+from lockpickle_gui.core.preview.runners import ModelServer, Outputs, unpack
+from lockpickle_gui.core.transport import portable
+
+POLL_S = 0.05
+START_TIMEOUT_S = 300.0
+STOP_GRACE_S = 1.0
+
+
+def _serve(conn: Connection, model: Any, input_signature: Any) -> None:
+    """The worker process: build the server, say ready, answer batches until told to stop."""
+    try:
+        server = ModelServer(model, input_signature)
+    except BaseException as error:  # noqa: BLE001 - reported to the pool, then the process ends
+        conn.send(("failed", _describe(error)))
+        return
+    conn.send(("ready", server.pid))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message[0] == "stop":
+            return
+        conn.send(server.run(message[1]))
+
+
+def _describe(error: BaseException) -> Any:
+    return error if isinstance(error, LockpickleError) else f"{type(error).__name__}: {error}"
+
+
+class ProcessRunner:
+    def __init__(
+        self,
+        model: Any,
+        workers: int,
+        name: str,
+        input_signature: Any = None,
+        cancel: threading.Event | None = None,
+    ):
+        context = multiprocessing.get_context("spawn")
+        shipped = portable(model, label="the preview's model")
+        self._aborted = threading.Event()
+        self._processes: list[Any] = []
+        self._conns: list[Connection] = []
+        try:
+            for index in range(workers):
+                mine, theirs = context.Pipe()
+                process = context.Process(
+                    target=_serve,
+                    args=(theirs, shipped, input_signature),
+                    name=f"{name}-process-{index}",
+                    daemon=True,
+                )
+                process.start()
+                theirs.close()
+                self._processes.append(process)
+                self._conns.append(mine)
+            pids = [self._await_ready(i, cancel) for i in range(workers)]
+        except BaseException:
+            self.abort()
+            self.close()
+            raise
+        self.names = [f"{name}-process-{i} (pid {pid})" for i, pid in enumerate(pids)]
+
+    def _await_ready(self, index: int, cancel: threading.Event | None) -> int:
+        conn, process = self._conns[index], self._processes[index]
+        deadline = time.monotonic() + START_TIMEOUT_S
+        try:
+            while not conn.poll(POLL_S):
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled("Preview cancelled while the worker processes started.")
+                if not process.is_alive() or time.monotonic() > deadline:
+                    raise EOFError
+            status, detail = conn.recv()
+        except EOFError:
+            process.join(STOP_GRACE_S)
+            raise PreviewError(
+                f"Expected worker process {index} to start. It ended (exit code "
+                f"{process.exitcode}) before loading the model.",
+                hint="A script that starts a pool must guard its main code with "
+                "`if __name__ == '__main__':` (worker processes are spawned and import it).",
+            ) from None
+        if status == "ready":
+            return int(detail)
+        if isinstance(detail, LockpickleError):
+            raise detail
+        raise PreviewError(
+            f"Expected worker process {index} to load and compile the model. It failed: {detail}",
+            hint="The worker rebuilds the model from a snapshot: check it loads with "
+            "lp.load_snapshot, and that its custom layers' modules are importable there.",
+        )
+
+    def run(self, slot: int, inputs: list[np.ndarray]) -> Outputs:
+        conn, process = self._conns[slot], self._processes[slot]
+        if self._aborted.is_set():
+            raise Cancelled("The pool was closed before this batch ran.")
+        try:
+            conn.send(("run", inputs))
+            while not conn.poll(POLL_S):
+                if self._aborted.is_set():
+                    raise Cancelled("The pool was closed while this batch ran.")
+                if not process.is_alive():
+                    break
+            reply = conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            if self._aborted.is_set():
+                raise Cancelled("The pool was closed while this batch ran.") from None
+            raise PreviewError(
+                f"Expected worker process {slot} to answer. It exited with code {process.exitcode}.",
+                hint="The process may have run out of memory; the other workers keep serving.",
+            ) from None
+        return unpack(reply, f"worker process {slot} (pid {process.pid})")
+
+    def abort(self) -> None:
+        self._aborted.set()
+        for process in self._processes:
+            if process.is_alive():
+                process.terminate()
+
+    def close(self) -> None:
+        for conn, process in zip(self._conns, self._processes):
+            if process.is_alive() and not self._aborted.is_set():
+                try:
+                    conn.send(("stop",))
+                except (OSError, BrokenPipeError):
+                    pass
+        deadline = time.monotonic() + STOP_GRACE_S
+        for process in self._processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join()
+        for conn in self._conns:
+            conn.close()
+        for process in self._processes:
+            process.close()
+        self._processes, self._conns = [], []

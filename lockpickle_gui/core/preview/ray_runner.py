@@ -1,0 +1,137 @@
+"""The ``ray`` backend: one Ray actor per pool worker, on a local cluster or at an address.
+
+Each actor receives the model once, as ``portable(model)`` in its constructor arguments (a
+lock-safe snapshot; its buffers travel through Ray's object store), compiles it and answers
+batches; the batching stays in the caller. Without a running Ray session the runner starts a
+local one (``ray.init(address=None)``) or connects to ``ray_address`` (``"auto"``,
+``"ray://host:10001"``), and shuts it down on close if it started it. ``abort()`` kills the
+actors (a running batch's futures fail with Cancelled); ``close()`` kills them too: Ray
+reclaims their worker processes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import numpy as np
+
+from lockpickle_gui.core.errors import Cancelled, LockpickleError, PreviewError
+from lockpickle_gui.core.preview.runners import ModelServer, Outputs, unpack
+from lockpickle_gui.core.transport import portable, require
+
+POLL_S = 0.05
+START_TIMEOUT_S = 300.0
+
+
+def connect(ray: Any, address: str | None) -> bool:
+    """Make sure a Ray session is up; True when this call started it (so close ends it)."""
+    if ray.is_initialized():
+        return False
+    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+    if address:
+        kwargs = {"log_to_driver": False}
+    try:
+        ray.init(address=address or None, **kwargs)
+    except Exception as error:
+        raise PreviewError(
+            f"Expected to {'reach a Ray cluster at ' + address if address else 'start a local Ray cluster'}. "
+            f"Ray said: {type(error).__name__}: {error}",
+            hint="Start one with `ray start --head` and pass its address, or leave the address "
+            "empty for a local cluster.",
+        ) from error
+    return True
+
+
+class RayRunner:
+    def __init__(
+        self,
+        model: Any,
+        workers: int,
+        name: str,
+        input_signature: Any = None,
+        address: str | None = None,
+        cancel: threading.Event | None = None,
+        num_cpus: float = 1.0,
+    ):
+        self._ray = ray = require("ray")
+        self._owns_session = connect(ray, address)
+        self._aborted = threading.Event()
+        self._actors: list[Any] = []
+        try:
+            shipped = ray.put(portable(model, label="the preview's model"))  # stored once
+            actor_class = ray.remote(ModelServer).options(num_cpus=num_cpus)
+            self._actors = [actor_class.remote(shipped, input_signature) for _ in range(workers)]
+            pids = [
+                self._await(actor.ready.remote(), i, cancel) for i, actor in enumerate(self._actors)
+            ]
+        except BaseException:
+            self.abort()
+            self.close()
+            raise
+        self.names = [f"{name}-actor-{i} (pid {pid})" for i, pid in enumerate(pids)]
+
+    def _await(self, ref: Any, index: int, cancel: threading.Event | None) -> Any:
+        ray = self._ray
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            done, _ = ray.wait([ref], timeout=POLL_S)
+            if done:
+                break
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("Preview cancelled while the Ray actors started.")
+            if time.monotonic() > deadline:
+                raise PreviewError(
+                    f"Expected Ray actor {index} to start within {START_TIMEOUT_S:.0f} s.",
+                    hint="The cluster may lack free CPUs for one actor per worker.",
+                )
+        try:
+            return ray.get(ref)
+        except Exception as error:  # noqa: BLE001 - Ray wraps the actor's error: unwrap, say which
+            cause = getattr(error, "cause", None)
+            if isinstance(cause, LockpickleError):
+                raise cause from None
+            raise PreviewError(
+                f"Expected Ray actor {index} to load and compile the model. It failed: "
+                f"{type(cause or error).__name__}: {cause or error}",
+                hint="The actor rebuilds the model from a snapshot: its custom layers' modules "
+                "must be importable on the cluster.",
+            ) from None
+
+    def run(self, slot: int, inputs: list[np.ndarray]) -> Outputs:
+        if self._aborted.is_set():
+            raise Cancelled("The pool was closed before this batch ran.")
+        ray = self._ray
+        ref = self._actors[slot].run.remote(inputs)
+        while not ray.wait([ref], timeout=POLL_S)[0]:
+            if self._aborted.is_set():
+                raise Cancelled("The pool was closed while this batch ran.")
+        try:
+            reply = ray.get(ref)
+        except Exception as error:  # noqa: BLE001 - a dead actor: this batch fails, others go on
+            if self._aborted.is_set():
+                raise Cancelled("The pool was closed while this batch ran.") from None
+            raise PreviewError(
+                f"Expected Ray actor {slot} to answer. Ray said: {type(error).__name__}: {error}",
+                hint="The actor may have died (out of memory?); the other workers keep serving.",
+            ) from None
+        return unpack(reply, f"Ray actor {slot}")
+
+    def abort(self) -> None:
+        self._aborted.set()
+        self._kill()
+
+    def _kill(self) -> None:
+        for actor in self._actors:
+            try:
+                self._ray.kill(actor, no_restart=True)
+            except Exception:  # noqa: BLE001 - already gone, or the session ended
+                pass
+
+    def close(self) -> None:
+        self._kill()
+        self._actors = []
+        if self._owns_session and self._ray.is_initialized():
+            self._ray.shutdown()
+        self._owns_session = False
