@@ -45,10 +45,14 @@ _LAZY = {
     "PreviewError": "lockpickle_gui.core.errors",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = ["__version__", "transport", *_LAZY]
 
 
 def __getattr__(name: str) -> object:
+    if name == "transport":  # lp.transport.ray_runtime_env(...), lp.transport.dask_worker_plugin
+        module = importlib.import_module("lockpickle_gui.core.transport")
+        globals()[name] = module
+        return module
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'lockpickle_gui' has no attribute {name!r}")
@@ -62,6 +66,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from lockpickle_gui.core import transport
     from lockpickle_gui.core.errors import (  # noqa: F401
         Cancelled,
         CorruptSnapshot,
