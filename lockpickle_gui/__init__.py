@@ -22,6 +22,11 @@ _LAZY = {
     "load_snapshot": "lockpickle_gui.core.snapshot",
     "read_manifest": "lockpickle_gui.core.snapshot",
     "verify_snapshot": "lockpickle_gui.core.snapshot",
+    "untrusted_types": "lockpickle_gui.core.snapshot",
+    "dumps": "lockpickle_gui.core.snapshot",
+    "loads": "lockpickle_gui.core.snapshot",
+    "to_members": "lockpickle_gui.core.snapshot",
+    "from_members": "lockpickle_gui.core.snapshot",
     "InferencePool": "lockpickle_gui.core.preview",
     "portable": "lockpickle_gui.core.transport",
     "Portable": "lockpickle_gui.core.transport",
@@ -40,6 +45,8 @@ _LAZY = {
     "UnsupportedVersion": "lockpickle_gui.core.errors",
     "CorruptSnapshot": "lockpickle_gui.core.errors",
     "UntrustedCode": "lockpickle_gui.core.errors",
+    "BudgetExceeded": "lockpickle_gui.core.errors",
+    "TrustedCodeFailed": "lockpickle_gui.core.errors",
     "VerificationFailed": "lockpickle_gui.core.errors",
     "UnpicklableState": "lockpickle_gui.core.errors",
     "PreviewError": "lockpickle_gui.core.errors",
@@ -68,6 +75,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from lockpickle_gui.core import transport
     from lockpickle_gui.core.errors import (  # noqa: F401
+        BudgetExceeded,
         Cancelled,
         CorruptSnapshot,
         LockpickleError,
@@ -75,6 +83,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         PreviewError,
         ProjectError,
         SnapshotError,
+        TrustedCodeFailed,
         UnpicklableState,
         UnsupportedVersion,
         UntrustedCode,
@@ -84,9 +93,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from lockpickle_gui.core.preview import InferencePool, check_thread_safety  # noqa: F401
     from lockpickle_gui.core.project import ModelProject, open_project  # noqa: F401
     from lockpickle_gui.core.snapshot import (  # noqa: F401
+        dumps,
+        from_members,
         load_snapshot,
+        loads,
         read_manifest,
         save_snapshot,
+        to_members,
+        untrusted_types,
         verify_snapshot,
     )
     from lockpickle_gui.core.transport import (  # noqa: F401

@@ -40,9 +40,9 @@ def test_subprocess_prints_the_demo_tree():
         "! root.work_ready: Condition, on RLock, unlocked, 0 waiting -> recreate; "
         "shares root.state_lock" in out
     )
-    assert "! root.executor: ThreadPoolExecutor, 0 threads running -> block" in out
+    assert "! root.executor: ThreadPoolExecutor, idle, 0 thread(s) -> recreate" in out
     assert "['primary']  Functional  -> same object as root.detector" in out
-    assert out.rstrip().endswith("6 annotation(s), 1 that a snapshot cannot restore")
+    assert out.rstrip().endswith("6 annotation(s)")
 
 
 def test_subprocess_bad_path_is_one_paragraph_exit_2(tmp_path):

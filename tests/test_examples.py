@@ -76,7 +76,8 @@ def test_anomaly_service():
     }
     assert "shares root.state_lock" in notes["root.work_ready"].detail
     assert notes["root.pending"].state == "2 of 64 items" and notes["root.pending"].action == "keep"
-    assert notes["root.executor"].action == "block"
+    assert notes["root.executor"].action == "recreate"  # idle: recreated like a lock
+    assert notes["root.executor"].state == "idle, 0 thread(s)"
     assert tree.find("root.models['primary']").shared_with == "root.detector"
     assert tree.find("root.detector").keras["class"] == "Functional"
     assert project.preview["workers"] == 4 and project.preview["max_batch"] == 16

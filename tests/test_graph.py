@@ -308,9 +308,10 @@ def test_node_helpers_walk_find_to_dict(tiny_model):
 
 
 def test_io_objects_found_in_a_list(tmp_path):
-    buffer = io.BytesIO()
-    tree = inspect([buffer])
-    assert [(n.path, n.kind, n.action) for n in tree.annotations] == [("root[0]", "file", "block")]
+    with open(tmp_path / "f.txt", "w") as handle:
+        tree = inspect([io.BytesIO(b"data"), io.StringIO("text"), handle])
+    # in-memory streams are data (a snapshot keeps their contents); an open file blocks
+    assert [(n.path, n.kind, n.action) for n in tree.annotations] == [("root[2]", "file", "block")]
 
 
 def test_a_dead_weak_proxy_is_annotated_not_raised():

@@ -18,14 +18,16 @@ class Service:
         self.lock = threading.Lock()
         self.busy = threading.RLock()
         self.stop = threading.Event()
-        self.out = io.StringIO()
+        self.buffer = io.StringIO()  # data: a snapshot keeps its contents
         self.lock.acquire()  # held right now
 
 
 @pytest.fixture
-def service(tiny_model):
+def service(tiny_model, tmp_path_factory):
     service = Service(tiny_model)
+    service.out = open(tmp_path_factory.mktemp("log") / "log.txt", "w")  # noqa: SIM115 - an open file blocks export
     yield service
+    service.out.close()
     service.lock.release()
 
 
@@ -39,7 +41,7 @@ def test_row_summaries(service):
     assert "root.lock: Lock, locked — held now, restored free" in root.tooltip
     model = report.summarize(tree.find("root.model"))
     assert (model.class_name, model.output_shape, model.params) == ("Sequential", "(None, 3)", "67")
-    assert model.snapshot == "stored once as .keras" and model.level is None
+    assert model.snapshot == "stored once (Keras config + .npy weights)" and model.level is None
     assert report.counts_by_level(tree) == {"block": 1, "held": 1, "keep": 1, "recreate": 1}
 
 

@@ -60,12 +60,17 @@ def test_export_info_verify_inspect_a_project(project, tmp_path, capsys):
 
     code, out, _ = run_cli(capsys, "info", str(snap))
     assert code == 0
-    assert "models/0.keras  scorer  Sequential  10 params" in out
+    assert "models/0  scorer  Sequential  10 params" in out and "(native)" in out
     assert "root.model" in out and "root.lock: Lock -> fresh, unlocked" in out
     assert "root.ready: Event (flag=False) -> fresh, state kept" in out
-    assert "code/service.py" in out and "modules to trust: none" in out
+    assert "code/service.py  sha256 " in out
+    assert "Service [class, bundled code]" in out and "to load it: --trust-bundled-code" in out
+    code, out, _ = run_cli(capsys, "info", str(snap), "--trust-bundled-code")
+    assert "to load it: nothing to trust" in out
     code, out, _ = run_cli(capsys, "info", str(snap), "--json", "--check")
-    assert json.loads(out)["format"] == "lockpickle-snapshot"
+    data = json.loads(out)
+    assert data["format"] == "lockpickle-snapshot" and len(data["untrusted_types"]) == 1
+    assert data["untrusted_types"][0].endswith(".service.Service")
 
     code, _, err = run_cli(capsys, "verify", str(snap))
     assert code == 2 and "--trust-bundled-code" in err

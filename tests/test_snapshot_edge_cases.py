@@ -122,35 +122,22 @@ def test_cli_export_summary_says_verification_was_skipped(tmp_path):
 
 def test_a_manifest_larger_than_readers_accept_is_refused_at_export(tmp_path):
     from lockpickle_gui.core.errors import CorruptSnapshot, SnapshotError
-    from lockpickle_gui.core.snapshot import format as fmt
+    from lockpickle_gui.core.snapshot.budgets import DEFAULT
 
-    # 170 locks under 100 kB keys: their paths make a ~17 MB manifest (100,000 locks under
-    # short paths make 23 MB, but take seconds to export).
-    graph = {f"k{i:04d}" + "y" * 100_000: threading.Lock() for i in range(170)}
+    # 6,000 locks under 3,000-character keys: their paths make a ~18 MB manifest (a path
+    # longer than a reader shows is shortened, so long keys alone do not do it).
+    graph = {f"k{i:04d}" + "y" * 3_000: threading.Lock() for i in range(6000)}
     target = tmp_path / "big.lpsnap"
     messages: list[str] = []
     with pytest.raises(SnapshotError) as caught:
         lp.save_snapshot(graph, target, progress=lambda f, m: messages.append(m))
     assert not isinstance(caught.value, CorruptSnapshot)
     text = str(caught.value)
-    assert str(target) in text and f"at most {fmt.MAX_MANIFEST_BYTES} bytes" in text
-    assert "170 lock-like object(s)" in text and "nothing was written" in text
+    assert str(target) in text and f"at most {DEFAULT.max_manifest_bytes} bytes" in text
+    assert "6000 lock-like object(s)" in text and "nothing was written" in text
     assert "share one lock" in text
     assert "Writing the snapshot" not in messages  # refused before writing anything
     assert list(tmp_path.iterdir()) == []
-
-
-def test_manifest_size_check_names_the_limit_and_counts():
-    from lockpickle_gui.core.errors import SnapshotError
-    from lockpickle_gui.core.snapshot import format as fmt
-
-    fmt.check_manifest_size(100, "x.lpsnap", primitives=1, dropped=0, limit=100)
-    with pytest.raises(
-        SnapshotError,
-        match=r"at most 100 bytes.*101 bytes for 100000 "
-        r"lock-like object\(s\) and 2 dropped",
-    ):
-        fmt.check_manifest_size(101, "x.lpsnap", primitives=100_000, dropped=2, limit=100)
 
 
 # --------------------------------------------------------------------------- 3. bound methods
@@ -165,23 +152,6 @@ class Service:
 
     def handle(self, item):
         return item
-
-
-def _resealed_state(source, target, state: bytes):
-    """``source`` with its state.pkl replaced (and its sha256 updated) written to ``target``."""
-    import hashlib
-    import json
-    import zipfile
-
-    with zipfile.ZipFile(source) as archive:
-        members = {info.filename: archive.read(info) for info in archive.infolist()}
-    manifest = json.loads(members["manifest.json"])
-    manifest["members"]["state.pkl"] = hashlib.sha256(state).hexdigest()
-    members.update({"state.pkl": state, "manifest.json": json.dumps(manifest).encode()})
-    with zipfile.ZipFile(target, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return target
 
 
 def test_bound_methods_are_refused_at_export_with_their_paths(tmp_path):
@@ -202,22 +172,25 @@ def test_bound_methods_are_refused_at_export_with_their_paths(tmp_path):
     assert loaded.callback is None and not loaded.lock.locked()
 
 
-def test_a_bound_method_in_a_snapshot_never_suggests_trusting_builtins(tmp_path):
-    import pickle
+def test_a_file_naming_builtins_never_suggests_trusting_them(tmp_path):
+    import craft
 
     from lockpickle_gui.core.errors import UntrustedCode
 
     good = tmp_path / "good.lpsnap"
     lp.save_snapshot({"n": 1}, good)
-    crafted = _resealed_state(
-        good, tmp_path / "method.lpsnap", pickle.dumps({"callback": [1, 2].append}, protocol=5)
+    doc = craft.state_doc([{"t": "func", "c": 0}], [("builtins:getattr", "function")])
+    crafted = craft.write(
+        tmp_path / "getattr.lpsnap", craft.with_state(craft.members_of(good), doc)
     )
     with pytest.raises(UntrustedCode) as caught:
         lp.load_snapshot(crafted)
     text = str(caught.value)
     assert caught.value.module == "builtins" and caught.value.name == "getattr"
-    assert "bound method" in text and "not support" in text and "look the method up" in text
-    assert "trust=['builtins']" not in text and "--trust builtins" not in text
+    assert "never trusts" in text and "cannot be loaded safely" in text
+    assert "trust=['builtins" not in text and "--trust builtins" not in text
+    with pytest.raises(lp.SnapshotError, match="never trusts it"):
+        lp.load_snapshot(crafted, trust=["builtins.getattr"])
 
 
 @pytest.mark.parametrize("module", ["builtins", "os", "os.path", "subprocess", "importlib.util"])

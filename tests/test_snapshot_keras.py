@@ -72,26 +72,27 @@ def predict(model, x):
 X = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
 
 
-def test_model_round_trip_member_is_plain_keras(tiny_model, tmp_path, caplog):
+def test_model_round_trip_is_config_and_plain_npy_variables(tiny_model, tmp_path, caplog):
     target = tmp_path / "m.lpsnap"
     manifest = lp.save_snapshot(tiny_model, target)
     [entry] = manifest["models"]
-    assert entry["member"] == "models/0.keras" and entry["name"] == "tiny"
+    assert entry["storage"] == "native" and entry["name"] == "tiny"
     assert entry["params"] == tiny_model.count_params() and entry["path"] == "root"
+    assert entry["variables"] == len(tiny_model.weights)
     assert manifest["root"].endswith("Sequential") and manifest["keras"] == keras.__version__
     with zipfile.ZipFile(target) as archive:
-        info = archive.getinfo("models/0.keras")
-        assert info.compress_type == zipfile.ZIP_STORED
-        data = archive.read(info)
-    assert (
-        hashlib.sha256(data).hexdigest() == entry["sha256"] == manifest["members"][entry["member"]]
-    )
-    plain = tmp_path / "plain.keras"
-    plain.write_bytes(data)  # a user can unzip it and load it with Keras alone
+        names = archive.namelist()
+        assert all(archive.getinfo(n).compress_type == zipfile.ZIP_STORED for n in names)
+        variables = sorted(n for n in names if n.startswith("models/0/vars/"))
+        assert len(variables) == len(tiny_model.weights)
+        for name in variables:  # plain .npy: numpy alone reads them, without pickle
+            data = archive.read(name)
+            assert hashlib.sha256(data).hexdigest() == manifest["members"][name]
+            np.load(io.BytesIO(data), allow_pickle=False)
+        config = json.loads(archive.read("models/0/config.json"))
+    assert config["class_name"] == "Sequential"
+    assert not any(n.endswith((".h5", ".keras", ".pkl")) for n in names)  # no HDF5, no pickle
     x = np.ones((2, 4), "float32")
-    np.testing.assert_array_equal(
-        predict(keras.saving.load_model(plain), x), predict(tiny_model, x)
-    )
     with caplog.at_level(logging.DEBUG, logger="lockpickle_gui.core.snapshot.keras.deferred_load"):
         restored = lp.load_snapshot(target)
     assert not caplog.records, "the deferred-initialisation loader fell back to Keras' path"
@@ -99,6 +100,20 @@ def test_model_round_trip_member_is_plain_keras(tiny_model, tmp_path, caplog):
     assert manifest["verification"]["models"][0]["source"] == "generated"
     result = lp.verify_snapshot(target)
     assert result.verdict == "identical" and result.max_abs_diff == 0.0 and result.ok
+
+
+def test_a_model_with_assets_is_stored_in_keras_own_format(tmp_path):
+    lookup = keras.layers.StringLookup(vocabulary=["a", "b", "c"], name="lookup")
+    model = keras.Sequential([keras.Input((1,), dtype="string"), lookup], name="vocab")
+    target = tmp_path / "v.lpsnap"
+    manifest = lp.save_snapshot(model, target, verify=False)
+    assert manifest["models"][0]["storage"] == "keras"
+    plain = tmp_path / "plain.keras"
+    with zipfile.ZipFile(target) as archive:
+        plain.write_bytes(archive.read("models/0/model.keras"))
+    assert keras.saving.load_model(plain).layers[0].get_vocabulary() == ["[UNK]", "a", "b", "c"]
+    restored = lp.load_snapshot(target)
+    assert restored.layers[0].get_vocabulary() == ["[UNK]", "a", "b", "c"]
 
 
 def test_model_in_several_places_is_stored_once_and_restored_as_one(tmp_path):
@@ -127,7 +142,10 @@ def test_nested_models_are_stored_inside_their_outer_model(tmp_path):
         {"inner": inner, "outer": outer, "other": other, "lone": lone}, target
     )
     assert [m["name"] for m in manifest["models"]] == ["outer", "other", "lone"]
-    assert manifest["model_refs"][0] == {"model": 0, "attribute": ".layers[0]"}
+    with zipfile.ZipFile(target) as archive:
+        state = json.loads(archive.read("state.json"))
+    refs = [n for n in state["nodes"] if n["t"] == "keras"]
+    assert {"model": 0, "path": ".layers[0]"}.items() <= refs[0].items()  # inner, inside outer
     restored = lp.load_snapshot(target)
     assert restored["inner"] is restored["outer"].layers[0]
     np.testing.assert_array_equal(restored["lone"].kernel.numpy(), lone.kernel.numpy())
@@ -147,7 +165,8 @@ def test_lock_attached_after_construction_is_reattached_fresh_and_shared(tmp_pat
     entry = next(e for e in manifest["primitives"] if e.get("attach"))
     assert entry["path"] == "root.model.layers[1].lock" and entry["kind"] == "Lock"
     assert entry["held_at_export"] is True and entry["also_at"] == ["root.layer_locks[0]"]
-    assert entry["attach"] == [{"model": 0, "attribute": ".layers[1].lock"}]
+    assert entry["attach"] == [{"model": 0, "layer": ".layers[1]", "attribute": "lock"}]
+    assert manifest["attachments"] == entry["attach"]
     restored = lp.load_snapshot(target, trust=TRUST)
     lock = restored.model.layers[1].lock
     assert isinstance(lock, type(threading.Lock())) and not lock.locked()
@@ -161,9 +180,14 @@ def test_locks_made_by_a_registered_layer_are_listed(tmp_path):
     manifest = lp.save_snapshot(model, target)
     [entry] = manifest["primitives"]
     assert entry["path"] == "root.layers[1].lock"
-    [custom] = manifest["models"][0]["custom_classes"]
-    assert custom["registered"] and custom["registered_name"] == "lp_snapshot_tests>Guarded"
-    assert manifest["modules"] == [__name__]
+    assert manifest["types"] == [
+        {
+            "name": f"{__name__}:Guarded",
+            "kind": "class",
+            "use": "model",
+            "registered": "lp_snapshot_tests>Guarded",
+        }
+    ]
     restored = lp.load_snapshot(target)  # registered in this process: Keras finds it
     assert isinstance(restored.layers[1], Guarded) and not restored.layers[1].lock.locked()
     np.testing.assert_array_equal(predict(restored, X), predict(model, X))
@@ -202,20 +226,15 @@ def test_verification_mismatch_and_given_inputs(tmp_path):
     assert manifest["verification"]["models"][0]["source"] == "given"
     assert manifest["verification"]["models"][0]["samples"] == 3
     assert manifest["verification"]["models"][0]["runs"] == 2
-    with zipfile.ZipFile(target) as archive:
-        members = {i.filename: archive.read(i) for i in archive.infolist()}
-        outputs = dict(np.load(io.BytesIO(members["verify/outputs.npz"])))
-    outputs["m0_o0"] = outputs["m0_o0"] + 0.5
+    import craft
+
+    members = craft.members_of(target)
+    output = np.load(io.BytesIO(members["verify/out/0_0.npy"]), allow_pickle=False)
     buffer = io.BytesIO()
-    np.savez(buffer, **outputs)
-    members["verify/outputs.npz"] = buffer.getvalue()
-    reloaded = json.loads(members["manifest.json"])
-    reloaded["members"]["verify/outputs.npz"] = hashlib.sha256(buffer.getvalue()).hexdigest()
-    members["manifest.json"] = json.dumps(reloaded).encode()
-    tampered = tmp_path / "t.lpsnap"
-    with zipfile.ZipFile(tampered, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
+    np.save(buffer, output + 0.5)
+    tampered = craft.write(
+        tmp_path / "t.lpsnap", craft.resealed(members, {"verify/out/0_0.npy": buffer.getvalue()})
+    )
     result = lp.verify_snapshot(tampered)
     assert result.verdict == "mismatch" and result.max_abs_diff == pytest.approx(0.5)
     with pytest.raises(VerificationFailed) as caught:
@@ -259,7 +278,7 @@ def test_open_project_opens_a_snapshot(tmp_path):
     lp.save_snapshot(Service(small_model("detector")), target)
     project = open_project(target, trust=TRUST)
     assert project.kind == "snapshot" and list(project.models) == ["detector"]
-    assert isinstance(project.runtime, Service) and project.manifest["format_version"] == 1
+    assert isinstance(project.runtime, Service) and project.manifest["format_version"] == 2
     assert lp.verify_snapshot(target, obj=project.runtime).verdict == "identical"
 
 
@@ -348,7 +367,12 @@ def test_project_snapshot_loads_in_a_fresh_process_without_the_folder(tmp_path):
     manifest = lp.save_snapshot(project, target)
     assert manifest["code_package"] == project.code_package == package
     assert {c["module"] for c in manifest["code"]} == {"layers", "service"}
-    assert manifest["modules"] == []  # everything needed is the bundled code
+    # everything needed is the bundled code
+    assert {t["name"].split(":")[0] for t in manifest["types"]} <= {
+        f"{package}.layers",
+        f"{package}.service",
+    }
+    assert lp.untrusted_types(target, trust_bundled_code=True) == []
     with pytest.raises(UntrustedCode, match="trust_bundled_code=True"):
         lp.load_snapshot(target)
     shutil.rmtree(folder)
@@ -369,12 +393,9 @@ def test_project_snapshot_loads_in_a_fresh_process_without_the_folder(tmp_path):
     assert again["code"] == manifest["code"] and again["code_package"] == package
 
 
-def test_deferred_loader_matches_keras_on_a_trained_compiled_model():
-    """keras_load skips the random initialisation Keras overwrites; nothing else changes."""
-    from keras.src.saving import saving_lib  # noqa: TID251 - the reference Keras path
-
-    from lockpickle_gui.core.snapshot.keras import deferred_load as keras_load
-
+def test_native_storage_matches_keras_on_a_trained_compiled_model(tmp_path, caplog):
+    """config.json + .npy variables, loaded without the random initialisation Keras
+    overwrites: the same variables, optimizer state and outputs as Keras' own round trip."""
     keras.utils.set_random_seed(4)
     model = keras.Sequential(
         [
@@ -386,12 +407,13 @@ def test_deferred_loader_matches_keras_on_a_trained_compiled_model():
     )
     model.compile(optimizer="adam", loss="mse", metrics=["mae"])
     model.fit(X, np.ones((3, 2), "float32"), epochs=2, verbose=0)
-    buffer = io.BytesIO()
-    saving_lib.save_model(model, buffer)
-    buffer.seek(0)
-    fast = keras_load._load_deferred(buffer, None, True)  # the fast path itself, no fallback
-    buffer.seek(0)
-    plain = saving_lib.load_model(buffer)
+    target = tmp_path / "trained.lpsnap"
+    lp.save_snapshot(model, target, verify=False)
+    with caplog.at_level(logging.DEBUG, logger="lockpickle_gui.core.snapshot.keras.deferred_load"):
+        fast = lp.load_snapshot(target)
+    assert not caplog.records, "the deferred-initialisation loader fell back to Keras' order"
+    model.save(tmp_path / "plain.keras")
+    plain = keras.saving.load_model(tmp_path / "plain.keras")
     for mine, theirs in (
         (fast.variables, plain.variables),
         (fast.optimizer.variables, plain.optimizer.variables),

@@ -128,10 +128,12 @@ def test_queue_subclass_needs_trust_and_keeps_its_attributes(tmp_path):
     tagged.put({"job": 1})
     target = tmp_path / "q.lpsnap"
     manifest = lp.save_snapshot({"q": tagged}, target)
-    assert manifest["modules"] == [__name__]
+    assert [t["name"] for t in manifest["types"]] == [f"{__name__}:TaggedQueue"]
+    assert lp.untrusted_types(target) == [f"{__name__}.TaggedQueue"]
     with pytest.raises(UntrustedCode, match="TaggedQueue") as caught:
         lp.load_snapshot(target)
     assert caught.value.module == __name__ and caught.value.name == "TaggedQueue"
+    assert caught.value.types == [f"{__name__}.TaggedQueue"]
     assert "trust=" in str(caught.value) and "--trust" in str(caught.value)
     restored = lp.load_snapshot(target, trust=TRUST)["q"]
     assert type(restored) is TaggedQueue and restored.tag == "jobs"
@@ -372,13 +374,13 @@ def test_generated_graphs_round_trip_with_identity(graph):
     assert_isomorphic(graph, restored, {}, set())
 
 
-def test_read_manifest_runs_no_pickle(tmp_path):
+def test_read_manifest_imports_nothing(tmp_path):
     target = tmp_path / "m.lpsnap"
     lp.save_snapshot(Box(q=TaggedQueue("t")), target)
     manifest = lp.read_manifest(target)  # TaggedQueue's module is not trusted: still readable
-    assert manifest["format"] == "lockpickle-snapshot" and manifest["format_version"] == 1
+    assert manifest["format"] == "lockpickle-snapshot" and manifest["format_version"] == 2
     assert manifest["root"] == f"{__name__}.Box"
-    assert set(manifest["members"]) == {"state.pkl"}
+    assert set(manifest["members"]) == {"state.json"}
     for field in (
         "producer",
         "created_utc",
@@ -388,7 +390,8 @@ def test_read_manifest_runs_no_pickle(tmp_path):
         "numpy",
         "models",
         "primitives",
-        "modules",
+        "types",
+        "attachments",
         "members",
         "verification",
         "code",

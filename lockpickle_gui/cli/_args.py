@@ -4,13 +4,15 @@ from __future__ import annotations
 
 
 def add_trust_arguments(parser, purpose: str) -> None:
-    """``--trust MODULE`` (repeatable) and ``--trust-bundled-code``, shared by the commands."""
+    """``--trust TYPE_OR_MODULE`` (repeatable) and ``--trust-bundled-code``."""
     parser.add_argument(
         "--trust",
         action="append",
         default=[],
-        metavar="MODULE",
-        help=f"trust this module and its submodules when {purpose} (repeatable)",
+        metavar="TYPE_OR_MODULE",
+        help=f"trust this type (pkg.mod.Service) or the classes defined in this module "
+        f"(pkg.layers, pkg.layers.*) when {purpose} (repeatable; `lockpickle info` lists "
+        "what a snapshot needs)",
     )
     parser.add_argument(
         "--trust-bundled-code",

@@ -93,116 +93,71 @@ def render_project(project, tree, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
 
 
 def human_size(size: float) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size} bytes"  # pragma: no cover
+    from lockpickle_gui.core.snapshot.view import human_size as size_text
+
+    return size_text(size)
 
 
-def _params(params: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in params.items())
-
-
-def render(path, manifest: dict, size: int, checked: bool = False) -> str:
-    producer = manifest["producer"]
-    versions = ", ".join(
-        f"{label} {manifest[key]}"
-        for key, label in (
-            ("python", "Python"),
-            ("keras", "Keras"),
-            ("tensorflow", "TensorFlow"),
-            ("numpy", "NumPy"),
-        )
-        if manifest.get(key)
-    )
+def render_view(view) -> str:
+    """``lockpickle info``: a snapshot's ManifestView as text."""
+    versions = ", ".join(f"{row.label} {row.detail}" for row in view.versions)
     lines = [
-        f"{path}: lockpickle snapshot, format version {manifest['format_version']}, "
-        f"{human_size(size)}" + (", every sha256 checked" if checked else ""),
-        f"made by {producer.get('name')} {producer.get('version')} on {manifest['created_utc']}"
-        f" with {versions}",
-        f"root: {manifest['root']}",
+        f"{view.path}: lockpickle snapshot, format version {view.format_version}, "
+        f"{human_size(view.size)}" + (", every sha256 checked" if view.checked else ""),
+        f"made by {view.made_by} with {versions}",
+        f"root: {view.root}",
         "",
+        f"models ({len(view.models)}):",
     ]
-    lines.append(f"models ({len(manifest['models'])}):")
-    for model in manifest["models"]:
+    lines += [f"  {row.label}  {row.detail}" for row in view.models]
+    lines.append(f"primitives ({len(view.primitives)}):")
+    lines += [f"  {row.label}: {row.detail}" for row in view.primitives]
+    if view.dropped:
+        lines.append(f"dropped at export, restored as None ({len(view.dropped)}):")
+        lines += [f"  {row.label}: {row.detail}" for row in view.dropped]
+    if view.code:
         lines.append(
-            f"  {model['member']}  {model['name']}  {model['class'].rpartition('.')[2]}  "
-            f"{model['params']:,} params  {human_size(model['bytes'])}  at {model.get('path')}"
+            f"bundled code (package {view.code_package}), loads only with --trust-bundled-code:"
         )
-        for cls in model.get("custom_classes", []):
-            state = "registered" if cls.get("registered") else "not registered"
-            lines.append(f"    custom class {cls['module']}.{cls['class']} ({state})")
-    lines.append(f"primitives ({len(manifest['primitives'])}):")
-    paths = {entry["id"]: entry["path"] for entry in manifest["primitives"]}
-    for entry in manifest["primitives"]:
-        extra = f" ({_params(entry['params'])})" if entry["params"] else ""
-        for name, used in (entry.get("uses") or {}).items():
-            if isinstance(used, dict) and used.get("id") in paths:
-                extra += f", its {name} is {paths[used['id']]}"
-        held = ", held at export" if entry["held_at_export"] else ""
-        lines.append(
-            f"  {entry['path']}: {entry['kind']}{extra}{held} -> {entry.get('restore', '')}"
-        )
-        for alias in entry.get("also_at", []):
-            lines.append(f"      also at {alias}")
-    if manifest["dropped"]:
-        lines.append(f"dropped at export, restored as None ({len(manifest['dropped'])}):")
-        lines += [f"  {d['path']}: {d['kind']} ({d['state']})" for d in manifest["dropped"]]
-    if manifest["code"]:
-        lines.append(
-            f"bundled code (package {manifest['code_package']}), loads only with "
-            "--trust-bundled-code:"
-        )
-        lines += [f"  {c['member']}  sha256 {c['sha256'][:16]}…" for c in manifest["code"]]
-    lines.append("modules to trust: " + (", ".join(manifest["modules"]) or "none"))
-    lines.append("verification: " + _verification(manifest["verification"]))
+        lines += [f"  {f.member}  sha256 {f.sha256}" for f in view.code]
+    if view.types:
+        lines.append(f"types the file needs ({len(view.types)}):")
+        for row in view.types:
+            status = (
+                "trusted" if row.trusted else ("bundled code" if row.bundled else "NOT trusted")
+            )
+            lines.append(f"  {row.name} [{row.kind}, {status}]: {row.use}")
+    flags = view.trust_flags()
+    lines.append("to load it: " + (" ".join(flags) if flags else "nothing to trust"))
+    lines.append("verification: " + view.verification)
+    lines += [f"note: {note}" for note in view.notes]
     return "\n".join(lines) + "\n"
-
-
-def _verification(check: dict | None) -> str:
-    if not check:
-        return "none (exported with --no-verify)"
-    runs = [m for m in check.get("models", []) if m.get("source")]
-    if not runs:
-        return "no data (" + "; ".join(m.get("reason", "?") for m in check.get("models", [])) + ")"
-    parts = [f"model {m['model']}: {m['samples']} {m['source']} sample(s)" for m in runs]
-    noise = check.get("max_abs_diff")
-    return (
-        ", ".join(parts)
-        + f"; tolerance {check['tolerance']:.3g}"
-        + (f", run-to-run difference at export {noise:.3g}" if noise is not None else "")
-    )
-
-
-def needs_trust(manifest: dict) -> bool:
-    return bool(manifest["modules"] or manifest["code"])
 
 
 def inspect_untrusted_snapshot(args) -> int | None:
     """``lockpickle inspect SNAP``: the tree from the manifest alone when loading would need
-    code the user did not trust (no --trust / --trust-bundled-code); None to load it."""
+    types the user did not trust; None to load it."""
     from lockpickle_gui.cli._term import print_json
-    from lockpickle_gui.core.snapshot import manifest_tree, read_manifest
+    from lockpickle_gui.core.snapshot import manifest_tree
+    from lockpickle_gui.core.snapshot.view import manifest_of, manifest_view
 
-    if getattr(args, "trust", None) or getattr(args, "trust_bundled_code", False):
-        return None
-    manifest = read_manifest(args.path)
-    if not needs_trust(manifest):
-        return None  # only safe built-ins and Keras' safe mode: loading it runs nothing foreign
-    tree = manifest_tree(manifest)
+    view = manifest_view(
+        args.path,
+        trust=tuple(getattr(args, "trust", ()) or ()),
+        trust_bundled_code=getattr(args, "trust_bundled_code", False),
+    )
+    if not view.untrusted:
+        return None  # built-in data, arrays and Keras' safe mode: loading runs nothing foreign
+    tree = manifest_tree(manifest_of(args.path))
     if getattr(args, "json", False):
         print_json(tree.to_dict())
         return 0
-    flags = (["--trust-bundled-code"] if manifest["code"] else []) + [
-        f"--trust {m}" for m in manifest["modules"]
-    ]
+    flags = " ".join(view.trust_flags())
     notes = list(tree.iter_annotations())
     sys.stdout.write(
-        f"{args.path} (snapshot, from its manifest only: loading it needs {' '.join(flags)})\n\n"
+        f"{args.path} (snapshot, from its manifest only: loading it needs {flags})\n\n"
         + render_tree(tree)
-        + f"\n{len(notes)} annotation(s); add {' '.join(flags)} to load the "
-        "snapshot and see every layer.\n"
+        + f"\n{len(notes)} annotation(s); add {flags} to load the snapshot and see every layer.\n"
     )
     return 0
 
@@ -257,8 +212,14 @@ def summary(output, manifest: dict) -> str:
                 "(export again when it is free to store verification data)."
             )
     lines += [f"Note: {note}" for note in manifest.get("notes", [])]
+    package = manifest.get("code_package")
     if manifest["code"]:
         lines.append("Bundled project code: loading needs --trust-bundled-code.")
-    if manifest["modules"]:
-        lines.append("Loading needs --trust for: " + ", ".join(manifest["modules"]) + ".")
+    others = [
+        t["name"].replace(":", ".")
+        for t in manifest.get("types", [])
+        if not (package and t["name"].startswith((package + ".", package + ":")))
+    ]
+    if others:
+        lines.append("Loading needs --trust for: " + ", ".join(others) + ".")
     return "\n".join(lines)

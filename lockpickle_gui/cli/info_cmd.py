@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from lockpickle_gui.cli._render import render
+from lockpickle_gui.cli._args import add_trust_arguments
+from lockpickle_gui.cli._render import render_view
 
 HELP = (
-    "Show what a .lpsnap snapshot holds (models, locks with their paths, bundled code, "
-    "modules to trust, versions) from its manifest, without loading anything."
+    "Show what a .lpsnap snapshot holds (models, locks with their paths, bundled code, the "
+    "types loading needs you to trust, versions) from its manifest, without loading anything."
 )
 
 
@@ -20,22 +21,24 @@ def add_arguments(parser) -> None:
         action="store_true",
         help="also check every member's sha256 (reads the whole file)",
     )
+    add_trust_arguments(parser, "showing which types are still untrusted")
 
 
 def run(args) -> int:
     from lockpickle_gui.cli._term import print_json
-    from lockpickle_gui.core.snapshot.reader import SnapshotArchive
+    from lockpickle_gui.core.snapshot import read_manifest
+    from lockpickle_gui.core.snapshot.view import manifest_view
 
-    with SnapshotArchive(args.path) as archive:
-        if args.check:
-            archive.check_hashes()
-        manifest = archive.manifest
-        size = archive.path.stat().st_size
+    view = manifest_view(
+        args.path,
+        trust=tuple(args.trust),
+        trust_bundled_code=args.trust_bundled_code,
+        check=args.check,
+    )
     if args.json:
-        print_json(manifest)
+        print_json(
+            {**read_manifest(args.path), "untrusted_types": [row.name for row in view.untrusted]}
+        )
     else:
-        sys.stdout.write(render(args.path, manifest, size, checked=args.check))
+        sys.stdout.write(render_view(view))
     return 0
-
-
-# ----------------------------------------------------------------------------- inspect

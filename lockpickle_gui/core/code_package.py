@@ -37,6 +37,7 @@ from lockpickle_gui.core.errors import ProjectError
 _lock = threading.RLock()  # one import of project code at a time (sys.modules is global)
 _packages: dict[str, _Package] = {}
 
+PACKAGE_PREFIX = "lpproject_"
 RELATIVE_IMPORT_HINT = (
     "Project modules must be listed in [code] modules and import each other "
     "relatively (from .layers import Detector): list it there."
@@ -146,6 +147,19 @@ def _forget(package_name: str) -> None:
     _packages.pop(package_name, None)
 
 
+def package_sources(package: str) -> dict[str, str]:
+    """The source texts that ran for ``package`` (module name -> text), as imported."""
+    with _lock:
+        record = _packages.get(package)
+        return dict(record.texts) if record is not None else {}
+
+
+def is_own_package(package: str) -> bool:
+    """Whether ``package`` was imported by :func:`import_code_package` (not a real module)."""
+    with _lock:
+        return package in _packages
+
+
 def import_code_package(
     package: str, sources: dict[str, str | Path], origin: str
 ) -> dict[str, types.ModuleType]:
@@ -155,12 +169,19 @@ def import_code_package(
     same sources returns the modules already imported; changed sources replace them.
     ``origin`` names where the code comes from (the lockpickle.toml, the snapshot) in errors.
     """
-    if not package.isidentifier():
+    if not package.isidentifier() or not package.startswith(PACKAGE_PREFIX):
         raise ProjectError(
-            f"Expected a Python identifier as code package name for {origin}. "
+            f"Expected a code package name {PACKAGE_PREFIX}<name> for {origin}. "
             f"Received: {package!r}.",
             path=origin,
-            hint="Name it with core.code_package_name(folder, name).",
+            hint="Name it with core.project.code_package_name(folder, name).",
+        )
+    if package in sys.modules and not is_own_package(package):
+        raise ProjectError(
+            f"Expected a code package name no other module uses. Received: {package!r}, "
+            f"a module this program already imported; it was not replaced ({origin}).",
+            path=origin,
+            hint="Rename the project (its package name comes from it).",
         )
     texts, filenames = _read_sources(sources, origin)
     fingerprint = _fingerprint(texts)

@@ -8,6 +8,7 @@ as-is; nothing below should ever need a traceback to be understood.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 
 class LockpickleError(Exception):
@@ -17,8 +18,12 @@ class LockpickleError(Exception):
     """
 
     def __init__(
-        self, message: str, *, path: str | os.PathLike | None = None, hint: str | None = None
-    ):
+        self,
+        message: str,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        hint: str | None = None,
+    ) -> None:
         self.path = os.fspath(path) if path is not None else None
         self.hint = hint
         text = message
@@ -45,7 +50,7 @@ def _rebuild_error(cls, text: str, state: dict):
 class Cancelled(LockpickleError):
     """The user (or a progress callback) asked to stop; nothing was left half-written."""
 
-    def __init__(self, message: str = "Cancelled.", **kwargs):
+    def __init__(self, message: str = "Cancelled.", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
 
 
@@ -69,21 +74,40 @@ class CorruptSnapshot(SnapshotError):
     """A member is missing, unsafe, too large, or its sha256 does not match the manifest."""
 
 
+class BudgetExceeded(CorruptSnapshot):
+    """A size, count, depth or work budget would be exceeded; refused before the work."""
+
+
 class UntrustedCode(SnapshotError):
-    """Loading would import or call code the caller did not trust."""
+    """Loading would import or call code the caller did not trust.
+
+    ``types`` lists every type name (``module.Qualname``) the file needs that was not
+    trusted; ``module``/``name`` are the first one's parts.
+    """
 
     def __init__(
-        self, message: str, *, module: str | None = None, name: str | None = None, **kwargs
-    ):
+        self,
+        message: str,
+        *,
+        module: str | None = None,
+        name: str | None = None,
+        types: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.module = module
         self.name = name
+        self.types = list(types or [])
         super().__init__(message, **kwargs)
+
+
+class TrustedCodeFailed(SnapshotError):
+    """Code the caller trusted raised while rebuilding an object (the cause is attached)."""
 
 
 class VerificationFailed(SnapshotError):
     """The restored model's outputs differ from the ones recorded at export."""
 
-    def __init__(self, message: str, *, max_abs_diff: float | None = None, **kwargs):
+    def __init__(self, message: str, *, max_abs_diff: float | None = None, **kwargs: Any) -> None:
         self.max_abs_diff = max_abs_diff
         super().__init__(message, **kwargs)
 
@@ -94,7 +118,9 @@ class UnpicklableState(SnapshotError):
     ``blocked`` lists every offending ``(path, kind)`` at once, not just the first.
     """
 
-    def __init__(self, message: str, *, blocked: list[tuple[str, str]] | None = None, **kwargs):
+    def __init__(
+        self, message: str, *, blocked: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
         self.blocked = list(blocked or [])
         super().__init__(message, **kwargs)
 

@@ -50,7 +50,12 @@ def bundled_code(manifest: dict) -> list[tuple[str, str]]:
 
 
 def modules_needed(manifest: dict) -> list[str]:
-    return [str(module) for module in manifest.get("modules") or []]
+    package = manifest.get("code_package") or None
+    return [
+        str(entry["name"]).replace(":", ".")
+        for entry in manifest.get("types") or []
+        if not (package and str(entry["name"]).startswith((package + ".", package + ":")))
+    ]
 
 
 def versions(manifest: dict) -> list[tuple[str, str]]:

@@ -171,10 +171,10 @@ def test_blocked_state_lists_every_path_and_offers_drop(
         blocked.drop_button.click()
     assert done.args[0] is not None and target.exists()
 
-    from lockpickle_gui.core.snapshot import load_snapshot, read_manifest
+    from lockpickle_gui.core.snapshot import load_snapshot, untrusted_types
 
-    modules = read_manifest(target)["modules"]
-    restored = load_snapshot(target, trust=modules, trust_bundled_code=True)
+    assert untrusted_types(target, trust_bundled_code=True) == []
+    restored = load_snapshot(target, trust_bundled_code=True)
     assert restored.pending is None
     assert restored.lock.acquire(blocking=False)  # fresh and free
     assert type(restored).__name__ == "Service" and project.runtime.pending is not None

@@ -9,13 +9,13 @@ inspecting a plain object graph never pays the TensorFlow import.
 from __future__ import annotations
 
 import inspect as _pyinspect
-import re
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 from lockpickle_gui.core.errors import CorruptSnapshot
 from lockpickle_gui.core.inspect import primitives
+from lockpickle_gui.core.inspect.paths import Step, format_path
 from lockpickle_gui.core.tf_runtime import import_keras
 
 # Top-level packages whose objects are framework internals (variables, trackers, dtype
@@ -260,9 +260,6 @@ def dtype_name(layer: Any) -> str | None:
 EXTERNAL_LAYER_CLASSES = frozenset({"TFSMLayer"})
 
 
-_PATH_TOKEN = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
-
-
 def iter_layers(layer: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     """``(relative path, layer)`` for ``layer`` and every sublayer, each layer once.
 
@@ -286,26 +283,101 @@ def iter_layers(layer: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         stack.extend(reversed(children))
 
 
-def resolve_relative(obj: Any, relative: str) -> Any:
-    """Follow a path made of ``.name`` and ``[i]`` tokens (as written by :func:`iter_layers`)."""
-    position = 0
-    while position < len(relative):
-        match = _PATH_TOKEN.match(relative, position)
-        if match is None:
-            raise CorruptSnapshot(
-                f"Expected an attribute path like .layers[1].lock. Received: {relative!r}.",
-                hint="Export the snapshot again.",
+def layer_type_if_loaded() -> type | None:
+    """``keras.layers.Layer`` when the program has imported Keras, else None (no import)."""
+    if "keras" not in sys.modules:
+        return None
+    return import_keras().layers.Layer  # type: ignore[no-any-return]
+
+
+def public_layer_paths(model: Any, max_layers: int = 100_000) -> dict[int, tuple[str, Any]]:
+    """``{id(layer): (strict relative path, layer)}`` for every layer reachable from
+    ``model`` through public names: ``.layers[i]`` of a model, and public attributes of a
+    layer holding a layer, a list/tuple of layers or a dict of them (``.blocks['q']``).
+
+    These are the only paths a snapshot stores to point at a layer (see
+    :func:`resolve_layer`); a layer reachable only through private attributes has none.
+    """
+    keras = import_keras()
+    layer_type, model_type = keras.layers.Layer, keras.Model
+    found: dict[int, tuple[str, Any]] = {id(model): ("", model)}
+    queue: list[tuple[Any, list[Step]]] = [(model, [])]
+    for obj, steps in queue:
+        if len(found) > max_layers:
+            break
+        children: list[tuple[Any, list[Step]]] = []
+        if isinstance(obj, model_type):
+            children += [
+                (sub, [*steps, Step("attr", "layers"), Step("item", i)])
+                for i, sub in enumerate(obj.layers)
+            ]
+        for name, value in list(vars(obj).items()):
+            if not name[:1].isalpha():
+                continue
+            here = [*steps, Step("attr", name)]
+            if isinstance(value, layer_type):
+                children.append((value, here))
+            elif isinstance(value, (list, tuple)):
+                children += [
+                    (v, [*here, Step("item", i)])
+                    for i, v in enumerate(value)
+                    if isinstance(v, layer_type)
+                ]
+            elif isinstance(value, dict):
+                children += [
+                    (v, [*here, Step("item", k)])
+                    for k, v in value.items()
+                    if type(k) is str and isinstance(v, layer_type)
+                ]
+        for child, child_steps in children:
+            if id(child) not in found:
+                found[id(child)] = (format_path(child_steps, root=False), child)
+                queue.append((child, child_steps))
+    return found
+
+
+def resolve_layer(model: Any, steps: list[Step]) -> Any:
+    """Follow a strict path (:func:`~lockpickle_gui.core.inspect.paths.parse_strict`) from
+    ``model`` to a layer, running no code the path chooses.
+
+    ``.name`` reads the instance dictionary of a Keras layer (``vars(layer)``), except
+    ``.layers`` of a Keras Model (Keras' own property); ``[i]`` indexes a list or tuple with
+    ``list.__getitem__``; ``['k']`` looks up a dict with ``dict.__getitem__``. The path must
+    end at a Keras layer. Raises :class:`CorruptSnapshot` otherwise.
+    """
+    keras = import_keras()
+    layer_type, model_type = keras.layers.Layer, keras.Model
+    obj = model
+    shown = format_path(steps, root=False) or "the model itself"
+    for step in steps:
+        if step.kind == "attr":
+            if step.value == "layers" and isinstance(obj, model_type):
+                obj = list(obj.layers)
+                continue
+            namespace = vars(obj) if isinstance(obj, layer_type) else {}
+            if step.value not in namespace:
+                raise _layer_path_error(shown, f"no attribute {step.value!r} on a layer there")
+            obj = namespace[step.value]
+        elif type(step.value) is int:
+            if not isinstance(obj, (list, tuple)) or step.value >= len(obj):
+                raise _layer_path_error(shown, f"no item [{step.value}] there")
+            obj = (list.__getitem__ if isinstance(obj, list) else tuple.__getitem__)(
+                obj, step.value
             )
-        attribute, index = match.groups()
-        obj = getattr(obj, attribute) if attribute is not None else obj[int(index)]
-        position = match.end()
+        else:
+            if not isinstance(obj, dict) or step.value not in obj:
+                raise _layer_path_error(shown, f"no key {step.value!r} there")
+            obj = dict.__getitem__(obj, step.value)
+    if not isinstance(obj, layer_type):
+        raise _layer_path_error(shown, f"it leads to a {type(obj).__name__}, not a layer")
     return obj
 
 
-def split_attribute(relative: str) -> tuple[str, str]:
-    """``".layers[1].lock"`` -> ``(".layers[1]", "lock")``."""
-    owner, _, attribute = relative.rpartition(".")
-    return owner, attribute
+def _layer_path_error(path: str, what: str) -> CorruptSnapshot:
+    return CorruptSnapshot(
+        f"Expected {path} to be a layer of the stored model. Received: {what}.",
+        hint="The file was damaged or edited; export the snapshot again.",
+    )
 
 
 def attached_objects(model: Any) -> list[tuple[str, Any, primitives.PrimitiveKind]]:

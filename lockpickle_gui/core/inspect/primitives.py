@@ -10,8 +10,11 @@ Actions:
     recreate  a fresh object of the same kind, unlocked (a held lock comes back free)
     keep      data-like state is carried over (an Event's flag, a semaphore's value, a
               Queue's items) in a fresh object
-    block     cannot be restored (open files, sockets, threads, generators, executors,
+    block     cannot be restored (open files, sockets, threads, generators, busy executors,
               lambdas, weak references): export refuses it unless a policy drops it
+
+The action may depend on the object's state: an idle ThreadPoolExecutor is recreated
+(same max_workers and thread name prefix), one with work in flight blocks.
 """
 
 from __future__ import annotations
@@ -191,18 +194,44 @@ def _describe_local(obj) -> PrimitiveInfo:
 
 def _describe_executor(obj: concurrent.futures.ThreadPoolExecutor) -> PrimitiveInfo:
     threads = len(obj._threads)  # type: ignore[attr-defined]
-    state = "shut down" if obj._shutdown else f"{threads} threads running"  # type: ignore[attr-defined]
+    idle_threads = obj._idle_semaphore._value  # type: ignore[attr-defined]
+    pending = obj._work_queue.qsize()  # type: ignore[attr-defined]  # a SimpleQueue: no peeking
+    busy = max(0, threads - idle_threads)
+    params = {
+        "max_workers": obj._max_workers,  # type: ignore[attr-defined]
+        "thread_name_prefix": obj._thread_name_prefix,  # type: ignore[attr-defined]
+    }
+    if obj._shutdown:  # type: ignore[attr-defined]
+        return PrimitiveInfo(
+            "ThreadPoolExecutor", BLOCK, "shut down", False, "a shut-down executor runs nothing"
+        )
+    if obj._initializer is not None:  # type: ignore[attr-defined]
+        return PrimitiveInfo(
+            "ThreadPoolExecutor",
+            BLOCK,
+            "with an initializer",
+            False,
+            "its initializer is code a snapshot does not store; create the executor after loading",
+        )
+    if pending or busy:
+        state = f"busy: {busy} of {threads} thread(s) running work, {pending} item(s) pending"
+        return PrimitiveInfo(
+            "ThreadPoolExecutor",
+            BLOCK,
+            state,
+            False,
+            "an executor with work in flight: a snapshot would lose it; wait for it to finish",
+            params=params,
+        )
     return PrimitiveInfo(
         "ThreadPoolExecutor",
-        BLOCK,
-        state,
+        RECREATE,
+        f"idle, {threads} thread(s)",
         False,
-        "an executor owns running threads and pending work",
-        params={
-            "max_workers": obj._max_workers,  # type: ignore[attr-defined]
-            "thread_name_prefix": obj._thread_name_prefix,
-        },
-    )  # type: ignore[attr-defined]
+        "idle: recreated empty with the same max_workers and thread_name_prefix (its threads "
+        "start on the first submit)",
+        params=params,
+    )
 
 
 def _describe_thread(obj: threading.Thread) -> PrimitiveInfo:
@@ -220,6 +249,11 @@ def _describe_thread(obj: threading.Thread) -> PrimitiveInfo:
         "a thread's stack cannot be saved",
         params={"name": obj.name, "daemon": obj.daemon},
     )
+
+
+def _is_file(obj: Any) -> bool:
+    # In-memory streams are data: a snapshot keeps their contents and position.
+    return isinstance(obj, io.IOBase) and not isinstance(obj, (io.BytesIO, io.StringIO))
 
 
 def _describe_file(obj: io.IOBase) -> PrimitiveInfo:
@@ -311,6 +345,12 @@ def _new_event(params):
     return event
 
 
+def _new_executor(params):
+    return concurrent.futures.ThreadPoolExecutor(
+        max_workers=params["max_workers"], thread_name_prefix=params["thread_name_prefix"]
+    )
+
+
 def _new_barrier(params):
     return threading.Barrier(params["parties"], timeout=params.get("timeout"))
 
@@ -371,9 +411,10 @@ KINDS: tuple[PrimitiveKind, ...] = (
         "ThreadPoolExecutor",
         lambda o: isinstance(o, concurrent.futures.ThreadPoolExecutor),
         _describe_executor,
+        _new_executor,
     ),
     PrimitiveKind("Thread", lambda o: isinstance(o, threading.Thread), _describe_thread),
-    PrimitiveKind("file", lambda o: isinstance(o, io.IOBase), _describe_file),
+    PrimitiveKind("file", _is_file, _describe_file),
     PrimitiveKind("socket", lambda o: isinstance(o, socket.socket), _describe_socket),
     PrimitiveKind(
         "generator",

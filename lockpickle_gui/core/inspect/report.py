@@ -134,7 +134,7 @@ def snapshot_text(node: Node) -> str:
     if node.shared_with:
         return f"same object as {node.shared_with}"
     if node.role == "model":
-        return "stored once as .keras"
+        return "stored once (Keras config + .npy weights)"
     return ""
 
 

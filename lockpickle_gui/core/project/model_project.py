@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lockpickle_gui.core.snapshot.parts import BundledCode, SnapshotParts
+
 
 @dataclass
 class ModelProject:
@@ -25,6 +27,26 @@ class ModelProject:
     manifest: dict | None = None
     # model name -> extra facts (a SavedModel's signatures, inputs/outputs, variables)
     model_info: dict[str, dict] = field(default_factory=dict)
+    # module name -> the source text that ran (what a snapshot bundles; never re-read)
+    code_sources: dict[str, str] = field(default_factory=dict)
+
+    def snapshot_parts(self) -> SnapshotParts:
+        """What ``save_snapshot(project)`` stores: the runtime object, the code that ran,
+        the preview inputs (verification samples)."""
+        code = None
+        if self.code_package and self.code_sources:
+            code = BundledCode(self.code_package, dict(self.code_sources))
+        return SnapshotParts(
+            self.runtime, code, (self.preview or {}).get("inputs"), self._project_origin()
+        )
+
+    def _project_origin(self) -> dict[str, str | None]:
+        """``{"name", "source"}``: a project re-exported from a snapshot keeps the project
+        that snapshot came from."""
+        earlier = (self.manifest or {}).get("project") if self.kind == "snapshot" else None
+        if isinstance(earlier, dict) and earlier.get("name"):
+            return {"name": str(earlier["name"]), "source": earlier.get("source")}
+        return {"name": self.name, "source": str(Path(self.path).resolve())}
 
     def inspect(self, **kw):
         """The tree of the runtime object (``graph.inspect(self.runtime)``)."""

@@ -13,7 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lockpickle_gui.core.code_package import call_project_code, import_code_package
+from lockpickle_gui.core.code_package import (
+    call_project_code,
+    import_code_package,
+    package_sources,
+)
 from lockpickle_gui.core.errors import ProjectError
 from lockpickle_gui.core.project.model_files import (
     is_savedmodel_dir,
@@ -88,6 +92,7 @@ def _open_folder_project(
         _report(progress, 0.05, "Importing project code")
         modules = import_code_package(package, spec.code_files, origin)
         project.code_package = package
+        project.code_sources = package_sources(package)
     for index, (model_name, model_path) in enumerate(spec.models.items()):
         _report(progress, 0.1 + 0.8 * index / len(spec.models), f"Loading model {model_name}")
         kind, model = load_any_model(model_path, custom_objects=custom_objects, safe_mode=safe_mode)

@@ -8,6 +8,7 @@ from typing import Any
 from lockpickle_gui.core.project.model_project import ModelProject
 from lockpickle_gui.core.project.project_file import default_preview
 from lockpickle_gui.core.snapshot.loader import load
+from lockpickle_gui.core.snapshot.manifest_io import manifest_to_json
 
 
 def open_snapshot_project(
@@ -17,15 +18,16 @@ def open_snapshot_project(
     path = Path(path)
     loaded = load(
         path,
-        trust_modules=trust,
+        trust_entries=trust,
         trust_bundled_code=trust_bundled_code,
         custom_objects=custom_objects,
         safe_mode=safe_mode,
         progress=progress,
     )
     models: dict[str, Any] = {}
-    for entry, model in zip(loaded.manifest["models"], loaded.models):
-        name = entry["name"] or path.stem
+    manifest = loaded.manifest
+    for entry, model in zip(manifest.models if manifest is not None else (), loaded.models):
+        name = entry.name or path.stem
         while name in models:
             name += "_"
         models[name] = model
@@ -37,6 +39,9 @@ def open_snapshot_project(
         models=models,
         runtime=loaded.obj,
         preview=default_preview(),
-        code_package=loaded.manifest["code_package"] if loaded.code_modules else None,
-        manifest=loaded.manifest,
+        code_package=manifest.code_package
+        if loaded.code_modules and manifest is not None
+        else None,
+        code_sources=dict(loaded.code_sources),
+        manifest=manifest_to_json(manifest) if manifest is not None else None,
     )

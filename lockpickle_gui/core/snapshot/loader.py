@@ -1,101 +1,46 @@
-"""load_snapshot: a checked ``.lpsnap`` -> the object graph, with fresh locks.
+"""Loading a snapshot: every check first, then one trust decision for the whole file, then
+only code the caller trusted.
 
-Order: every check of ``reader.py`` (hashes included), then the trust decisions, then
-bundled code (only when trusted, before the models so custom layers register), the models
-(Keras' own loader, ``safe_mode`` as asked, reading straight from the archive), the state
-through :class:`RestrictedUnpickler`, and last the objects attached to layers.
+  1. open and check (``reader.py``); the sha256 of every small member (state.json, the
+     models' configs and weight indexes, the bundled code)
+  2. parse state.json and the models' configs completely: the types they need must be the
+     ones the manifest lists; nothing is imported yet
+  3. the trust decision: every type the file needs that the caller did not trust is listed
+     in one :class:`UntrustedCode`, before anything runs
+  4. the bundled code (only when trusted; before the models, so custom layers register)
+  5. the models: config with Keras' ``safe_mode``, variables from checked ``.npy`` members
+     (their sha256 computed as they are read)
+  6. the state (``state/builder.py``), and the objects set again on layers
 """
 
 from __future__ import annotations
 
-import importlib
-import io
-import pickle
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lockpickle_gui.core.errors import CorruptSnapshot, LockpickleError, SnapshotError
-from lockpickle_gui.core.inspect import keras_adapter
+from lockpickle_gui.core.errors import CorruptSnapshot, SnapshotError
 from lockpickle_gui.core.snapshot import format as fmt
-from lockpickle_gui.core.snapshot import restore, trust
-from lockpickle_gui.core.snapshot.keras import saving as keras_saving
-from lockpickle_gui.core.snapshot.pickler import referenced_globals
-from lockpickle_gui.core.snapshot.reader import SnapshotArchive
+from lockpickle_gui.core.snapshot import safejson, trust
+from lockpickle_gui.core.snapshot.archive import Hasher
+from lockpickle_gui.core.snapshot.budgets import DEFAULT
+from lockpickle_gui.core.snapshot.manifest import Manifest
+from lockpickle_gui.core.snapshot.model_types import custom_refs
+from lockpickle_gui.core.snapshot.reader import Opened, open_snapshot
+from lockpickle_gui.core.snapshot.state import Document, build_state, parse_state, untrusted_names
 
 Progress = Callable[[float, str], None]
-
-
-class RestrictedUnpickler(pickle.Unpickler):
-    """Resolves globals only through ``trust.resolve`` and persistent ids only from the
-    snapshot's own models, arrays and the primitives table."""
-
-    def __init__(
-        self,
-        file,
-        *,
-        archive: SnapshotArchive,
-        trusted: list[str],
-        bundled_package: str | None,
-        keras_refs: list[Any],
-    ):
-        super().__init__(file)
-        self.archive = archive
-        self.trusted = trusted
-        self.bundled_package = bundled_package
-        self.keras_refs = keras_refs
-        self.primitives: dict[int, Any] = {}
-        self.arrays: dict[int, Any] = {}
-
-    def find_class(self, module, name):
-        return trust.resolve(
-            module, name, self.trusted, bundled_package=self.bundled_package, path=self.archive.path
-        )
-
-    def persistent_load(self, pid):
-        if not (isinstance(pid, tuple) and pid):
-            raise CorruptSnapshot(
-                f"Expected a persistent id tuple in state.pkl. Received: {pid!r}.",
-                path=self.archive.path,
-            )
-        tag = pid[0]
-        if tag == restore.PRIMITIVE_PID:
-            return restore.build_primitive(pid, self.primitives, self.archive.path)
-        if tag == "dropped":
-            return None
-        index = pid[1] if len(pid) == 2 and type(pid[1]) is int else -1
-        if tag == "keras" and 0 <= index < len(self.keras_refs):
-            return self.keras_refs[index]
-        if tag == "array" and fmt.array_member(index) in self.archive.manifest["members"]:
-            if index not in self.arrays:
-                self.arrays[index] = self._read_array(index)
-            return self.arrays[index]
-        raise CorruptSnapshot(
-            f"Expected a model, array or primitive id in state.pkl. Received: {pid!r}.",
-            path=self.archive.path,
-            hint="The file was damaged or edited; export the snapshot again.",
-        )
-
-    def _read_array(self, index: int):
-        import numpy as np
-
-        with self.archive.window(fmt.array_member(index)) as window:
-            try:
-                return np.lib.format.read_array(window, allow_pickle=False)
-            except ValueError as error:
-                raise CorruptSnapshot(
-                    f"Expected a plain numpy array in {fmt.array_member(index)}. "
-                    f"Received: {error}.",
-                    path=self.archive.path,
-                ) from None
 
 
 @dataclass
 class Loaded:
     obj: Any
     models: list[Any] = field(default_factory=list)
-    manifest: dict = field(default_factory=dict)
+    manifest: Manifest | None = None
     code_modules: dict[str, Any] = field(default_factory=dict)
+    dropped: list[tuple[str, str]] = field(default_factory=list)
+    code_sources: dict[str, str] = field(default_factory=dict)
 
 
 def _report(progress: Progress | None, fraction: float, message: str) -> None:
@@ -103,205 +48,278 @@ def _report(progress: Progress | None, fraction: float, message: str) -> None:
         progress(min(max(fraction, 0.0), 1.0), message)
 
 
+def policy_for(
+    trust_entries: Any, trust_bundled_code: bool, manifest: Manifest, path: Any
+) -> trust.TrustPolicy:
+    package = manifest.code_package if trust_bundled_code else None
+    return trust.TrustPolicy.from_entries(trust_entries, bundled_package=package, path=path)
+
+
+def needed_untrusted(
+    manifest: Manifest, document: Document, policy: trust.TrustPolicy
+) -> list[str]:
+    """Every "module:Qualname" the file needs that ``policy`` does not cover; nothing is
+    imported. The bundled code's types need ``trust_bundled_code``; a model's custom object
+    that this program already registered with Keras counts as trusted, as it does for
+    Keras' own ``load_model``."""
+    bundled = manifest.code_package
+    missing = set(untrusted_names(document, policy))
+    for entry in manifest.types:
+        module, qualname = entry.name.split(":")
+        if _in(entry.name, bundled):
+            if policy.bundled_package is None:
+                missing.add(entry.name)
+        elif (
+            entry.use == "model"
+            and not _registered_here(entry.registered, entry.name)
+            and not policy.trusts(module, qualname, entry.kind)
+        ):
+            missing.add(entry.name)
+    return sorted(missing)
+
+
+def _in(name: str, package: str | None) -> bool:
+    return package is not None and (name.startswith((package + ".", package + ":")))
+
+
+def _registered_here(registered: str | None, name: str) -> bool:
+    if registered is None:
+        return False
+    import sys
+
+    keras = sys.modules.get("keras")
+    if keras is None:
+        return False
+    obj = keras.saving.get_registered_object(registered)
+    return (
+        obj is not None
+        and f"{getattr(obj, '__module__', '')}:{getattr(obj, '__qualname__', '')}" == name
+    )
+
+
 def load(
-    path,
+    origin: Any,
     *,
-    trust_modules=(),
+    trust_entries: Any = (),
     trust_bundled_code: bool = False,
-    custom_objects=None,
+    custom_objects: dict[str, Any] | None = None,
     safe_mode: bool = True,
     progress: Progress | None = None,
 ) -> Loaded:
-    if isinstance(trust_modules, str):
-        trust_modules = (trust_modules,)
-    trusted = [str(t) for t in trust_modules]
-    trust.check_trust_list(trusted, path)
-    with SnapshotArchive(path) as archive:
-        manifest = archive.manifest
-        archive.check_hashes(lambda f, m: _report(progress, 0.25 * f, m))
-        state = archive.read(fmt.STATE_MEMBER)
-        package = manifest["code_package"] if manifest["code"] else None
-        _check_bundled_trust(archive, state, package, trust_bundled_code)
-        code_modules = {}
-        if package is not None and trust_bundled_code:
-            _report(progress, 0.26, "Importing the bundled code")
-            code_modules = _import_bundled(archive, package)
-            trusted.append(package)
-        models = _load_models(
-            archive, trusted, package, code_modules, custom_objects, safe_mode, progress
-        )
+    with open_snapshot(origin) as opened, Hasher() as hasher:
+        manifest, path = opened.manifest, opened.path
+        small = [n for n in manifest.members if not n.endswith((".npy", ".keras"))]
+        opened.check_hashes(small, lambda f, m: _report(progress, 0.05 * f, m))
+        policy = policy_for(trust_entries, trust_bundled_code, manifest, path)
+        document = parse_state(opened.read(fmt.STATE_MEMBER, DEFAULT.max_member_bytes), path)
+        check_state_against_manifest(document, manifest, path)
+        configs = _model_configs(opened)
+        missing = needed_untrusted(manifest, document, policy)
+        if missing:
+            raise trust.untrusted_code(missing, path, policy, bundled_package=manifest.code_package)
+        code_modules, sources = {}, {}
+        if manifest.code_package is not None and trust_bundled_code:
+            _report(progress, 0.06, "Importing the bundled code")
+            sources = {
+                f.module: opened.read(f.member, DEFAULT.max_code_bytes).decode("utf-8")
+                for f in manifest.code
+            }
+            code_modules = import_bundled(manifest.code_package, sources, path)
+        custom = _custom_objects(manifest, path)
+        custom.update(custom_objects or {})
+        read_array = opened.array_reader(hasher)
+        models = _load_models(opened, configs, read_array, custom, safe_mode, progress)
         _report(progress, 0.92, "Restoring the state")
-        refs = [_resolve_ref(archive, models, ref) for ref in manifest["model_refs"]]
-        unpickler = RestrictedUnpickler(
-            io.BytesIO(state),
-            archive=archive,
-            trusted=trusted,
-            bundled_package=manifest["code_package"],
-            keras_refs=refs,
+        root, dropped = build_state(
+            document,
+            policy,
+            path=path,
+            models=models,
+            array=lambda n: _state_array(read_array(fmt.array_member(n))),
+            blob=lambda n: opened.read(fmt.blob_member(n), DEFAULT.max_member_bytes),
         )
-        try:
-            obj = unpickler.load()
-            attached = unpickler.load()
-        except LockpickleError:
-            raise
-        except Exception as error:
-            raise SnapshotError(
-                f"Expected state.pkl to restore. Received: {type(error).__name__}: {error}.",
-                path=archive.path,
-                hint="Load it with the versions of the trusted code it was "
-                "exported with, or export it again.",
-            ) from error
-        _reattach(archive, models, attached)
+        opened.check_digests(hasher)
     _report(progress, 1.0, "Loaded")
-    return Loaded(obj, models, manifest, code_modules)
+    return Loaded(root, models, manifest, code_modules, dropped, sources)
 
 
-def _check_bundled_trust(
-    archive: SnapshotArchive, state: bytes, package: str | None, trusted: bool
-) -> None:
-    """Refuse before anything runs when the snapshot needs its bundled code and it is not
-    trusted (the restricted unpickler would refuse anyway, later)."""
-    if package is None or trusted:
-        return
-    for module, name in sorted(referenced_globals(state)):
-        if trust.in_modules(module, [package]):
-            raise trust.untrusted(module, name, path=archive.path, bundled_package=package)
-    for model in archive.manifest["models"]:
-        for cls in _custom_classes(archive, model):
-            if trust.in_modules(cls["module"], [package]):
-                raise trust.untrusted(
-                    cls["module"],
-                    cls["class"],
-                    path=archive.path,
-                    bundled_package=package,
-                    what=f"{model['member']} uses the custom layer class",
-                )
+def _state_array(array: Any) -> Any:
+    return array if array.flags.writeable else array.copy()
 
 
-def _import_bundled(archive: SnapshotArchive, package: str) -> dict[str, Any]:
-    from lockpickle_gui.core.code_package import import_code_package
-
-    sources = {
-        entry["module"]: archive.read(entry["member"]).decode("utf-8")
-        for entry in archive.manifest["code"]
-    }
-    return import_code_package(package, sources, origin=f"{archive.path} (bundled code)")
-
-
-def _custom_classes(archive: SnapshotArchive, model: dict) -> list[dict]:
-    classes = model.get("custom_classes", [])
-    if not isinstance(classes, list) or not all(
-        isinstance(c, dict) and all(isinstance(c.get(k), str) for k in ("module", "class"))
-        for c in classes
-    ):
+def check_state_against_manifest(document: Document, manifest: Manifest, path: Any) -> None:
+    """state.json may need only the types, and set only the layer attributes, the manifest
+    lists (what people are shown before they trust a file)."""
+    listed_types = {t.name for t in manifest.types if t.use == "state"}
+    for module, qualname, kind in document.types:
+        name = f"{module}:{qualname}"
+        if name not in listed_types and name not in trust.ALWAYS_TRUSTED.get(kind, ()):
+            raise CorruptSnapshot(
+                f"Expected state.json to use only the types the manifest lists. Received: {trust.display_name(name)}, which it does not list.",
+                path=path,
+                hint=fmt.REEXPORT_HINT,
+            )
+    found = [(e["model"], e["layer"], e["attribute"]) for e in document.raw["attached"]]
+    listed = [(a.model, a.layer, a.attribute) for a in manifest.attachments]
+    if found != listed:
         raise CorruptSnapshot(
-            f"Expected a list of custom classes for {model['member']}. Received: {classes!r}.",
-            path=archive.path,
+            "Expected state.json to set again exactly the layer attributes the manifest lists. "
+            f"Received: {found[:5]} where the manifest lists {listed[:5]}.",
+            path=path,
+            hint=fmt.REEXPORT_HINT,
         )
-    return classes
+
+
+def _model_configs(opened: Opened) -> list[str | None]:
+    """Each native model's config, checked against the manifest's types before Keras sees it."""
+    manifest, path = opened.manifest, opened.path
+    registered = {t.registered for t in manifest.types if t.use == "model"}
+    configs: list[str | None] = []
+    for index, entry in enumerate(manifest.models):
+        if entry.storage != "native":
+            configs.append(None)
+            continue
+        data = opened.read(fmt.config_member(index), DEFAULT.max_config_bytes)
+        config = safejson.loads(data, fmt.config_member(index), path)
+        for ref in custom_refs(config):
+            if ref.kind != "lambda" and ref.registered not in registered:
+                raise CorruptSnapshot(
+                    f"Expected {fmt.config_member(index)} to use only the custom objects the manifest lists. "
+                    f"Received: {ref.registered[:80]!r}, which it does not list.",
+                    path=path,
+                    hint=fmt.REEXPORT_HINT,
+                )
+        configs.append(json.dumps(config))
+    return configs
+
+
+def _custom_objects(manifest: Manifest, path: Any) -> dict[str, Any]:
+    """The models' custom objects the caller trusted (or this program registered)."""
+    found: dict[str, Any] = {}
+    for entry in manifest.types:
+        if (
+            entry.use != "model"
+            or entry.registered is None
+            or _registered_here(entry.registered, entry.name)
+        ):
+            continue
+        module, qualname = entry.name.split(":")
+        found[entry.registered] = trust.resolve(module, qualname, entry.kind, path)
+    return found
 
 
 def _load_models(
-    archive, trusted, package, code_modules, custom_objects, safe_mode, progress
+    opened: Opened,
+    configs: list[str | None],
+    read_array: Callable[[str], Any],
+    custom: dict[str, Any],
+    safe_mode: bool,
+    progress: Progress | None,
 ) -> list[Any]:
-    entries = archive.manifest["models"]
-    if not entries:
-        return []
-    from lockpickle_gui.core.tf_runtime import import_keras
+    from lockpickle_gui.core.snapshot.keras import saving as keras_saving
 
-    keras = import_keras()
-    extra_modules = list(code_modules.values())
-    for model in entries:
-        for cls in _custom_classes(archive, model):
-            module = cls["module"]
-            if trust.in_modules(module, [package] if package else []):
-                continue
-            name = cls.get("registered_name") or cls["class"]
-            if keras.saving.get_registered_object(name) is not None:
-                continue  # already imported and registered by this program
-            if not trust.in_modules(module, trusted):
-                raise trust.untrusted(
-                    module,
-                    cls["class"],
-                    path=archive.path,
-                    what=f"{model['member']} uses the custom layer class",
-                )
-            extra_modules.append(importlib.import_module(module))
-    custom = keras_adapter.keras_classes_of(extra_modules)
-    custom.update(custom_objects or {})
-    total = max(1, sum(m["bytes"] for m in entries))
+    manifest, path = opened.manifest, opened.path
+    total = max(1, sum(m.bytes for m in manifest.models))
     done = 0
     models = []
-    for model in entries:
-        _report(progress, 0.3 + 0.6 * done / total, f"Loading {model['member']} ({model['name']})")
-        with archive.window(model["member"]) as window:
-            try:
-                models.append(
-                    keras_saving.load_keras_object(
-                        window, custom_objects=custom, safe_mode=safe_mode
-                    )
+    for index, entry in enumerate(manifest.models):
+        _report(progress, 0.1 + 0.8 * done / total, f"Loading model {entry.name!r}")
+        try:
+            if entry.storage == "native":
+                where = _weights_index(opened, index, entry.variables)
+                model = keras_saving.load_native(
+                    configs[index] or "",
+                    where,
+                    _variables(read_array, index),
+                    custom_objects=custom,
+                    safe_mode=safe_mode,
                 )
-            except Exception as error:
-                raise _model_error(archive, model, error) from error
-        done += model["bytes"]
+            else:
+                opened.check_hashes([fmt.keras_member(index)])
+                with opened.source.open(fmt.keras_member(index)) as stream:
+                    model = keras_saving.load_keras_file(
+                        stream, custom_objects=custom, safe_mode=safe_mode
+                    )
+        except SnapshotError:
+            raise
+        except Exception as error:
+            raise model_error(path, entry.name, index, error) from error
+        models.append(model)
+        done += entry.bytes
     return models
 
 
-def _model_error(archive, model: dict, error: Exception) -> SnapshotError:
+def _variables(read_array: Callable[[str], Any], index: int) -> Callable[[int], Any]:
+    def read(number: int) -> Any:
+        return read_array(fmt.variable_member(index, number))
+
+    return read
+
+
+def _weights_index(opened: Opened, index: int, variables: int) -> dict[str, dict[str, int]]:
+    name = fmt.weights_index_member(index)
+    where = safejson.loads(opened.read(name, DEFAULT.max_config_bytes), name, opened.path)
+    numbers: list[int] = []
+    if type(where) is not dict or not all(
+        type(v) is dict and all(type(n) is int for n in v.values()) for v in where.values()
+    ):
+        raise CorruptSnapshot(
+            f"Expected {name} to map paths to variable numbers. Received: another shape.",
+            path=opened.path,
+            hint=fmt.REEXPORT_HINT,
+        )
+    for entries in where.values():
+        numbers += entries.values()
+    members = {m for m in opened.manifest.members if m.startswith(f"models/{index}/vars/")}
+    if sorted(numbers) != list(range(variables)) or members != {
+        fmt.variable_member(index, n) for n in range(variables)
+    }:
+        raise CorruptSnapshot(
+            f"Expected {name} to use each of the model's {variables} variables once. Received: another set.",
+            path=opened.path,
+            hint=fmt.REEXPORT_HINT,
+        )
+    return where
+
+
+def model_error(path: Any, name: str, index: int, error: Exception) -> SnapshotError:
+    """Keras' refusal, with a hint that fits what it says."""
     text = " ".join(str(error).split())
     if len(text) > 400:
         text = text[:400] + "…"
-    hint = "Check that the Keras version can read it (`lockpickle info` lists the versions)."
-    if "safe_mode" in text or "lambda" in text.lower():
-        hint = (
-            "The model holds a Lambda layer or other Python code; if you trust the snapshot, "
-            "load it with safe_mode=False."
-        )
-    elif "Could not locate" in text:
-        hint = (
-            "Pass the module defining the class in trust=[...] (--trust MODULE), or "
-            "custom_objects={...}."
-        )
+    lowered = text.lower()
+    if "safe_mode" in text or "lambda" in lowered:
+        hint = "The model holds a Lambda layer or other Python code; if you trust the snapshot, load it with safe_mode=False."
+    elif (
+        "could not locate" in lowered
+        or "unknown layer" in lowered
+        or "not a kerassaveable" in lowered
+    ):
+        hint = "A custom class or function is not known here: trust its type (trust=['pkg.mod.Name'], --trust pkg.mod.Name), pass custom_objects={...}, or import the module that registers it first."
+    elif "shape" in lowered or "expected" in lowered and "variables" in lowered:
+        hint = "The stored variables do not fit the model the config builds: the custom layer's code differs from the code that saved it (its build() or get_config())."
+    else:
+        hint = "Keras could not rebuild the model from its config; the custom code or the Keras version differs from the one it was saved with (`lockpickle info` lists the versions)."
     return SnapshotError(
-        f"Expected Keras to load {model['member']} ({model['name']}). "
-        f"Received: {type(error).__name__}: {text}",
-        path=archive.path,
+        f"Expected Keras to load model {index} ({name!r}). Received: {type(error).__name__}: {text}",
+        path=path,
         hint=hint,
     )
 
 
-def _resolve_ref(archive, models: list, ref: dict) -> Any:
-    try:
-        return keras_adapter.resolve_relative(models[ref["model"]], ref["attribute"])
-    except (AttributeError, IndexError, TypeError, KeyError) as error:
-        raise CorruptSnapshot(
-            f"Expected {ref['attribute'] or 'the model'} inside model "
-            f"{ref['model']}. Received: {type(error).__name__}: {error}.",
-            path=archive.path,
-        ) from None
+def import_bundled(package: str, sources: dict[str, str], path: Any) -> dict[str, Any]:
+    """Import the bundled code under its own package, never over a real module."""
+    import sys
 
+    from lockpickle_gui.core.code_package import import_code_package, is_own_package
 
-def _reattach(archive, models: list, attached: Any) -> None:
-    """Set the objects Keras' save dropped from layer attributes, fresh and shared."""
-    if not isinstance(attached, list):
+    if not trust.BUNDLED_PACKAGE.fullmatch(package) or (
+        package in sys.modules and not is_own_package(package)
+    ):
         raise CorruptSnapshot(
-            f"Expected the list of layer attachments after the state. "
-            f"Received: {type(attached).__name__}.",
-            path=archive.path,
+            f"Expected the bundled code under its own lpproject_<name>_<8 hex> package. Received: "
+            f"{package!r}, which is not one or names a module this program already has.",
+            path=path,
+            hint=fmt.REEXPORT_HINT,
         )
-    for item in attached:
-        if not (
-            isinstance(item, tuple)
-            and len(item) == 3
-            and type(item[0]) is int
-            and isinstance(item[1], str)
-            and 0 <= item[0] < len(models)
-        ):
-            raise CorruptSnapshot(
-                f"Expected (model, attribute, object) attachments. Received: {item!r}.",
-                path=archive.path,
-            )
-        index, relative, value = item
-        owner_path, attribute = keras_adapter.split_attribute(relative)
-        owner = _resolve_ref(archive, models, {"model": index, "attribute": owner_path})
-        setattr(owner, attribute, value)
+    return import_code_package(package, dict(sources), origin=f"{path} (bundled code)")

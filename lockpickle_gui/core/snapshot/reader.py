@@ -1,253 +1,214 @@
-"""load_snapshot / read_manifest: check everything, then load without running untrusted code.
+"""Opening a snapshot and checking it, in this order, each failure its own error naming the
+file; nothing is imported and no model is built:
 
-The checks run in the order DESIGN.md gives, each failure its own error naming the file:
-  1. a ZIP at all, with a manifest.json member       -> NotASnapshot (a .keras file is a ZIP)
-  2. member names: relative, no ``..``, no absolute paths, no duplicates, known names
-  3. member sizes and compression ratios within limits (no zip bomb)
-  4. manifest.json parses, is a lockpickle manifest, its version is supported
-                                                    -> NotASnapshot / UnsupportedVersion
-  5. every member's sha256 matches the manifest     -> CorruptSnapshot (2, 3, 4's schema too)
-Then: bundled code is imported only when trusted, before the models (custom layers register);
-models load through Keras with ``safe_mode=True`` unless told otherwise; ``state.pkl`` is
-read by :class:`RestrictedUnpickler`, which refuses every class outside the allow-list
-*before* importing it (``trust.py``); objects attached to layers are set again.
+  1. a ZIP at all (or a dict of members), with a manifest.json    -> NotASnapshot
+  2. manifest.json (bounded) parses as strict JSON, is a lockpickle manifest, and its
+     version is supported (format 1, a pickle, is refused with what to do): an old or a
+     newer file gets that answer first                               -> NotASnapshot /
+                                                                       UnsupportedVersion
+  3. member names: relative, no ``..``, no absolute paths, no duplicates, known names;
+     sizes, counts and compression within the budgets (no zip bomb) -> CorruptSnapshot
+  4. every field of the manifest checked (``manifest_io``); the magic archive comment; the
+     archive holds exactly the members the manifest lists            -> CorruptSnapshot
+  5. (before a member is used) its sha256 matches the manifest       -> CorruptSnapshot
+
+``read_manifest`` stops after 4; ``untrusted_types`` after parsing state.json as well.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 import zipfile
-from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from lockpickle_gui.core.errors import CorruptSnapshot, NotASnapshot, SnapshotError
+from lockpickle_gui.core.errors import CorruptSnapshot, LockpickleError
 from lockpickle_gui.core.snapshot import format as fmt
-from lockpickle_gui.core.snapshot import streams
+from lockpickle_gui.core.snapshot import npy, safejson
+from lockpickle_gui.core.snapshot.archive import DictSource, Hasher, Source, ZipSource
+from lockpickle_gui.core.snapshot.budgets import DEFAULT, Budgets
+from lockpickle_gui.core.snapshot.manifest import Manifest
+from lockpickle_gui.core.snapshot.manifest_io import manifest_to_json, parse_manifest
 
 Progress = Callable[[float, str], None]
 _CHUNK = 4 << 20
-_DRIVE = re.compile(r"^[A-Za-z]:")
-_REEXPORT = "The file was damaged, truncated or edited; export the snapshot again."
 
 
-def _corrupt(path, what: str, hint: str = _REEXPORT) -> CorruptSnapshot:
-    return CorruptSnapshot(what, path=path, hint=hint)
+@dataclass
+class Opened:
+    """A snapshot whose structure and manifest were checked (steps 1-4)."""
 
+    source: Source
+    manifest: Manifest
 
-# ----------------------------------------------------------------------------- checks 1-5
-
-
-class SnapshotArchive:
-    """An opened ``.lpsnap`` whose structure (checks 1-3) and manifest (4) were checked."""
-
-    def __init__(self, path) -> None:
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise SnapshotError(
-                f"Expected a .lpsnap file. Received: {self.path}, which does not "
-                "exist or is a folder.",
-                path=self.path,
-            )
-        try:
-            self.zip = zipfile.ZipFile(self.path)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-            raise NotASnapshot(
-                f"Expected a lockpickle snapshot (a ZIP archive). Received: a file "
-                f"that is not a ZIP archive ({error}).",
-                path=self.path,
-                hint="Open a .lpsnap written by `lockpickle export`.",
-            ) from None
-        try:
-            self._check_is_snapshot()
-            self.infos = self._check_names()
-            self._check_sizes()
-            self.manifest = self._read_manifest()
-        except BaseException:
-            self.zip.close()
-            raise
+    @property
+    def path(self) -> Any:
+        return self.source.path
 
     def close(self) -> None:
-        self.zip.close()
+        self.source.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Opened:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def _check_is_snapshot(self) -> None:
-        """Check 1's end: a ZIP without manifest.json (a .keras model, any other ZIP) is
-        not a snapshot, whatever its members are called."""
-        if fmt.MANIFEST_MEMBER not in self.zip.namelist():
-            raise NotASnapshot(
-                f"Expected a lockpickle snapshot (a ZIP archive with a {fmt.MANIFEST_MEMBER}). "
-                f"Received: a ZIP archive without one; it is not a lockpickle snapshot.",
-                path=self.path,
-                hint="Open .keras files with `lockpickle inspect` or the app; `lockpickle "
-                "info`/`verify` read .lpsnap files written by `lockpickle export`.",
-            )
+    # ---------------------------------------------------------------- step 5
+    def read(self, name: str, limit: int) -> bytes:
+        """A small member's bytes, after its sha256 was checked."""
+        data = self.source.read(name, limit)
+        self._expect(name, hashlib.sha256(data).hexdigest())
+        return data
 
-    def _check_names(self) -> dict[str, zipfile.ZipInfo]:
-        infos: dict[str, zipfile.ZipInfo] = {}
-        for info in self.zip.infolist():
-            name = info.filename
-            if name.startswith(("/", "\\")) or _DRIVE.match(name):
-                raise _corrupt(
-                    self.path,
-                    f"Expected relative member names. Received: the absolute member name {name!r}.",
-                )
-            if ".." in PurePosixPath(name.replace("\\", "/")).parts:
-                raise _corrupt(
-                    self.path,
-                    f"Expected member names inside the archive. Received: "
-                    f"{name!r}, which climbs out with '..'.",
-                )
-            if name in infos:
-                raise _corrupt(
-                    self.path,
-                    f"Expected each member once. Received: {name!r} twice "
-                    "(a later copy could replace a checked one).",
-                )
-            if not fmt.is_known_member(name):
-                raise _corrupt(
-                    self.path,
-                    f"Expected only lockpickle snapshot members. Received: "
-                    f"an unexpected member {name!r}.",
-                )
-            if info.flag_bits & 0x1:
-                raise _corrupt(
-                    self.path, f"Expected unencrypted members. Received: {name!r} is encrypted."
-                )
-            infos[name] = info
-        return infos
-
-    def _check_sizes(self) -> None:
-        if len(self.infos) > fmt.MAX_MEMBERS:
-            raise _corrupt(
-                self.path,
-                f"Expected at most {fmt.MAX_MEMBERS} members. Received: {len(self.infos)}.",
-            )
-        total = 0
-        for name, info in self.infos.items():
-            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise _corrupt(
-                    self.path,
-                    f"Expected stored or deflated members. Received: {name!r} "
-                    f"with compression type {info.compress_type}.",
-                )
-            limit = fmt.MAX_MANIFEST_BYTES if name == fmt.MANIFEST_MEMBER else fmt.MAX_MEMBER_BYTES
-            if info.file_size > limit:
-                raise _corrupt(
-                    self.path,
-                    f"Expected {name} to be at most {limit} bytes. Received: "
-                    f"{info.file_size} bytes.",
-                )
-            if (
-                info.file_size > fmt.RATIO_CHECK_MIN_BYTES
-                and info.file_size > fmt.MAX_COMPRESSION_RATIO * max(info.compress_size, 1)
-            ):
-                raise _corrupt(
-                    self.path,
-                    f"Expected compression ratios below "
-                    f"{fmt.MAX_COMPRESSION_RATIO}:1. Received: {name!r} "
-                    f"expands {info.compress_size} bytes to {info.file_size} "
-                    "(a zip bomb).",
-                )
-            total += info.file_size
-        if total > fmt.MAX_TOTAL_BYTES:
-            raise _corrupt(
-                self.path,
-                f"Expected at most {fmt.MAX_TOTAL_BYTES} bytes in all. Received: {total}.",
-            )
-
-    def _read_manifest(self) -> dict:
-        raw = self.read(fmt.MANIFEST_MEMBER)
-        try:
-            manifest = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as error:
-            raise _corrupt(
-                self.path,
-                f"Expected manifest.json to be JSON. Received: text that does not parse ({error}).",
-            ) from None
-        return fmt.validate_manifest(manifest, self.path)
-
-    # ---------------------------------------------------------------- member access
-
-    def read(self, name: str) -> bytes:
-        try:
-            with self.zip.open(self.infos[name]) as member:
-                return member.read()
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-            raise _corrupt(self.path, f"Expected a readable {name}. Received: {error}.") from None
-
-    def window(self, name: str) -> streams.MemberWindow:
-        info = self.infos[name]
-        start = streams.stored_member_offset(self.path, self.zip, info)
-        return streams.MemberWindow(self.path, start, info.file_size)
-
-    def _stream(self, name: str):
-        info = self.infos[name]
-        if info.compress_type == zipfile.ZIP_STORED:
-            return self.window(name)  # raw bytes: the sha256 below is stronger than the CRC
-        return self.zip.open(info)
-
-    def check_hashes(self, progress: Progress | None = None, only=None) -> None:
-        """Check 5: the members are exactly the listed ones and every sha256 matches.
-
-        ``only`` checks just those members (listed ones), e.g. before re-reading verify data.
-        """
-        listed = self.manifest["members"]
-        present = set(self.infos) - {fmt.MANIFEST_MEMBER}
-        if only is not None:
-            listed = {name: listed[name] for name in only}
-            present &= set(listed)
-        for name in sorted(set(listed) - present):
-            raise _corrupt(
-                self.path,
-                f"Expected member {name} listed in the manifest. Received: an archive without it.",
-            )
-        for name in sorted(present - set(listed)):
-            raise _corrupt(
-                self.path,
-                f"Expected only members the manifest lists. Received: {name}, which it does not.",
-            )
-        total = max(1, sum(self.infos[n].file_size for n in listed))
+    def check_hashes(
+        self, names: Iterable[str] | None = None, progress: Progress | None = None
+    ) -> None:
+        listed = self.manifest.members
+        wanted = sorted(listed if names is None else names)
+        total = max(1, sum(self.source.size(n) for n in wanted))
         done = 0
-        for name in sorted(listed, key=lambda n: self.infos[n].header_offset):
+        for name in wanted:
             digest = hashlib.sha256()
-            try:
-                with self._stream(name) as member:
-                    while chunk := member.read(_CHUNK):
+            array = self.source.array(name)
+            if array is not None:
+                array = npy.contiguous(array)
+                digest.update(npy.header_bytes(array))
+                digest.update(npy.data_view(array))
+                done += self.source.size(name)
+            else:
+                with self.source.open(name) as stream:
+                    while chunk := stream.read(_CHUNK):
                         digest.update(chunk)
                         done += len(chunk)
                         if progress is not None:
                             progress(done / total, f"Checking {name}")
-            except (zipfile.BadZipFile, OSError, EOFError) as error:
-                raise _corrupt(
-                    self.path, f"Expected a readable {name}. Received: {error}."
-                ) from None
-            if digest.hexdigest() != listed[name]:
-                raise _corrupt(
-                    self.path,
-                    f"Expected {name} to have the sha256 the manifest "
-                    f"records. Received: different content "
-                    f"(sha256 {digest.hexdigest()[:16]}…).",
+            self._expect(name, digest.hexdigest())
+
+    def _expect(self, name: str, digest: str) -> None:
+        if digest != self.manifest.members.get(name):
+            raise CorruptSnapshot(
+                f"Expected {name} to have the sha256 the manifest records. Received: different "
+                f"content (sha256 {digest[:16]}…).",
+                path=self.path,
+                hint=fmt.REEXPORT_HINT,
+            )
+
+    def array_reader(self, hasher: Hasher, budgets: Budgets = DEFAULT) -> Callable[[str], Any]:
+        """``read(member) -> numpy array`` for ``.npy`` members; each one's sha256 is computed
+        on ``hasher``'s threads (check them with :meth:`check_digests`)."""
+
+        def read(name: str) -> Any:
+            if name not in self.manifest.members or not name.endswith(".npy"):
+                raise CorruptSnapshot(
+                    f"Expected the listed .npy member {name}. Received: none.",
+                    path=self.path,
+                    hint=fmt.REEXPORT_HINT,
                 )
+            given = self.source.array(name)
+            if given is not None:
+                return _checked_array(given, name, self.path, hasher)
+            size = self.source.size(name)
+            with self.source.open(name) as stream:
+                array = npy.read_npy(stream, size, name, self.path, budgets)
+                header_size = size - int(array.nbytes)
+                stream.seek(0)
+                header = stream.read(header_size)
+            hasher.submit(name, header, npy.data_view(array))
+            return array
+
+        return read
+
+    def check_digests(self, hasher: Hasher) -> None:
+        for name, digest in hasher.digests().items():
+            self._expect(name, digest)
 
 
-def read_manifest(path) -> dict:
-    """The checked manifest of a snapshot (checks 1-4); builds no model, runs no pickle."""
-    with SnapshotArchive(path) as archive:
-        return archive.manifest
+def _checked_array(array: Any, name: str, path: Any, hasher: Hasher) -> Any:
+    """An array given as a member (``from_members``): no objects, and its sha256 checked."""
+    try:
+        npy.build_dtype(npy.describe(array.dtype))
+    except npy.DtypeRefused as error:
+        raise CorruptSnapshot(
+            f"Expected {name} to be a plain numpy array. Received: {error}.", path=path
+        ) from None
+    array = npy.contiguous(array)
+    hasher.submit(name, npy.header_bytes(array), npy.data_view(array))
+    return array
 
 
-def read_code_sources(path) -> dict[str, str]:
-    """Bundled ``code/*.py`` sources by module name (after every check), without importing."""
-    with SnapshotArchive(path) as archive:
-        archive.check_hashes()
-        return {
-            entry["module"]: archive.read(entry["member"]).decode("utf-8")
-            for entry in archive.manifest["code"] or []
-        }
+def open_snapshot(origin: Any, budgets: Budgets = DEFAULT) -> Opened:
+    """Steps 1-4 for a path, bytes (a snapshot in memory) or a dict of members."""
+    source: Source = (
+        DictSource(origin, budgets) if isinstance(origin, dict) else ZipSource(origin, budgets)
+    )
+    try:
+        raw = safejson.loads(
+            source.read(fmt.MANIFEST_MEMBER, budgets.max_manifest_bytes),
+            "manifest.json",
+            source.path,
+            budgets,
+        )
+        manifest = parse_manifest(raw, source.path)
+        if isinstance(source, ZipSource) and not source.magic:
+            raise CorruptSnapshot(
+                f"Expected a format {manifest.format_version} snapshot to carry the archive comment "
+                f"{fmt.MAGIC.decode()}. Received: another comment (the archive was rewritten by another tool).",
+                path=source.path,
+                hint=fmt.REEXPORT_HINT,
+            )
+        present = set(source.names()) - {fmt.MANIFEST_MEMBER}
+        for name in sorted(set(manifest.members) - present):
+            raise CorruptSnapshot(
+                f"Expected member {name} listed in the manifest. Received: an archive without it.",
+                path=source.path,
+                hint=fmt.REEXPORT_HINT,
+            )
+        for name in sorted(present - set(manifest.members)):
+            raise CorruptSnapshot(
+                f"Expected only members the manifest lists. Received: {name}, which it does not.",
+                path=source.path,
+                hint=fmt.REEXPORT_HINT,
+            )
+    except BaseException:
+        source.close()
+        raise
+    return Opened(source, manifest)
+
+
+def read_manifest(origin: Any) -> dict[str, Any]:
+    """The checked manifest of a snapshot (steps 1-4): no model is built, nothing imported."""
+    with open_snapshot(origin) as opened:
+        return manifest_to_json(opened.manifest)
+
+
+def is_complete_snapshot(path: Path) -> bool:
+    """Whether ``path`` is a whole lockpickle snapshot (any version) by its own magic and
+    format fields: the only kind of file ``save_snapshot`` replaces."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = {info.filename: info for info in archive.infolist()}
+            info = infos.get(fmt.MANIFEST_MEMBER)
+            if info is None or info.file_size > DEFAULT.max_manifest_bytes:
+                return False
+            raw = safejson.loads(archive.read(info), "manifest.json", path)
+            comment = archive.comment
+    except (
+        LockpickleError,
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+    ):
+        return False
+    if type(raw) is not dict or raw.get("format") != fmt.FORMAT_NAME:
+        return False
+    version, members = raw.get("format_version"), raw.get("members")
+    if type(version) is not int or type(members) is not dict:
+        return False
+    if version >= 2 and comment != fmt.MAGIC:
+        return False
+    return set(infos) == set(members) | {fmt.MANIFEST_MEMBER}

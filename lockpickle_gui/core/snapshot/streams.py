@@ -1,50 +1,69 @@
-"""File objects the snapshot reads and writes through: hashing writers and member windows."""
+"""File objects a snapshot is read through: windows onto stored members of a ZIP, in a file
+or in memory, so nothing is extracted or copied before it is parsed."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import struct
 import zipfile
-from collections.abc import Callable
+from typing import Any
 
 from lockpickle_gui.core.errors import CorruptSnapshot
 
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
 
 
-class HashingWriter(io.RawIOBase):
-    """Forwards writes to ``raw`` and keeps their sha256 and size; ``on_bytes(total)`` is
-    called as data flows (progress, and the place a cancel request interrupts a save).
+class BufferWindow(io.RawIOBase):
+    """A seekable, read-only stream over ``length`` bytes at ``start`` of a buffer (a
+    snapshot in memory): reads copy only what is asked, ``readinto`` straight into the
+    caller's buffer."""
 
-    Inline, for the small members; the models go through :mod:`.pipeline`'s writer.
-    """
-
-    def __init__(self, raw, on_bytes: Callable[[int], None] | None = None):
+    def __init__(self, buffer: memoryview, start: int, length: int) -> None:
         super().__init__()
-        self.raw = raw
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-        self.on_bytes = on_bytes
+        self._view = memoryview(buffer).cast("B")[start : start + length]
+        self._pos = 0
+        self.name = "<snapshot bytes>"
 
-    def writable(self) -> bool:
+    def readable(self) -> bool:
         return True
 
-    def write(self, data) -> int:
-        view = memoryview(data).cast("B")
-        self.raw.write(view)
-        self.sha256.update(view)
-        self.size += view.nbytes
-        if self.on_bytes is not None:
-            self.on_bytes(self.size)
-        return view.nbytes
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._view.nbytes}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = (
+            self._view.nbytes
+            if size is None or size < 0
+            else min(self._pos + size, self._view.nbytes)
+        )
+        data = bytes(self._view[self._pos : end]) if end > self._pos else b""
+        self._pos = max(self._pos, end)
+        return data
+
+    def readall(self) -> bytes:
+        return self.read(-1)
+
+    def readinto(self, buffer: Any) -> int:
+        target = memoryview(buffer).cast("B")
+        count = max(0, min(target.nbytes, self._view.nbytes - self._pos))
+        target[:count] = self._view[self._pos : self._pos + count]
+        self._pos += count
+        return count
 
 
 class MemberWindow(io.RawIOBase):
     """A seekable, read-only view of ``length`` bytes at ``start`` of a file."""
 
-    def __init__(self, path: str | os.PathLike, start: int, length: int):
+    def __init__(self, path: str | os.PathLike[str], start: int, length: int) -> None:
         super().__init__()
         self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
         self._start = start
@@ -89,13 +108,13 @@ class MemberWindow(io.RawIOBase):
     def readall(self) -> bytes:
         return self.read(-1)
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
         count = min(len(view), self._length - self._pos)
         if count <= 0:
             return 0
         self._file.seek(self._start + self._pos)
-        got = self._file.readinto(view[:count])
+        got = int(self._file.readinto(view[:count]))
         self._pos += got
         return got
 
@@ -105,7 +124,7 @@ class MemberWindow(io.RawIOBase):
         super().close()
 
 
-def stored_member_offset(path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+def stored_member_offset(path: Any, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
     """Where the bytes of a stored (uncompressed) member start in the archive file."""
     if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
         raise CorruptSnapshot(
@@ -114,8 +133,9 @@ def stored_member_offset(path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) 
             path=path,
             hint="The file was rewritten by another tool; export it again.",
         )
-    archive.fp.seek(info.header_offset)
-    header = archive.fp.read(_LOCAL_HEADER.size)
+    handle: Any = archive.fp
+    handle.seek(info.header_offset)
+    header = handle.read(_LOCAL_HEADER.size)
     signature, name_length, extra_length = _LOCAL_HEADER.unpack(header)
     if signature != b"PK\x03\x04":
         raise CorruptSnapshot(
@@ -123,4 +143,4 @@ def stored_member_offset(path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) 
             path=path,
             hint="Export the snapshot again.",
         )
-    return info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+    return int(info.header_offset) + _LOCAL_HEADER.size + int(name_length) + int(extra_length)

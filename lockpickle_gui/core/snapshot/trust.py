@@ -1,227 +1,404 @@
-"""What a snapshot may make the loader import or call: the allow-list and the trust rules.
+"""Trust by type: which classes and functions a snapshot may make the loader import, build
+or call, decided from their names before anything is imported.
 
-``state.pkl`` names classes and functions as ``(module, name)`` pairs. The restricted
-unpickler asks :func:`resolve` for each one, and :func:`resolve` decides from the *names
-alone* before importing anything:
+A snapshot names every type it needs as ``module:Qualname`` (the colon says where the
+module ends) with a kind, "class" or "function"; ``lp.untrusted_types(path)`` lists them.
+The caller's ``trust`` entries grant:
 
-* safe built-ins and containers, a few inert standard-library value types, the standard
-  ``queue`` classes, numpy's array and scalar reconstruction, and lockpickle's own restore
-  functions (``restore.py``) are always allowed;
-* a module listed in ``trust`` allows itself and its submodules (``trust=["myapp"]``
-  allows ``myapp.service.Service``);
-* the snapshot's bundled code package is allowed when the caller passed
-  ``trust_bundled_code=True``;
-* anything else raises :class:`UntrustedCode` naming the module and the class.
+* ``"pkg.mod.Service"`` -- exactly that class or function (it also reads as the module
+  ``pkg.mod.Service``, granting the classes defined there: the name is resolved to what it
+  really is, so the two readings grant nothing more);
+* ``"pkg.mod"`` or ``"pkg.mod.*"`` -- every class *defined* in ``pkg.mod``: not its
+  functions, not its submodules, not what it imports;
+* ``trust_bundled_code=True`` -- the classes and functions of the snapshot's own bundled
+  project code (its ``lpproject_...`` package).
 
-Some modules are never trusted (:data:`NEVER_TRUST`): trusting ``builtins`` (``getattr``,
-``eval``), ``os`` or ``subprocess`` amounts to trusting any code, so ``trust=["builtins"]``
-is refused and a refusal never suggests it.
+Names are checked before use: a module is dotted identifiers without dunder segments; a
+qualname is 1-8 segments without a leading underscore (no private, dunder or ``<locals>``
+names). Some modules are never trusted whatever the caller says (:data:`NEVER_TRUST`,
+and every top-level module whose name starts with ``_``): their names reach arbitrary code,
+files, processes or the interpreter.
+
+:func:`resolve` then imports the module and walks the qualname through the namespaces'
+dictionaries (no getattr, no module ``__getattr__``): the object found must be a class (or,
+for kind "function", a plain Python function) whose ``__module__`` and ``__qualname__`` are
+exactly that name, so an imported or re-exported name never passes for its module's own.
+:func:`check_code_owner` makes sure the code that building an object runs (``__new__``,
+``__init__``, ``__setstate__``, ...) is defined by trusted classes too.
 """
 
 from __future__ import annotations
 
+import collections
 import importlib
+import re
+import types
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from lockpickle_gui.core.errors import SnapshotError, UntrustedCode
-from lockpickle_gui.core.snapshot.restore import RESTORE_FUNCTIONS
+from lockpickle_gui.core.errors import (
+    CorruptSnapshot,
+    SnapshotError,
+    TrustedCodeFailed,
+    UntrustedCode,
+)
+from lockpickle_gui.core.snapshot.budgets import DEFAULT
 
-_NUMPY_RECONSTRUCT = frozenset({"_reconstruct", "scalar"})
-SAFE_GLOBALS: dict[str, frozenset[str]] = {
-    "builtins": frozenset(
-        {
-            "dict",
-            "list",
-            "tuple",
-            "set",
-            "frozenset",
-            "bytearray",
-            "bytes",
-            "str",
-            "int",
-            "float",
-            "complex",
-            "bool",
-            "slice",
-            "range",
-            "Ellipsis",
-            "NotImplemented",
-        }
-    ),
-    "collections": frozenset({"OrderedDict", "defaultdict", "deque", "Counter"}),
-    "datetime": frozenset({"date", "datetime", "time", "timedelta", "timezone"}),
-    "decimal": frozenset({"Decimal"}),
-    "fractions": frozenset({"Fraction"}),
-    "uuid": frozenset({"UUID"}),
-    "pathlib": frozenset(
-        {"PurePath", "PurePosixPath", "PureWindowsPath", "Path", "PosixPath", "WindowsPath"}
-    ),
-    "types": frozenset({"SimpleNamespace"}),
-    "queue": frozenset({"Queue", "LifoQueue", "PriorityQueue", "SimpleQueue"}),
-    "numpy": frozenset({"ndarray", "dtype"}),
-    "numpy.core.multiarray": _NUMPY_RECONSTRUCT,
-    "numpy._core.multiarray": _NUMPY_RECONSTRUCT,
-    "numpy.core.numeric": frozenset({"_frombuffer"}),
-    "numpy._core.numeric": frozenset({"_frombuffer"}),
-    "lockpickle_gui.core.snapshot.restore": frozenset(RESTORE_FUNCTIONS),
-}
+KINDS = ("class", "function")
+_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_QUAL_PART = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+BUNDLED_PREFIX = "lpproject_"
+BUNDLED_PACKAGE = re.compile(r"lpproject_[a-z0-9_]{1,64}_[0-9a-f]{8}")
 
-
-# Modules (and their submodules) whose names reach any code: eval/getattr/__import__,
-# processes, files, raw memory, other pickles. ``posix``/``nt`` are where os' functions
-# pickle from; ``operator`` has attrgetter/methodcaller, getattr by another name.
+# Modules (with everything below them) whose classes or functions reach arbitrary code,
+# processes, files, memory, other deserializers or the interpreter; and the large packages
+# whose objects a snapshot stores natively (arrays, models) so it never needs their names.
 NEVER_TRUST = frozenset(
     {
-        "builtins",
-        "os",
-        "posix",
-        "nt",
-        "sys",
-        "subprocess",
-        "importlib",
-        "pickle",
-        "marshal",
-        "types",
-        "ctypes",
-        "shutil",
-        "socket",
-        "operator",
+        "builtins", "os", "posix", "nt", "sys", "subprocess", "importlib", "imp", "pkgutil",
+        "runpy", "code", "codeop", "pickle", "pickletools", "copyreg", "copy", "marshal",
+        "shelve", "dbm", "types", "ctypes", "gc", "inspect", "operator", "functools",
+        "itertools", "shutil", "tempfile", "glob", "fileinput", "socket", "ssl", "select",
+        "selectors", "asyncio", "multiprocessing", "concurrent", "threading", "queue",
+        "signal", "pty", "tty", "pdb", "bdb", "trace", "timeit", "profile", "cProfile",
+        "webbrowser", "urllib", "http", "ftplib", "smtplib", "xmlrpc", "sqlite3",
+        "zipimport", "zipfile", "tarfile", "gzip", "bz2", "lzma", "zlib", "site", "io",
+        "atexit", "weakref", "platform", "sysconfig", "ensurepip", "venv", "idlelib",
+        "tkinter", "ast", "dis", "compileall", "py_compile", "posixpath", "ntpath",
+        "genericpath", "logging", "mmap", "resource", "faulthandler", "hashlib", "hmac",
+        "numpy", "tensorflow", "keras", "tf_keras", "jax", "torch", "h5py", "dill",
+        "cloudpickle", "joblib", "lockpickle_gui", "pytest", "_pytest", "setuptools", "pip",
     }
-)
+)  # fmt: skip
+
+# Names any snapshot may use without trust, by kind: classes that appear as *values*
+# (a defaultdict's factory, an enum member's class, a standard queue). Building objects of
+# these never goes through their names: state.json has a node type for each.
+_BUILTIN_TYPES = [
+    "bool",
+    "int",
+    "float",
+    "complex",
+    "str",
+    "bytes",
+    "bytearray",
+    "list",
+    "tuple",
+    "dict",
+    "set",
+    "frozenset",
+    "object",
+]
+ALWAYS_TRUSTED: dict[str, frozenset[str]] = {
+    "class": frozenset(
+        [f"builtins:{name}" for name in _BUILTIN_TYPES]
+        + [
+            "collections:OrderedDict",
+            "collections:deque",
+            "collections:Counter",
+            "collections:defaultdict",
+            "decimal:Decimal",
+            "fractions:Fraction",
+            "datetime:date",
+            "datetime:datetime",
+            "datetime:time",
+            "datetime:timedelta",
+            "datetime:timezone",
+            "uuid:UUID",
+            "uuid:SafeUUID",
+            "queue:Queue",
+            "queue:LifoQueue",
+            "queue:PriorityQueue",
+            "re:RegexFlag",
+            "http:HTTPStatus",
+        ]
+    ),
+    "function": frozenset(),
+}
 
 
 def never_trusted(module: str) -> str | None:
-    """The :data:`NEVER_TRUST` module ``module`` is (or is inside of), else None."""
-    return next((bad for bad in sorted(NEVER_TRUST) if in_modules(module, [bad])), None)
+    """The never-trusted top-level module ``module`` belongs to, else None."""
+    top = module.partition(".")[0]
+    return top if top.startswith("_") or top in NEVER_TRUST else None
 
 
-def check_trust_list(trusted: Iterable[str], path=None) -> None:
-    """Refuse a ``trust`` list naming a module that would trust any code."""
-    for module in trusted:
-        bad = never_trusted(module)
-        if bad is not None:
-            raise SnapshotError(
-                f"Expected trust to name your own modules (e.g. trust=['myapp']). Received: "
-                f"{module!r}; trusting {bad} would let the snapshot run any code "
-                f"({_REACH.get(bad, 'it reaches the interpreter itself')}), so lockpickle "
-                "never trusts it.",
-                path=path,
-                hint=f"Remove {module!r} from trust (--trust). A snapshot that needs it "
-                "cannot be loaded safely; export it again without that object.",
+def display_name(name: str) -> str:
+    """``"pkg.mod:Cls"`` -> ``"pkg.mod.Cls"``, the spelling users write in ``trust``."""
+    return name.replace(":", ".")
+
+
+def check_type_name(name: Any) -> tuple[str, str]:
+    """``"module:Qualname"`` -> (module, qualname); CorruptSnapshot for anything else."""
+    budgets = DEFAULT
+    if not isinstance(name, str) or len(name) > budgets.max_name_chars or name.count(":") != 1:
+        raise CorruptSnapshot(f"Expected a type name 'module:Qualname'. Received: {name!r:.80}.")
+    module, qualname = name.split(":")
+    if not _MODULE.fullmatch(module) or any(
+        part.startswith("__") and part.endswith("__") for part in module.split(".")
+    ):
+        raise CorruptSnapshot(
+            f"Expected a module name without dunder parts. Received: {module!r:.80}."
+        )
+    parts = qualname.split(".")
+    if len(parts) > budgets.max_qualname_parts or not all(_QUAL_PART.fullmatch(p) for p in parts):
+        raise CorruptSnapshot(
+            f"Expected a public qualified name (no '_', dunder or '<locals>' parts). Received: "
+            f"{qualname!r:.80}."
+        )
+    return module, qualname
+
+
+def name_problem(obj: Any, kind: str) -> str | None:
+    """Writer side: why ``obj`` (a class or function) cannot be named by a snapshot, or
+    None when a loader could find it again by its name."""
+    module = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(qualname, str):
+        return "it has no module and qualified name"
+    try:
+        check_type_name(f"{module}:{qualname}")
+    except CorruptSnapshot:
+        if module == "__main__":
+            return (
+                f"{qualname} is defined in the script run as __main__, which another program "
+                "cannot import: move it into a module"
             )
+        return (
+            f"{module}.{qualname} has a private, dunder or local name (defined inside a "
+            "function, or starting with '_'): define it at module level with a public name"
+        )
+    name = f"{module}:{qualname}"
+    if name not in ALWAYS_TRUSTED.get(kind, ()) and never_trusted(module):
+        return (
+            f"{module}.{qualname} belongs to {never_trusted(module)}, which a snapshot never "
+            "trusts (its names reach any code)"
+        )
+    return None
 
 
-_REACH = {
-    "builtins": "getattr, eval, exec and __import__ are builtins",
-    "operator": "attrgetter and methodcaller call anything by name",
-    "os": "os.system runs commands",
-    "posix": "posix.system runs commands",
-    "nt": "nt.system runs commands",
-    "subprocess": "it runs commands",
-    "importlib": "it imports any module",
-    "pickle": "it unpickles without these checks",
-    "marshal": "it loads code objects",
-    "types": "it builds functions from code objects",
-    "ctypes": "it writes raw memory",
-    "shutil": "it deletes and moves files",
-    "socket": "it opens connections",
-    "sys": "it reaches every loaded module",
+@dataclass(frozen=True)
+class TrustPolicy:
+    """What a caller trusts; :meth:`from_entries` checks the entries."""
+
+    exact: frozenset[str] = frozenset()  # "module:qualname"
+    modules: frozenset[str] = frozenset()  # classes defined in exactly these modules
+    bundled_package: str | None = None
+    entries: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_entries(
+        cls,
+        entries: Iterable[str] | str | None,
+        *,
+        bundled_package: str | None = None,
+        path: Any = None,
+    ) -> TrustPolicy:
+        if isinstance(entries, str):
+            entries = [entries]
+        exact: set[str] = set()
+        modules: set[str] = set()
+        listed = tuple(entries or ())
+        for entry in listed:
+            if not isinstance(entry, str) or not entry:
+                raise SnapshotError(
+                    f"Expected trust entries as type or module names. Received: {entry!r}.",
+                    path=path,
+                )
+            base = entry[:-2] if entry.endswith(".*") else entry
+            module = base.partition(":")[0]
+            if not _MODULE.fullmatch(module):
+                raise SnapshotError(
+                    f"Expected a type name like 'pkg.mod.Service' or a module like 'pkg.layers' "
+                    f"in trust. Received: {entry!r}.",
+                    path=path,
+                    hint="Write dotted Python names; 'pkg.mod.*' trusts the classes defined in pkg.mod.",
+                )
+            bad = never_trusted(module)
+            if bad is not None:
+                raise SnapshotError(
+                    f"Expected trust to name your own types or modules (e.g. trust=['myapp.Service']). "
+                    f"Received: {entry!r}; lockpickle never trusts it, since {bad}'s names reach "
+                    "any code, files or processes.",
+                    path=path,
+                    hint=f"Remove {entry!r} from trust (--trust). A snapshot that needs it cannot be "
+                    "loaded safely; export it again without that object.",
+                )
+            if ":" in base:
+                exact.add(base)
+            elif entry.endswith(".*"):
+                modules.add(base)
+            else:
+                modules.add(base)
+                head, _, tail = base.rpartition(".")
+                if head:
+                    exact.add(f"{head}:{tail}")
+        return cls(frozenset(exact), frozenset(modules), bundled_package, listed)
+
+    def in_bundled(self, module: str) -> bool:
+        package = self.bundled_package
+        return package is not None and (module == package or module.startswith(package + "."))
+
+    def trusts(self, module: str, qualname: str, kind: str) -> bool:
+        name = f"{module}:{qualname}"
+        if name in ALWAYS_TRUSTED.get(kind, ()):
+            return True
+        if never_trusted(module) is not None:
+            return False
+        if self.in_bundled(module):
+            return True
+        if name in self.exact:
+            return True
+        return kind == "class" and module in self.modules
+
+    def trusts_by_user(self, module: str, qualname: str, kind: str) -> bool:
+        """Trusted by the caller or the bundled code (not merely always allowed): what
+        *building* an object of a class or *calling* it requires."""
+        if never_trusted(module) is not None:
+            return False
+        name = f"{module}:{qualname}"
+        return (
+            self.in_bundled(module)
+            or name in self.exact
+            or (kind == "class" and module in self.modules)
+        )
+
+
+def resolve(module: str, qualname: str, kind: str, path: Any = None) -> Any:
+    """Import ``module`` and find ``qualname`` in it (the trust decision was made before)."""
+    try:
+        obj: Any = importlib.import_module(module)
+    except Exception as error:
+        raise TrustedCodeFailed(
+            f"Expected the trusted module {module} to import. Received: "
+            f"{type(error).__name__}: {error}.",
+            path=path,
+            hint="Install the code the snapshot was made with, or export it again.",
+        ) from error
+    for part in qualname.split("."):
+        namespace = getattr(obj, "__dict__", None)
+        if not isinstance(namespace, (dict, types.MappingProxyType)) or part not in namespace:
+            raise CorruptSnapshot(
+                f"Expected {module}.{qualname} to exist. Received: no {part!r} there.",
+                path=path,
+                hint="The snapshot was made with other code than this program imports; export it again.",
+            )
+        obj = namespace[part]
+    found = isinstance(obj, type) if kind == "class" else type(obj) is types.FunctionType
+    if (
+        not found
+        or getattr(obj, "__module__", None) != module
+        or getattr(obj, "__qualname__", None) != qualname
+    ):
+        raise CorruptSnapshot(
+            f"Expected {module}.{qualname} to be a {kind} defined in {module}. Received: a "
+            f"{type(obj).__name__} from {getattr(obj, '__module__', '?')}; imported or "
+            "re-exported names are refused.",
+            path=path,
+        )
+    return obj
+
+
+# --------------------------------------------------------------------------- code owners
+# Building an object of a trusted class runs __new__/__init__/__setstate__/... found through
+# its MRO. The class *defining* each must be trusted too, or be one of these builtins: a
+# trusted subclass of an untrusted class does not make the base class' code trusted.
+_SAFE_OWNERS: dict[str, frozenset[type]] = {
+    "__new__": frozenset(
+        {
+            object,
+            dict,
+            list,
+            set,
+            frozenset,
+            tuple,
+            int,
+            float,
+            complex,
+            str,
+            collections.OrderedDict,
+        }
+    ),
+    "__init__": frozenset({object, dict, list, set, collections.OrderedDict}),
+    "__setstate__": frozenset(),
+    "__setitem__": frozenset({dict, collections.OrderedDict}),
+    "extend": frozenset({list}),
+    "__call__": frozenset({type}),  # the metaclass' __call__ of a class that is called
 }
 
 
-def _is_numpy_scalar_type(module: str, name: str) -> bool:
-    """``numpy.float32`` and friends, and ``numpy.dtypes.Float32DType``: data types only."""
-    if module == "numpy.dtypes":
-        return name.isidentifier() and name.endswith("DType")
-    if module != "numpy" or not name.isidentifier():
-        return False
-    import numpy
-
-    value = getattr(numpy, name, None)
-    return isinstance(value, type) and issubclass(value, numpy.generic)
+def code_owner(cls: type, attribute: str) -> type | None:
+    for klass in type.__getattribute__(cls, "__mro__"):
+        if attribute in klass.__dict__:
+            return klass  # type: ignore[no-any-return]
+    return None
 
 
-def is_always_allowed(module: str, name: str) -> bool:
-    return name in SAFE_GLOBALS.get(module, ()) or _is_numpy_scalar_type(module, name)
-
-
-def in_modules(module: str, trusted: Iterable[str]) -> bool:
-    """``module`` is one of ``trusted`` or a submodule of one."""
-    return any(module == t or module.startswith(t + ".") for t in trusted)
-
-
-def untrusted(
-    module: str,
-    name: str,
-    *,
-    path=None,
-    bundled_package: str | None = None,
-    what: str = "state.pkl refers to",
-) -> UntrustedCode:
-    bad = never_trusted(module)
-    if module == "builtins" and name == "getattr":
-        return UntrustedCode(
-            f"Expected only safe built-ins, numpy arrays and trusted modules. Received: {what} "
-            "builtins.getattr, which is how pickle stores a bound method (obj.method) or a "
-            "built-in method (a_list.append); snapshots do not support them and nothing was "
-            "imported or run.",
-            module=module,
-            name=name,
-            path=path,
-            hint="Do not trust builtins (that trusts all code). Store the object itself in the "
-            "exported state and look the method up after loading (getattr(obj, 'name') "
-            "in your code, or a __setstate__ that sets the callback again), then export "
-            "again.",
-        )
-    if bad is not None:
-        return UntrustedCode(
-            f"Expected only safe built-ins, numpy arrays and trusted modules. Received: {what} "
-            f"{module}.{name}; lockpickle never trusts {bad} "
-            f"({_REACH.get(bad, 'it reaches any code')}), and nothing was imported or run.",
-            module=module,
-            name=name,
-            path=path,
-            hint=f"Snapshots do not support {module}.{name}: keep plain data in the exported "
-            "state and create that callable again after loading (in __setstate__ or in "
-            "your code), then export again.",
-        )
-    if bundled_package and in_modules(module, [bundled_package]):
-        hint = (
-            "It is the snapshot's bundled project code: if you trust it, load with "
-            "trust_bundled_code=True (command line: --trust-bundled-code)."
-        )
-    else:
-        hint = (
-            f"If you trust that code, load with trust=[{module!r}] (command line: "
-            f"--trust {module}); trusting a package trusts its submodules."
-        )
-    return UntrustedCode(
-        f"Expected only safe built-ins, numpy arrays and trusted modules. Received: {what} "
-        f"{module}.{name}, from a module you did not trust; nothing was imported or run.",
-        module=module,
-        name=name,
-        path=path,
-        hint=hint,
+def check_code_owner(cls: type, attribute: str, policy: TrustPolicy, path: Any = None) -> None:
+    """Refuse when building ``cls`` would run ``attribute`` defined by untrusted code."""
+    owner = code_owner(cls, attribute)
+    if owner is None or owner in _SAFE_OWNERS[attribute]:
+        return
+    module, qualname = getattr(owner, "__module__", "?"), getattr(owner, "__qualname__", "?")
+    if (
+        isinstance(module, str)
+        and isinstance(qualname, str)
+        and policy.trusts_by_user(module, qualname, "class")
+    ):
+        return
+    raise untrusted_code(
+        [f"{module}:{qualname}"],
+        path,
+        policy,
+        why=f"building {cls.__module__}.{cls.__qualname__} runs {attribute}, inherited from "
+        f"{module}.{qualname}",
     )
 
 
-def resolve(
-    module: str, name: str, trusted: Iterable[str], *, bundled_package: str | None = None, path=None
-) -> Any:
-    """The object ``module.name`` if the rules allow it; the decision comes first.
-
-    ``trusted`` holds the caller's ``trust`` modules plus the bundled code package when the
-    caller trusts it; ``bundled_package`` only chooses the hint of the refusal.
-    """
-    if not (isinstance(module, str) and isinstance(name, str)):
-        raise untrusted(str(module), str(name), path=path)
-    always = is_always_allowed(module, name)
-    if not (always or in_modules(module, trusted)):
-        raise untrusted(module, name, path=path, bundled_package=bundled_package)
-    if not always and any(not part.isidentifier() for part in name.split(".")):
-        raise untrusted(module, name, path=path)
-    obj: Any = importlib.import_module(module)
-    for part in name.split("."):
-        obj = getattr(obj, part)
-    return obj
+def untrusted_code(
+    names: list[str],
+    path: Any,
+    policy: TrustPolicy | None = None,
+    *,
+    why: str = "",
+    bundled_package: str | None = None,
+) -> UntrustedCode:
+    """The refusal for ``names`` ("module:Qualname"): every one listed, with the flag to add
+    (or why it can never be trusted). Nothing was imported or run."""
+    names = sorted(set(names))
+    shown = [display_name(n) for n in names]
+    package = bundled_package or (policy.bundled_package if policy is not None else None)
+    bundled = [n for n in names if package and n.startswith((package + ".", package + ":"))]
+    never = [n for n in names if never_trusted(n.partition(":")[0])]
+    listed = ", ".join(shown[:20]) + (f" and {len(shown) - 20} more" if len(shown) > 20 else "")
+    module, _, qualname = names[0].partition(":") if names else ("", "", "")
+    if never:
+        hint = (
+            f"{display_name(never[0])} belongs to {never_trusted(never[0].partition(':')[0])}, which "
+            "lockpickle never trusts (its names reach any code): such a snapshot cannot be loaded "
+            "safely. Keep plain data in the exported state and export it again."
+        )
+    elif bundled and len(bundled) == len(names):
+        hint = (
+            "They are the snapshot's bundled project code: if you trust it, load with "
+            "trust_bundled_code=True (command line: --trust-bundled-code)."
+        )
+    else:
+        others = [display_name(n) for n in names if n not in bundled]
+        hint = (
+            f"If you trust that code, load with trust={others[:5]!r} (command line: "
+            + " ".join(f"--trust {n}" for n in others[:5])
+            + ("; and --trust-bundled-code for the bundled code" if bundled else "")
+            + "). Trusting a type runs its module's code, its constructor and __setstate__."
+        )
+    return UntrustedCode(
+        f"Expected only built-in data, arrays, models and trusted types. Received: a snapshot "
+        f"that needs {listed}" + (f" ({why})" if why else "") + ", which you did not trust; "
+        "nothing was imported or run.",
+        module=module,
+        name=qualname,
+        types=shown,
+        path=path,
+        hint=hint,
+    )

@@ -4,8 +4,9 @@ At export each stored model runs on sample inputs — given by the caller (at mo
 samples), a project's preview inputs, or one sample generated from the model's input spec
 with a fixed seed. When that run was quick (< 0.1 s) a second run measures how much the
 model differs from itself (usually nothing); the tolerance is 1e-5 of the largest output
-magnitude (at least 1e-6), or ten times that run-to-run noise if larger. Inputs and outputs go to ``verify/inputs.npz`` / ``verify/outputs.npz``
-(keys ``m<model>_i<n>`` / ``m<model>_o<n>``, read back with ``allow_pickle=False``).
+magnitude (at least 1e-6), or ten times that run-to-run noise if larger. Inputs and outputs
+go to ``verify/in/<model>_<n>.npy`` / ``verify/out/<model>_<n>.npy``, read back with the
+snapshot's checked ``.npy`` reader.
 After loading, the same inputs run again: identical, within tolerance, or a mismatch.
 
 A model that holds a lock-like object which is held right now (by the exporting thread or
@@ -15,7 +16,6 @@ another one) is not run: its ``call`` may take that lock and wait forever. Its e
 
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -177,8 +177,8 @@ def record(
     source: str = "given",
     path=None,
     skip: dict[int, str] | None = None,
-) -> tuple[dict, bytes, bytes]:
-    """Run every model, return (manifest 'verification', inputs.npz bytes, outputs.npz bytes).
+) -> tuple[dict, dict[str, Any]]:
+    """Run every model, return (manifest 'verification', {member name: array}).
 
     ``given`` is used for every model (a dict {model name: inputs} targets models by name);
     it is the caller's choice, so a model that cannot run on it is an error. Without it,
@@ -187,8 +187,9 @@ def record(
     """
     import numpy as np
 
-    inputs_npz: dict[str, Any] = {}
-    outputs_npz: dict[str, Any] = {}
+    from lockpickle_gui.core.snapshot.format import verify_member
+
+    arrays: dict[str, Any] = {}
     entries = []
     names = {getattr(model, "name", None) for model in models}
     for index, model in enumerate(models):
@@ -243,10 +244,10 @@ def record(
         tolerance = max(
             MIN_TOLERANCE, RELATIVE_TOLERANCE * max(scale, 1.0), NOISE_FACTOR * (noise or 0.0)
         )
-        in_keys = [f"m{index}_i{n}" for n in range(len(flat_in))]
-        out_keys = [f"m{index}_o{n}" for n in range(len(first))]
-        inputs_npz.update(zip(in_keys, flat_in))
-        outputs_npz.update(zip(out_keys, first))
+        in_keys = [verify_member("in", index, n) for n in range(len(flat_in))]
+        out_keys = [verify_member("out", index, n) for n in range(len(first))]
+        arrays.update(zip(in_keys, flat_in))
+        arrays.update(zip(out_keys, first))
         entries.append(
             {
                 "model": index,
@@ -269,7 +270,7 @@ def record(
         ),
         "models": entries,
     }
-    return summary, _npz_bytes(inputs_npz), _npz_bytes(outputs_npz)
+    return summary, arrays
 
 
 def _inputs_for(model: Any, given: Any, source: str, names: set) -> tuple[Any, str]:
@@ -281,50 +282,33 @@ def _inputs_for(model: Any, given: Any, source: str, names: set) -> tuple[Any, s
     return generate_inputs(model), "generated"
 
 
-def _npz_bytes(arrays: dict) -> bytes:
-    import numpy as np
-
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
-
-
 # ----------------------------------------------------------------------------- load
 
 
-def check(
-    models: list,
-    summary: dict | None,
-    inputs_npz: bytes | None,
-    outputs_npz: bytes | None,
-    path=None,
-) -> VerificationResult:
-    """Re-run the stored inputs through ``models`` (in manifest order) and compare."""
-    import numpy as np
+def check(models: list, summary: Any, read: Any, path=None) -> VerificationResult:
+    """Re-run the stored inputs through ``models`` (in manifest order) and compare.
 
-    checked = [e for e in (summary or {}).get("models", []) if e.get("source")]
-    if not checked or inputs_npz is None or outputs_npz is None:
+    ``summary`` is the manifest's parsed ``Verification`` (or None); ``read(member)`` gives
+    a stored verification array.
+    """
+    checked = [e for e in (summary.models if summary is not None else ()) if e.source]
+    if not checked:
         return VerificationResult(Verdict.NO_DATA, path=None if path is None else str(path))
-    with (
-        np.load(io.BytesIO(inputs_npz), allow_pickle=False) as stored_in,
-        np.load(io.BytesIO(outputs_npz), allow_pickle=False) as stored_out,
-    ):
-        results = []
-        for entry in checked:
-            model = models[entry["model"]]
-            inputs = _rebuild(entry["structure"], [stored_in[k] for k in entry["inputs"]])
-            expected = [stored_out[k] for k in entry["outputs"]]
-            got = run_model(model, inputs)
-            comparison = compare_outputs(expected, got, atol=entry["tolerance"])
-            verdict, diff = comparison.verdict, comparison.max_abs_diff
-            results.append(
-                {
-                    "model": entry["model"],
-                    "verdict": verdict,
-                    "max_abs_diff": diff,
-                    "tolerance": entry["tolerance"],
-                }
-            )
+    results = []
+    for entry in checked:
+        model = models[entry.model]
+        inputs = _rebuild(entry.structure, [read(k) for k in entry.inputs])
+        expected = [read(k) for k in entry.outputs]
+        got = run_model(model, inputs)
+        comparison = compare_outputs(expected, got, atol=entry.tolerance)
+        results.append(
+            {
+                "model": entry.model,
+                "verdict": comparison.verdict,
+                "max_abs_diff": comparison.max_abs_diff,
+                "tolerance": entry.tolerance,
+            }
+        )
     worst = max(r["max_abs_diff"] for r in results)
     verdict = Verdict.worst(r["verdict"] for r in results)
     tolerance = min(r["tolerance"] for r in results)

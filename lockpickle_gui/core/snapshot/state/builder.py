@@ -1,0 +1,487 @@
+"""Reader side, phases 2-4: decide trust, resolve the trusted types, build the graph.
+
+  2. trust    every "types" name against the caller's policy; refuse, listing all of
+              them, before anything is imported (``untrusted_names`` stops here)
+  3. resolve  import the trusted modules, find each name (``trust.resolve``), and check
+              who defines the code building each class runs (``trust.check_code_owner``)
+  4. build    creation and fill tasks in dependency order, without recursion: mutable
+              objects are created empty and filled later, so cycles through them
+              round-trip; a cycle through constructor inputs (a tuple holding itself) fails
+
+A dict key, set member or priority-queue item is built before it is hashed, and its size
+counted with repeats (``hash()`` and ``==`` walk shared parts again each time), so a small
+file cannot make hashing exponential; containers with many keys of one hash are refused.
+A trusted class raising becomes :class:`TrustedCodeFailed`; anything else is ours.
+"""
+
+from __future__ import annotations
+
+import collections
+import copyreg
+import enum
+import heapq
+import queue
+from collections.abc import Callable
+from typing import Any
+
+from lockpickle_gui.core.errors import (
+    BudgetExceeded,
+    CorruptSnapshot,
+    LockpickleError,
+    TrustedCodeFailed,
+)
+from lockpickle_gui.core.inspect import keras_adapter
+from lockpickle_gui.core.inspect.paths import parse_strict
+from lockpickle_gui.core.snapshot import npy, trust
+from lockpickle_gui.core.snapshot.state import schema
+from lockpickle_gui.core.snapshot.state.create import CREATE
+from lockpickle_gui.core.snapshot.state.validate import REEXPORT, Document, is_dunder
+
+_STDLIB_QUEUES = (queue.Queue, queue.LifoQueue, queue.PriorityQueue)
+_QUEUE_HOOKS = ("__new__", "_init", "_qsize", "_put", "_get")
+_BUILT_BY_CALL = ("obj", "call")
+
+
+def needed_types(document: Document) -> dict[int, bool]:
+    """``{type index: True when a node builds or calls it}`` (what needs user trust)."""
+    needs: dict[int, bool] = {}
+    for node in document.nodes:
+        c = node.get("c")
+        if c is not None:
+            needs[c] = needs.get(c, False) or node["t"] in _BUILT_BY_CALL or node["t"] == "Queue"
+    return needs
+
+
+def untrusted_names(document: Document, policy: trust.TrustPolicy) -> list[str]:
+    """Every "module:Qualname" the document needs that ``policy`` does not cover."""
+    missing = []
+    for c, builds in needed_types(document).items():
+        module, qualname, kind = document.types[c]
+        stdlib_queue = f"{module}:{qualname}" in trust.ALWAYS_TRUSTED["class"] and module == "queue"
+        ok = (
+            policy.trusts_by_user(module, qualname, kind) or stdlib_queue
+            if builds
+            else policy.trusts(module, qualname, kind)
+        )
+        if not ok:
+            missing.append(f"{module}:{qualname}")
+    return sorted(set(missing))
+
+
+class Builder:
+    def __init__(
+        self,
+        document: Document,
+        policy: trust.TrustPolicy,
+        *,
+        path: Any,
+        models: list[Any],
+        array: Callable[[int], Any],
+        blob: Callable[[int], bytes],
+    ) -> None:
+        self.d = document
+        self.nodes = document.nodes
+        self.budgets = document.budgets
+        self.policy = policy
+        self.path = path
+        self.models = models
+        self._array = array
+        self._blob = blob
+        count = len(self.nodes)
+        self.objs: list[Any] = [None] * count
+        self.filled = bytearray(count)
+        self.tuple_depth = [0] * count
+        self.key_weight: dict[int, int] = {}
+        self.payload = document.payload_bytes
+        self.classes: list[Any] = []
+        self.dropped: list[tuple[str, str]] = []
+
+    # ---------------------------------------------------------------- errors and helpers
+    def fail(self, index: int, expected: str) -> CorruptSnapshot:
+        tag = self.nodes[index]["t"]
+        return CorruptSnapshot(
+            f"Expected node {index} ({tag}) of state.json to hold {expected}.",
+            path=self.path,
+            hint=REEXPORT,
+        )
+
+    def run_trusted(self, index: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except LockpickleError:
+            raise
+        except Exception as error:  # trusted code raised: say which node and which class
+            owner = getattr(fn, "__qualname__", type(fn).__name__)
+            raise TrustedCodeFailed(
+                f"Expected the trusted {owner} to rebuild node {index} of state.json. Received: "
+                f"{type(error).__name__}: {str(error)[:300]}.",
+                path=self.path,
+                hint="Load it with the version of the trusted code it was exported with.",
+            ) from error
+
+    def val(self, slot: Any) -> Any:
+        return self.objs[slot["r"]] if type(slot) is dict else slot
+
+    def blob(self, number: int) -> bytes:
+        data = self._blob(number)
+        self._count(len(data))
+        return data
+
+    def array(self, number: int) -> Any:
+        array = self._array(number)
+        self._count(int(array.nbytes))
+        return array
+
+    def dtype(self, index: int, descr: Any) -> Any:
+        try:
+            return npy.build_dtype(descr, self.budgets)
+        except npy.DtypeRefused as error:
+            raise self.fail(index, f"a plain numpy dtype ({error})") from None
+
+    def _count(self, size: int) -> None:
+        self.payload += size
+        # members are stored bytes: they count as themselves, on top of state.json's budget
+        limit = self.budgets.decoded_limit(self.d.state_bytes) + self.budgets.max_total_bytes
+        if self.payload > limit:
+            raise BudgetExceeded(
+                f"Expected at most {limit} decoded bytes. Received: more.", path=self.path
+            )
+
+    def immutable_depth(self, index: int) -> None:
+        depth = 1 + max((self.tuple_depth[c] for c in self.d.pre[index]), default=0)
+        self.tuple_depth[index] = depth
+        if depth > self.budgets.max_immutable_depth:
+            raise BudgetExceeded(
+                f"Expected tuples and frozensets nested at most {self.budgets.max_immutable_depth} "
+                "deep (hashing them recurses in C). Received: deeper.",
+                path=self.path,
+                hint=REEXPORT,
+            )
+
+    def keras_ref(self, index: int, node: dict[str, Any]) -> Any:
+        if node["model"] >= len(self.models):
+            raise self.fail(index, f"a reference to stored model {node['model']}")
+        layer = keras_adapter.resolve_layer(
+            self.models[node["model"]], parse_strict(node["path"]) if node["path"] else []
+        )
+        found = f"{type(layer).__module__}:{type(layer).__qualname__}"
+        if found != node["class"]:
+            raise self.fail(
+                index, f"a {node['class']} at {node['path'] or 'the model'}, not a {found}"
+            )
+        return layer
+
+    # ---------------------------------------------------------------- resolution
+    def resolve_types(self) -> None:
+        for module, qualname, kind in self.d.types:
+            self.classes.append(trust.resolve(module, qualname, kind, self.path))
+        checked: set[tuple[int, str]] = set()
+        for node in self.nodes:
+            tag, c = node["t"], node.get("c")
+            if c is None or (c, tag) in checked:
+                continue
+            checked.add((c, tag))
+            self._check_class(self.classes[c], tag)
+
+    def _check_class(self, cls: Any, tag: str) -> None:
+        owner = trust.check_code_owner
+        if tag in _BUILT_BY_CALL and isinstance(cls, type):
+            if issubclass(cls, (enum.Enum, queue.Queue, type)):
+                raise CorruptSnapshot(
+                    f"Expected an ordinary class to build. Received: {cls!r:.80}.", path=self.path
+                )
+            layer_type = keras_adapter.layer_type_if_loaded()
+            if layer_type is not None and issubclass(cls, layer_type):
+                raise CorruptSnapshot(
+                    f"Expected Keras layers to come from the stored models, not from state.json. "
+                    f"Received: {cls.__qualname__}.",
+                    path=self.path,
+                    hint=REEXPORT,
+                )
+            owner(cls, "__new__", self.policy, self.path)
+            if tag == "call":
+                owner(cls, "__init__", self.policy, self.path)
+                owner(type(cls), "__call__", self.policy, self.path)
+        elif tag == "enum" and not (isinstance(cls, type) and issubclass(cls, enum.Enum)):
+            raise CorruptSnapshot(f"Expected an Enum class. Received: {cls!r:.80}.", path=self.path)
+        elif tag == "Queue":
+            if not (isinstance(cls, type) and issubclass(cls, queue.Queue)):
+                raise CorruptSnapshot(
+                    f"Expected a queue.Queue class. Received: {cls!r:.80}.", path=self.path
+                )
+            for hook in _QUEUE_HOOKS if cls not in _STDLIB_QUEUES else ():
+                defining = trust.code_owner(cls, hook)
+                if defining is not None and defining not in (*_STDLIB_QUEUES, object):
+                    owner(defining, hook, self.policy, self.path)
+
+    # ---------------------------------------------------------------- order and build
+    def _postorder(self) -> list[int]:
+        """Children before parents (back edges ignored): the order tasks are run in."""
+        count = len(self.nodes)
+        order = [0] * count
+        state = bytearray(count)
+        counter = 0
+        pre, post = self.d.pre, self.d.post
+        for root in self.d.roots:
+            if state[root]:
+                continue
+            state[root] = 1
+            stack = [(root, iter(pre[root] + post[root]))]
+            while stack:
+                node, children = stack[-1]
+                for child in children:
+                    if not state[child]:
+                        state[child] = 1
+                        stack.append((child, iter(pre[child] + post[child])))
+                        break
+                else:
+                    stack.pop()
+                    order[node] = counter
+                    counter += 1
+        return order
+
+    def build(self) -> Any:
+        order = self._postorder()
+        count = len(self.nodes)
+        pre, post = self.d.pre, self.d.post
+        tags = [node["t"] for node in self.nodes]
+        waiting = [0] * (2 * count)  # task 2i creates node i, 2i+1 fills it (mutable only)
+        dependents: list[list[int]] = [[] for _ in range(count)]
+        total = 0
+        for i in range(count):
+            waiting[2 * i] = len(pre[i])
+            for child in pre[i]:
+                dependents[child].append(2 * i)
+            total += 1
+            if tags[i] in schema.MUTABLE:
+                waiting[2 * i + 1] = 1 + len(post[i])
+                dependents[i].append(2 * i + 1)
+                for child in post[i]:
+                    dependents[child].append(2 * i + 1)
+                total += 1
+        heap = [(2 * order[i], 2 * i) for i in range(count) if waiting[2 * i] == 0]
+        heapq.heapify(heap)
+        done = 0
+        while heap:
+            _, task = heapq.heappop(heap)
+            i, tag = task >> 1, tags[task >> 1]
+            try:
+                if task & 1:
+                    self.fill(i, tag, self.nodes[i], self.objs[i])
+                    self.filled[i] = 1
+                else:
+                    self.objs[i] = CREATE[tag](self, i, self.nodes[i])
+                    if tag not in schema.MUTABLE:
+                        self.filled[i] = 1
+            except LockpickleError:
+                raise
+            except (ValueError, TypeError, ArithmeticError, LookupError) as error:
+                raise CorruptSnapshot(
+                    f"Expected node {i} ({tag}) of state.json to build. Received: "
+                    f"{type(error).__name__}: {str(error)[:300]}.",
+                    path=self.path,
+                    hint=REEXPORT,
+                ) from None
+            done += 1
+            if not task & 1:
+                for dependent in dependents[i]:
+                    waiting[dependent] -= 1
+                    if waiting[dependent] == 0:
+                        heapq.heappush(
+                            heap, (2 * order[dependent >> 1] + (dependent & 1), dependent)
+                        )
+        if done != total:
+            stuck = next(i for i in range(count) if not self.filled[i])
+            raise CorruptSnapshot(
+                f"Expected an object graph that can be built. Received: node {stuck} ({tags[stuck]}) "
+                "is on a cycle through constructor inputs (a tuple or frozenset holding itself, or "
+                "arguments leading back to the object).",
+                path=self.path,
+                hint=REEXPORT,
+            )
+        return self.val(self.d.raw["root"])
+
+    # ---------------------------------------------------------------- hashed positions
+    def check_keys(self, slots: list[Any], *, pairs: bool) -> None:
+        """Dict keys / set members / heap items: bounded weight, few equal hashes."""
+        counts: dict[int, int] = {}
+        for slot in slots[:: 2 if pairs else 1]:
+            if type(slot) is not dict:
+                continue
+            self._weigh(slot["r"])
+            try:
+                value = hash(self.objs[slot["r"]])
+            except TypeError:
+                raise self.fail(slot["r"], "a hashable dict key or set member") from None
+            counts[value] = counts.get(value, 0) + 1
+            if counts[value] > self.budgets.max_hash_collisions:
+                raise BudgetExceeded(
+                    f"Expected at most {self.budgets.max_hash_collisions} keys with one hash value in "
+                    "a container (hash flooding). Received: more.",
+                    path=self.path,
+                    hint=REEXPORT,
+                )
+
+    def _weigh(self, ref: int) -> None:
+        if ref in self.key_weight:
+            return
+        cap = self.budgets.max_key_weight
+        total = {ref: 1}
+        on_stack = {ref}
+        stack = [(ref, iter(self._key_children(ref)))]
+        while stack:
+            node, children = stack[-1]
+            pushed = False
+            for child in children:
+                weight = self.key_weight.get(child)
+                if weight is not None:
+                    total[node] += weight
+                elif child in on_stack:
+                    total[node] += 1
+                else:
+                    on_stack.add(child)
+                    total[child] = 1
+                    stack.append((child, iter(self._key_children(child))))
+                    pushed = True
+                    break
+                if total[node] > cap:
+                    raise self._too_heavy(ref)
+            if pushed:
+                continue
+            stack.pop()
+            on_stack.discard(node)
+            self.key_weight[node] = weight = total.pop(node)
+            if stack:
+                total[stack[-1][0]] += weight
+                if total[stack[-1][0]] > cap:
+                    raise self._too_heavy(ref)
+
+    def _too_heavy(self, ref: int) -> BudgetExceeded:
+        return BudgetExceeded(
+            f"Expected dict keys and set members of at most {self.budgets.max_key_weight} objects, "
+            f"counted with repeats. Received: more, at node {ref} of state.json.",
+            path=self.path,
+            hint=REEXPORT,
+        )
+
+    def _key_children(self, index: int) -> list[int]:
+        tag = self.nodes[index]["t"]
+        if tag in schema.HASHED_CHILDREN:
+            return self.d.pre[index]
+        if tag in _BUILT_BY_CALL:
+            hasher: Any = type(self.objs[index]).__hash__
+            if hasher is object.__hash__:
+                return []
+            if not self.filled[index]:
+                raise self.fail(
+                    index,
+                    "a value-hashed key complete before it is hashed (a cycle reaches it first)",
+                )
+            return self.d.pre[index] + self.d.post[index]
+        return []
+
+    # ---------------------------------------------------------------- fill
+    def fill(self, index: int, tag: str, node: dict[str, Any], obj: Any) -> None:
+        val = self.val
+        if tag == "list":
+            obj.extend([val(s) for s in node["v"]])
+        elif tag in ("dict", "OrderedDict", "Counter", "defaultdict"):
+            items = node["items"]
+            self.check_keys(items, pairs=True)
+            setitem = (
+                collections.OrderedDict.__setitem__ if tag == "OrderedDict" else dict.__setitem__
+            )
+            for k in range(0, len(items), 2):
+                setitem(obj, val(items[k]), val(items[k + 1]))
+            if tag == "defaultdict":
+                obj.default_factory = val(node["factory"])
+        elif tag == "set":
+            self.check_keys(node["v"], pairs=False)
+            obj.update([val(s) for s in node["v"]])
+        elif tag == "deque":
+            obj.extend([val(s) for s in node["v"]])
+        elif tag == "namespace":
+            obj.__dict__.update({k: val(s) for k, s in node["attrs"].items()})
+        elif tag == "Queue":
+            from lockpickle_gui.core.snapshot.state.values import QUEUE_OWN_ATTRIBUTES
+
+            attrs = node.get("attrs", {})
+            if QUEUE_OWN_ATTRIBUTES.intersection(attrs):
+                raise self.fail(
+                    index, "queue attributes that leave the queue's own machinery alone"
+                )
+            obj.__dict__.update({k: val(s) for k, s in attrs.items()})
+            priority = isinstance(obj, queue.PriorityQueue)
+            if priority:
+                self.check_keys(node["items"], pairs=False)
+            for slot in node["items"]:
+                self.run_trusted(index, obj._put, val(slot))
+            obj.unfinished_tasks = len(node["items"])
+        elif tag == "SimpleQueue":
+            for slot in node["items"]:
+                obj.put(val(slot))
+        elif tag in _BUILT_BY_CALL:
+            self._fill_object(index, node, obj)
+
+    def _fill_object(self, index: int, node: dict[str, Any], obj: Any) -> None:
+        val = self.val
+        cls = type(obj)
+        has_state = "state" in node or "attrs" in node or "slots" in node
+        if (has_state or "list" in node or "dict" in node) and node["t"] == "call":
+            module, qualname = getattr(cls, "__module__", "?"), getattr(cls, "__qualname__", "?")
+            if not self.policy.trusts_by_user(module, qualname, "class"):
+                raise trust.untrusted_code(
+                    [f"{module}:{qualname}"],
+                    self.path,
+                    self.policy,
+                    why="its state is set after the call",
+                )
+        if has_state:
+            if "state" in node:
+                state = val(node["state"])
+            else:
+                attrs = {k: val(s) for k, s in node["attrs"].items()} if "attrs" in node else None
+                state = (
+                    (attrs, {k: val(s) for k, s in node["slots"].items()})
+                    if "slots" in node
+                    else attrs
+                )
+            if trust.code_owner(cls, "__setstate__") is not None:
+                trust.check_code_owner(cls, "__setstate__", self.policy, self.path)
+                self.run_trusted(index, cls.__setstate__, obj, state)
+            else:
+                self._default_build(index, obj, state)
+        if "list" in node:
+            trust.check_code_owner(cls, "extend", self.policy, self.path)
+            self.run_trusted(index, obj.extend, [val(s) for s in node["list"]])
+        if "dict" in node:
+            trust.check_code_owner(cls, "__setitem__", self.policy, self.path)
+            items = node["dict"]
+            self.check_keys(items, pairs=True)
+            for k in range(0, len(items), 2):
+                self.run_trusted(index, obj.__setitem__, val(items[k]), val(items[k + 1]))
+
+    def _default_build(self, index: int, obj: Any, state: Any) -> None:
+        """pickle's BUILD without __setstate__, minus what pickle lets a file do to a class."""
+        slot_state = None
+        if type(state) is tuple and len(state) == 2:
+            state, slot_state = state
+        if state is not None:
+            if type(state) is not dict or not all(
+                type(k) is str and not is_dunder(k) for k in state
+            ):
+                raise self.fail(index, "state mapping attribute names (no dunders) to values")
+            namespace = getattr(obj, "__dict__", None)
+            if type(namespace) is not dict:
+                raise self.fail(index, "an object with a __dict__ for its state")
+            namespace.update(state)
+        if slot_state is not None:
+            allowed = set(copyreg._slotnames(type(obj)))  # type: ignore[attr-defined]
+            if type(slot_state) is not dict:
+                raise self.fail(index, "slot state as a dict")
+            for name, value in slot_state.items():
+                if type(name) is not str or name not in allowed or is_dunder(name):
+                    raise self.fail(
+                        index, f"slot names of {type(obj).__qualname__}, not {str(name)[:40]!r}"
+                    )
+                object.__setattr__(obj, name, value)
