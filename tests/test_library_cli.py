@@ -55,7 +55,7 @@ def test_add_list_tag_note_show_and_remove(capsys, snapshots, tmp_path):
     assert [e["id"] for e in as_json(capsys, "list", "--tag", "prod")["entries"]] == [custom["id"]]
     assert as_json(capsys, "list", "--search", "march")["entries"][0]["id"] == custom["id"]
     details = as_json(capsys, "show", custom["id"])
-    assert details["required_types"] == ["models"]
+    assert details["required_types"] == ["models.Settings"]
     assert [h["kind"] for h in details["history"]] == ["added", "tagged", "note"]
     code, out, _ = run(capsys, "list")
     assert "custom (1)" in out and "[prod, v2]" in out and "note: the March model" in out

@@ -108,7 +108,7 @@ def test_added_lock_and_required_type_are_listed(tmp_path, keras, snapshots):
     path = save(grown, tmp_path / "grown.lpsnap")
     report = diff_snapshots(snapshots["base"], path)
     types = changed(report, "types")
-    assert {item: row.status for item, row in types.items()} == {"models": Status.ADDED}
+    assert {item: row.status for item, row in types.items()} == {"models.Settings": Status.ADDED}
     primitives = changed(report, "primitives")
     assert primitives["root['pool']"].status is Status.ADDED
     assert primitives["root['pool']"].b == "BoundedSemaphore, value=4"

@@ -190,7 +190,7 @@ def test_reverify_in_the_background_asks_trust_and_can_be_cancelled(
     panel.select([ids["alpha-jan"], ids["beta-feb"]])
     panel.actions["verify"].trigger()
     trust = wait_visible(qtbot, TrustDialog)
-    assert trust.modules == ["models"]
+    assert trust.modules == ["models.Settings"]
     with qtbot.waitSignal(panel.taskDone, timeout=TIMEOUT_MS) as done:
         trust.trust_button.click()
     assert done.args[0] == "verify" and len(done.args[1]) == 2

@@ -1,7 +1,8 @@
 """Comparing two stored Keras models from their files: layers from ``config.json``, weights
-from ``model.weights.h5``. No model is built, no layer class imported, nothing run.
+from the stored variables (``.npy`` members, or a ``.keras`` member's HDF5 file). No model
+is built, no layer class imported, nothing run.
 
-Keras names a layer's weights in the HDF5 file after its *class* and its rank among layers
+Keras names a layer's weights in its state walk after its *class* and its rank among layers
 of that class (``layers/dense_1/vars/0``), not after the layer's name (saving_lib does so
 because names are not reproducible). Walking the config's layer list the same way gives
 each layer's place in the file, so weights are compared by layer *name*: inserting a layer
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lockpickle_gui.core.library.diff_report import DiffRow, DiffSection, Status, dict_changes
-from lockpickle_gui.core.library.snapshot_files import OpenSnapshot
+from lockpickle_gui.core.library.snapshot_files import OpenSnapshot, WeightRef
 
 _VOLATILE = frozenset({"shared_object_id"})  # differs between two saves of one model
 
@@ -51,10 +52,10 @@ class StoredModel:
     params: int | None
     layers: dict[str, LayerInfo] = field(default_factory=dict)
     weights: dict[str, WeightInfo] = field(default_factory=dict)
-    h5: Any = None  # the open h5py.File
+    refs: dict[str, WeightRef] = field(default_factory=dict)  # by weight name in the file
 
     def read(self, key: str) -> Any:
-        return self.h5[self.weights[key].dataset][()]
+        return self.refs[self.weights[key].dataset].read()
 
 
 def snake_case(name: str) -> str:
@@ -103,7 +104,7 @@ def stored_model(snapshot: OpenSnapshot, index: int) -> Iterator[StoredModel]:
     """Model ``index`` of an open snapshot, its weights file open while the block runs."""
     entry = snapshot.manifest["models"][index]
     params = entry.get("params")
-    with snapshot.keras_member(str(entry["member"])) as (config_bytes, weights):
+    with snapshot.model_files(index) as (config_bytes, refs):
         config = json.loads(config_bytes)
         model = StoredModel(
             name=str(entry.get("name", index)),
@@ -111,15 +112,9 @@ def stored_model(snapshot: OpenSnapshot, index: int) -> Iterator[StoredModel]:
             params=params if type(params) is int else None,
         )
         model.layers = {layer.path: layer for layer in layers_of(config)}
-        if weights is None:
-            yield model
-            return
-        import h5py
-
-        with h5py.File(weights, "r") as h5:
-            model.h5 = h5
-            model.weights = _weights(h5, model.layers)
-            yield model
+        model.refs = refs
+        model.weights = _weights(refs, model.layers)
+        yield model
 
 
 def layers_section(a: StoredModel, b: StoredModel, title: str) -> DiffSection:
@@ -181,16 +176,13 @@ def weights_section(a: StoredModel, b: StoredModel, title: str) -> DiffSection:
 # ---------------------------------------------------------------------------- helpers
 
 
-def _weights(h5: Any, layers: Mapping[str, LayerInfo]) -> dict[str, WeightInfo]:
-    """Every dataset of the file, named ``<layer path>/<place inside the layer>``."""
-    import h5py
-
+def _weights(
+    refs: Mapping[str, WeightRef], layers: Mapping[str, LayerInfo]
+) -> dict[str, WeightInfo]:
+    """Every stored weight, named ``<layer path>/<place inside the layer>``."""
     owners = {layer.h5: layer.path for layer in layers.values()}
     found: dict[str, WeightInfo] = {}
-
-    def visit(name: str, item: Any) -> None:
-        if not isinstance(item, h5py.Dataset):
-            return
+    for name, ref in refs.items():
         parts = name.split("/")
         for cut in range(len(parts) - 1, 0, -1):
             owner = owners.get("/".join(parts[:cut]))
@@ -199,9 +191,7 @@ def _weights(h5: Any, layers: Mapping[str, LayerInfo]) -> dict[str, WeightInfo]:
                 break
         else:
             key = f"(optimizer)/{name[10:]}" if name.startswith("optimizer/") else f"(model)/{name}"
-        found[key] = WeightInfo(name, tuple(int(d) for d in item.shape), str(item.dtype))
-
-    h5.visititems(visit)
+        found[key] = WeightInfo(name, ref.shape, ref.dtype)
     return found
 
 

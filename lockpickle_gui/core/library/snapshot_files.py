@@ -3,42 +3,62 @@
 The snapshot format is versioned and its reader evolves; everything the library reads from
 a ``.lpsnap`` (the manifest, the verification arrays, the stored models' configs and
 weights) goes through this module, so a format change is adapted here once.
+
+Format 2 stores a model as its Keras ``config.json`` plus one ``.npy`` member per variable
+(``weights.json`` says which saveable each belongs to), or, for models with assets, as a
+whole ``.keras`` member; :meth:`OpenSnapshot.model_files` gives both the same shape: the
+config and ``{"layers/dense/vars/0": WeightRef}`` (the names Keras' HDF5 file would use).
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from lockpickle_gui.core.errors import CorruptSnapshot
+from lockpickle_gui.core.snapshot import format as fmt
+from lockpickle_gui.core.snapshot import npy
 from lockpickle_gui.core.snapshot import read_manifest as _read_manifest
-from lockpickle_gui.core.snapshot.format import VERIFY_INPUTS_MEMBER, VERIFY_OUTPUTS_MEMBER
-from lockpickle_gui.core.snapshot.reader import SnapshotArchive
+from lockpickle_gui.core.snapshot.archive import Hasher
+from lockpickle_gui.core.snapshot.budgets import DEFAULT
+from lockpickle_gui.core.snapshot.manifest_io import manifest_to_json
+from lockpickle_gui.core.snapshot.reader import open_snapshot
 
 KERAS_CONFIG = "config.json"
 KERAS_WEIGHTS = "model.weights.h5"
 
 
 def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The checked manifest (structure, limits, schema); builds no model, runs no pickle."""
+    """The checked manifest (structure, limits, schema); builds no model, imports nothing."""
     manifest: dict[str, Any] = _read_manifest(path)
     return manifest
 
 
+@dataclass(frozen=True)
+class WeightRef:
+    """One stored weight: its shape and dtype (read from headers), and how to read it."""
+
+    shape: tuple[int, ...]
+    dtype: str
+    read: Callable[[], Any]
+
+
 class OpenSnapshot:
-    """A snapshot opened for reading members (every check done; hashes checked per member)."""
+    """A snapshot opened for reading members (every structural check done)."""
 
     def __init__(self, path: str | os.PathLike[str]):
-        self.archive = SnapshotArchive(path)
-        self.path = self.archive.path
-        self.manifest: dict[str, Any] = self.archive.manifest
+        self.opened = open_snapshot(path)
+        self.path = self.opened.path
+        self.manifest: dict[str, Any] = manifest_to_json(self.opened.manifest)
 
     def close(self) -> None:
-        self.archive.close()
+        self.opened.close()
 
     def __enter__(self) -> OpenSnapshot:
         return self
@@ -47,68 +67,107 @@ class OpenSnapshot:
         self.close()
 
     def has(self, member: str) -> bool:
-        return member in (self.manifest.get("members") or {}) and member in self.archive.infos
+        return member in self.opened.manifest.members
 
     def read_checked(self, member: str) -> bytes:
         """A member's bytes after its sha256 was checked against the manifest."""
-        self.archive.check_hashes(only=[member])
-        data: bytes = self.archive.read(member)
-        return data
+        return self.opened.read(member, DEFAULT.max_member_bytes)
 
     def verification_arrays(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """``(inputs, outputs)`` stored at export, by key (``m<model>_i<n>``); empty when
-        the snapshot has none. Read with ``allow_pickle=False``."""
-        import numpy as np
-
-        found: list[dict[str, Any]] = []
-        for member in (VERIFY_INPUTS_MEMBER, VERIFY_OUTPUTS_MEMBER):
-            if not self.has(member):
-                return {}, {}
-            with np.load(io.BytesIO(self.read_checked(member)), allow_pickle=False) as data:
-                found.append({key: data[key] for key in data.files})
-        return found[0], found[1]
+        """``(inputs, outputs)`` stored at export, by member name (what the manifest's
+        verification entries list); empty when the snapshot has none."""
+        found: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+        verification = self.opened.manifest.verification
+        with Hasher() as hasher:
+            read = self.opened.array_reader(hasher)
+            for entry in verification.models if verification is not None else ():
+                for name in entry.inputs:
+                    found[0][name] = read(name)
+                for name in entry.outputs:
+                    found[1][name] = read(name)
+            self.opened.check_digests(hasher)
+        return found
 
     @contextmanager
-    def keras_member(self, member: str) -> Iterator[tuple[bytes, io.IOBase | None]]:
-        """A stored model (``models/<n>.keras``): ``(config.json bytes, weights file)``.
+    def model_files(self, index: int) -> Iterator[tuple[bytes, dict[str, WeightRef]]]:
+        """Stored model ``index``: ``(config.json bytes, {weight name: WeightRef})``.
 
-        The weights are a read-only window onto the bytes where they lie inside the
-        snapshot (no copy) when both archives store them uncompressed, else a copy in
-        memory; None when the model has no HDF5 weights. Hashes are not checked here: the
-        diff reads hundreds of MiB and compares values, not bytes.
+        Hashes of the weights are not checked here: the diff reads hundreds of MiB and
+        compares values, not bytes; every ``.npy`` is still read by the checked reader.
         """
-        window = self.archive.window(member)
+        entry = self.opened.manifest.models[index]
+        if entry.storage == "native":
+            config = self.read_checked(fmt.config_member(index))
+            where = json.loads(self.read_checked(fmt.weights_index_member(index)))
+            refs = {}
+            for inner, numbers in where.items():
+                for key, number in numbers.items():
+                    name = f"{inner}/vars/{key}" if inner else f"vars/{key}"
+                    refs[name] = self._npy_ref(fmt.variable_member(index, number))
+            yield config, refs
+            return
+        with self._keras_file(fmt.keras_member(index)) as (config, weights):
+            yield config, weights
+
+    def _npy_ref(self, member: str) -> WeightRef:
+        source = self.opened.source
+
+        def read() -> Any:
+            with source.open(member) as stream:
+                return npy.read_npy(stream, source.size(member), member, self.path)
+
+        with source.open(member) as stream:
+            from numpy.lib import format as npy_format
+
+            version = npy_format.read_magic(stream)
+            reader = (
+                npy_format.read_array_header_2_0
+                if version == (2, 0)
+                else npy_format.read_array_header_1_0
+            )
+            shape, _fortran, dtype = reader(stream, max_header_size=npy.MAX_HEADER_BYTES)
+        return WeightRef(tuple(int(d) for d in shape), str(dtype), read)
+
+    @contextmanager
+    def _keras_file(self, member: str) -> Iterator[tuple[bytes, dict[str, WeightRef]]]:
+        """A model stored whole in Keras' format: its config and its HDF5 datasets."""
+        self.opened.check_hashes([member])
         try:
-            with zipfile.ZipFile(window) as inner:
+            with self.opened.source.open(member) as window, zipfile.ZipFile(window) as inner:
                 names = inner.namelist()
                 if KERAS_CONFIG not in names:
                     raise CorruptSnapshot(
-                        f"Expected {member} to be a Keras archive with a {KERAS_CONFIG}. "
-                        f"Received: members {names[:5]}.",
+                        f"Expected {member} to be a Keras archive with a {KERAS_CONFIG}. Received: members {names[:5]}.",
                         path=self.path,
                         hint="Export the snapshot again.",
                     )
                 config = inner.read(KERAS_CONFIG)
-                weights: io.IOBase | None = None
-                if KERAS_WEIGHTS in names:
-                    info = inner.getinfo(KERAS_WEIGHTS)
-                    if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 0x1:
-                        from lockpickle_gui.core.snapshot.streams import stored_member_offset
+                if KERAS_WEIGHTS not in names:
+                    yield config, {}
+                    return
+                import h5py
 
-                        offset = stored_member_offset(self.path, inner, info)
-                        weights = window.sub_window(offset, info.file_size)
-                    else:
-                        weights = io.BytesIO(inner.read(KERAS_WEIGHTS))
-            try:
-                yield config, weights
-            finally:
-                if weights is not None:
-                    weights.close()
+                with h5py.File(io.BytesIO(inner.read(KERAS_WEIGHTS)), "r") as h5:
+                    refs: dict[str, WeightRef] = {}
+
+                    def visit(name: str, item: Any) -> None:
+                        if isinstance(item, h5py.Dataset):
+                            refs[name] = WeightRef(
+                                tuple(int(d) for d in item.shape), str(item.dtype), _reader(item)
+                            )
+
+                    h5.visititems(visit)
+                    yield config, refs
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
             raise CorruptSnapshot(
                 f"Expected {member} to be a readable Keras archive. Received: {error}.",
                 path=self.path,
                 hint="Export the snapshot again.",
             ) from None
-        finally:
-            window.close()
+
+
+def _reader(dataset: Any) -> Callable[[], Any]:
+    def read() -> Any:
+        return dataset[()]
+
+    return read

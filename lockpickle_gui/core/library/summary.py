@@ -142,17 +142,20 @@ def required_types(manifest: Mapping[str, Any]) -> list[str]:
     format 1 lists modules. Bundled project code counts as one entry either way.
     """
     found: list[str] = []
+    package = manifest.get("code_package")
     for key in ("required_types", "types"):
         listed = manifest.get(key)
         if isinstance(listed, list) and listed:
             for entry in listed:
                 name = entry.get("name") if isinstance(entry, Mapping) else entry
-                if isinstance(name, str) and name:
-                    found.append(name)
+                if not isinstance(name, str) or not name:
+                    continue
+                if isinstance(package, str) and name.startswith((package + ".", package + ":")):
+                    continue  # counted once below, as the bundled code
+                found.append(name.replace(":", "."))  # "pkg.mod:Cls" -> as trust= spells it
             break
     else:
         found = [m for m in manifest.get("modules") or [] if isinstance(m, str)]
-    package = manifest.get("code_package")
     if manifest.get("code") and isinstance(package, str):
         found.append(f"bundled code ({package})")
     return sorted(set(found))

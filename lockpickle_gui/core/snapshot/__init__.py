@@ -53,7 +53,7 @@ __all__ = [
     "verify_snapshot",
 ]
 
-Progress = Callable[[float, str], None]
+Progress = Callable[..., None]  # progress(fraction, message)
 
 
 def load_snapshot(
