@@ -270,3 +270,24 @@ def test_listing_sees_changes_by_another_connection(library, snapshot, tmp_path)
         third = other.record(*lib.read_snapshot(copy(snapshot, tmp_path / "c.lpsnap")), "add")
     listed = {e.id: e for e in library.entries()}
     assert set(listed) == {ids[0], third} and listed[ids[0]].tags == ["from-elsewhere"]
+
+
+def test_the_roots_file_is_written_when_the_catalog_closes(tmp_path, snapshot):
+    """Tagging must stay instant in a large library: library-roots.json is brought up to
+    date on close (or by the app, on a worker), not on every change."""
+    import json
+
+    data = tmp_path / "data"
+    with lib.Library(data) as library:
+        entry_id = library.record(*lib.read_snapshot(snapshot), "add")
+        library.tag([entry_id], ["prod"])
+        assert library.roots_pending and not (data / "library-roots.json").exists()
+    roots = json.loads((data / "library-roots.json").read_text())
+    assert roots["annotations"][0]["tags"] == ["prod"]
+    with lib.Library(data) as library:
+        assert not library.roots_pending
+        library.set_note(entry_id, "noted")
+        assert library.flush_roots() and not library.flush_roots()  # nothing left to write
+    assert (
+        json.loads((data / "library-roots.json").read_text())["annotations"][0]["note"] == "noted"
+    )

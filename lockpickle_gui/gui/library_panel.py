@@ -11,6 +11,7 @@ dialog first, then loading.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,12 @@ from lockpickle_gui.gui.library_widgets import (
     ask_trust,
     details_html,
 )
+from lockpickle_gui.gui.workers import Worker
+
+log = logging.getLogger(__name__)
 
 POLL_MS = 2000
+ROOTS_EVERY_POLLS = 15  # library-roots.json is brought up to date every 30 s, on a worker
 # key -> (text, tip, method); the toolbar and the context menu show them
 ACTIONS = {
     "add_folder": ("Add Folder…", "Add a folder and scan it for snapshots", "add_folder"),
@@ -61,6 +66,17 @@ ACTIONS = {
     ),
     "remove": ("Remove…", "Remove from the library (optionally delete the files)", "remove"),
 }
+
+
+def _flush_roots(library: Any) -> None:
+    """Worker body: write library-roots.json (the catalog's backup list); a failure is
+    logged and retried at the next flush or when the catalog closes."""
+    import sqlite3
+
+    try:
+        library.flush_roots()
+    except (OSError, sqlite3.Error) as error:
+        log.warning("Could not write %s: %s", library.roots_path, error)
 
 
 def install(window: Any) -> QDockWidget:
@@ -91,6 +107,7 @@ class LibraryPanel(QWidget):
         self.filters = Filters()
         self._version: int | None = None
         self._results: dict[str, Any] = {}  # what each running job returned
+        self._polls = 0
         self._dialogs: list[Any] = []  # dialogs open right now (kept alive)
 
         self.filter_bar = FilterBar()
@@ -183,8 +200,13 @@ class LibraryPanel(QWidget):
         self.refresh()
 
     def _poll_changes(self) -> None:
-        if self.library is not None and self.library.data_version() != self._version:
+        if self.library is None:
+            return
+        if self.library.data_version() != self._version:
             self.refresh()  # the CLI, an export or another window changed the catalog
+        self._polls += 1
+        if self._polls % ROOTS_EVERY_POLLS == 0 and self.library.roots_pending:
+            self.window.runner.start(Worker(_flush_roots, self.library, with_progress=False))
 
     def selected(self) -> list[LibraryEntry]:
         rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
