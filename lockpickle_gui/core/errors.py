@@ -33,14 +33,14 @@ class LockpickleError(Exception):
             text = f"{text} {hint}"
         super().__init__(text)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # Errors cross processes (multiprocessing, Ray, Dask pickle them): keep the type, the
         # message as it was shown and the attributes (module, blocked, ...), whatever
         # arguments the subclass' constructor takes.
         return _rebuild_error, (type(self), str(self), dict(self.__dict__))
 
 
-def _rebuild_error(cls, text: str, state: dict):
+def _rebuild_error(cls: type[LockpickleError], text: str, state: dict[str, Any]) -> LockpickleError:
     error = cls.__new__(cls)
     Exception.__init__(error, text)
     error.__dict__.update(state)
