@@ -69,6 +69,7 @@ def make_small_snapshots(folder: Path, count: int) -> None:
     )
     with zipfile.ZipFile(first) as archive:
         members = {info.filename: (info, archive.read(info)) for info in archive.infolist()}
+        comment = archive.comment  # format 2 names itself there
     manifest = json.loads(members["manifest.json"][1])
     for index in range(count):
         manifest["created_utc"] = (
@@ -78,6 +79,7 @@ def make_small_snapshots(folder: Path, count: int) -> None:
         sub = folder / f"batch-{index // 100}"
         sub.mkdir(exist_ok=True)
         with zipfile.ZipFile(sub / f"snap-{index:04d}.lpsnap", "w") as out:
+            out.comment = comment
             for name, (info, data) in members.items():
                 if name == "manifest.json":
                     data = json.dumps(manifest, indent=1).encode()
