@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QMenu,
-    QMessageBox,
     QSplitter,
     QTextBrowser,
     QToolBar,
@@ -42,6 +41,7 @@ from lockpickle_gui.gui.library_widgets import (
     TaskRow,
     ask_trust,
     details_html,
+    problems_box,
 )
 from lockpickle_gui.gui.workers import Worker
 
@@ -383,7 +383,7 @@ class LibraryPanel(QWidget):
                 f"{len(result.problems)} file(s) that are not snapshots."
             )
             if result.problems:
-                self._show_problems(result.problems)
+                problems_box(self.window, result.problems).open()
         elif name == "verify":
             failed = [r for _id, r in result if not hasattr(r, "verdict")]
             verdicts = [str(r.verdict) for _id, r in result if hasattr(r, "verdict")]
@@ -415,20 +415,6 @@ class LibraryPanel(QWidget):
             self.tasks.label.setText(message)  # the job's last word stays visible
         self.update_actions()
         self.taskDone.emit(name, self._results.pop(name, None))
-
-    def _show_problems(self, problems: list[Any]) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Information,
-            "Some files are not snapshots",
-            f"{len(problems)} file(s) ending in .lpsnap could not be read as snapshots; "
-            "they were skipped.",
-            QMessageBox.StandardButton.Ok,
-            self.window,
-        )
-        box.setObjectName("library_scan_problems")
-        box.setDetailedText("\n\n".join(f"{p.path}\n{p.message}" for p in problems))
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
 
     def shutdown(self) -> None:
         """Window closing: stop polling, cancel and wait for the task, close the catalog."""

@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -364,3 +364,19 @@ def ask_trust(
         then(plan)
 
     next_one()
+
+
+def problems_box(parent: Any, problems: list[Any]) -> QMessageBox:
+    """The files a scan skipped, and why (not snapshots, damaged); not modal."""
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        "Some files are not snapshots",
+        f"{len(problems)} file(s) ending in .lpsnap could not be read as snapshots; "
+        "they were skipped.",
+        QMessageBox.StandardButton.Ok,
+        parent,
+    )
+    box.setObjectName("library_scan_problems")
+    box.setDetailedText("\n\n".join(f"{p.path}\n{p.message}" for p in problems))
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    return box

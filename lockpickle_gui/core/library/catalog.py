@@ -14,7 +14,6 @@ processes may use the same file at once (SQLite's locking, WAL, a busy timeout).
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import sqlite3
@@ -29,7 +28,6 @@ from lockpickle_gui.core.library.entries import (
     LISTING_COLUMNS,
     SORT_COLUMNS,
     EntryDetails,
-    Event,
     Filters,
     LibraryEntry,
 )
@@ -212,38 +210,8 @@ class Library:
 
     def details(self, ref: int | str) -> EntryDetails:
         entry = self.entry(ref)
-        row = self._read(
-            "SELECT content_id, format_version, producer, producer_version, d.versions, "
-            "source_path, root_type, d.models, d.primitives, d.dropped, d.required_types, "
-            "has_verification, verify_detail, added_at FROM snapshots s "
-            "LEFT JOIN snapshot_details d USING (id) WHERE s.id = ?",
-            [entry.id],
-        )[0]
-        history = [
-            Event(*event)
-            for event in self._read(
-                "SELECT at, kind, detail FROM events WHERE snapshot_id = ? ORDER BY id",
-                [entry.id],
-            )
-        ]
-        return EntryDetails(
-            entry=entry,
-            content_id=row[0],
-            format_version=row[1],
-            producer=row[2],
-            producer_version=row[3],
-            versions=json.loads(row[4] or "{}"),
-            source_path=row[5],
-            root_type=row[6],
-            models=json.loads(row[7] or "[]"),
-            primitives=json.loads(row[8] or "[]"),
-            dropped=json.loads(row[9] or "[]"),
-            required_types=json.loads(row[10] or "[]"),
-            has_verification=bool(row[11]),
-            verify_detail=row[12],
-            added_at=row[13],
-            history=history,
-        )
+        with self._lock:
+            return sql.read_details(self._conn, entry)
 
     def projects(self) -> list[str]:
         return [r[0] for r in self._read("SELECT DISTINCT project FROM snapshots ORDER BY 1")]

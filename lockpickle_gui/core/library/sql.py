@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lockpickle_gui.core.library import db
-from lockpickle_gui.core.library.entries import TAG_SEPARATOR, Filters, VerdictFilter
+from lockpickle_gui.core.library.entries import (
+    TAG_SEPARATOR,
+    EntryDetails,
+    Event,
+    Filters,
+    LibraryEntry,
+    VerdictFilter,
+)
 from lockpickle_gui.core.library.roots import Annotation, Roots
 from lockpickle_gui.core.library.summary import SnapshotSummary
 
@@ -235,15 +242,21 @@ def apply_annotations(conn: sqlite3.Connection, annotations: list[Annotation]) -
     """Tags, notes and verdicts back on the entry at each annotation's path, else on one
     with its content that has none yet (the file moved while the catalog was lost)."""
     claimed: set[int] = set()
+    annotated = {note.path for note in annotations}
     for note in annotations:
-        row = (
-            conn.execute("SELECT id FROM snapshots WHERE path = ?", [note.path]).fetchone()
-            or conn.execute(
-                "SELECT id FROM snapshots WHERE content_id = ? AND path NOT IN "
-                "(SELECT value FROM json_each(?)) ORDER BY id",
-                [note.content_id, json.dumps([n.path for n in annotations])],
-            ).fetchone()
-        )
+        row = conn.execute("SELECT id FROM snapshots WHERE path = ?", [note.path]).fetchone()
+        if row is None:  # moved: an entry with this content that no annotation names
+            row = next(
+                (
+                    (entry_id,)
+                    for entry_id, path in conn.execute(
+                        "SELECT id, path FROM snapshots WHERE content_id = ? ORDER BY id",
+                        [note.content_id],
+                    )
+                    if path not in annotated
+                ),
+                None,
+            )
         if row is None or row[0] in claimed:
             continue
         claimed.add(row[0])
@@ -256,3 +269,35 @@ def apply_annotations(conn: sqlite3.Connection, annotations: list[Annotation]) -
             "INSERT OR IGNORE INTO tags VALUES (?, ?)", [(row[0], t) for t in note.tags]
         )
     update_tag_text(conn, sorted(claimed))
+
+
+def read_details(conn: sqlite3.Connection, entry: LibraryEntry) -> EntryDetails:
+    """Everything recorded about one entry: its details row and its history."""
+    row = conn.execute(
+        "SELECT content_id, format_version, producer, producer_version, d.versions, "
+        "source_path, root_type, d.models, d.primitives, d.dropped, d.required_types, "
+        "has_verification, verify_detail, added_at FROM snapshots s "
+        "LEFT JOIN snapshot_details d USING (id) WHERE s.id = ?",
+        [entry.id],
+    ).fetchone()
+    history = conn.execute(
+        "SELECT at, kind, detail FROM events WHERE snapshot_id = ? ORDER BY id", [entry.id]
+    ).fetchall()
+    return EntryDetails(
+        entry=entry,
+        content_id=row[0],
+        format_version=row[1],
+        producer=row[2],
+        producer_version=row[3],
+        versions=json.loads(row[4] or "{}"),
+        source_path=row[5],
+        root_type=row[6],
+        models=json.loads(row[7] or "[]"),
+        primitives=json.loads(row[8] or "[]"),
+        dropped=json.loads(row[9] or "[]"),
+        required_types=json.loads(row[10] or "[]"),
+        has_verification=bool(row[11]),
+        verify_detail=row[12],
+        added_at=row[13],
+        history=[Event(*event) for event in history],
+    )
