@@ -80,7 +80,7 @@ def build_mlp(keras):
 
 
 def phase_preview(app, window) -> float:
-    panel = window.preview_panel
+    panel = window.preview.panel
     panel.form.requests.setValue(REQUESTS)
     panel.form.clients.setValue(8)
     panel.form.workers.setValue(2)
@@ -95,7 +95,7 @@ def phase_preview(app, window) -> float:
 
 def phase_cancel(app, window) -> float:
     """Start a long preview, cancel it once requests flow; seconds from Cancel to stopped."""
-    panel = window.preview_panel
+    panel = window.preview.panel
     panel.form.requests.setValue(1_000_000)
     panel.run()
     spin_until(app, lambda: panel.tiles.text("completed") != "—", 120)
@@ -112,11 +112,11 @@ def phase_export(app, window, target: Path) -> float:
 
     QFileDialog.getSaveFileName = staticmethod(lambda *a, **k: (str(target), ""))
     started = time.perf_counter()
-    window.export_snapshot_action.trigger()
+    window.snapshots.export_action.trigger()
     spin_until(
         app, lambda: any(d.isVisible() for d in window.findChildren(ExportOptionsDialog)), 30
     )
-    job = next(iter(window._snapshot_jobs))
+    job = next(iter(window.snapshots.jobs))
     outcome = []
     job.done.connect(outcome.append)
     next(d for d in window.findChildren(ExportOptionsDialog) if d.isVisible()).export_button.click()
@@ -172,7 +172,7 @@ def main() -> int:
             probe.start()
             seconds = phase_preview(app, window)
             report(f"preview, {REQUESTS:,} requests, 25M MLP", probe.stop(), seconds)
-            stats = window.preview_panel.result.stats
+            stats = window.preview.panel.result.stats
             print(f"{'':<34} (pool: {stats.throughput_rps:,.0f} req/s, p95 {stats.p95_ms:.1f} ms)")
 
             probe.start()

@@ -50,9 +50,9 @@ def test_compare_gives_the_three_verdicts_and_the_worst_sample():
 
 
 def test_within_tolerance_says_batching_rounding_is_expected():
-    from lockpickle_gui.core.preview.run import ROUNDING_NOTE, _report
+    from lockpickle_gui.core.preview.run import ROUNDING_NOTE, _safety_report
 
-    report = _report("within tolerance", 8e-7, 3, "out", 1e-5, 10, [], "2 workers")
+    report = _safety_report("within tolerance", 8e-7, 3, "out", 1e-5, 10, [], "2 workers")
     assert "1e-6" in ROUNDING_NOTE and ROUNDING_NOTE in report.message
     assert report.to_dict()["verdict"] == "within tolerance"
 

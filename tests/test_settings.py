@@ -14,7 +14,7 @@ from lockpickle_gui.core.settings import MAX_RECENT, SCHEMA_VERSION, Settings, u
 
 def test_defaults_then_round_trip(tmp_path):
     settings = Settings(tmp_path)
-    assert settings.preview_defaults["workers"] == 2
+    assert settings.preview_defaults == {}  # nothing chosen: core.preview.defaults decides
     assert settings.recent_projects == []
     settings.set_preview_defaults(workers=6, max_delay_ms=5)
     settings.last_export_folder = tmp_path
@@ -55,7 +55,7 @@ def test_corrupt_file_is_moved_aside_and_logged(tmp_path, caplog):
     (tmp_path / "settings.json").write_text("{not json")
     with caplog.at_level(logging.WARNING, logger=settings_mod.__name__):
         settings = Settings(tmp_path)
-    assert settings.preview_defaults["workers"] == 2
+    assert settings.preview_defaults == {}
     aside = list(tmp_path.glob("settings.json.unreadable-*"))
     assert len(aside) == 1 and aside[0].read_text() == "{not json"
     assert "moved to" in caplog.text
@@ -82,7 +82,7 @@ def test_wrong_types_fall_back_one_by_one(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger=settings_mod.__name__):
         settings = Settings(tmp_path)
     assert settings.recent_projects == []
-    assert settings.preview_defaults["workers"] == 2
+    assert "workers" not in settings.preview_defaults  # the bad value is dropped
     assert settings.preview_defaults["max_batch"] == 8
     assert settings.get("future_key") == [1, 2]  # unknown keys survive a save
     assert "workers" in caplog.text

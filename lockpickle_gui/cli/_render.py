@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 
 from lockpickle_gui.core.inspect import DEFAULT_MAX_DEPTH  # light: no numpy/TF/Qt
+from lockpickle_gui.core.text import format_size
 
 INDENT = "  "
 
@@ -92,18 +93,12 @@ def render_project(project, tree, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
     return "\n".join(header) + "\n\n" + render_tree(tree, max_depth) + "\n" + footer + "\n"
 
 
-def human_size(size: float) -> str:
-    from lockpickle_gui.core.snapshot.view import human_size as size_text
-
-    return size_text(size)
-
-
 def render_view(view) -> str:
     """``lockpickle info``: a snapshot's ManifestView as text."""
     versions = ", ".join(f"{row.label} {row.detail}" for row in view.versions)
     lines = [
         f"{view.path}: lockpickle snapshot, format version {view.format_version}, "
-        f"{human_size(view.size)}" + (", every sha256 checked" if view.checked else ""),
+        f"{format_size(view.size)}" + (", every sha256 checked" if view.checked else ""),
         f"made by {view.made_by} with {versions}",
         f"root: {view.root}",
         "",
@@ -193,7 +188,7 @@ def describe_verification(result, manifest: dict, path) -> tuple[bool, str]:
 
 def summary(output, manifest: dict) -> str:
     lines = [
-        f"Saved {output} ({human_size(output.stat().st_size)}): "
+        f"Saved {output} ({format_size(output.stat().st_size)}): "
         f"{len(manifest['models'])} model(s), {len(manifest['primitives'])} primitive(s)"
         + (f", {len(manifest['dropped'])} dropped (stored as None)" if manifest["dropped"] else "")
         + "."

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from lockpickle_gui.cli._args import add_trust_arguments, open_library
-from lockpickle_gui.cli._render import human_size
+from lockpickle_gui.core.text import format_size
 
 HELP = (
     "The snapshot library: list the snapshots recorded (exports, imports, scanned folders), "
@@ -109,7 +109,7 @@ def describe(entry) -> str:
         f"#{entry.id}",
         entry.created_utc.replace("T", " ").rstrip("Z")[:16] or "?",
         entry.name,
-        human_size(entry.size) if entry.size is not None else "?",
+        format_size(entry.size) if entry.size is not None else "?",
         entry.model_text or "no models",
         f"{entry.primitive_count} primitive(s)",
         entry.verdict or "unverified",

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 HELP = "run a model under concurrent requests: throughput, latency, batching, thread-safety verdict"
 
-DEFAULTS = {"workers": 2, "max_batch": 32, "max_delay_ms": 2.0, "requests": 256, "clients": 4}
-MAX_GENERATED = 256  # distinct generated samples; requests beyond reuse them in turn
+POOL_KEYS = ("workers", "max_batch", "max_delay_ms", "requests", "clients")
 
 
 def add_arguments(parser) -> None:
@@ -44,7 +43,7 @@ def add_arguments(parser) -> None:
         help=".npy/.npz file or image folder (default: "
         "the project's [preview] inputs, else generated from the input spec)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of generated inputs (default 0)")
+    parser.add_argument("--seed", type=int, help="seed of generated inputs (default 0)")
     parser.add_argument(
         "--backend",
         choices=("threads", "processes", "ray"),
@@ -73,18 +72,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-def _setting(args, project, key):
-    value = getattr(args, key)
-    if value is None:
-        value = (project.preview or {}).get(key)
-    return DEFAULTS[key] if value is None else value
-
-
 def run(args) -> int:
     from lockpickle_gui.cli._term import ProgressBar, print_json
     from lockpickle_gui.core.errors import PreviewError
-    from lockpickle_gui.core.modelio import inputs
     from lockpickle_gui.core.preview import run_preview
+    from lockpickle_gui.core.preview.defaults import preview_samples, preview_settings
     from lockpickle_gui.core.project import open_project
 
     bar = ProgressBar()
@@ -107,21 +99,17 @@ def run(args) -> int:
                 hint="Pick one with --model NAME.",
             )
         model = project.models[name]
-        settings = {key: _setting(args, project, key) for key in DEFAULTS}
-        source = args.inputs or (project.preview or {}).get("inputs")
-        if source:
-            samples = inputs.load_inputs(source, model)
-        else:
-            samples = inputs.generate_inputs(
-                model, min(settings["requests"], MAX_GENERATED), seed=args.seed
-            )
+        chosen = {key: getattr(args, key) for key in (*POOL_KEYS, "inputs", "seed")}
+        settings = preview_settings(project=project.preview, overrides=chosen)
+        source = settings["inputs"]
+        samples = preview_samples(model, source, settings["requests"], settings["seed"])
         result = run_preview(
             model,
             samples,
             progress=bar,
             backend=args.backend,
             ray_address=args.ray_address,
-            **settings,
+            **{key: settings[key] for key in POOL_KEYS},
         )
     if args.json:
         print_json(

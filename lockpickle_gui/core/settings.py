@@ -40,20 +40,22 @@ SCHEMA_VERSION = 1
 MAX_RECENT = 9
 SETTINGS_DIR_ENV = "LOCKPICKLE_GUI_SETTINGS_DIR"
 
-# The preview panel's starting values (the Preferences dialog edits them).
-PREVIEW_DEFAULTS: dict[str, Any] = {
-    "workers": 2,
-    "max_batch": 32,
-    "max_delay_ms": 2.0,
-    "requests": 200,
-    "clients": 4,
+# The preview settings a user may prefer (Edit ▸ Preferences), with a value of each one's
+# type. Only what the user chose is stored: core.preview.defaults holds the built-in values
+# and merges them with these and a project's [preview] table.
+PREVIEW_KEYS: dict[str, Any] = {
+    "workers": 0,
+    "max_batch": 0,
+    "max_delay_ms": 0.0,
+    "requests": 0,
+    "clients": 0,
     "seed": 0,
 }
 
 DEFAULTS: dict[str, Any] = {
     "schema_version": SCHEMA_VERSION,
     "recent_projects": [],
-    "preview": PREVIEW_DEFAULTS,
+    "preview": {},
     "last_open_folder": "",
     "last_export_folder": "",
     "window_geometry": "",  # base64 of QMainWindow.saveGeometry()
@@ -139,19 +141,18 @@ class Settings:
         ]
 
     def _checked_preview(self, values: dict) -> dict:
-        merged = dict(PREVIEW_DEFAULTS)
+        checked = {}
         for key, value in values.items():
-            if key in PREVIEW_DEFAULTS and not _same_shape(value, PREVIEW_DEFAULTS[key]):
+            if key in PREVIEW_KEYS and not _same_shape(value, PREVIEW_KEYS[key]):
                 log.warning(
-                    "Settings %s: preview.%s=%r is not a number; using %r.",
+                    "Settings %s: preview.%s=%r is not a number; using the default.",
                     self.path,
                     key,
                     value,
-                    PREVIEW_DEFAULTS[key],
                 )
                 continue
-            merged[key] = value
-        return merged
+            checked[key] = value
+        return checked
 
     def _move_aside(self, reason: str) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -214,14 +215,15 @@ class Settings:
 
     @property
     def preview_defaults(self) -> dict[str, Any]:
-        """``workers``, ``max_batch``, ``max_delay_ms``, ``requests``, ``clients``, ``seed``."""
+        """What the user chose among ``workers``, ``max_batch``, ``max_delay_ms``,
+        ``requests``, ``clients``, ``seed`` (``core.preview.defaults`` fills in the rest)."""
         return dict(self.data["preview"])
 
     def set_preview_defaults(self, **values: Any) -> None:
-        unknown = set(values) - set(PREVIEW_DEFAULTS)
+        unknown = set(values) - set(PREVIEW_KEYS)
         if unknown:
             raise KeyError(
-                f"Expected preview settings among {sorted(PREVIEW_DEFAULTS)}. "
+                f"Expected preview settings among {sorted(PREVIEW_KEYS)}. "
                 f"Received: {sorted(unknown)}."
             )
         self.data["preview"] = self._checked_preview({**self.data["preview"], **values})

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from lockpickle_gui.core.inspect.report import versions
+from lockpickle_gui.core.text import escape_html
 from lockpickle_gui.gui import badges
 
 LABELS = {
@@ -24,7 +23,7 @@ LABELS = {
 def about_html() -> str:
     found = versions()
     rows = "".join(
-        f"<tr><td>{LABELS[key]}</td><td>&nbsp;&nbsp;{escape(found[key])}</td></tr>"
+        f"<tr><td>{LABELS[key]}</td><td>&nbsp;&nbsp;{escape_html(found[key])}</td></tr>"
         for key in LABELS
         if key in found
     )

@@ -15,7 +15,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QMenu, QStyle
 
-from lockpickle_gui.gui import about, preferences, report
+from lockpickle_gui.gui import about, preferences, report_export
 from lockpickle_gui.gui.tree_panel import TreePanel
 
 MAX_RECENT_SHORTCUTS = 9
@@ -109,7 +109,7 @@ def build(window) -> dict[str, QAction]:
         "export_report",
         "Export &Report…",
         "File",
-        lambda: report.export_report(window),
+        lambda: report_export.export_report(window),
         "Ctrl+Shift+R",
         "Save the annotated tree as HTML, JSON and PNG",
     )

@@ -22,7 +22,15 @@ import traceback
 import weakref
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QObject, QTimer, QtMsgType, Signal, qInstallMessageHandler
+from PySide6.QtCore import (
+    QEventLoop,
+    QObject,
+    Qt,
+    QTimer,
+    QtMsgType,
+    Signal,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication
 
 from lockpickle_gui import resources
@@ -196,25 +204,52 @@ _heap_frozen = False
 
 
 def build_main_window(settings_dir=None, *, restore_layout: bool = True):
-    """The main window with every panel installed and TensorFlow importing; no event loop.
+    """The main window, its parts wired to it and to the session; TensorFlow importing.
 
-    ``settings_dir`` puts settings, logs and caches in one folder (tests use a temporary one).
+    Every part is built and connected here, in one place (Mu's way): a part does not reach
+    into the window to install itself. A new panel gets built below and connected to the
+    session's events (``opened``, ``replaced``, ``closed``, ``current_changed``) or to the
+    window's signals. ``settings_dir`` puts settings, logs and caches in one folder (tests
+    use a temporary one). No event loop is started.
     """
-    from lockpickle_gui.gui import library_panel, preview_panel, snapshot_actions
+    from lockpickle_gui.core.session import Session
+    from lockpickle_gui.gui import library_panel, snapshot_actions
     from lockpickle_gui.gui.main_window import MainWindow
+    from lockpickle_gui.gui.preview_dock import PreviewDock
 
     make_application()
-    window = MainWindow(Settings(settings_dir))
-    snapshot_actions.install(window)
-    window.register_path_handler(
-        lambda path: path.suffix.lower() == ".lpsnap",
-        lambda path: snapshot_actions.import_snapshot(window, path),
-    )
-    preview_panel.install(window)
-    # one column on the right: details first, the preview one click away
-    window.tabifyDockWidget(window.details_dock, window.preview_dock)
+    session = Session()
+    window = MainWindow(Settings(settings_dir), session)
+    events = session.events
+
+    # File ▸ Import/Export Snapshot; a dropped or reloaded .lpsnap goes through the import
+    window.snapshots = snapshots = snapshot_actions.SnapshotActions(window)
+    window.snapshotRequested.connect(lambda path: snapshot_actions.import_snapshot(window, path))
+    window.projectChanged.connect(snapshots.project_changed)
+
+    # the threaded preview: one panel per project, in a dock tabbed behind Details
+    window.preview = preview = PreviewDock(window)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, preview)
+    window.menus["View"].addAction(preview.toggleViewAction())
+    window.menus["Tools"].addAction(preview.run_action)
+    window.toolbar.addAction(preview.run_action)
+    window.addAction(preview.run_action)
+    events.opened.connect(preview.project_opened)
+    events.replaced.connect(preview.project_replaced)
+    events.closed.connect(preview.project_closed)
+    events.current_changed.connect(preview.current_changed)
+    window.settingsChanged.connect(preview.reload_defaults)
+    window.aboutToClose.connect(preview.cancel_all)
+    window.tabifyDockWidget(window.details_dock, preview)
     window.details_dock.raise_()
-    library_panel.install(window)  # the snapshot library, docked below
+
+    # the snapshot library, docked below
+    window.library_dock, window.library_panel = library_panel.build(window)
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, window.library_dock)
+    window.menus["View"].addAction(window.library_dock.toggleViewAction())
+    window.projectChanged.connect(lambda project: window.library_panel.update_actions())
+    window.aboutToClose.connect(window.library_panel.shutdown)
+
     window.loader.tensorflowReady.connect(freeze_startup_heap)
     if restore_layout:
         window.restore_layout()
@@ -346,7 +381,7 @@ def take_screenshot(app: QApplication, window, target: Path, paths: list[str]) -
             app, lambda: window.details.details is not None or window.details.node is None, 30
         )
     wait_until(app, lambda: False, 0.3)  # let layouts and repaints settle
-    from lockpickle_gui.gui.report import png_bytes
+    from lockpickle_gui.gui.report_export import png_bytes
 
     data = png_bytes(window)
     target.parent.mkdir(parents=True, exist_ok=True)

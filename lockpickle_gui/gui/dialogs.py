@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from lockpickle_gui.core.errors import LockpickleError
+from lockpickle_gui.core.text import escape_html
 
 ERROR_BOX_WIDTH = 520
 MODEL_FILE_FILTER = "Models and snapshots (*.keras *.h5 *.hdf5 *.lpsnap);;All files (*)"
@@ -80,8 +81,8 @@ def make_error_box(
     box.setObjectName("error_dialog")
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(title)
-    box.setText(f"<b>{_escape(title)}</b>")
-    box.setInformativeText(_escape(error_text(error)).replace("\n", "<br>"))
+    box.setText(f"<b>{escape_html(title)}</b>")
+    box.setInformativeText(escape_html(error_text(error)).replace("\n", "<br>"))
     box.setDetailedText(error_details(error, details))
     box.setStandardButtons(QMessageBox.StandardButton.Close)
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -99,10 +100,6 @@ def make_error_box(
             grid.columnCount(),
         )
     return box
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def choose_paths(parent: QWidget, start_folder: str | Path) -> list[str]:

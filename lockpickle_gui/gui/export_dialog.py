@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from lockpickle_gui.core.text import escape_html
+
 SNAPSHOT_FILTER = "Lockpickle snapshots (*.lpsnap);;All files (*)"
 
 # on_blocked choices: "ask" is the GUI's own (run with "error", then offer the choice)
@@ -42,15 +44,6 @@ BLOCKED_POLICIES = (
 def default_snapshot_name(project_name: str, today: _dt.date | None = None) -> str:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", project_name).strip("-.") or "snapshot"
     return f"{slug}-{(today or _dt.date.today()).isoformat()}.lpsnap"
-
-
-def format_size(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"  # pragma: no cover
 
 
 def with_snapshot_suffix(path: str | os.PathLike) -> Path:
@@ -79,7 +72,7 @@ class ExportOptionsDialog(QDialog):
         layout = QVBoxLayout(self)
 
         title = QLabel(
-            f"<b>Save “{_escape(project_name)}” as a lock-safe snapshot</b><br>"
+            f"<b>Save “{escape_html(project_name)}” as a lock-safe snapshot</b><br>"
             "Models, the state around them and every lock, restored fresh on load."
         )
         title.setWordWrap(True)
@@ -226,7 +219,3 @@ def _hint(text: str) -> QLabel:
     label.setContentsMargins(22, 0, 0, 4)  # under the check box's text, not its box
     label.setStyleSheet("color: palette(placeholder-text);")
     return label
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -79,19 +79,13 @@ def _flush_roots(library: Any) -> None:
         log.warning("Could not write %s: %s", library.roots_path, error)
 
 
-def install(window: Any) -> QDockWidget:
-    """The Library dock (bottom), its View menu toggle; ``window.library_panel``."""
+def build(window: Any) -> tuple[QDockWidget, LibraryPanel]:
+    """The Library dock and its panel; ``app.build_main_window`` docks and wires them."""
     panel = LibraryPanel(window, window.settings.dirs.data)
     dock = QDockWidget("Library", window)
     dock.setObjectName("library_dock")
     dock.setWidget(panel)
-    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-    window.menus["View"].addAction(dock.toggleViewAction())
-    window.projectChanged.connect(lambda project: panel.update_actions())
-    window.aboutToClose.connect(panel.shutdown)
-    window.library_dock = dock
-    window.library_panel = panel
-    return dock
+    return dock, panel
 
 
 class LibraryPanel(QWidget):

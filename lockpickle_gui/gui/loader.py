@@ -18,18 +18,12 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from lockpickle_gui.core.errors import LockpickleError
+from lockpickle_gui.core.session import load
 from lockpickle_gui.core.tf_runtime import import_keras
 from lockpickle_gui.gui.dialogs import log_failure
 from lockpickle_gui.gui.workers import Worker, WorkerRunner
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class LoadedProject:
-    project: Any  # core.project.ModelProject
-    tree: Any  # core.graph.Node
-    seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -45,29 +39,10 @@ class _Batch:
     failures: list[Failure] = field(default_factory=list)
 
 
-def open_and_inspect(path: Path, *, progress) -> LoadedProject:
-    """``core.project.open_project`` then ``project.inspect()``, with one progress scale."""
-    from lockpickle_gui.core.project import open_project
-
-    started = time.perf_counter()
-    project = open_project(
-        path, progress=lambda fraction, message: progress(0.9 * fraction, message)
-    )
-    return inspect_project(project, progress=progress, started=started)
-
-
-def inspect_project(project, *, progress, started: float | None = None) -> LoadedProject:
-    started = time.perf_counter() if started is None else started
-    progress(0.92, f"Inspecting {project.name}…")
-    tree = project.inspect()
-    progress(1.0, f"Inspected {project.name}")
-    return LoadedProject(project, tree, time.perf_counter() - started)
-
-
 class ProjectLoader(QObject):
     tensorflowReady = Signal(str)  # TensorFlow's version
     tensorflowFailed = Signal(object, str)  # (error, details)
-    loaded = Signal(object, object)  # (LoadedProject, what it replaces: an opaque token or None)
+    loaded = Signal(object, object)  # (core.session.OpenProject, the entry it replaces or None)
     batchFinished = Signal(list)  # [Failure] of one open() call; [] when everything opened
     progress = Signal(float, str)
     busyChanged = Signal(bool)
@@ -155,7 +130,7 @@ class ProjectLoader(QObject):
     def _start_batch(self, paths: list[Path], replaces: Any, failures: list[Failure]) -> None:
         batch = _Batch(len(paths), failures)
         for path in paths:
-            self._start_worker(Worker(open_and_inspect, path), path, batch, replaces)
+            self._start_worker(Worker(load, path), path, batch, replaces)
 
     def _start_worker(self, worker: Worker, path: Path, batch: _Batch, replaces: Any) -> None:
         worker.signals.progress.connect(self.progress)

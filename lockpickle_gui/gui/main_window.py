@@ -1,25 +1,29 @@
-"""The main window: open projects (menus, drag and drop), one tab per project, details dock.
+"""The main window: a view of the :class:`~lockpickle_gui.core.session.Session`.
 
-Stable API for panels installed by other modules (``snapshot_actions.install(window)``,
-``preview_panel.install(window)``); everything else is private:
+The session (Qt-free) holds the open projects and the current one; this window observes it
+(``opened``/``replaced``/``closed``/``current_changed``) and shows a tab per project. Opening
+loads off the UI thread (:class:`~.loader.ProjectLoader`) and hands the result to
+``session.add``. Panels do not install themselves: ``app.build_main_window`` builds them
+and wires them to the window and the session, and assigns the ones others use to the
+attributes declared here (``preview``, ``snapshots``, ``library_panel``...).
 
+What panels may use:
+
+``window.session``          the Session (``events``, ``projects``, ``current``)
 ``window.menus``            dict[str, QMenu] for "File", "Edit", "View", "Tools", "Help"
 ``window.toolbar``          the main QToolBar
 ``window.actions``          dict[str, QAction] of the shell's own actions ("open", "reload", ...)
 ``window.runner``           :class:`~lockpickle_gui.gui.workers.WorkerRunner` for off-thread work
-``window.settings``         :class:`~lockpickle_gui.core.settings.Settings` (call ``.save()`` after changes)
-``window.current_project``  the ModelProject of the current tab, or None
-``window.projects``         every open ModelProject, tab order
+``window.settings``         :class:`~lockpickle_gui.core.settings.Settings`; ``window.save_settings()``
+``window.current_project``  the ModelProject of the current tab, or None (``projects``: all)
 ``window.projectChanged``   Signal(object): the current project changed (or None)
-``window.selected_node``    the selected ``core.graph.Node`` of the current tab, or None
+``window.selected_node``    the selected ``core.inspect.Node`` of the current tab, or None
 ``window.nodeSelected``     Signal(object): the selection changed (Node or None)
 ``window.settingsChanged``  Signal(): Preferences were applied (re-read preview defaults)
+``window.snapshotRequested`` Signal(Path): a ``.lpsnap`` was opened or reloaded (import flow)
 ``window.aboutToClose``     Signal(): the window is closing; stop your work (runner shuts down next)
 ``window.open_paths(paths)``           open each path off the UI thread (queued while TF loads)
-``window.add_loaded_project(project, tree=None)`` add an already-loaded ModelProject (snapshot
-                            import) as the current tab, synchronously
-``window.register_path_handler(predicate, handler)``  paths for which ``predicate(Path)``
-                            is true go to ``handler(Path)`` instead (``.lpsnap`` → import dialog)
+``window.add_loaded_project(project)`` add an already-loaded ModelProject (snapshot import)
 ``window.show_error(title, error, details="")``  non-blocking error dialog + log entry
 ``window.status(message, timeout_ms=5000)``      status bar message
 """
@@ -27,8 +31,8 @@ Stable API for panels installed by other modules (``snapshot_actions.install(win
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,10 +59,11 @@ from PySide6.QtWidgets import (
 
 from lockpickle_gui.core.errors import LockpickleError
 from lockpickle_gui.core.project import detect_kind
+from lockpickle_gui.core.session import OpenProject, Session, inspected
 from lockpickle_gui.core.settings import Settings
 from lockpickle_gui.gui import actions, badges, dialogs, window_size
 from lockpickle_gui.gui.details_panel import DetailsPanel
-from lockpickle_gui.gui.loader import Failure, LoadedProject, ProjectLoader
+from lockpickle_gui.gui.loader import Failure, ProjectLoader
 from lockpickle_gui.gui.tree_panel import TreePanel
 from lockpickle_gui.gui.welcome import WelcomePage
 from lockpickle_gui.gui.workers import WorkerRunner
@@ -72,27 +77,42 @@ MAX_DOCK_SHARE = 0.38  # of the window's width, for the right-hand dock column
 
 @dataclass(eq=False)
 class ProjectTab:
-    project: Any  # core.project.ModelProject
-    tree: Any  # core.graph.Node
+    """A session entry and the widget showing it."""
+
+    entry: OpenProject
     panel: TreePanel
+
+    @property
+    def project(self) -> Any:  # core.project.ModelProject
+        return self.entry.project
+
+    @property
+    def tree(self) -> Any:  # core.inspect.Node
+        return self.entry.tree
 
 
 class MainWindow(QMainWindow):
     projectChanged = Signal(object)
     nodeSelected = Signal(object)
     settingsChanged = Signal()
+    snapshotRequested = Signal(object)  # Path of a .lpsnap to import
     aboutToClose = Signal()
 
-    def __init__(self, settings: Settings, parent=None):
+    def __init__(self, settings: Settings, session: Session | None = None, parent=None):
         super().__init__(parent)
         self.settings = settings
+        self.session = session if session is not None else Session()
         self.runner = WorkerRunner(self, max_threads=4)
         self.loader = ProjectLoader(self.runner, self)
+        # parts that build_main_window adds (None until then; tests may build without them)
+        self.preview: Any = None  # preview_dock.PreviewDock
+        self.snapshots: Any = None  # snapshot_actions.SnapshotActions
+        self.library_dock: Any = None
+        self.library_panel: Any = None
         self.suppress_error_dialogs = False  # --screenshot: report on stderr, never block
         self.ephemeral = False  # --screenshot: leave recent projects and window layout alone
-        self._tabs_data: list[ProjectTab] = []
-        self._path_handlers: list[tuple[Callable[[Path], bool], Callable[[Path], Any]]] = []
-        self._last_project = None
+        self._tabs: dict[OpenProject, ProjectTab] = {}  # the tab of each session entry
+        self._syncing = False  # the tab bar is being changed to follow the session
         self._progress_message = ""
         self._closed = False
         self.setWindowTitle(APP_TITLE)
@@ -122,12 +142,17 @@ class MainWindow(QMainWindow):
         self.recent_menu = actions.RecentMenu(self)
         self._build_status_bar()
 
-        self.tabs.currentChanged.connect(self._on_current_tab)
+        self.tabs.currentChanged.connect(self._tab_activated)
         self.tabs.tabCloseRequested.connect(lambda index: self.close_project(index))
+        events = self.session.events
+        events.opened.connect(self._project_opened)
+        events.replaced.connect(self._project_replaced)
+        events.closed.connect(self._project_closed)
+        events.current_changed.connect(self._current_changed)
         self.welcome.openRequested.connect(self.open_dialog)
         self.welcome.pathRequested.connect(lambda path: self.open_paths([path]))
         self.nodeSelected.connect(self.details.show_node)
-        self.loader.loaded.connect(self._on_loaded)
+        self.loader.loaded.connect(self._loaded)
         self.loader.batchFinished.connect(self._on_batch_finished)
         self.loader.progress.connect(self._on_progress)
         self.loader.busyChanged.connect(self._on_busy)
@@ -147,7 +172,7 @@ class MainWindow(QMainWindow):
 
     def clear_recent(self) -> None:
         self.settings.clear_recent()
-        self._save_settings()
+        self.save_settings()
         self.refresh_recent()
 
     # ------------------------------------------------------------------ building
@@ -171,17 +196,17 @@ class MainWindow(QMainWindow):
 
     @property
     def projects(self) -> list:
-        return [tab.project for tab in self._tabs_data]
+        return [entry.project for entry in self.session.projects]
 
     @property
     def current_tab(self) -> ProjectTab | None:
-        panel = self.tabs.currentWidget()
-        return next((tab for tab in self._tabs_data if tab.panel is panel), None)
+        entry = self.session.current
+        return self._tabs.get(entry) if entry is not None else None
 
     @property
     def current_project(self):
-        tab = self.current_tab
-        return tab.project if tab is not None else None
+        entry = self.session.current
+        return entry.project if entry is not None else None
 
     @property
     def selected_node(self):
@@ -208,11 +233,6 @@ class MainWindow(QMainWindow):
         box.open()
         return box
 
-    def register_path_handler(
-        self, predicate: Callable[[Path], bool], handler: Callable[[Path], Any]
-    ) -> None:
-        self._path_handlers.append((predicate, handler))
-
     def open_paths(self, paths) -> None:
         """Open each path off the UI thread; queued until TensorFlow is imported."""
         to_load, refused = [], []
@@ -220,19 +240,16 @@ class MainWindow(QMainWindow):
         for raw in paths:
             path = Path(raw).expanduser().absolute()
             try:  # a quick look (no TensorFlow): unsupported paths are refused at once
-                detect_kind(path)
+                kind = detect_kind(path)
             except LockpickleError as error:
                 refused.append(Failure(path, error, ""))
                 continue
-            handler = next((h for predicate, h in self._path_handlers if predicate(path)), None)
-            if handler is not None:
-                handler(path)
+            if kind == "snapshot":  # through the trust dialog, never loaded directly
+                self.snapshotRequested.emit(path)
                 continue
-            open_tab = next(
-                (tab for tab in self._tabs_data if Path(tab.project.path) == path), None
-            )
-            if open_tab is not None:
-                self.tabs.setCurrentWidget(open_tab.panel)
+            already = self.session.find(path)
+            if already is not None:
+                self.session.set_current(already)
                 self.status(f"{path.name} is already open (F5 reloads it)")
             elif path not in pending and path not in to_load:
                 to_load.append(path)
@@ -244,9 +261,8 @@ class MainWindow(QMainWindow):
         Without ``tree`` it is inspected here, on the UI thread: the walk is linear and takes
         milliseconds even for large models (loading is what is slow, and was done elsewhere).
         """
-        started = time.perf_counter()
-        tree = project.inspect() if tree is None else tree
-        self._on_loaded(LoadedProject(project, tree, time.perf_counter() - started), None)
+        entry = inspected(project) if tree is None else OpenProject(project, tree)
+        self.session.add(entry)
 
     # ------------------------------------------------------------------ actions
 
@@ -267,26 +283,22 @@ class MainWindow(QMainWindow):
 
     def close_project(self, index: int | None = None) -> None:
         index = self.tabs.currentIndex() if index is None else index
-        panel = self.tabs.widget(index)
-        tab = next((t for t in self._tabs_data if t.panel is panel), None)
-        if tab is None:
-            return
-        self._tabs_data.remove(tab)
-        self.tabs.removeTab(index)
-        panel.deleteLater()
-        self.status(f"Closed {tab.project.name}")
-        self._on_current_tab()
+        entry = self._entry_of(self.tabs.widget(index))
+        if entry is not None:
+            self.session.close(entry)
+            self.status(f"Closed {entry.name}")
 
     def reload_project(self) -> None:
-        tab = self.current_tab
-        if tab is None:
+        entry = self.session.current
+        if entry is None:
             return
-        path = Path(tab.project.path)
-        handler = next((h for predicate, h in self._path_handlers if predicate(path)), None)
-        if handler is not None:
-            handler(path)
+        if entry.project.kind == "snapshot":  # a snapshot loads through the trust dialog again
+            self.snapshotRequested.emit(entry.path)
         else:
-            self.loader.open([path], replaces=tab)
+            self.loader.open([entry.path], replaces=entry)
+
+    def _entry_of(self, widget) -> OpenProject | None:
+        return next((e for e, tab in self._tabs.items() if tab.panel is widget), None)
 
     # ------------------------------------------------------------------ drag and drop
 
@@ -314,40 +326,88 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ loader results
 
-    def _on_loaded(self, result: LoadedProject, replaces: ProjectTab | None) -> None:
+    def _loaded(self, entry: OpenProject, replaces: OpenProject | None) -> None:
         if self._closed:
             return
-        panel = TreePanel(result.project, result.tree, self)
-        panel.nodeSelected.connect(lambda node, p=panel: self._on_panel_selection(p, node))
-        tab = ProjectTab(result.project, result.tree, panel)
-        label, tip = result.project.name, str(result.project.path)
-        if replaces is not None and replaces in self._tabs_data:
-            index = self.tabs.indexOf(replaces.panel)
-            self._tabs_data[self._tabs_data.index(replaces)] = tab
-            self.tabs.removeTab(index)
-            replaces.panel.deleteLater()
-            self.tabs.insertTab(index, panel, badges.role_icon("model"), label)
-        else:
-            self._tabs_data.append(tab)
-            index = self.tabs.addTab(panel, badges.role_icon("model"), label)
-        self.tabs.setTabToolTip(index, tip)
-        self.tabs.setCurrentIndex(index)
-        if replaces is not None:  # a reload keeps what the user was looking at
-            panel.filter_edit.setText(replaces.panel.filter_edit.text())
-            panel.only_locks.setChecked(replaces.panel.only_locks.isChecked())
-            selected = replaces.panel.selected_node
-            if selected is not None:
-                panel.select_path(selected.path)
-        self._on_current_tab()
-        if result.project.kind != "snapshot" and not self.ephemeral:
-            self.settings.add_recent(result.project.path)
-            self._save_settings()
+        still_open = replaces is not None and replaces in self.session.projects
+        self.session.add(entry, replaces=replaces if still_open else None)
+        if entry.project.kind != "snapshot" and not self.ephemeral:
+            self.settings.add_recent(entry.path)
+            self.save_settings()
             self.refresh_recent()
         self.status(
-            f"Opened {result.project.name} in {result.seconds:.1f} s — "
-            f"{result.tree.lock_count()} lock-like object(s)",
+            f"Opened {entry.name} in {entry.seconds:.1f} s — "
+            f"{entry.tree.lock_count()} lock-like object(s)",
             timeout_ms=8000,
         )
+
+    # ------------------------------------------------------------------ session events
+
+    def _new_tab(self, entry: OpenProject) -> ProjectTab:
+        panel = TreePanel(entry.project, entry.tree, self)
+        panel.nodeSelected.connect(lambda node, p=panel: self._on_panel_selection(p, node))
+        tab = self._tabs[entry] = ProjectTab(entry, panel)
+        return tab
+
+    def _project_opened(self, entry: OpenProject) -> None:
+        tab = self._new_tab(entry)
+        with self._following_session():
+            index = self.tabs.addTab(tab.panel, badges.role_icon("model"), entry.name)
+        self.tabs.setTabToolTip(index, str(entry.path))
+        self._show_tabs()
+
+    def _project_replaced(self, old: OpenProject, new: OpenProject) -> None:
+        previous = self._tabs.pop(old)
+        tab = self._new_tab(new)
+        index = self.tabs.indexOf(previous.panel)
+        with self._following_session():
+            self.tabs.insertTab(index, tab.panel, badges.role_icon("model"), new.name)
+            self.tabs.removeTab(index + 1)
+        self.tabs.setTabToolTip(index, str(new.path))
+        # a reload keeps what the user was looking at
+        tab.panel.filter_edit.setText(previous.panel.filter_edit.text())
+        tab.panel.only_locks.setChecked(previous.panel.only_locks.isChecked())
+        selected = previous.panel.selected_node
+        if selected is not None:
+            tab.panel.select_path(selected.path)
+        previous.panel.deleteLater()
+
+    def _project_closed(self, entry: OpenProject) -> None:
+        tab = self._tabs.pop(entry, None)
+        if tab is not None:
+            with self._following_session():
+                self.tabs.removeTab(self.tabs.indexOf(tab.panel))
+            tab.panel.deleteLater()
+        self._show_tabs()
+
+    def _current_changed(self, entry: OpenProject | None) -> None:
+        tab = self._tabs.get(entry) if entry is not None else None
+        if tab is not None and self.tabs.currentWidget() is not tab.panel:
+            self.tabs.setCurrentWidget(tab.panel)
+        self._show_tabs()
+        project = entry.project if entry is not None else None
+        self.setWindowTitle(f"{project.name} — {APP_TITLE}" if project is not None else APP_TITLE)
+        self._update_actions()
+        self.projectChanged.emit(project)
+        self.nodeSelected.emit(self.selected_node)
+
+    def _tab_activated(self, index: int) -> None:
+        if self._syncing:  # the tab bar moved because the session changed: it decides
+            return
+        entry = self._entry_of(self.tabs.widget(index))
+        if entry is not None:
+            self.session.set_current(entry)
+
+    @contextmanager
+    def _following_session(self) -> Iterator[None]:
+        self._syncing = True
+        try:
+            yield
+        finally:
+            self._syncing = False
+
+    def _show_tabs(self) -> None:
+        self.stack.setCurrentWidget(self.tabs if self.session.projects else self.welcome)
 
     def _on_batch_finished(self, failures: list[Failure]) -> None:
         if not failures or self._closed:
@@ -389,17 +449,6 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ selection
 
-    def _on_current_tab(self, index: int = -1) -> None:
-        has_tabs = bool(self._tabs_data)
-        self.stack.setCurrentWidget(self.tabs if has_tabs else self.welcome)
-        project = self.current_project
-        self.setWindowTitle(f"{project.name} — {APP_TITLE}" if project is not None else APP_TITLE)
-        self._update_actions()
-        if project is not self._last_project:
-            self._last_project = project
-            self.projectChanged.emit(project)
-        self.nodeSelected.emit(self.selected_node)
-
     def _on_panel_selection(self, panel: TreePanel, node) -> None:
         if panel is self.tabs.currentWidget():
             self.nodeSelected.emit(node)
@@ -432,7 +481,7 @@ class MainWindow(QMainWindow):
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
         self.settings.window_state = bytes(self.saveState().toBase64()).decode("ascii")
 
-    def _save_settings(self) -> None:
+    def save_settings(self) -> None:
         try:
             self.settings.save()
         except OSError as error:  # a full disk must not take the app down; say it, log it
@@ -465,6 +514,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closed and not self.ephemeral:
             self.save_layout()
-            self._save_settings()
+            self.save_settings()
         self.shutdown()
         super().closeEvent(event)

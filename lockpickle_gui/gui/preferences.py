@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from lockpickle_gui.core.preview.defaults import preview_settings
+
 
 class PreferencesDialog(QDialog):
     def __init__(self, settings, parent=None):
@@ -21,7 +23,7 @@ class PreferencesDialog(QDialog):
         self.setWindowTitle("Preferences")
         self.settings = settings
         self.recent_cleared = False
-        values = settings.preview_defaults
+        values = preview_settings(preferences=settings.preview_defaults)
 
         self.workers = QSpinBox(self, minimum=1, maximum=64, value=int(values["workers"]))
         self.workers.setToolTip("Model worker threads of the preview's inference pool")
@@ -83,7 +85,7 @@ def edit(window) -> PreferencesDialog:
 
     def accepted() -> None:
         dialog.apply()
-        window._save_settings()
+        window.save_settings()
         window.refresh_recent()
         window.settingsChanged.emit()
         window.status("Preferences saved", timeout_ms=3000)

@@ -1,6 +1,6 @@
 """The preview panel's worker body: runs on a pool thread, calls the core, touches no widget.
 
-It gathers the input samples (``core.inputs``), runs ``core.preview.run_preview`` and
+It gathers the input samples (``core.preview.defaults``, as the CLI does), runs ``core.preview.run_preview`` and
 hands back what the panel shows. Live statistics go out through ``stats_sink`` (a queued
 signal's ``emit``); cancel arrives as ``Cancelled`` raised by ``progress``.
 """
@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lockpickle_gui.core.errors import PreviewError
+from lockpickle_gui.core.preview.defaults import preview_samples
 
 FIRST_OUTPUTS = 10  # rows of the results table
-MAX_DISTINCT_SAMPLES = 1024  # generated samples; requests beyond reuse them in turn
 
 
 @dataclass
@@ -26,19 +26,16 @@ class PanelResult:
 
 
 def gather_samples(model, options):
-    from lockpickle_gui.core.modelio import inputs
-
+    """The samples of a run: what the CLI would send (``core.preview.defaults``)."""
     if options.source == "generated":
-        return inputs.generate_inputs(
-            model, min(options.requests, MAX_DISTINCT_SAMPLES), seed=options.seed
-        )
+        return preview_samples(model, None, options.requests, options.seed)
     if not options.path:
         raise PreviewError(
             f"Expected a {'folder of images' if options.source == 'folder' else '.npy or .npz file'}"
             " for the preview inputs. Received: an empty path.",
             hint="Choose one with Browse…, or use generated inputs.",
         )
-    return inputs.load_inputs(options.path, model)
+    return preview_samples(model, options.path, options.requests)
 
 
 def preview_job(

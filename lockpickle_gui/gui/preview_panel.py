@@ -1,28 +1,29 @@
-"""The threaded preview panel: a dock that drives ``core.preview.run_preview`` off the UI thread.
+"""The threaded preview panel of one project: drives ``core.preview.run_preview`` off the UI thread.
 
-The run happens on ``window.runner`` (a pool thread). Live figures travel back through a
+Each open project has its own panel (:mod:`.preview_dock` stacks them), so a run's figures,
+charts, outputs and verdict stay with the project they belong to. The run happens on ``window.runner`` (a pool thread). Live figures travel back through a
 queued signal and are painted by a timer at most a few times a second, so the UI thread
 never does more than redraw. Cancel (Esc, the button, window close) sets the worker's cancel
-flag; the core's next progress call raises ``Cancelled`` and closes the pool.
+flag; the core's next progress call raises ``Cancelled`` and closes the pool. Run is
+Ctrl+Return (the toolbar's Run Preview); Esc cancels while the panel has focus; F5 means
+File ▸ Reload everywhere.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QDockWidget,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QStyle,
     QVBoxLayout,
     QWidget,
 )
 
+from lockpickle_gui.core.preview.defaults import preview_settings
 from lockpickle_gui.gui.preview_charts import LatencyHistogram, ThroughputChart
 from lockpickle_gui.gui.preview_form import PreviewOptions, PreviewSettingsForm
 from lockpickle_gui.gui.preview_job import preview_job
@@ -30,44 +31,7 @@ from lockpickle_gui.gui.preview_results import ResultsTable, StatTiles, VerdictB
 from lockpickle_gui.gui.workers import Worker
 
 REPAINT_MS = 150  # live figures are redrawn at most this often
-RUN_KEYS = (Qt.Key.Key_F5, Qt.Key.Key_Escape)
-
-
-def install(window) -> QDockWidget:
-    """Add the preview dock, its View menu toggle and a toolbar button to the window."""
-    panel = PreviewPanel(window)
-    dock = QDockWidget("Threaded preview", window)
-    dock.setObjectName("preview_dock")
-    scroll = QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setWidget(panel)
-    # wide enough for the form and the charts side by side, beside a vertical scroll bar
-    scroll.setMinimumWidth(
-        panel.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4
-    )
-    dock.setWidget(scroll)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    window.menus["View"].addAction(dock.toggleViewAction())
-    run_action = QAction(
-        panel.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Run Preview", window
-    )
-    run_action.setObjectName("action_run_preview")
-    run_action.setToolTip("Run the threaded preview (F5 in the preview panel)")
-    run_action.triggered.connect(lambda: (dock.show(), dock.raise_(), panel.run()))
-    panel.run_action = run_action
-    panel._update_buttons()
-    window.menus["Tools"].addAction(run_action)
-    window.toolbar.addAction(run_action)
-    window.projectChanged.connect(panel.set_project)
-    window.aboutToClose.connect(panel.cancel)
-    window.settingsChanged.connect(panel.reload_defaults)
-    panel.set_project(window.current_project)
-    window.preview_dock = dock
-    window.preview_panel = panel
-    window.run_preview_action = run_action
-    return dock
+RUN_SHORTCUT = "Ctrl+Return"
 
 
 class _Relay(QObject):
@@ -100,7 +64,7 @@ class PreviewPanel(QWidget):
 
         self.form = PreviewSettingsForm()
         self.run_button = QPushButton(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Run  (F5)"
+            self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Run  (Ctrl+Enter)"
         )
         self.run_button.setObjectName("preview_run")
         self.run_button.clicked.connect(self.run)
@@ -162,24 +126,26 @@ class PreviewPanel(QWidget):
             self.message.setText(f"{project.name} has no model to preview.")
         else:
             self.message.setText(
-                f"Ready: {project.name}. Press Run (F5) to send requests "
+                f"Ready: {project.name}. Press Run (Ctrl+Enter) to send requests "
                 "from several client threads through the batching pool."
             )
         self._update_buttons()
 
+    def adopt(self, project) -> None:
+        """The same project, reloaded from disk: keep what the user typed in the form."""
+        self.project = project
+        self.form.set_models(list(getattr(project, "models", {}) or {}))
+        self._update_buttons()
+
     @Slot()
     def reload_defaults(self) -> None:
-        """The Preferences' preview defaults, then the project's ``[preview]`` table over them."""
+        """Preferences, then the project's ``[preview]`` table (``core.preview.defaults``)."""
         if self.is_running:
             return
-        from lockpickle_gui.core.project.project_file import default_preview
-
-        values = dict(self.window.settings.preview_defaults)
-        built_in = default_preview()
-        project_values = getattr(self.project, "preview", None) or {}
-        # a project's [preview] table always carries every key: only what it changed wins
-        values.update({k: v for k, v in project_values.items() if v != built_in.get(k)})
-        values["inputs"] = project_values.get("inputs")
+        values = preview_settings(
+            preferences=self.window.settings.preview_defaults,
+            project=getattr(self.project, "preview", None),
+        )
         self.form.set_values(values)
 
     # ------------------------------------------------------------------ run / cancel
@@ -311,17 +277,18 @@ class PreviewPanel(QWidget):
     # ------------------------------------------------------------------ keys
 
     def event(self, event) -> bool:
-        # F5 and Esc belong to the panel while it has focus, ahead of window-wide shortcuts
-        # (File ▸ Reload is F5 too): claiming the override turns them into key presses here.
-        if event.type() == QEvent.Type.ShortcutOverride and event.key() in RUN_KEYS:
+        # Esc cancels a run while the panel has focus, ahead of window-wide shortcuts.
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and event.key() == Qt.Key.Key_Escape
+            and self.state == "running"
+        ):
             event.accept()
             return True
         return super().event(event)
 
     def keyPressEvent(self, event) -> None:
-        if event.key() == Qt.Key.Key_F5:
-            self.run()
-        elif event.key() == Qt.Key.Key_Escape:
+        if event.key() == Qt.Key.Key_Escape and self.state == "running":
             self.cancel()
         else:
             super().keyPressEvent(event)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from lockpickle_gui.core.text import escape_html
 from lockpickle_gui.gui.preview_charts import SECONDS_FROM_MS
 from lockpickle_gui.gui.reflow import ReflowGrid
 
@@ -129,12 +130,12 @@ class VerdictBanner(QLabel):
         if diff is not None and self.verdict != "identical":
             text += f" (max difference {diff:.3g})"
         if message:
-            text += f" — {_escape(str(message))}"
+            text += f" — {escape_html(str(message))}"
         locks = get("lock_layers") or []
         if locks:
             text += (
                 f"<br>Layers holding a lock in their call path (they serialise the pool): "
-                f"{_escape(', '.join(map(str, locks)))}"
+                f"{escape_html(', '.join(map(str, locks)))}"
             )
         self._paint(self.verdict if self.verdict in VERDICT_COLOURS else "pending", text)
 
@@ -214,7 +215,3 @@ def _number(value) -> str:
     if value >= 100:
         return f"{value:,.0f}"
     return f"{value:.3g}" if value < 10 else f"{value:.1f}"
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

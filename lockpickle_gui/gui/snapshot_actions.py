@@ -1,9 +1,9 @@
 """File ▸ Export Snapshot… (Ctrl+E) and File ▸ Import Snapshot… (Ctrl+I).
 
-The window calls :func:`install` once; its drop handler calls :func:`import_snapshot` for
-``.lpsnap`` files. Each flow is a small job object living on the UI thread: it shows the
-dialogs, runs the core (``core.snapshot``, ``core.project``) on ``window.runner`` and shows
-the outcome. Nothing here decides anything the CLI would decide differently.
+``app.build_main_window`` builds :class:`SnapshotActions` once and sends the window's
+``snapshotRequested`` (a dropped or reloaded ``.lpsnap``) to :func:`import_snapshot`. Each
+flow is a small job object living on the UI thread: it shows the dialogs, runs the core
+(``core.snapshot``, ``core.project``) on ``window.runner`` and shows the outcome. Nothing here decides anything the CLI would decide differently.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QStyle
 
 from lockpickle_gui.core.errors import UnpicklableState, VerificationFailed
+from lockpickle_gui.core.text import format_size
 from lockpickle_gui.gui.export_dialog import (
     SNAPSHOT_FILTER,
     BlockedStateDialog,
     ExportOptionsDialog,
     default_snapshot_name,
-    format_size,
     with_snapshot_suffix,
 )
 from lockpickle_gui.gui.trust_dialog import TrustDialog
@@ -31,29 +31,42 @@ VERIFY_KEY = "snapshot.export_verify"  # the export options last chosen (setting
 ON_BLOCKED_KEY = "snapshot.export_on_blocked"
 
 
-def install(window) -> None:
-    """Add Import/Export Snapshot to the window's File menu (and the export to its toolbar)."""
-    import_action = QAction("&Import Snapshot…", window)
-    import_action.setShortcut(QKeySequence("Ctrl+I"))
-    import_action.setObjectName("action_import_snapshot")
-    import_action.setStatusTip("Open a .lpsnap: see what it would run, then trust and load it")
-    import_action.triggered.connect(lambda: import_snapshot(window))
-    export_action = QAction("&Export Snapshot…", window)
-    export_action.setShortcut(QKeySequence("Ctrl+E"))
-    export_action.setObjectName("action_export_snapshot")
-    export_action.setStatusTip("Save the current project, locks and all, as a .lpsnap")
-    export_action.triggered.connect(lambda: export_snapshot(window))
-    export_action.setIcon(window.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
-    menu = window.menus["File"]
-    # beside Export Report…, above Quit
-    menu.insertActions(window.actions["export_report"], [import_action, export_action])
-    window.addActions([import_action, export_action])  # shortcuts without the menu bar
-    window.toolbar.addAction(export_action)
-    window.import_snapshot_action = import_action
-    window.export_snapshot_action = export_action
-    window._snapshot_jobs = set()  # running jobs (their dialogs and slots) live until they finish
-    _update_enabled(window, window.current_project)
-    window.projectChanged.connect(lambda project: _update_enabled(window, project))
+class SnapshotActions:
+    """File ▸ Import/Export Snapshot (Ctrl+I/Ctrl+E, export also on the toolbar) and the jobs
+    running now (each job's dialogs and slots live until it finishes).
+    ``app.build_main_window`` builds it and connects the window's requests to it."""
+
+    def __init__(self, window):
+        self.window = window
+        self.jobs: set[_Job] = set()
+        self.import_action = QAction("&Import Snapshot…", window)
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_action.setObjectName("action_import_snapshot")
+        self.import_action.setStatusTip(
+            "Open a .lpsnap: see what it would run, then trust and load it"
+        )
+        self.import_action.triggered.connect(lambda: import_snapshot(window))
+        self.export_action = QAction("&Export Snapshot…", window)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setObjectName("action_export_snapshot")
+        self.export_action.setStatusTip("Save the current project, locks and all, as a .lpsnap")
+        self.export_action.triggered.connect(lambda: export_snapshot(window))
+        self.export_action.setIcon(
+            window.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton)
+        )
+        menu = window.menus["File"]
+        # beside Export Report…, above Quit
+        menu.insertActions(
+            window.actions["export_report"], [self.import_action, self.export_action]
+        )
+        window.addActions(
+            [self.import_action, self.export_action]
+        )  # shortcuts without the menu bar
+        window.toolbar.addAction(self.export_action)
+        self.project_changed(window.current_project)
+
+    def project_changed(self, project) -> None:
+        self.export_action.setEnabled(project is not None)
 
 
 def export_snapshot(window, project=None) -> ExportJob | None:
@@ -436,7 +449,7 @@ def _g(value) -> str:
 
 
 def _live_jobs(window) -> set:
-    return window._snapshot_jobs
+    return window.snapshots.jobs
 
 
 def _start_folder(window, project=None) -> Path:
@@ -453,7 +466,3 @@ def _remember_folder(window, folder: Path) -> None:
         window.settings.save()
     except OSError as error:  # a read-only config folder must not stop the export
         window.show_error("Could not save the settings", error)
-
-
-def _update_enabled(window, project) -> None:
-    window.export_snapshot_action.setEnabled(project is not None)

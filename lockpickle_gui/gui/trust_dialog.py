@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from lockpickle_gui.core.text import escape_html
+
 
 def bundled_code(manifest: dict) -> list[tuple[str, str]]:
     """``(member, sha256)`` of every ``code/*.py`` member the manifest lists."""
@@ -92,7 +94,7 @@ class TrustDialog(QDialog):
 
         root = manifest.get("root") or "an object"
         intro = QLabel(
-            f"<b>{_escape(Path(path).name)}</b> holds <code>{_escape(str(root))}</code>.<br>"
+            f"<b>{escape_html(Path(path).name)}</b> holds <code>{escape_html(str(root))}</code>.<br>"
             "Nothing has run yet. Loading imports the code and modules listed below; "
             "trust it only if you trust where the file came from."
         )
@@ -200,7 +202,3 @@ def _model_row(entry: dict) -> tuple[str, str]:
 
 def _count(value) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value if value is not None else "?")
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

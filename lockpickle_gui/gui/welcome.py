@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
+from lockpickle_gui.core.text import escape_html
 from lockpickle_gui.gui import badges
 
 
@@ -53,13 +53,13 @@ class WelcomePage(QWidget):
 
     def set_recent(self, paths: list[Path], demo: Path | None = None) -> None:
         links = [
-            f'<a href="{escape(str(path))}">{escape(path.name)}</a> '
-            f'<span style="color:gray">{escape(str(path.parent))}</span>'
+            f'<a href="{escape_html(str(path))}">{escape_html(path.name)}</a> '
+            f'<span style="color:gray">{escape_html(str(path.parent))}</span>'
             for path in paths[:5]
         ]
         if demo is not None and demo not in paths:
             links.append(
-                f'<a href="{escape(str(demo))}">Open the demo project ({escape(demo.name)})</a>'
+                f'<a href="{escape_html(str(demo))}">Open the demo project ({escape_html(demo.name)})</a>'
             )
         self.recent_label.setText(
             "<b>Recent</b><br>" + "<br>".join(links) if paths else "<br>".join(links)

@@ -22,11 +22,11 @@ def panel(window, tiny_model, tmp_path):
 
     path = tmp_path / "tiny.keras"
     tiny_model.save(path)
-    panel = window.preview_panel
-    assert not window.run_preview_action.isEnabled()  # nothing to run yet
+    assert not window.preview.run_action.isEnabled()  # nothing to run yet
     window.add_loaded_project(open_project(path))
+    panel = window.preview.panel  # the project's own panel
     assert panel.project is window.current_project
-    assert window.run_preview_action.isEnabled()
+    assert window.preview.run_action.isEnabled()
     assert panel.run_button.isEnabled()
     return panel
 
@@ -60,9 +60,13 @@ def test_a_run_shows_figures_outputs_and_verdict(qtbot, panel):
     assert panel.run_button.isEnabled() and not panel.cancel_button.isEnabled()
 
 
-def test_f5_runs_and_escape_cancels(qtbot, panel):
+def test_ctrl_enter_runs_and_escape_cancels(qtbot, window, panel):
     configure(panel, requests=1_000_000, clients=2, max_batch=1)
-    qtbot.keyClick(panel.form.requests, Qt.Key.Key_F5)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    panel.form.requests.setFocus()
+    qtbot.keyClick(panel.form.requests, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert panel.state == "running"
     # wait until live figures arrive (the client threads are sending), then cancel
     qtbot.waitUntil(lambda: panel.tiles.text("completed") != "—", timeout=RUN_TIMEOUT_MS)
@@ -119,7 +123,7 @@ def test_class_scores_show_as_top_k(qtbot, window, keras, tmp_path):
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation="softmax")])
     model.save(tmp_path / "classifier.keras")
     window.add_loaded_project(open_project(tmp_path / "classifier.keras"))
-    panel = window.preview_panel
+    panel = window.preview.panel
     configure(panel, requests=12)
     with qtbot.waitSignal(panel.finished, timeout=RUN_TIMEOUT_MS):
         panel.run()
@@ -151,7 +155,7 @@ def test_a_folder_of_images_as_inputs(qtbot, window, keras, tmp_path):
     )
     model.save(tmp_path / "vision.keras")
     window.add_loaded_project(open_project(tmp_path / "vision.keras"))
-    panel = window.preview_panel
+    panel = window.preview.panel
     configure(panel, requests=9)
     panel.form.set_source("folder")
     panel.form.path_edit.setText(str(images))

@@ -88,7 +88,7 @@ def patch_save_dialog(monkeypatch, target):
 
 
 def only_job(window):
-    jobs = list(window._snapshot_jobs)
+    jobs = list(window.snapshots.jobs)
     assert len(jobs) == 1, jobs
     return jobs[0]
 
@@ -117,7 +117,7 @@ def test_export_through_the_dialogs_then_load_back(
     target = out_dir / "chosen"  # the suffix is added
     calls = patch_save_dialog(monkeypatch, target)
 
-    window.export_snapshot_action.trigger()
+    window.snapshots.export_action.trigger()
     assert calls and calls[0].endswith(".lpsnap") and "tiny" in calls[0]
     options = wait_for_dialog(qtbot, window, ExportOptionsDialog)
     assert options.path == out_dir / "chosen.lpsnap"
@@ -141,7 +141,7 @@ def test_export_through_the_dialogs_then_load_back(
 
     assert Settings(settings_dir).last_export_folder == str(out_dir)  # saved to disk
     calls.clear()
-    window.export_snapshot_action.trigger()  # the next export starts in the folder used last
+    window.snapshots.export_action.trigger()  # the next export starts in the folder used last
     assert calls and calls[0].startswith(str(out_dir))
     only_job(window).options.reject()
 
@@ -159,7 +159,7 @@ def test_blocked_state_lists_every_path_and_offers_drop(
     target = tmp_path / "blocked.lpsnap"
     patch_save_dialog(monkeypatch, target)
 
-    window.export_snapshot_action.trigger()
+    window.snapshots.export_action.trigger()
     options = wait_for_dialog(qtbot, window, ExportOptionsDialog)
     assert options.bundle_code and options.on_blocked == "ask"
     job = only_job(window)
@@ -186,7 +186,7 @@ def test_blocked_state_cancel_writes_nothing(qtbot, window, tiny_model, tmp_path
     target = tmp_path / "never.lpsnap"
     patch_save_dialog(monkeypatch, target)
 
-    window.export_snapshot_action.trigger()
+    window.snapshots.export_action.trigger()
     options = wait_for_dialog(qtbot, window, ExportOptionsDialog)
     job = only_job(window)
     options.export_button.click()
@@ -274,7 +274,7 @@ def test_cancel_in_the_progress_dialog_writes_nothing(
     for _ in range(window.runner.pool.maxThreadCount()):
         window.runner.start(Worker(gate.wait, with_progress=False))
 
-    window.export_snapshot_action.trigger()
+    window.snapshots.export_action.trigger()
     options = wait_for_dialog(qtbot, window, ExportOptionsDialog)
     job = only_job(window)
     options.export_button.click()

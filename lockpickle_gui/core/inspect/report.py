@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import collections
 import datetime as _dt
-import html
 import json
 import os
 import platform
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from lockpickle_gui._version import __version__
 from lockpickle_gui.core.atomic import atomic_write
+from lockpickle_gui.core.text import escape_html
 
 if TYPE_CHECKING:  # pragma: no cover
     from lockpickle_gui.core.inspect import Annotation, Node
@@ -224,7 +224,7 @@ def _badge(level: str | None, count: int) -> str:
         return ""
     return (
         f'<span class="badge" style="background:{LEVEL_COLOURS[level]}" '
-        f'title="{html.escape(LEVEL_WORDS[level])}">{count}</span>'
+        f'title="{escape_html(LEVEL_WORDS[level])}">{count}</span>'
     )
 
 
@@ -242,11 +242,11 @@ def _tree_rows(tree: Node) -> list[str]:
         below = f' <span class="below">+{row.locks_below} below</span>' if row.locks_below else ""
         level_class = f' class="level-{row.level}"' if row.level in ("block", "held") else ""
         rows.append(
-            f'<tr{level_class}><td style="{indent}" title="{html.escape(node.path)}">'
-            f"{html.escape(row.name)}</td><td>{html.escape(row.class_name)}</td>"
-            f"<td><code>{html.escape(row.output_shape)}</code></td>"
+            f'<tr{level_class}><td style="{indent}" title="{escape_html(node.path)}">'
+            f"{escape_html(row.name)}</td><td>{escape_html(row.class_name)}</td>"
+            f"<td><code>{escape_html(row.output_shape)}</code></td>"
             f'<td class="num">{row.params}</td><td>{_badge(row.level, row.locks)}{below}</td>'
-            f"<td>{html.escape(row.snapshot)}</td></tr>"
+            f"<td>{escape_html(row.snapshot)}</td></tr>"
         )
     return rows
 
@@ -256,10 +256,10 @@ def _annotation_rows(tree: Node) -> list[str]:
     for a in tree.iter_annotations():
         level = level_of(a)
         rows.append(
-            f"<tr><td><code>{html.escape(a.path)}</code></td><td>{html.escape(a.kind)}</td>"
-            f"<td>{html.escape(a.state)}</td><td>{'yes' if a.held else 'no'}</td>"
-            f"<td>{_badge(level, 1)} {html.escape(LEVEL_WORDS[level])}</td>"
-            f"<td>{html.escape(a.detail)}</td></tr>"
+            f"<tr><td><code>{escape_html(a.path)}</code></td><td>{escape_html(a.kind)}</td>"
+            f"<td>{escape_html(a.state)}</td><td>{'yes' if a.held else 'no'}</td>"
+            f"<td>{_badge(level, 1)} {escape_html(LEVEL_WORDS[level])}</td>"
+            f"<td>{escape_html(a.detail)}</td></tr>"
         )
     return rows
 
@@ -273,19 +273,19 @@ def report_html(
     """
     counts = counts_by_level(tree)
     chips = "".join(
-        f"<span>{_badge(level, counts[level]) or '0'} {html.escape(LEVEL_WORDS[level])}</span>"
+        f"<span>{_badge(level, counts[level]) or '0'} {escape_html(LEVEL_WORDS[level])}</span>"
         for level in LEVELS
     )
     made = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     version_text = ", ".join(f"{k} {v}" for k, v in versions().items() if v != "not loaded")
-    source_text = f"<code>{html.escape(os.fspath(source))}</code> · " if source is not None else ""
+    source_text = f"<code>{escape_html(os.fspath(source))}</code> · " if source is not None else ""
     annotation_rows = _annotation_rows(tree)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)} — lockpickle report</title><style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        f'<div class="meta">{source_text}{made} · {html.escape(version_text)}</div>',
+        f"<title>{escape_html(title)} — lockpickle report</title><style>{_CSS}</style></head><body>",
+        f"<h1>{escape_html(title)}</h1>",
+        f'<div class="meta">{source_text}{made} · {escape_html(version_text)}</div>',
         f'<p class="chips">{chips}</p>',
         "<h2>Layers and runtime objects</h2>",
         "<table><tr><th>Name</th><th>Class</th><th>Output shape</th><th>Params</th>"
@@ -305,7 +305,7 @@ def report_html(
         parts.append("<p>None: plain pickle-friendly state.</p>")
     if image:
         parts.append(
-            f'<h2>View</h2><img src="{html.escape(image)}" alt="the tree as shown" '
+            f'<h2>View</h2><img src="{escape_html(image)}" alt="the tree as shown" '
             'style="max-width:100%;border:1px solid #ddd">'
         )
     parts.append("</body></html>")

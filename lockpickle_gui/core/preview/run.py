@@ -215,7 +215,7 @@ def find_lock_layers(model: Any) -> list[dict]:
     return found
 
 
-def _report(
+def _safety_report(
     verdict: Verdict,
     max_diff: float,
     worst_index: int | None,
@@ -278,7 +278,7 @@ def check_thread_safety(
         names = output_names(flatten(pooled[0])[1])
         setting = f"{workers} workers, {clients} client threads, max batch {pool.max_batch}"
     verdict, diff, index, output = compare(reference, pooled, names, tolerance)
-    return _report(
+    return _safety_report(
         verdict, diff, index, output, tolerance, len(samples), find_lock_layers(model), setting
     )
 
@@ -379,7 +379,7 @@ def run_preview(
     names = output_names(flatten(good)[1]) if good is not None else []
     verdict, diff, index, output = compare(reference, results, names, tolerance)
     setting = f"{workers} {_unit(backend)}, {clients} client threads, max batch {max_batch}"
-    safety = _report(
+    safety = _safety_report(
         verdict, diff, index, output, tolerance, checked, find_lock_layers(model), setting
     )
     first_error = next((str(r) for r in results if isinstance(r, BaseException)), None)

@@ -6,7 +6,10 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lockpickle_gui.core.inspect import Node
 
 from lockpickle_gui.core.snapshot.parts import BundledCode, SnapshotParts
 
@@ -48,8 +51,8 @@ class ModelProject:
             return {"name": str(earlier["name"]), "source": earlier.get("source")}
         return {"name": self.name, "source": str(Path(self.path).resolve())}
 
-    def inspect(self, **kw):
-        """The tree of the runtime object (``graph.inspect(self.runtime)``)."""
+    def inspect(self, **kw: Any) -> Node:
+        """The tree of the runtime object (``core.inspect.inspect(self.runtime)``)."""
         from lockpickle_gui.core.inspect import inspect
 
         return inspect(self.runtime, **kw)

@@ -28,7 +28,6 @@ from lockpickle_gui.core.project.model_project import ModelProject, code_package
 from lockpickle_gui.core.project.project_file import (
     PROJECT_FILE,
     ProjectSpec,
-    default_preview,
     read_project_file,
 )
 from lockpickle_gui.core.project.snapshot_project import open_snapshot_project
@@ -44,7 +43,7 @@ SUPPORTED_HINT = (
 )
 
 
-def _report(progress: Progress | None, fraction: float, message: str) -> None:
+def _step(progress: Progress | None, fraction: float, message: str) -> None:
     if progress is not None:
         progress(fraction, message)  # may raise Cancelled: nothing is half-done at these points
 
@@ -53,7 +52,7 @@ def _report(progress: Progress | None, fraction: float, message: str) -> None:
 
 
 def _open_model(path: Path, progress, custom_objects=None, safe_mode=True, **_) -> ModelProject:
-    _report(progress, 0.1, f"Loading {path.name}")
+    _step(progress, 0.1, f"Loading {path.name}")
     kind, model = load_any_model(path, custom_objects=custom_objects, safe_mode=safe_mode)
     name = path.stem if path.is_file() else path.name
     project = ModelProject(
@@ -63,7 +62,6 @@ def _open_model(path: Path, progress, custom_objects=None, safe_mode=True, **_) 
         kind=kind,
         models={name: model},
         runtime=model,
-        preview=default_preview(),
     )
     if kind == "savedmodel":
         project.model_info[name] = savedmodel_info(model)
@@ -74,7 +72,7 @@ def _open_folder_project(
     path: Path, progress, custom_objects=None, safe_mode=True, **_
 ) -> ModelProject:
     folder = path if path.is_dir() else path.parent
-    _report(progress, 0.0, f"Reading {PROJECT_FILE}")
+    _step(progress, 0.0, f"Reading {PROJECT_FILE}")
     spec: ProjectSpec = read_project_file(folder / PROJECT_FILE)
     origin = str(spec.file)
     package = code_package_name(folder, spec.name)
@@ -89,12 +87,12 @@ def _open_folder_project(
     filenames = [str(p) for p in spec.code_files.values()]
     modules = {}
     if spec.code_files:  # before any model loads, so custom layers are registered
-        _report(progress, 0.05, "Importing project code")
+        _step(progress, 0.05, "Importing project code")
         modules = import_code_package(package, spec.code_files, origin)
         project.code_package = package
         project.code_sources = package_sources(package)
     for index, (model_name, model_path) in enumerate(spec.models.items()):
-        _report(progress, 0.1 + 0.8 * index / len(spec.models), f"Loading model {model_name}")
+        _step(progress, 0.1 + 0.8 * index / len(spec.models), f"Loading model {model_name}")
         kind, model = load_any_model(model_path, custom_objects=custom_objects, safe_mode=safe_mode)
         project.models[model_name] = model
         if kind == "savedmodel":
@@ -114,7 +112,7 @@ def _open_folder_project(
                 hint=f"Define def {function_name}(models): ... in "
                 f"{spec.code_files[module_name].name}, or name an existing function.",
             )
-        _report(progress, 0.9, f"Building the runtime ({module_name}:{function_name})")
+        _step(progress, 0.9, f"Building the runtime ({module_name}:{function_name})")
         project.runtime = call_project_code(
             factory, dict(project.models), origin=origin, filenames=filenames
         )
@@ -181,5 +179,5 @@ def open_project(
     if kind == "snapshot":
         options.update(trust=trust, trust_bundled_code=trust_bundled_code)
     project = OPENERS[kind](path, progress, **options)
-    _report(progress, 1.0, f"Opened {project.name}")
+    _step(progress, 1.0, f"Opened {project.name}")
     return project

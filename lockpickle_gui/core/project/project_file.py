@@ -267,13 +267,9 @@ def read_project_file(file: Path) -> ProjectSpec:
     return spec
 
 
-def default_preview() -> dict:
-    """[preview] values used when the project (or a bare model file) does not set them."""
-    return {"inputs": None, "workers": 2, "max_batch": 32, "max_delay_ms": 2.0}
-
-
 def _read_preview(check: _Checker, table: dict, folder: Path) -> dict:
-    preview = default_preview()
+    """The keys the file sets, checked (``core.preview.defaults`` fills in the rest)."""
+    preview: dict = {}
     inputs = check.string(table, "inputs", "preview", required=False)
     if inputs is not None:
         resolved = _inside(folder, inputs)

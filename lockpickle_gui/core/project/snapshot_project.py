@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from lockpickle_gui.core.project.model_project import ModelProject
-from lockpickle_gui.core.project.project_file import default_preview
 from lockpickle_gui.core.snapshot.loader import load
 from lockpickle_gui.core.snapshot.manifest_io import manifest_to_json
 
@@ -38,7 +37,6 @@ def open_snapshot_project(
         kind="snapshot",
         models=models,
         runtime=loaded.obj,
-        preview=default_preview(),
         code_package=manifest.code_package
         if loaded.code_modules and manifest is not None
         else None,

@@ -13,6 +13,7 @@ from lockpickle_gui.core.snapshot import trust as trust_rules
 from lockpickle_gui.core.snapshot.budgets import DEFAULT
 from lockpickle_gui.core.snapshot.format import STATE_MEMBER
 from lockpickle_gui.core.snapshot.manifest import CodeFile, Manifest, PrimitiveEntry, Verification
+from lockpickle_gui.core.text import format_size
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def manifest_view(
         models=[
             Row(
                 f"models/{i}",
-                f"{m.name}  {m.cls.rpartition('.')[2]}  {m.params:,} params  {human_size(m.bytes)}  at {m.path}  ({m.storage})",
+                f"{m.name}  {m.cls.rpartition('.')[2]}  {m.params:,} params  {format_size(m.bytes)}  at {m.path}  ({m.storage})",
             )
             for i, m in enumerate(manifest.models)
         ],
@@ -160,14 +161,6 @@ def describe_verification(check: Verification | None) -> str:
     if check.max_abs_diff is not None:
         text += f", run-to-run difference at export {check.max_abs_diff:.3g}"
     return text
-
-
-def human_size(size: float) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size} bytes"  # pragma: no cover
 
 
 def manifest_of(origin: Any) -> Manifest:

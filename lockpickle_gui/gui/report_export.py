@@ -1,4 +1,4 @@
-"""File ▸ Export Report…: the current tree as HTML + JSON (core.report) and a PNG of the view."""
+"""File ▸ Export Report…: the current tree as HTML + JSON (core.inspect.report) and a PNG of the view."""
 
 from __future__ import annotations
 

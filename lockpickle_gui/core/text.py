@@ -1,0 +1,22 @@
+"""Words shared by the CLI, the GUI and the reports: one size format, one HTML escape."""
+
+from __future__ import annotations
+
+import html
+
+SIZE_UNITS = ("bytes", "KiB", "MiB", "GiB", "TiB")
+
+
+def format_size(size: float) -> str:
+    """``512 bytes``, ``1.5 KiB``, ``84.2 MiB``: binary units named as such (1 KiB = 1024)."""
+    value = float(size)
+    for unit in SIZE_UNITS:
+        if value < 1024 or unit == SIZE_UNITS[-1]:
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def escape_html(text: object) -> str:
+    """``text`` made safe inside HTML (Qt rich text included): ``& < > " '`` escaped."""
+    return html.escape(str(text), quote=True)
