@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import io
+import os
 import pickle
 import threading
 
@@ -130,10 +131,12 @@ def test_registered_arrival_registers_the_class_for_the_return_trip(service):
 
 
 def test_what_cannot_travel_is_refused_at_the_call_site_naming_every_path(service):
-    service.log = io.StringIO()
+    service.buffer = io.StringIO()  # data: travels with its contents
     service.worker = threading.Thread(target=print)
-    with pytest.raises(UnpicklableState) as info:
-        lp.portable(service)
+    with open(os.devnull, "w") as log:
+        service.log = log
+        with pytest.raises(UnpicklableState) as info:
+            lp.portable(service)
     assert sorted(path for path, _ in info.value.blocked) == ["root.log", "root.worker"]
     assert "LockedService" in str(info.value) and "lpsnap" not in str(info.value)
 

@@ -87,7 +87,8 @@ def encode(
         except LockpickleError as error:
             raise retitled(error, path, f"Making {origin.type_name} portable") from None
         data = path.read_bytes()
-    needs = tuple(manifest["modules"])
+    # format 2 names every type loading needs ("pkg.mod:Service" -> "pkg.mod.Service")
+    needs = tuple(str(entry["name"]).replace(":", ".") for entry in manifest["types"])
     digest = hashlib.sha256(
         json.dumps([manifest["members"], manifest["created_utc"]], sort_keys=True).encode()
     ).hexdigest()
@@ -108,7 +109,8 @@ def allowed_names(payload: Payload) -> tuple[str, ...]:
                 f"Expected an arriving object to need only what this process trusts. Received "
                 f"{where}, which needs {need!r}; {policy.policy_source()} does not allow it "
                 f"(it allows: {', '.join(policy.get_trust() or ()) or 'nothing beyond built-ins'}).",
-                module=need,
+                module=need.rpartition(".")[0],
+                name=need.rpartition(".")[2],
                 hint=f"If {need!r} is yours, add it to {policy.TRUST_ENV} or lp.set_trust() "
                 "in the receiving process.",
             )
@@ -116,7 +118,8 @@ def allowed_names(payload: Payload) -> tuple[str, ...]:
             f"Expected an arriving object to need only what its sender vouched for. Received "
             f"{where}, which needs {need!r}; the sender trusted only "
             f"{', '.join(payload.trust) or 'built-ins'}.",
-            module=need,
+            module=need.rpartition(".")[0],
+            name=need.rpartition(".")[2],
             hint=f"Pass trust=[..., {need!r}] to lp.portable()/lp.register() on the sending side.",
         )
     return tuple(n for n in allowed if any(policy.matches(n, need) for need in payload.needs))

@@ -1,7 +1,7 @@
 """The receiving side's trust policy: what an arriving object may rebuild.
 
-A payload says which names loading it needs (``Payload.needs``: modules with format 1,
-``module.Class`` type names once the format stores them) and which ones its sender vouched
+A payload says which names loading it needs (``Payload.needs``: the ``module.Class`` type
+names the snapshot's manifest lists) and which ones its sender vouched
 for (``Payload.trust``). On arrival the sender's list is *capped* by this process's policy:
 
 * ``LOCKPICKLE_TRUST`` (environment variable; comma- or space-separated patterns), or
