@@ -37,6 +37,7 @@ STABLE_ICONS = [
     "lockpickle",
     "lock-recreate",
     "lock-keep",
+    "lock-handled",
     "lock-held",
     "lock-block",
     "model",

@@ -42,7 +42,13 @@ def test_row_summaries(service):
     model = report.summarize(tree.find("root.model"))
     assert (model.class_name, model.output_shape, model.params) == ("Sequential", "(None, 3)", "67")
     assert model.snapshot == "stored once (Keras config + .npy weights)" and model.level is None
-    assert report.counts_by_level(tree) == {"block": 1, "held": 1, "keep": 1, "recreate": 1}
+    assert report.counts_by_level(tree) == {
+        "block": 1,
+        "held": 1,
+        "keep": 1,
+        "recreate": 1,
+        "handled": 0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -67,7 +73,14 @@ def test_write_report_html_json_png(service, tmp_path):
     )
     assert [p.name for p in written] == ["r.html", "r.json", "r.png"]
     data = json.loads((tmp_path / "r.json").read_text())
-    assert data["summary"] == {"annotations": 4, "block": 1, "held": 1, "keep": 1, "recreate": 1}
+    assert data["summary"] == {
+        "annotations": 4,
+        "block": 1,
+        "held": 1,
+        "keep": 1,
+        "recreate": 1,
+        "handled": 0,
+    }
     assert data["tree"]["children"][0]["name"] == "model"
     assert data["versions"]["keras"] != "not loaded"
     html = (tmp_path / "r.html").read_text()

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QTabWidget,
     QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -39,7 +41,7 @@ ANNOTATION_COLUMNS = ("Path", "Kind", "Snapshot", "State", "Detail")  # "held" s
 SNAPSHOT_COLUMN = 2
 ALWAYS_SHOWN = ("Type", "Module")  # other identity rows hide when they have nothing to say
 WEIGHT_COLUMNS = ("Name", "Shape", "Dtype", "Min", "Mean", "Max")
-LOCKS_TAB, CONFIG_TAB, WEIGHTS_TAB, VALUE_TAB = range(4)
+LOCKS_TAB, CONFIG_TAB, WEIGHTS_TAB, VALUE_TAB, SIGNATURES_TAB = range(5)
 
 
 def _number(value: float | None) -> str:
@@ -131,6 +133,12 @@ class DetailsPanel(QWidget):
         self.tabs.addTab(self.config_text, "Config")
         self.tabs.addTab(weights_page, "Weights")
         self.tabs.addTab(self.value_text, "Value")
+        self.signatures = QTreeWidget(self)
+        self.signatures.setObjectName("details_signatures")
+        self.signatures.setHeaderLabels(["Signature / tensor", "Spec"])
+        self.signatures.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.tabs.addTab(self.signatures, "Signatures")
+        self.tabs.setTabVisible(SIGNATURES_TAB, False)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -164,12 +172,15 @@ class DetailsPanel(QWidget):
             self.fields[label].setText(text)
             self.form.setRowVisible(self.fields[label], bool(text) or label in ALWAYS_SHOWN)
         self._fill_annotations(node.annotations if node is not None else [])
+        self._fill_signatures(self._model_info(node).get("signatures") or {})
         self.config_text.setPlainText("")
         self.value_text.setPlainText("")
         self.weights.setRowCount(0)
         if node is None:
             return
-        if node.annotations:
+        if self.tabs.isTabVisible(SIGNATURES_TAB):
+            self.tabs.setCurrentIndex(SIGNATURES_TAB)  # a SavedModel: its signatures first
+        elif node.annotations:
             self.tabs.setCurrentIndex(LOCKS_TAB)
         self.config_text.setPlaceholderText("Reading…")
         worker = Worker(core_details.node_details, node.obj, node.name)
@@ -200,6 +211,28 @@ class DetailsPanel(QWidget):
                 self.annotations.setItem(row, column, item)
         self.tabs.setTabText(LOCKS_TAB, f"Locks ({len(annotations)})" if annotations else "Locks")
 
+    def _model_info(self, node) -> dict:
+        """The project's extra facts about ``node``'s model (a SavedModel's signatures)."""
+        project = self.window_.current_project if node is not None else None
+        for name, model in (getattr(project, "models", None) or {}).items():
+            if model is node.obj:
+                return project.model_info.get(name) or {}
+        return {}
+
+    def _fill_signatures(self, signatures: dict) -> None:
+        """``{name: {"inputs": {tensor: spec}, "outputs": {...}}}`` as a small tree."""
+        self.signatures.clear()
+        for name, ends in signatures.items():
+            top = QTreeWidgetItem(self.signatures, [name, ""])
+            for side in ("inputs", "outputs"):
+                group = QTreeWidgetItem(top, [side, ""])
+                for tensor, spec in (ends.get(side) or {}).items():
+                    QTreeWidgetItem(group, [tensor, spec])
+        self.signatures.expandAll()
+        self.tabs.setTabVisible(SIGNATURES_TAB, bool(signatures))
+        count = len(signatures)
+        self.tabs.setTabText(SIGNATURES_TAB, f"Signatures ({count})" if count else "Signatures")
+
     def _show_details(self, generation: int, result: core_details.NodeDetails) -> None:
         if generation != self._generation:
             return  # the selection moved on
@@ -222,7 +255,7 @@ class DetailsPanel(QWidget):
         self.tabs.setTabText(
             WEIGHTS_TAB, f"Weights ({len(result.weights)})" if result.weights else "Weights"
         )
-        if not self.node.annotations:
+        if not self.node.annotations and not self.tabs.isTabVisible(SIGNATURES_TAB):
             self.tabs.setCurrentIndex(
                 CONFIG_TAB if result.config_json else WEIGHTS_TAB if result.weights else VALUE_TAB
             )

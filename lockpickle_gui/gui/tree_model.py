@@ -2,7 +2,8 @@
 
 :class:`LayerTreeModel` is a ``QAbstractItemModel`` whose index pointers are the inspector's
 own :class:`~lockpickle_gui.core.inspect.Node` objects (the tree is immutable once built, so
-no copying and no hand-filled items). Words, levels and counts come from
+no copying and no hand-filled items). Each lock-like object is a row of its own under the
+object holding it (:func:`lock_rows`), with its badge, so filtering finds it. Words, levels and counts come from
 :func:`lockpickle_gui.core.inspect.report.summarize`, the same function the saved report uses.
 
 :class:`LockFilterProxy` filters by name, class, type or annotation kind, optionally only
@@ -22,7 +23,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont
 
-from lockpickle_gui.core.inspect import DEFAULT_MAX_DEPTH
+from lockpickle_gui.core.inspect import DEFAULT_MAX_DEPTH, Annotation, Node, type_name
 from lockpickle_gui.core.inspect.report import RowSummary, summarize
 from lockpickle_gui.gui import badges
 
@@ -37,7 +38,8 @@ HEADER_TIPS = (
     "What a lock-safe snapshot does with this row",
 )
 
-NODE_ROLE = Qt.ItemDataRole.UserRole + 1  # the core.graph.Node of a row
+NODE_ROLE = Qt.ItemDataRole.UserRole + 1  # the core.inspect.Node of a row
+LOCK_ROLE = "lock"  # Node.role of a lock row (one lock-like object under its owner)
 LEVEL_ROLE = Qt.ItemDataRole.UserRole + 2  # worst badge level of the row's own annotations
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -58,14 +60,30 @@ class LayerTreeModel(QAbstractItemModel):
         # Row of each node under its parent, computed once: parent() must be cheap.
         self._rows: dict[int, int] = {}
         self._summaries: dict[int, RowSummary] = {}
+        # Rows under each node: its lock-like objects first (one row each), then its children.
+        self._kids: dict[int, list] = {}
+        self._by_path: dict[str, Any] = {}
         for node in root.walk():
-            for row, child in enumerate(node.children):
+            kids = [*lock_rows(node), *node.children]
+            self._kids[id(node)] = kids
+            self._by_path.setdefault(node.path, node)
+            for row, child in enumerate(kids):
                 self._rows[id(child)] = row
+                if child.role == LOCK_ROLE:
+                    self._kids[id(child)] = []
+                    self._by_path.setdefault(child.path, child)
 
     # ------------------------------------------------------------------ structure
 
     def node(self, index: _Index):
         return index.internalPointer() if index.isValid() else None
+
+    def find(self, path: str):
+        """The row's node (a tree node or a lock row) at ``path``, or None."""
+        return self._by_path.get(path)
+
+    def kids(self, node) -> list:
+        return self._kids.get(id(node), [])
 
     def index_of(self, node, column: int = 0) -> QModelIndex:
         if node is None or node is self.root:
@@ -77,7 +95,7 @@ class LayerTreeModel(QAbstractItemModel):
             return QModelIndex()
         if not parent.isValid():
             return self.createIndex(row, column, self.root)
-        return self.createIndex(row, column, parent.internalPointer().children[row])
+        return self.createIndex(row, column, self._kids[id(parent.internalPointer())][row])
 
     def parent(self, index: _Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
         if not index.isValid():
@@ -92,7 +110,7 @@ class LayerTreeModel(QAbstractItemModel):
             return 0
         if not parent.isValid():
             return 1  # the root object itself is the one top-level row
-        return len(parent.internalPointer().children)
+        return len(self._kids.get(id(parent.internalPointer()), ()))
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:
         return len(HEADERS)
@@ -100,7 +118,7 @@ class LayerTreeModel(QAbstractItemModel):
     def hasChildren(self, parent: _Index = QModelIndex()) -> bool:
         if not parent.isValid():
             return True
-        return parent.column() == 0 and bool(parent.internalPointer().children)
+        return parent.column() == 0 and bool(self._kids.get(id(parent.internalPointer())))
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -142,6 +160,8 @@ class LayerTreeModel(QAbstractItemModel):
             return row.level
         if role == Qt.ItemDataRole.DecorationRole:
             if column == NAME:
+                if node.role == LOCK_ROLE and row.level:
+                    return badges.lock_icon(row.level)
                 return badges.role_icon(node.role)
             if column == LOCKS and row.level:
                 return badges.lock_icon(row.level)
@@ -198,6 +218,37 @@ class LayerTreeModel(QAbstractItemModel):
         return f"{node.path}\n{node.type}"
 
 
+def lock_rows(owner: Node) -> list[Node]:
+    """One row per lock-like object held by ``owner`` (``root.work_ready``, ...), so filter,
+    find and the lock-only view reach each of them. An annotation about the owner itself (a
+    layer problem, a lone primitive at the root) stays on the owner's row."""
+    rows = []
+    for annotation in owner.annotations:
+        if annotation.path == owner.path:
+            continue
+        name = annotation.path.removeprefix(owner.path).lstrip(".") or annotation.path
+        obj = annotation.obj
+        rows.append(
+            Node(
+                name=name,
+                path=annotation.path,
+                type=type_name(obj) if obj is not None else annotation.kind,
+                role=LOCK_ROLE,
+                annotations=[annotation],
+                parent=owner,
+                obj=obj,
+            )
+        )
+    return rows
+
+
+def own_annotations(node: Node) -> list[Annotation]:
+    """The annotations shown on ``node``'s own row (the others have rows of their own)."""
+    if node.role == LOCK_ROLE:
+        return list(node.annotations)
+    return [a for a in node.annotations if a.path == node.path]
+
+
 class LockFilterProxy(QSortFilterProxyModel):
     """Rows whose name, class, type or annotation kind contains the text (any case).
 
@@ -228,11 +279,12 @@ class LockFilterProxy(QSortFilterProxyModel):
         node = index.data(NODE_ROLE)
         if node is None:
             return False
-        if self._only_locks and not node.annotations:
+        own = own_annotations(node)
+        if self._only_locks and not own:
             return False
         if not self._text:
             return True
         summary = self.sourceModel().summary(node)
         haystack = [node.name, summary.class_name, node.type]
-        haystack += [a.kind for a in node.annotations]
+        haystack += [a.kind for a in own] + [a.state for a in own]
         return any(self._text in value.lower() for value in haystack)

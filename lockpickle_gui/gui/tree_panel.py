@@ -89,6 +89,7 @@ class TreePanel(QWidget):
         summary_row.addWidget(self.summary_label)
         layout.addLayout(summary_row)
 
+        self._expanded_before_filter: set[int] = set()
         self.filter_edit.textChanged.connect(self._apply_filter)
         self.only_locks.toggled.connect(self._apply_filter)
         expand.clicked.connect(self.expand_all)
@@ -109,7 +110,7 @@ class TreePanel(QWidget):
 
     def select_path(self, path: str) -> bool:
         """Select (and scroll to) the row of the node at ``path``; False if it is filtered out."""
-        node = self.tree.find(path)
+        node = self.model.find(path)
         if node is None:
             return False
         index = self.proxy.mapFromSource(self.model.index_of(node))
@@ -162,9 +163,33 @@ class TreePanel(QWidget):
             self.columns_sized_by_user = True  # a dragged column is the user's choice
 
     def _apply_filter(self) -> None:
+        was_active = self.proxy.active
+        if not was_active:  # what the user had open, to come back to when the filter goes
+            self._expanded_before_filter = self._expanded_nodes()
         self.proxy.set_filter(self.filter_edit.text(), self.only_locks.isChecked())
         if self.proxy.active:
             self.view.expandAll()  # matches may sit deep in the tree
+        elif was_active:
+            self._expand_nodes(self._expanded_before_filter)
+
+    def _expanded_nodes(self) -> set[int]:
+        found: set[int] = set()
+        stack = [self.proxy.index(0, 0)]
+        while stack:
+            index = stack.pop()
+            if index.isValid() and self.view.isExpanded(index):
+                found.add(id(index.data(NODE_ROLE)))
+                stack += [self.proxy.index(r, 0, index) for r in range(self.proxy.rowCount(index))]
+        return found
+
+    def _expand_nodes(self, expanded: set[int]) -> None:
+        self.view.collapseAll()
+        stack = [self.proxy.index(0, 0)]
+        while stack:
+            index = stack.pop()
+            if index.isValid() and id(index.data(NODE_ROLE)) in expanded:
+                self.view.expand(index)
+                stack += [self.proxy.index(r, 0, index) for r in range(self.proxy.rowCount(index))]
 
     def _on_selection(self, selected: QItemSelection, deselected: QItemSelection) -> None:
         self.nodeSelected.emit(self.selected_node)

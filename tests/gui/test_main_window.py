@@ -136,20 +136,29 @@ def test_filter_by_text_and_only_locks(qtbot, window, service_project):
     window.actions["find"].trigger()
     panel.filter_edit.setText("scores")
     assert all_paths(panel.proxy) == ["root", "root.model", "root.model.layers[1]"]
-    panel.filter_edit.setText("condition")  # an annotation kind
-    assert all_paths(panel.proxy) == ["root"]
+    panel.filter_edit.setText("condition")  # an annotation kind: the lock's own row
+    assert all_paths(panel.proxy) == ["root", "root.ready"]
     panel.filter_edit.clear()
     panel.only_locks.setChecked(True)
-    # rows with locks, and the parents that lead to them
-    assert all_paths(panel.proxy) == ["root", "root.model", "root.model.layers[0]"]
+    # each lock-like object is a row; the parents that lead to them stay
+    assert all_paths(panel.proxy) == [
+        "root",
+        "root.lock",
+        "root.ready",
+        "root.log",
+        "root.model",
+        "root.model.layers[0]",
+        "root.model.layers[0].lock",
+    ]
     panel.only_locks.setChecked(False)
     assert all_paths(panel.proxy) == everything
 
+    model_row = panel.proxy.mapFromSource(panel.model.index_of(panel.model.find("root.model")))
     window.actions["collapse_all"].trigger()
     assert panel.view.isExpanded(panel.proxy.index(0, 0))
-    assert not panel.view.isExpanded(panel.proxy.index(0, 0, panel.proxy.index(0, 0)))
+    assert not panel.view.isExpanded(model_row)
     window.actions["expand_all"].trigger()
-    assert panel.view.isExpanded(panel.proxy.index(0, 0, panel.proxy.index(0, 0)))
+    assert panel.view.isExpanded(model_row)
 
 
 def test_broken_and_unsupported_drops_give_one_error_dialog(qtbot, window, model_file, tmp_path):

@@ -51,11 +51,13 @@ def test_models_pass_qt_model_tester_and_filter(qapp, tiny_model):
             collect(index)
 
     collect()
-    assert visible[0] == "root" and visible[-1].endswith("layers[1]")
-    assert all(tree.find(p).annotations or tree.find(p).lock_count() for p in visible)
-    guard_row = model.index_of(tree.find(visible[-1]), tree_model.LOCKS)
+    assert visible[0] == "root" and visible[-1].endswith("layers[1].guard")  # a row per lock
+    assert all(model.find(p).annotations or model.find(p).lock_count() for p in visible)
+    guard_row = model.index_of(model.find(visible[-1]), tree_model.LOCKS)
     assert guard_row.data() == "1" and guard_row.data(LEVEL_ROLE) == "recreate"
-    proxy.set_filter("RLOCK")  # annotation kinds match, any case
+    assert model.index_of(model.find(visible[-1])).data() == "guard"
+    assert model.parent(guard_row).data(NODE_ROLE) is tree.find(visible[-2])
+    proxy.set_filter("RLOCK")  # annotation kinds match, any case: the guard's own row
     visible.clear()
     collect()
-    assert visible[-1].endswith("layers[1]")
+    assert visible[-1].endswith("layers[1].guard")

@@ -29,25 +29,35 @@ REPORT_FORMAT = "lockpickle-report"
 REPORT_VERSION = 1
 
 # Badge levels, worst first. "held" is a recreate/keep primitive that is locked right now.
-LEVELS = ("block", "held", "keep", "recreate")
+# "handled": the object's own class pickles it (its __reduce__ leaves the lock out).
+LEVELS = ("block", "held", "keep", "recreate", "handled")
 LEVEL_WORDS = {
     "block": "blocks export",
     "held": "held now, restored free",
     "keep": "kept (fresh object, same data)",
     "recreate": "recreated fresh",
+    "handled": "handled by the class",
 }
-LEVEL_SHORT = {"block": "blocking", "held": "held now", "keep": "kept", "recreate": "recreated"}
+LEVEL_SHORT = {
+    "block": "blocking",
+    "held": "held now",
+    "keep": "kept",
+    "recreate": "recreated",
+    "handled": "handled by the class",
+}
 LEVEL_COLOURS = {  # the fills of resources/icons/lock-<level>.svg (badge backgrounds)
     "block": "#d83b3b",
     "held": "#e0900c",
     "keep": "#2f7fd0",
     "recreate": "#3fa34d",
+    "handled": "#8a8f98",
 }
 LEVEL_TEXT_COLOURS = {  # darker shades, readable as text on a light background
     "block": "#b71c1c",
     "held": "#9a5b00",
     "keep": "#1d5798",
     "recreate": "#25702f",
+    "handled": "#5d6b78",
 }
 
 
@@ -55,6 +65,8 @@ def level_of(annotation: Annotation) -> str:
     """The badge level of one annotation: block > held > keep/recreate."""
     if annotation.action == "block":
         return "block"
+    if annotation.action == "handled":
+        return "handled"
     if annotation.held:
         return "held"
     return "keep" if annotation.action == "keep" else "recreate"

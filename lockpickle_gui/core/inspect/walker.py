@@ -35,6 +35,7 @@ from lockpickle_gui.core.errors import LockpickleError
 from lockpickle_gui.core.inspect import primitives
 from lockpickle_gui.core.inspect.keras_adapter import KerasContext, is_framework_type
 from lockpickle_gui.core.inspect.paths import attr_path, key_path, resolve_path
+from lockpickle_gui.core.inspect.self_pickling import is_user_class, mark_handled, pickling_method
 from lockpickle_gui.core.inspect.tree import Annotation, Node, type_name
 
 __all__ = ["Annotation", "Node", "inspect", "resolve_path", "type_name", "DEFAULT_MAX_DEPTH"]
@@ -174,6 +175,8 @@ class _Walker:
             framework = is_framework_type(type(obj))  # (show_internal): no function noise
             if not self.stops_at(node, depth, (value for _, value in _attributes(obj)), framework):
                 self.visit_attributes(obj, path, node, depth, in_keras=framework)
+                if not framework and pickling_method(type(obj)) is not None:
+                    mark_handled(node, _attributes(obj))
         elif self.show_internal:
             self.remember(obj, name, path, parent, "attribute")
 
@@ -218,10 +221,11 @@ class _Walker:
             return False
         if is_framework_type(tp):
             return self.show_internal
-        # A class with its own __reduce__ (loggers, enums, partials...) decides what pickle
-        # saves; its internals are not the user's state.
+        # A library class with its own __reduce__ (loggers, enums, partials...) decides what
+        # pickle saves: its internals are not the user's state. The program's own classes are
+        # walked all the same (self_pickling marks what their pickling leaves out).
         if tp.__reduce_ex__ is not object.__reduce_ex__ or tp.__reduce__ is not object.__reduce__:
-            return self.show_internal
+            return self.show_internal or is_user_class(tp)
         return _has_instance_dict(obj) or any("__slots__" in vars(c) for c in tp.__mro__)
 
     def visit_layer(
