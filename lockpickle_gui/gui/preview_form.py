@@ -27,6 +27,13 @@ SOURCES = (
     ("file", "A .npy / .npz file"),
     ("folder", "A folder of images"),
 )
+# where batches run (core.preview backends); the label of "processes" names the worker count
+BACKENDS = (
+    ("threads", "this process"),
+    ("processes", "{n} processes"),
+    ("ray", "Ray (local, or an address)"),
+)
+RAY_MISSING = "Ray is not installed: pip install 'lockpickle-gui[ray]' adds it."
 
 
 @dataclass
@@ -42,6 +49,8 @@ class PreviewOptions:
     source: str = "generated"  # one of SOURCES' keys
     seed: int = 0
     path: str = ""  # the .npy/.npz file or the image folder
+    backend: str = "threads"  # one of BACKENDS' keys
+    ray_address: str = ""  # empty: a running Ray session, or a new local cluster
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -87,6 +96,33 @@ class PreviewSettingsForm(QWidget):
         self.clients = _spin(
             1, 256, 4, "Client threads sending requests at the same time", "preview_clients"
         )
+        self.backend_combo = QComboBox()
+        self.backend_combo.setObjectName("preview_backend")
+        self.backend_combo.setToolTip(
+            "Where batches run: worker threads here, one spawned process per worker, or one "
+            "Ray actor per worker. Processes and actors receive the model once, as a lock-safe "
+            "snapshot; the batching stays in this process."
+        )
+        for key, label in BACKENDS:
+            self.backend_combo.addItem(label, key)
+        if not _ray_installed():
+            item = self.backend_combo.model().item(2)
+            item.setEnabled(False)
+            item.setToolTip(RAY_MISSING)
+            self.backend_combo.setItemText(2, "Ray (not installed)")
+        self.ray_address = QLineEdit()
+        self.ray_address.setObjectName("preview_ray_address")
+        self.ray_address.setPlaceholderText("local cluster, or e.g. ray://host:10001")
+        self.ray_address.setToolTip("A Ray cluster to use; empty starts a local one")
+        self.ray_address.setVisible(False)
+        run_on = QWidget()
+        run_on_layout = QVBoxLayout(run_on)
+        run_on_layout.setContentsMargins(0, 0, 0, 0)
+        run_on_layout.setSpacing(2)
+        run_on_layout.addWidget(self.backend_combo)
+        run_on_layout.addWidget(self.ray_address)
+        self.backend_combo.currentIndexChanged.connect(self._backend_changed)
+        self.workers.valueChanged.connect(self._name_processes)
 
         self.source_combo = QComboBox()
         self.source_combo.setObjectName("preview_source")
@@ -132,6 +168,7 @@ class PreviewSettingsForm(QWidget):
             ("Max delay", self.max_delay),
             ("Requests", self.requests),
             ("Client threads", self.clients),
+            ("Run on", run_on),
         ]
         # side by side in a wide dock, one under the other in a narrow one
         self.grid = ReflowGrid(
@@ -144,6 +181,8 @@ class PreviewSettingsForm(QWidget):
             widget.valueChanged.connect(self.changed)
         self.max_delay.valueChanged.connect(self.changed)
         self.path_edit.textChanged.connect(self.changed)
+        self.ray_address.textChanged.connect(self.changed)
+        self._name_processes()
 
     # ------------------------------------------------------------------ values
 
@@ -189,7 +228,19 @@ class PreviewSettingsForm(QWidget):
             source=self.source_combo.currentData(),
             seed=self.seed.value(),
             path=self.path_edit.text().strip(),
+            backend=self.backend_combo.currentData(),
+            ray_address=self.ray_address.text().strip(),
         )
+
+    def set_backend(self, key: str) -> None:
+        self.backend_combo.setCurrentIndex([k for k, _ in BACKENDS].index(key))
+
+    def _backend_changed(self) -> None:
+        self.ray_address.setVisible(self.backend_combo.currentData() == "ray")
+        self.changed.emit()
+
+    def _name_processes(self) -> None:
+        self.backend_combo.setItemText(1, BACKENDS[1][1].format(n=self.workers.value()))
 
     def _source_changed(self) -> None:
         self.source_detail.setCurrentIndex(
@@ -211,3 +262,9 @@ class PreviewSettingsForm(QWidget):
             )
         if chosen:
             self.path_edit.setText(chosen)
+
+
+def _ray_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("ray") is not None

@@ -62,6 +62,8 @@ def preview_job(
         keep_outputs=FIRST_OUTPUTS,
         progress=progress,
         on_stats=stats_sink,
+        backend=getattr(options, "backend", "threads"),
+        ray_address=getattr(options, "ray_address", "") or None,
     )
     summaries = [(entry["sample"], entry["summary"]) for entry in result.summaries]
     return PanelResult(

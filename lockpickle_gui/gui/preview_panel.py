@@ -170,9 +170,12 @@ class PreviewPanel(QWidget):
         self.verdict.show_pending("Thread safety: checking after the run…")
         self.progress.setValue(0)
         self.progress.setFormat("%p%")
+        where = {"processes": "worker processes", "ray": "Ray actors"}.get(
+            options.backend, "workers"
+        )
         self.message.setText(
             f"Running {options.requests:,} requests from {options.clients} "
-            f"client threads through {options.workers} workers…"
+            f"client threads through {options.workers} {where}…"
         )
         self.state = "running"
         worker = Worker(preview_job, model, options, stats_sink=self._relay.stats.emit)
@@ -240,6 +243,9 @@ class PreviewPanel(QWidget):
         first_error = getattr(result.preview, "first_error", None)
         if failed or first_error:
             text += f" {failed:,} failed; the first error: {first_error}"
+        per_worker = _get(stats, "per_worker") or {}
+        if per_worker:  # per thread, process or Ray actor (named with its pid)
+            text += " Per worker: " + ", ".join(f"{n}: {k:,}" for n, k in per_worker.items())
         self.message.setText(text)
         self.finished.emit(result)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import io
-import os
 import pickle
 import threading
 
@@ -41,8 +40,10 @@ def test_protocol_5_moves_the_snapshot_out_of_band(service, expected):
     sent = lp.portable(service)
     buffers: list[pickle.PickleBuffer] = []
     data = pickle.dumps(sent, protocol=5, buffer_callback=buffers.append)
-    assert buffers and sum(b.raw().nbytes for b in buffers) == sent.payload.nbytes
-    assert len(data) < 2_000  # the pickle itself is only the envelope
+    # out of band: the model's variables, as they are; in the pickle: manifest, state, config
+    weights = service.model.get_weights()
+    assert sorted(b.raw().nbytes for b in buffers) == sorted(w.nbytes for w in weights)
+    assert len(data) < 16_000
     check_arrived(pickle.loads(data, buffers=buffers), service, expected)
 
 
@@ -130,13 +131,11 @@ def test_registered_arrival_registers_the_class_for_the_return_trip(service):
     assert type(pickle.loads(pickle.dumps(arrived))) is locked_service.LockedService
 
 
-def test_what_cannot_travel_is_refused_at_the_call_site_naming_every_path(service):
+def test_what_cannot_travel_is_refused_at_the_call_site_naming_every_path(service, tmp_path):
     service.buffer = io.StringIO()  # data: travels with its contents
     service.worker = threading.Thread(target=print)
-    with open(os.devnull, "w") as log:
-        service.log = log
-        with pytest.raises(UnpicklableState) as info:
-            lp.portable(service)
+    with open(tmp_path / "log.txt", "w") as service.log, pytest.raises(UnpicklableState) as info:
+        lp.portable(service)
     assert sorted(path for path, _ in info.value.blocked) == ["root.log", "root.worker"]
     assert "LockedService" in str(info.value) and "lpsnap" not in str(info.value)
 

@@ -27,17 +27,12 @@ def poisoned_model(seed: int = 0):
 
 
 def buffer_kinds(ref) -> list[str]:
-    """What the payload's buffers arrived as, in the worker (``memmap`` under joblib)."""
+    """What the payload's largest array (the first layer's kernel) arrived as, in the worker
+    (``memmap`` under joblib)."""
     import numpy as np
 
-    kinds = []
-    for buffer in ref.payload.buffers:
-        base = buffer
-        while (
-            isinstance(base, np.ndarray)
-            and not isinstance(base, np.memmap)
-            and base.base is not None
-        ):
-            base = base.base
-        kinds.append("memmap" if isinstance(base, np.memmap) else type(base).__name__)
-    return kinds
+    arrays = [b for b in ref.payload.buffers if isinstance(b, np.ndarray)]
+    base = max(arrays, key=lambda a: a.nbytes)
+    while not isinstance(base, np.memmap) and isinstance(base.base, np.ndarray):
+        base = base.base
+    return ["memmap" if isinstance(base, np.memmap) else type(base).__name__]

@@ -81,7 +81,7 @@ class InferencePool:
         name: str = "lockpickle-preview",
         backend: str = "threads",
         ray_address: str | None = None,
-        cancel: threading.Event | None = None,
+        on_start_wait: Callable[[], None] | None = None,
     ):
         for label, value, low in (
             ("workers", workers, 1),
@@ -108,9 +108,17 @@ class InferencePool:
         self._max_delay = self.max_delay_ms / 1000.0
         self.signature = signature_of(model, input_signature)
         self.backend = backend
-        # ``cancel`` stops the start of remote workers (seconds: they import TensorFlow)
+        # remote workers take seconds to start (they import TensorFlow): ``on_start_wait`` is
+        # called about every 50 ms meanwhile; raising Cancelled from it stops the start
         self._runner = make_runner(
-            backend, model, self.signature, workers, name, input_signature, ray_address, cancel
+            backend,
+            model,
+            self.signature,
+            workers,
+            name,
+            input_signature,
+            ray_address,
+            on_start_wait,
         )
 
         self._lock = threading.Lock()

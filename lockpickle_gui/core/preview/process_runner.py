@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -56,7 +57,7 @@ class ProcessRunner:
         workers: int,
         name: str,
         input_signature: Any = None,
-        cancel: threading.Event | None = None,
+        waiting: Callable[[], None] | None = None,
     ):
         context = multiprocessing.get_context("spawn")
         shipped = portable(model, label="the preview's model")
@@ -76,20 +77,20 @@ class ProcessRunner:
                 theirs.close()
                 self._processes.append(process)
                 self._conns.append(mine)
-            pids = [self._await_ready(i, cancel) for i in range(workers)]
+            pids = [self._await_ready(i, waiting) for i in range(workers)]
         except BaseException:
             self.abort()
             self.close()
             raise
         self.names = [f"{name}-process-{i} (pid {pid})" for i, pid in enumerate(pids)]
 
-    def _await_ready(self, index: int, cancel: threading.Event | None) -> int:
+    def _await_ready(self, index: int, waiting: Callable[[], None] | None) -> int:
         conn, process = self._conns[index], self._processes[index]
         deadline = time.monotonic() + START_TIMEOUT_S
         try:
             while not conn.poll(POLL_S):
-                if cancel is not None and cancel.is_set():
-                    raise Cancelled("Preview cancelled while the worker processes started.")
+                if waiting is not None:
+                    waiting()  # raises Cancelled to stop the start
                 if not process.is_alive() or time.monotonic() > deadline:
                     raise EOFError
             status, detail = conn.recv()

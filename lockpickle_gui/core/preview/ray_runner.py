@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,7 @@ class RayRunner:
         name: str,
         input_signature: Any = None,
         address: str | None = None,
-        cancel: threading.Event | None = None,
+        waiting: Callable[[], None] | None = None,
         num_cpus: float = 1.0,
     ):
         self._ray = ray = require("ray")
@@ -64,7 +65,8 @@ class RayRunner:
             actor_class = ray.remote(ModelServer).options(num_cpus=num_cpus)
             self._actors = [actor_class.remote(shipped, input_signature) for _ in range(workers)]
             pids = [
-                self._await(actor.ready.remote(), i, cancel) for i, actor in enumerate(self._actors)
+                self._await(actor.ready.remote(), i, waiting)
+                for i, actor in enumerate(self._actors)
             ]
         except BaseException:
             self.abort()
@@ -72,15 +74,15 @@ class RayRunner:
             raise
         self.names = [f"{name}-actor-{i} (pid {pid})" for i, pid in enumerate(pids)]
 
-    def _await(self, ref: Any, index: int, cancel: threading.Event | None) -> Any:
+    def _await(self, ref: Any, index: int, waiting: Callable[[], None] | None) -> Any:
         ray = self._ray
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             done, _ = ray.wait([ref], timeout=POLL_S)
             if done:
                 break
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("Preview cancelled while the Ray actors started.")
+            if waiting is not None:
+                waiting()  # raises Cancelled to stop the start
             if time.monotonic() > deadline:
                 raise PreviewError(
                     f"Expected Ray actor {index} to start within {START_TIMEOUT_S:.0f} s.",

@@ -347,7 +347,7 @@ def run_preview(
         input_signature=input_signature,
         backend=backend,
         ray_address=ray_address,
-        cancel=cancel,
+        on_start_wait=lambda: report(0.0, f"Starting {workers} {_unit(backend)}…"),
     )
     try:
         samples = as_samples(samples, pool.signature)

@@ -15,7 +15,6 @@ A runner's :meth:`abort` ends the batches running remotely at once (the pool's
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -131,18 +130,18 @@ def make_runner(
     name: str,
     input_signature: Any = None,
     ray_address: str | None = None,
-    cancel: threading.Event | None = None,
+    waiting: Callable[[], None] | None = None,
 ) -> Runner:
     if backend == "threads":
         return ThreadRunner(model, signature, workers, name)
     if backend == "processes":
         from lockpickle_gui.core.preview.process_runner import ProcessRunner
 
-        return ProcessRunner(model, workers, name, input_signature, cancel)
+        return ProcessRunner(model, workers, name, input_signature, waiting)
     if backend == "ray":
         from lockpickle_gui.core.preview.ray_runner import RayRunner
 
-        return RayRunner(model, workers, name, input_signature, ray_address, cancel)
+        return RayRunner(model, workers, name, input_signature, ray_address, waiting)
     raise PreviewError(
         f"Expected backend to be one of {', '.join(BACKENDS)}. Received {backend!r}.",
         hint='"threads" runs in this process; "processes" and "ray" ship the model to workers.',

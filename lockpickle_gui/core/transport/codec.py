@@ -2,34 +2,35 @@
 
 Everything an object's travel needs from the snapshot format goes through :func:`encode` and
 :func:`decode`; nothing else in ``transport/`` knows how a snapshot is laid out. They use the
-snapshot layer's public API (``save_snapshot`` / ``load_snapshot``: the same format, trust
-rules and refusals as files) through a scratch file in memory-backed storage when the system
-has one (``/dev/shm``), which is removed before they return. When the snapshot layer offers
-in-memory snapshots with members (``dumps``/``loads``), the scratch file goes and the models'
-arrays become separate out-of-band buffers; the :class:`Payload` contract stays the same.
+snapshot layer's members API: :func:`~lockpickle_gui.core.snapshot.to_members` gives the
+manifest and the members (the models' variables as numpy arrays, no archive, nothing copied)
+and :func:`~lockpickle_gui.core.snapshot.from_members` loads them back with the same checks,
+trust rules and refusals as a file (the sha256 of every member, types trusted by name, models
+built with Keras' ``safe_mode`` and without random initialisation).
 
 Errors keep their type (:class:`UnpicklableState`, :class:`UntrustedCode`, ...) and name the
-object's origin, never the scratch file.
+object's origin, never a placeholder path.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
-import os
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any, TypeVar
 
-from lockpickle_gui.core.errors import LockpickleError, UntrustedCode
-from lockpickle_gui.core.snapshot import load_snapshot, save_snapshot
-from lockpickle_gui.core.transport import policy
-from lockpickle_gui.core.transport.payload import Origin, Payload, as_buffer
+import numpy as np
 
-_MEMORY_BACKED = Path("/dev/shm")
+from lockpickle_gui.core.errors import LockpickleError, UntrustedCode
+from lockpickle_gui.core.snapshot import from_members, to_members
+from lockpickle_gui.core.snapshot.trust import display_name
+from lockpickle_gui.core.transport import policy
+from lockpickle_gui.core.transport.payload import Origin, Payload
+
+MANIFEST_MEMBER = "manifest.json"
+# what the snapshot layer calls the target of an in-memory snapshot in its messages
+_PLACEHOLDERS = ("<snapshot members>", "<members>", "<memory>")
 _state = threading.local()
 E = TypeVar("E", bound=BaseException)
 
@@ -49,25 +50,34 @@ def _encoding() -> Iterator[None]:
         _state.depth -= 1
 
 
-@contextlib.contextmanager
-def _scratch() -> Iterator[Path]:
-    root = (
-        _MEMORY_BACKED if _MEMORY_BACKED.is_dir() and os.access(_MEMORY_BACKED, os.W_OK) else None
-    )
-    with tempfile.TemporaryDirectory(prefix="lockpickle-transport-", dir=root) as folder:
-        yield Path(folder) / "object.lpsnap"
-
-
-def retitled(error: E, scratch: Path, origin: str) -> E:
+def retitled(error: E, origin: str) -> E:
     """The same error, of the same type and attributes, naming ``origin`` instead of the
-    scratch file."""
-    text = str(error).replace(f"{scratch}: ", "").replace(str(scratch), origin)
+    snapshot layer's placeholder for an in-memory snapshot."""
+    text = str(error)
+    for placeholder in _PLACEHOLDERS:
+        text = text.replace(f"{placeholder}: ", "").replace(placeholder, origin)
     fresh = type(error).__new__(type(error))
-    Exception.__init__(fresh, f"{origin}: {text}" if origin not in text else text)
+    Exception.__init__(fresh, text if origin in text else f"{origin}: {text}")
     fresh.__dict__.update(error.__dict__)
     if isinstance(fresh, LockpickleError):
         fresh.path = None
     return fresh
+
+
+def _buffer(member: Any) -> np.ndarray | bytes:
+    """Arrays (the models' variables) as they are, so they travel out of band; the small
+    members (manifest, state, configs) as bytes, in the pickle."""
+    if isinstance(member, np.ndarray):
+        return np.ascontiguousarray(member)
+    return bytes(member)
+
+
+def _member(name: str, buffer: Any) -> Any:
+    """What arrived, as the snapshot layer reads it: ``.npy`` members as arrays (read-only
+    views of Ray's object store, joblib memory maps), the others as bytes."""
+    if name.endswith(".npy") or isinstance(buffer, bytes):
+        return buffer
+    return np.asarray(buffer).tobytes()
 
 
 def encode(
@@ -77,23 +87,23 @@ def encode(
     label: str | None = None,
     register: tuple[str, bool] | None = None,
 ) -> Payload:
-    """Snapshot ``obj`` into a :class:`Payload`. ``trust=None`` vouches for exactly what the
-    object holds; a list vouches for those names only. Raises what ``save_snapshot`` raises
-    (``UnpicklableState`` listing every path that cannot travel, ...), naming the object."""
+    """Snapshot ``obj`` into a :class:`Payload`. ``trust=None`` vouches for exactly the types
+    the object holds; a list vouches for those names only. Raises what the snapshot layer
+    raises (``UnpicklableState`` listing every path that cannot travel, ...), naming the
+    object instead of a path."""
     origin = Origin.here(obj, label)
-    with _scratch() as path, _encoding():
+    with _encoding():
         try:
-            manifest = save_snapshot(obj, path, verify=False)
+            manifest, members = to_members(obj, verify=False)
         except LockpickleError as error:
-            raise retitled(error, path, f"Making {origin.type_name} portable") from None
-        data = path.read_bytes()
-    # format 2 names every type loading needs ("pkg.mod:Service" -> "pkg.mod.Service")
-    needs = tuple(str(entry["name"]).replace(":", ".") for entry in manifest["types"])
-    digest = hashlib.sha256(
-        json.dumps([manifest["members"], manifest["created_utc"]], sort_keys=True).encode()
-    ).hexdigest()
+            raise retitled(error, f"Making {origin.type_name} portable") from None
+    needs = tuple(dict.fromkeys(display_name(entry["name"]) for entry in manifest["types"]))
+    digest = hashlib.sha256(bytes(members[MANIFEST_MEMBER])).hexdigest()  # every member's sha256
     vouched = needs if trust is None else tuple(str(t) for t in trust)
-    return Payload([as_buffer(data)], digest, needs, vouched, origin, register)
+    names = tuple(members)
+    return Payload(
+        names, [_buffer(members[n]) for n in names], digest, needs, vouched, origin, register
+    )
 
 
 def allowed_names(payload: Payload) -> tuple[str, ...]:
@@ -122,21 +132,15 @@ def allowed_names(payload: Payload) -> tuple[str, ...]:
             name=need.rpartition(".")[2],
             hint=f"Pass trust=[..., {need!r}] to lp.portable()/lp.register() on the sending side.",
         )
-    return tuple(n for n in allowed if any(policy.matches(n, need) for need in payload.needs))
+    return tuple(n for n in payload.needs if any(policy.matches(a, n) for a in allowed))
 
 
 def decode(payload: Payload) -> Any:
     """Rebuild the object: fresh locks, the same sharing, the models bit-identical. Only what
     :func:`allowed_names` allows is imported; errors name the payload's origin."""
     trusted = allowed_names(payload)
-    modules = tuple(
-        dict.fromkeys(n for n in payload.needs if any(policy.matches(t, n) for t in trusted))
-    )
-    with _scratch() as path:
-        with open(path, "wb") as file:
-            for buffer in payload.buffers:
-                file.write(buffer.data)
-        try:
-            return load_snapshot(path, trust=modules)
-        except LockpickleError as error:
-            raise retitled(error, path, f"Loading {payload.origin.describe()}") from None
+    members = {n: _member(n, b) for n, b in zip(payload.names, payload.buffers)}
+    try:
+        return from_members(members, trust=trusted)
+    except LockpickleError as error:
+        raise retitled(error, f"Loading {payload.origin.describe()}") from None

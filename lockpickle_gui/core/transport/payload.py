@@ -45,7 +45,8 @@ class Origin:
 
 
 class Payload:
-    """A snapshot in transit: ``buffers`` (read-only arrays of bytes) plus what loading it needs.
+    """A snapshot in transit: its members (``names`` and ``buffers``: the models' variables as
+    the arrays they are, the other members as read-only byte arrays) plus what loading needs.
 
     ``needs`` are the names the snapshot's loader must trust; ``trust`` the ones the sender
     vouched for (see ``policy.py``); ``digest`` identifies the content (Dask's token, caches).
@@ -53,17 +54,19 @@ class Payload:
     registers the class too, so the object can travel back.
     """
 
-    __slots__ = ("buffers", "digest", "needs", "trust", "origin", "register")
+    __slots__ = ("names", "buffers", "digest", "needs", "trust", "origin", "register")
 
     def __init__(
         self,
-        buffers: list[np.ndarray],
+        names: tuple[str, ...],
+        buffers: list[np.ndarray | bytes],
         digest: str,
         needs: tuple[str, ...],
         trust: tuple[str, ...],
         origin: Origin,
         register: tuple[str, bool] | None = None,
     ):
+        self.names = names
         self.buffers = buffers
         self.digest = digest
         self.needs = needs
@@ -73,22 +76,24 @@ class Payload:
 
     @property
     def nbytes(self) -> int:
-        return sum(int(b.nbytes) for b in self.buffers)
+        return sum(b.nbytes if isinstance(b, np.ndarray) else len(b) for b in self.buffers)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # numpy arrays reduce by protocol: PickleBuffers (out of band when the pickler takes
-        # them) at 5, a bytes copy below; joblib's reducer memory-maps large ones.
+        # the models' variables are numpy arrays, which reduce by protocol: PickleBuffers (out
+        # of band when the pickler takes them) at 5, a bytes copy below; joblib's reducer
+        # memory-maps large ones. The small members are bytes, in the pickle.
         return (
             Payload,
-            (self.buffers, self.digest, self.needs, self.trust, self.origin, self.register),
+            (
+                self.names,
+                self.buffers,
+                self.digest,
+                self.needs,
+                self.trust,
+                self.origin,
+                self.register,
+            ),
         )
 
     def __repr__(self) -> str:
         return f"<Payload {self.digest[:12]} {self.nbytes:,} B from {self.origin.describe()}>"
-
-
-def as_buffer(data: bytes | bytearray | memoryview) -> np.ndarray:
-    """A read-only uint8 array over ``data`` without copying it."""
-    array = np.frombuffer(data, dtype=np.uint8)
-    array.flags.writeable = False
-    return array

@@ -1,8 +1,8 @@
 """The receiving side's trust policy: what an arriving object may rebuild.
 
-A payload says which names loading it needs (``Payload.needs``: the ``module.Class`` type
-names the snapshot's manifest lists) and which ones its sender vouched
-for (``Payload.trust``). On arrival the sender's list is *capped* by this process's policy:
+A payload says which types loading it needs (``Payload.needs``: ``module.Class`` names, as
+the snapshot's manifest lists them) and which ones its sender vouched for
+(``Payload.trust``). On arrival the sender's list is *capped* by this process's policy:
 
 * ``LOCKPICKLE_TRUST`` (environment variable; comma- or space-separated patterns), or
   :func:`set_trust` (which overrides the variable in this process);
@@ -67,13 +67,12 @@ def policy_source() -> str:
 
 
 def matches(pattern: str, name: str) -> bool:
-    """Does ``pattern`` allow ``name``? ``pkg.mod`` and ``pkg.mod.*`` allow ``pkg.mod`` and
-    everything below it; ``pkg.mod.Service`` allows that type. A needed *module* (what format 1
-    records) is allowed by a pattern naming a type inside it."""
+    """Does ``pattern`` allow the type ``name``? ``pkg.mod`` and ``pkg.mod.*`` allow every type
+    in ``pkg.mod`` and below it; ``pkg.mod.Service`` allows that type."""
     base = pattern[:-2] if pattern.endswith(".*") else pattern
     if not base:
         return False
-    return name == base or name.startswith(base + ".") or base.rpartition(".")[0] == name
+    return name == base or name.startswith(base + ".")
 
 
 def capped(trust: Iterable[str]) -> tuple[tuple[str, ...], list[str]]:

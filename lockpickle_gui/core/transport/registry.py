@@ -42,7 +42,7 @@ def qualified_name(cls: type) -> str:
 def _reducer(obj: Any) -> tuple[Any, ...]:
     cls = type(obj)
     if codec.encoding():  # inside this thread's snapshot of it: save it, do not recurse
-        return obj.__reduce_ex__(4)  # type: ignore[no-any-return]
+        return obj.__reduce_ex__(5)  # type: ignore[no-any-return]
     lazy, trust = _registered.get(cls, (False, None))
     from lockpickle_gui.core.transport.portable import arrive, arrive_lazy
 
