@@ -75,8 +75,10 @@ def _buffer(member: Any) -> np.ndarray | bytes:
 def _member(name: str, buffer: Any) -> Any:
     """What arrived, as the snapshot layer reads it: ``.npy`` members as arrays (read-only
     views of Ray's object store, joblib memory maps), the others as bytes."""
-    if name.endswith(".npy") or isinstance(buffer, bytes):
+    if isinstance(buffer, bytes):
         return buffer
+    if name.endswith(".npy"):  # a joblib memory map is an ndarray subclass: view it as one
+        return buffer.view(np.ndarray) if isinstance(buffer, np.ndarray) else buffer
     return np.asarray(buffer).tobytes()
 
 
