@@ -20,7 +20,7 @@ def panel(window, tiny_model, tmp_path):
     path = tmp_path / "tiny.keras"
     tiny_model.save(path)
     window.add_loaded_project(open_project(path))
-    return window.preview_panel
+    return window.preview.panel  # the project's own panel
 
 
 def child_pids():
