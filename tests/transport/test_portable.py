@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import pickle
+import sys
 import threading
 
 import numpy as np
@@ -181,3 +182,13 @@ def test_lazy_refusal_happens_on_first_use_not_on_arrival(service, monkeypatch):
     assert not ref.loaded
     with pytest.raises(UntrustedCode):
         ref.get()
+
+
+def test_a_missing_engine_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    with pytest.raises(lp.LockpickleError, match=r"pip install 'lockpickle-gui\[ray\]'"):
+        transport.require("ray")
+    from lockpickle_gui.core.preview.ray_runner import RayRunner
+
+    with pytest.raises(lp.LockpickleError, match=r"lockpickle-gui\[ray\]"):
+        RayRunner(model=None, workers=1, name="x")
