@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from lockpickle_gui.core.library import LibraryEntry
+from lockpickle_gui.core.text import format_size
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -43,17 +44,6 @@ _NO_FLAGS = Qt.ItemFlag.NoItemFlags
 _GROUP_FLAGS = Qt.ItemFlag.ItemIsEnabled
 _ENTRY_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _GROUP = 0  # internalId of project rows; entry rows carry their group's index + 1
-
-
-def _size(size: int | None) -> str:
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return str(size)
 
 
 def _when(stamp: str | None) -> str:
@@ -189,7 +179,7 @@ class LibraryModel(QAbstractItemModel):
         if column == CREATED:
             return _when(entry.created_utc)
         if column == SIZE:
-            return _size(entry.size)
+            return "" if entry.size is None else format_size(entry.size)
         if column == MODELS:
             return entry.model_text
         if column == PARAMS:

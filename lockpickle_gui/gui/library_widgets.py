@@ -8,7 +8,6 @@ Each dialog is opened with ``open()`` (never a blocking ``exec``): the panel con
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from lockpickle_gui.core.library import EntryDetails, Filters, LibraryEntry, VerdictFilter
+from lockpickle_gui.core.text import escape_html
 from lockpickle_gui.gui.workers import CLOSE_WAIT_MS, Worker
 
 ALL = "All"
@@ -314,11 +314,11 @@ def details_html(details: EntryDetails) -> str:
         ("Note", entry.note or "none"),
     ]
     table = "".join(
-        f"<tr><td><b>{escape(k)}</b></td><td>{escape(str(v))}</td></tr>" for k, v in rows
+        f"<tr><td><b>{escape_html(k)}</b></td><td>{escape_html(v)}</td></tr>" for k, v in rows
     )
     history = "".join(
-        f"<li>{escape(e.at.replace('T', ' ').rstrip('Z'))} — {escape(e.kind)}"
-        f"{' — ' + escape(e.detail) if e.detail else ''}</li>"
+        f"<li>{escape_html(e.at.replace('T', ' ').rstrip('Z'))} — {escape_html(e.kind)}"
+        f"{' — ' + escape_html(e.detail) if e.detail else ''}</li>"
         for e in reversed(details.history)
     )
     return f"<table cellspacing='4'>{table}</table><p><b>History</b></p><ul>{history}</ul>"
