@@ -98,6 +98,7 @@ def transport_ray(service, rounds):
     import ray
 
     ray.init(
+        address="local",  # a cluster of our own, never one already running here
         num_cpus=2,
         include_dashboard=False,
         log_to_driver=False,

@@ -31,6 +31,7 @@ def main() -> None:
     expected = service.predict(probe_input(service))
     here = os.path.dirname(os.path.abspath(__file__))  # workers import locked_service
     ray.init(
+        address="local",  # a cluster of our own, never one already running here
         num_cpus=2,
         include_dashboard=False,
         log_to_driver=False,

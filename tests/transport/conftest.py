@@ -89,6 +89,7 @@ def ray_session():
     after which no Ray process may be left."""
     ray = pytest.importorskip("ray")
     ray.init(
+        address="local",  # never another session's cluster on the same machine
         num_cpus=2,
         include_dashboard=False,
         log_to_driver=False,

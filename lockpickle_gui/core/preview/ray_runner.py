@@ -34,7 +34,9 @@ def connect(ray: Any, address: str | None) -> bool:
     if address:
         kwargs = {"log_to_driver": False}
     try:
-        ray.init(address=address or None, **kwargs)
+        # "local" starts a cluster of our own: without an address Ray may attach to a
+        # cluster another program started on this machine (RAY_ADDRESS, /tmp/ray).
+        ray.init(address=address or "local", **kwargs)
     except Exception as error:
         raise PreviewError(
             f"Expected to {'reach a Ray cluster at ' + address if address else 'start a local Ray cluster'}. "
