@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lockpickle_gui.core.inspect import Node
+from lockpickle_gui.core.inspect.structure import LayerGraph, graphs_of_models, inputs_from
 from lockpickle_gui.core.project import ModelProject, open_project
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,8 @@ class OpenProject:
     project: ModelProject
     tree: Node
     seconds: float = 0.0  # how long opening and inspecting took
-    extra: dict[str, Any] = field(default_factory=dict)  # what views computed from it
+    graphs: dict[str, LayerGraph] = field(default_factory=dict)  # by model name
+    inputs_from: dict[str, str] = field(default_factory=dict)  # tree path -> feeding layers
 
     @property
     def path(self) -> Path:
@@ -87,7 +89,11 @@ def inspected(project: ModelProject, *, started: float | None = None) -> OpenPro
     """``project`` with its tree (inspecting is linear: milliseconds even for big models)."""
     started = time.perf_counter() if started is None else started
     tree = project.inspect()
-    return OpenProject(project, tree, time.perf_counter() - started)
+    graphs = project.graphs if project.graphs is not None else graphs_of_models(project.models)
+    entry = OpenProject(project, tree, graphs=graphs)
+    entry.inputs_from = inputs_from(tree, project.models, graphs)
+    entry.seconds = time.perf_counter() - started
+    return entry
 
 
 def load(path: str | Path, *, progress: Progress | None = None, **options: Any) -> OpenProject:

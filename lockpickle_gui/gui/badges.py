@@ -54,6 +54,11 @@ def app_icon() -> QIcon:
     return _svg_icon(resources.APP_ICON.removesuffix(".svg"))
 
 
+def level_colour(level: str) -> QColor:
+    """A badge's fill (the same in light and dark palettes: white text sits on it)."""
+    return QColor(LEVEL_COLOURS[level])
+
+
 def level_text_colour(level: str) -> QColor:
     return QColor(LEVEL_TEXT_COLOURS[level])
 

@@ -63,6 +63,7 @@ from lockpickle_gui.core.session import OpenProject, Session, inspected
 from lockpickle_gui.core.settings import Settings
 from lockpickle_gui.gui import actions, badges, dialogs, window_size
 from lockpickle_gui.gui.details_panel import DetailsPanel
+from lockpickle_gui.gui.graph_panel import GraphPanel
 from lockpickle_gui.gui.loader import Failure, ProjectLoader
 from lockpickle_gui.gui.tree_panel import TreePanel
 from lockpickle_gui.gui.welcome import WelcomePage
@@ -72,7 +73,7 @@ log = logging.getLogger(__name__)
 
 MENU_NAMES = ("File", "Edit", "View", "Tools", "Help")
 APP_TITLE = "lockpickle"
-MAX_DOCK_SHARE = 0.38  # of the window's width, for the right-hand dock column
+MAX_DOCK_SHARE = 0.34  # of the window's width, for the right-hand dock column
 
 
 @dataclass(eq=False)
@@ -80,7 +81,9 @@ class ProjectTab:
     """A session entry and the widget showing it."""
 
     entry: OpenProject
-    panel: TreePanel
+    panel: TreePanel  # the Tree tab
+    graph: GraphPanel  # the Graph tab
+    view: QTabWidget  # holds both: the widget of the project's tab
 
     @property
     def project(self) -> Any:  # core.project.ModelProject
@@ -298,7 +301,7 @@ class MainWindow(QMainWindow):
             self.loader.open([entry.path], replaces=entry)
 
     def _entry_of(self, widget) -> OpenProject | None:
-        return next((e for e, tab in self._tabs.items() if tab.panel is widget), None)
+        return next((e for e, tab in self._tabs.items() if tab.view is widget), None)
 
     # ------------------------------------------------------------------ drag and drop
 
@@ -344,25 +347,36 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ session events
 
     def _new_tab(self, entry: OpenProject) -> ProjectTab:
-        panel = TreePanel(entry.project, entry.tree, self)
+        panel = TreePanel(entry.project, entry.tree, self, entry.inputs_from)
+        graph = GraphPanel(entry, self)
+        view = QTabWidget(self, documentMode=True)
+        view.setObjectName("project_view")
+        view.addTab(panel, "Tree")
+        view.addTab(graph, "Graph")
+        view.setTabToolTip(1, "The layers as a graph: which feeds which, with the shapes")
+        view.currentChanged.connect(lambda index: index == 1 and graph.ensure_drawn())
+        # one selection: the tree, the graph and Details follow each other
         panel.nodeSelected.connect(lambda node, p=panel: self._on_panel_selection(p, node))
-        tab = self._tabs[entry] = ProjectTab(entry, panel)
+        panel.nodeSelected.connect(lambda node: graph.show_path(node.path if node else None))
+        graph.layerSelected.connect(panel.select_path)
+        tab = self._tabs[entry] = ProjectTab(entry, panel, graph, view)
         return tab
 
     def _project_opened(self, entry: OpenProject) -> None:
         tab = self._new_tab(entry)
         with self._following_session():
-            index = self.tabs.addTab(tab.panel, badges.role_icon("model"), entry.name)
+            index = self.tabs.addTab(tab.view, badges.role_icon("model"), entry.name)
         self.tabs.setTabToolTip(index, str(entry.path))
         self._show_tabs()
 
     def _project_replaced(self, old: OpenProject, new: OpenProject) -> None:
         previous = self._tabs.pop(old)
         tab = self._new_tab(new)
-        index = self.tabs.indexOf(previous.panel)
+        index = self.tabs.indexOf(previous.view)
         with self._following_session():
-            self.tabs.insertTab(index, tab.panel, badges.role_icon("model"), new.name)
+            self.tabs.insertTab(index, tab.view, badges.role_icon("model"), new.name)
             self.tabs.removeTab(index + 1)
+        tab.view.setCurrentIndex(previous.view.currentIndex())
         self.tabs.setTabToolTip(index, str(new.path))
         # a reload keeps what the user was looking at
         tab.panel.filter_edit.setText(previous.panel.filter_edit.text())
@@ -370,20 +384,22 @@ class MainWindow(QMainWindow):
         selected = previous.panel.selected_node
         if selected is not None:
             tab.panel.select_path(selected.path)
-        previous.panel.deleteLater()
+        previous.graph.shutdown()
+        previous.view.deleteLater()
 
     def _project_closed(self, entry: OpenProject) -> None:
         tab = self._tabs.pop(entry, None)
         if tab is not None:
             with self._following_session():
-                self.tabs.removeTab(self.tabs.indexOf(tab.panel))
-            tab.panel.deleteLater()
+                self.tabs.removeTab(self.tabs.indexOf(tab.view))
+            tab.graph.shutdown()
+            tab.view.deleteLater()
         self._show_tabs()
 
     def _current_changed(self, entry: OpenProject | None) -> None:
         tab = self._tabs.get(entry) if entry is not None else None
-        if tab is not None and self.tabs.currentWidget() is not tab.panel:
-            self.tabs.setCurrentWidget(tab.panel)
+        if tab is not None and self.tabs.currentWidget() is not tab.view:
+            self.tabs.setCurrentWidget(tab.view)
         self._show_tabs()
         project = entry.project if entry is not None else None
         self.setWindowTitle(f"{project.name} — {APP_TITLE}" if project is not None else APP_TITLE)
@@ -450,7 +466,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ selection
 
     def _on_panel_selection(self, panel: TreePanel, node) -> None:
-        if panel is self.tabs.currentWidget():
+        tab = self.current_tab
+        if tab is not None and panel is tab.panel:
             self.nodeSelected.emit(node)
 
     def _update_actions(self) -> None:
@@ -494,6 +511,8 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.aboutToClose.emit()
         self.loader.cancel()
+        for tab in self._tabs.values():
+            tab.graph.shutdown()  # a layout process is killed, not waited for
         self.runner.shutdown()  # waits a moment at most: closing never hangs on work
 
     def resizeEvent(self, event: QResizeEvent) -> None:

@@ -3,8 +3,8 @@
 Every column gets the width of its longest text (measured once over the whole tree, not only
 the rows on screen), capped so one long value cannot take the view; empty columns (Locks
 and Snapshot on a model without locks) shrink to their header. When the sum is wider than
-the view, Snapshot gives way first (down to a floor), then Name, then Class and Output
-shape, so Params, Locks and Snapshot stay on screen even in a 1024-pixel window. Cut texts
+the view, Snapshot gives way first (down to a floor), then Name, Inputs from, Class and
+Output shape, so Params, Locks and Snapshot stay on screen even in a 1024-pixel window. Cut texts
 are elided in the middle and shown in full on hover (tree_model's tooltips). Once the user
 drags a column, the widths are theirs.
 """
@@ -21,13 +21,14 @@ CAPS = {
     tree_model.NAME: 360,
     tree_model.CLASS: 220,
     tree_model.SHAPE: 260,
+    tree_model.INPUTS: 220,
     tree_model.PARAMS: 110,
     tree_model.LOCKS: 110,
     tree_model.SNAPSHOT: 340,
 }
 LAST_FLOOR = 150  # the Snapshot column keeps this much before Name gives way
-FLOORS = {tree_model.NAME: 140, tree_model.CLASS: 90, tree_model.SHAPE: 90}
-GIVE_WAY = (tree_model.NAME, tree_model.CLASS, tree_model.SHAPE)  # shrink in this order
+FLOORS = {tree_model.NAME: 120, tree_model.INPUTS: 70, tree_model.CLASS: 80, tree_model.SHAPE: 80}
+GIVE_WAY = (tree_model.NAME, tree_model.INPUTS, tree_model.CLASS, tree_model.SHAPE)
 
 
 def content_widths(model: tree_model.LayerTreeModel, metrics: QFontMetrics, indent: int) -> dict:

@@ -27,12 +27,13 @@ from lockpickle_gui.core.inspect import DEFAULT_MAX_DEPTH, Annotation, Node, typ
 from lockpickle_gui.core.inspect.report import RowSummary, summarize
 from lockpickle_gui.gui import badges
 
-NAME, CLASS, SHAPE, PARAMS, LOCKS, SNAPSHOT = range(6)
-HEADERS = ("Name", "Class", "Output shape", "Params", "Locks", "Snapshot")
+NAME, CLASS, SHAPE, INPUTS, PARAMS, LOCKS, SNAPSHOT = range(7)
+HEADERS = ("Name", "Class", "Output shape", "Inputs from", "Params", "Locks", "Snapshot")
 HEADER_TIPS = (
     "Attribute, key or layer name",
     "Keras class, or the Python type",
     "The layer's output shape",
+    "The layers whose outputs this layer takes (the Graph tab draws them)",
     "Number of weights (trainable and not)",
     "Lock-like objects on this row; '+N' counts those further down the branch",
     "What a lock-safe snapshot does with this row",
@@ -54,9 +55,10 @@ NOT_WALKED_TIP = (
 
 
 class LayerTreeModel(QAbstractItemModel):
-    def __init__(self, root, parent=None):
+    def __init__(self, root, parent=None, inputs_from: dict[str, str] | None = None):
         super().__init__(parent)
         self.root = root
+        self.inputs_from = inputs_from or {}  # tree path -> the layers feeding it
         # Row of each node under its parent, computed once: parent() must be cheap.
         self._rows: dict[int, int] = {}
         self._summaries: dict[int, RowSummary] = {}
@@ -187,6 +189,8 @@ class LayerTreeModel(QAbstractItemModel):
         row = self.summary(node)
         if column == SNAPSHOT and node.truncated:
             return f"{row.snapshot} · {NOT_WALKED}" if row.snapshot else NOT_WALKED
+        if column == INPUTS:
+            return self.inputs_from.get(node.path, "") if node.shared_with is None else ""
         return self._display(row, column)
 
     @staticmethod
@@ -205,14 +209,15 @@ class LayerTreeModel(QAbstractItemModel):
             return f"{own}  {below}".strip()
         return row.snapshot
 
-    @staticmethod
-    def _tooltip(node, row: RowSummary, column: int) -> str:
+    def _tooltip(self, node, row: RowSummary, column: int) -> str:
         if column == SNAPSHOT and node.truncated:
             return f"{row.tooltip}\n{NOT_WALKED_TIP}" if row.tooltip else NOT_WALKED_TIP
         if column in (LOCKS, SNAPSHOT) and row.tooltip:
             return row.tooltip
         if column == SHAPE and row.output_shape:
             return f"Output shape {row.output_shape}"  # the full shape of a cut cell
+        if column == INPUTS and node.path in self.inputs_from:
+            return f"Inputs from {self.inputs_from[node.path]}"
         if column == SNAPSHOT and row.snapshot:
             return row.snapshot
         return f"{node.path}\n{node.type}"

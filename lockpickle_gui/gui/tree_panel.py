@@ -33,11 +33,11 @@ class TreePanel(QWidget):
 
     nodeSelected = Signal(object)
 
-    def __init__(self, project, tree, parent=None):
+    def __init__(self, project, tree, parent=None, inputs_from: dict[str, str] | None = None):
         super().__init__(parent)
         self.project = project
         self.tree = tree
-        self.model = LayerTreeModel(tree, self)
+        self.model = LayerTreeModel(tree, self, inputs_from)
         self.proxy = LockFilterProxy(self)
         self.proxy.setSourceModel(self.model)
 
@@ -116,6 +116,8 @@ class TreePanel(QWidget):
         index = self.proxy.mapFromSource(self.model.index_of(node))
         if not index.isValid():
             return False
+        if self.selected_node is node:
+            return True
         self.view.setCurrentIndex(index)
         self.view.scrollTo(index)
         return True

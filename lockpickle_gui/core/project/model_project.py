@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from lockpickle_gui.core.inspect import Node
+    from lockpickle_gui.core.inspect.structure import LayerGraph
 
 from lockpickle_gui.core.snapshot.parts import BundledCode, SnapshotParts
 
@@ -30,6 +31,8 @@ class ModelProject:
     manifest: dict | None = None
     # model name -> extra facts (a SavedModel's signatures, inputs/outputs, variables)
     model_info: dict[str, dict] = field(default_factory=dict)
+    # model name -> layer graph, when known without the live models (a config-only project)
+    graphs: dict[str, LayerGraph] | None = None
     # module name -> the source text that ran (what a snapshot bundles; never re-read)
     code_sources: dict[str, str] = field(default_factory=dict)
 
