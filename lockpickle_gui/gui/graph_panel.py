@@ -165,7 +165,9 @@ class GraphPanel(QWidget):
         if graph is not self.graph:
             self.graph = graph
             self.collapsed = set(graph.containers())  # nested models start collapsed
-            row = model_nodes(self.entry.tree, self.entry.project.models).get(name)
+            row = model_nodes(self.entry.tree, self.entry.project.models, self.entry.graphs).get(
+                name
+            )
             self.paths = tree_paths(row, graph) if row is not None else {}
             self._lock_counts = self._count_locks(row)
         shown = graph.view(self.collapsed)

@@ -52,7 +52,7 @@ class ProjectLoader(QObject):
         self.runner = runner
         self.tensorflow_state = "not started"  # -> "loading" -> "ready" | "failed"
         self._tensorflow_error: tuple[BaseException, str] | None = None
-        self._queued: list[tuple[list[Path], Any, list[Failure]]] = []
+        self._queued: list[tuple[list[Path], Any, list[Failure], dict]] = []
         self._active: dict[Worker, Path] = {}
         self._was_busy = False
 
@@ -90,8 +90,8 @@ class ProjectLoader(QObject):
         self.tensorflow_state = "ready"
         self.tensorflowReady.emit(version)
         queued, self._queued = self._queued, []
-        for paths, replaces, failures in queued:
-            self._start_batch(paths, replaces, failures)
+        for paths, replaces, failures, options in queued:
+            self._start_batch(paths, replaces, failures, options)
         self._update_busy()
 
     def _tensorflow_import_failed(self, error: BaseException, details: str) -> None:
@@ -100,17 +100,26 @@ class ProjectLoader(QObject):
         self._tensorflow_error = (error, details)
         self.tensorflowFailed.emit(error, details)
         queued, self._queued = self._queued, []
-        for paths, _, failures in queued:
+        for paths, _, failures, _options in queued:
             self.batchFinished.emit(failures + [Failure(path, error, details) for path in paths])
         self._update_busy()
 
     # ------------------------------------------------------------------ projects
 
-    def open(self, paths: list[Path], replaces: Any = None, failures: list[Failure] = ()) -> None:
+    def open(
+        self,
+        paths: list[Path],
+        replaces: Any = None,
+        failures: list[Failure] = (),
+        options: dict | None = None,
+    ) -> None:
         """Load each path; ``replaces`` travels with the result (the window uses it for Reload).
 
         ``failures`` (paths refused before loading) are reported with this batch's own.
+        ``options`` go to ``core.session.load`` (and so to ``open_project``); a ``.keras``
+        whose code is missing opens config-only unless they say otherwise.
         """
+        options = {"config_only_fallback": True, **(options or {})}
         paths = [Path(p) for p in paths]
         failures = list(failures)
         if not paths:
@@ -121,16 +130,18 @@ class ProjectLoader(QObject):
             error, details = self._tensorflow_error  # type: ignore[misc]
             self.batchFinished.emit(failures + [Failure(path, error, details) for path in paths])
         elif self.tensorflow_state != "ready":
-            self._queued.append((paths, replaces, failures))
+            self._queued.append((paths, replaces, failures, options))
             self.progress.emit(0.0, f"Loading TensorFlow… ({len(self.pending_paths)} waiting)")
         else:
-            self._start_batch(paths, replaces, failures)
+            self._start_batch(paths, replaces, failures, options)
         self._update_busy()
 
-    def _start_batch(self, paths: list[Path], replaces: Any, failures: list[Failure]) -> None:
+    def _start_batch(
+        self, paths: list[Path], replaces: Any, failures: list[Failure], options: dict
+    ) -> None:
         batch = _Batch(len(paths), failures)
         for path in paths:
-            self._start_worker(Worker(load, path), path, batch, replaces)
+            self._start_worker(Worker(load, path, **options), path, batch, replaces)
 
     def _start_worker(self, worker: Worker, path: Path, batch: _Batch, replaces: Any) -> None:
         worker.signals.progress.connect(self.progress)

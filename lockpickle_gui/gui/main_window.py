@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self.ephemeral = False  # --screenshot: leave recent projects and window layout alone
         self._tabs: dict[OpenProject, ProjectTab] = {}  # the tab of each session entry
         self._syncing = False  # the tab bar is being changed to follow the session
+        self._located_code: dict[Path, tuple[str, ...]] = {}  # config-only model -> its .py
         self._progress_message = ""
         self._closed = False
         self.setWindowTitle(APP_TITLE)
@@ -298,7 +299,16 @@ class MainWindow(QMainWindow):
         if entry.project.kind == "snapshot":  # a snapshot loads through the trust dialog again
             self.snapshotRequested.emit(entry.path)
         else:
-            self.loader.open([entry.path], replaces=entry)
+            code = self._located_code.get(entry.path)
+            self.loader.open([entry.path], replaces=entry, options={"code": code} if code else None)
+
+    def locate_code(self, entry: OpenProject, files: list[str]) -> None:
+        """Reopen a config-only model with the ``.py`` files that define its classes."""
+        if not files:
+            self.status("No .py file there: nothing to import.", timeout_ms=6000)
+            return
+        self._located_code[entry.path] = tuple(files)  # F5 reloads with it too
+        self.loader.open([entry.path], replaces=entry, options={"code": tuple(files)})
 
     def _entry_of(self, widget) -> OpenProject | None:
         return next((e for e, tab in self._tabs.items() if tab.view is widget), None)
@@ -359,6 +369,10 @@ class MainWindow(QMainWindow):
         panel.nodeSelected.connect(lambda node, p=panel: self._on_panel_selection(p, node))
         panel.nodeSelected.connect(lambda node: graph.show_path(node.path if node else None))
         graph.layerSelected.connect(panel.select_path)
+        if panel.config_only_bar is not None:
+            panel.config_only_bar.locateRequested.connect(
+                lambda files, e=entry: self.locate_code(e, files)
+            )
         tab = self._tabs[entry] = ProjectTab(entry, panel, graph, view)
         return tab
 

@@ -23,6 +23,7 @@ from lockpickle_gui.core.inspect.report import (
     counts_by_level,
 )
 from lockpickle_gui.gui import tree_columns, tree_model
+from lockpickle_gui.gui.config_only_bar import ConfigOnlyBar
 from lockpickle_gui.gui.tree_model import NODE_ROLE, LayerTreeModel, LockFilterProxy
 
 AUTO_EXPAND_ROWS = 400  # trees up to this size open fully expanded
@@ -82,6 +83,10 @@ class TreePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        self.config_only_bar: ConfigOnlyBar | None = None
+        if getattr(project, "config_only", False):  # its code is missing: read as data
+            self.config_only_bar = ConfigOnlyBar(project, self)
+            layout.addWidget(self.config_only_bar)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
         summary_row = QHBoxLayout()

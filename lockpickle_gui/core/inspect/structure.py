@@ -142,7 +142,10 @@ def _references(value: Any) -> list[tuple[str, int, int]]:
 
 
 def _shape(value: Any) -> Shape | None:
-    if not isinstance(value, (list, tuple)):
+    """A flat shape (``[None, 8]``), else None (several shapes, or not a shape)."""
+    if not isinstance(value, (list, tuple)) or not all(
+        d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in value
+    ):
         return None
     return tuple(None if d is None else int(d) for d in value)
 
@@ -158,6 +161,7 @@ class _Builder:
         self.entries: dict[str, list[str]] = {}  # container -> node taking its i-th input
         self.exits: dict[str, list[str]] = {}  # container -> node giving its j-th output
         self.pending: list[tuple[str, int, str, int, Shape | None]] = []
+        self.built_for: dict[str, Shape] = {}  # node -> its build_config input shape
 
     def walk(self, config: dict[str, Any], prefix: str, parent: str | None) -> None:
         layers = [entry for entry in config.get("layers") or [] if isinstance(entry, dict)]
@@ -175,6 +179,9 @@ class _Builder:
                 )
                 node.output_shapes = [shape] if shape is not None else []
             self.graph.nodes[node_id] = node
+            built = _shape((entry.get("build_config") or {}).get("input_shape"))
+            if built is not None:  # what the layer was built for: its input's shape
+                self.built_for[node_id] = built
             if node.container:
                 self.walk(entry["config"], node_id, node_id)
         if "input_layers" not in config:  # Sequential: a chain, no inbound nodes
@@ -222,6 +229,8 @@ class _Builder:
             start = self.resolve(source, tensor, self.exits)
             end = self.resolve(target, argument, self.entries)
             if start is not None and end is not None:
+                if shape is None:  # a Sequential's chain: what the next layer was built for
+                    shape = self.built_for.get(end)
                 graph.edges.append(GraphEdge(start, end, shape, argument))
         for edge in graph.edges:
             shapes = graph.nodes[edge.source].output_shapes
@@ -310,8 +319,13 @@ def tree_paths(model_node: Node, graph: LayerGraph) -> dict[str, str]:
     return found
 
 
-def model_nodes(tree: Node, models: dict[str, Any]) -> dict[str, Node]:
-    """Each model's own row in the tree (not a 'same object as' stub), by model name."""
+def model_nodes(
+    tree: Node, models: dict[str, Any], graphs: dict[str, LayerGraph] | None = None
+) -> dict[str, Node]:
+    """Each model's own row in the tree (not a 'same object as' stub), by model name. A
+    config-only project has no live model: its one graph belongs to the root row."""
+    if not models and graphs and len(graphs) == 1 and tree.role == "model":
+        return {next(iter(graphs)): tree}
     wanted = {id(model): name for name, model in models.items()}
     found: dict[str, Node] = {}
     for node in tree.walk():
@@ -325,7 +339,7 @@ def inputs_from(
     tree: Node, models: dict[str, Any], graphs: dict[str, LayerGraph]
 ) -> dict[str, str]:
     """Tree path -> the names of the layers feeding it (the tree's "Inputs from" column)."""
-    rows = model_nodes(tree, models)
+    rows = model_nodes(tree, models, graphs)
     found: dict[str, str] = {}
     for name, graph in graphs.items():
         if name not in rows:

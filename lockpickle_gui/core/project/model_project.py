@@ -33,6 +33,15 @@ class ModelProject:
     model_info: dict[str, dict] = field(default_factory=dict)
     # model name -> layer graph, when known without the live models (a config-only project)
     graphs: dict[str, LayerGraph] | None = None
+    # config-only: the model could not be built (its code is missing); read as data instead
+    config_tree: Node | None = None
+    unresolved: list[Any] = field(default_factory=list)  # config_only.Unresolved
+    load_error: str = ""  # what Keras said, in full
+
+    @property
+    def config_only(self) -> bool:
+        return self.config_tree is not None
+
     # module name -> the source text that ran (what a snapshot bundles; never re-read)
     code_sources: dict[str, str] = field(default_factory=dict)
 
@@ -55,7 +64,10 @@ class ModelProject:
         return {"name": self.name, "source": str(Path(self.path).resolve())}
 
     def inspect(self, **kw: Any) -> Node:
-        """The tree of the runtime object (``core.inspect.inspect(self.runtime)``)."""
+        """The tree of the runtime object (``core.inspect.inspect(self.runtime)``), or the
+        tree read from a config-only model's file."""
+        if self.config_tree is not None:
+            return self.config_tree
         from lockpickle_gui.core.inspect import inspect
 
         return inspect(self.runtime, **kw)

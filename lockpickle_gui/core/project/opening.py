@@ -19,6 +19,8 @@ from lockpickle_gui.core.code_package import (
     package_sources,
 )
 from lockpickle_gui.core.errors import ProjectError
+from lockpickle_gui.core.inspect.keras_adapter import keras_classes_of
+from lockpickle_gui.core.project.config_only import config_tree, read_archive
 from lockpickle_gui.core.project.model_files import (
     is_savedmodel_dir,
     load_any_model,
@@ -51,10 +53,35 @@ def _step(progress: Progress | None, fraction: float, message: str) -> None:
 # --------------------------------------------------------------------------- openers
 
 
-def _open_model(path: Path, progress, custom_objects=None, safe_mode=True, **_) -> ModelProject:
-    _step(progress, 0.1, f"Loading {path.name}")
-    kind, model = load_any_model(path, custom_objects=custom_objects, safe_mode=safe_mode)
+def _open_model(
+    path: Path,
+    progress,
+    custom_objects=None,
+    safe_mode=True,
+    config_only_fallback=False,
+    code=(),
+    **_,
+) -> ModelProject:
     name = path.stem if path.is_file() else path.name
+    custom_objects = dict(custom_objects or {})
+    package = None
+    if code:  # the user located the code of the model's custom classes: import it first
+        _step(progress, 0.05, "Importing the model's code")
+        files = {Path(f).stem: Path(f) for f in code}
+        package = code_package_name(path.parent, f"{name}_code")
+        modules = import_code_package(package, files, str(path))
+        custom_objects.update(keras_classes_of(modules.values()))
+    _step(progress, 0.1, f"Loading {path.name}")
+    try:
+        kind, model = load_any_model(path, custom_objects=custom_objects, safe_mode=safe_mode)
+    except ProjectError as error:
+        if not (config_only_fallback and path.suffix.lower() == ".keras"):
+            raise
+        return _open_config_only(path, name, error)
+    if package is not None:
+        code_files = {Path(f).stem: Path(f) for f in code}
+    else:
+        code_files = {}
     project = ModelProject(
         path=path,
         folder=path.parent,
@@ -62,10 +89,27 @@ def _open_model(path: Path, progress, custom_objects=None, safe_mode=True, **_) 
         kind=kind,
         models={name: model},
         runtime=model,
+        code_package=package,
+        code_files=code_files,
     )
     if kind == "savedmodel":
         project.model_info[name] = savedmodel_info(model)
     return project
+
+
+def _open_config_only(path: Path, name: str, error: ProjectError) -> ModelProject:
+    """The model could not be built: read the archive as data (nothing runs), and say why."""
+    model = read_archive(path)
+    return ModelProject(
+        path=path,
+        folder=path.parent,
+        name=name,
+        kind="keras",
+        graphs={name: model.graph},
+        config_tree=config_tree(model),
+        unresolved=model.unresolved,
+        load_error=str(error),
+    )
 
 
 def _open_folder_project(
@@ -171,11 +215,20 @@ def open_project(
     trust_bundled_code=False,
     custom_objects=None,
     safe_mode=True,
+    config_only_fallback: bool = False,
+    code=(),
 ) -> ModelProject:
-    """Open ``path`` (see module docstring) and return the :class:`ModelProject`."""
+    """Open ``path`` (see module docstring) and return the :class:`ModelProject`.
+
+    A ``.keras`` file whose model cannot be built (a custom class whose code is missing)
+    opens config-only with ``config_only_fallback`` (the app does): read as data, nothing
+    from the file runs (:mod:`.config_only`). ``code`` lists ``.py`` files to import first
+    (the user located the code of its custom classes)."""
     path = Path(path).expanduser()
     kind = detect_kind(path)
     options: dict[str, Any] = {"custom_objects": custom_objects, "safe_mode": safe_mode}
+    if kind == "keras":
+        options.update(config_only_fallback=config_only_fallback, code=tuple(code))
     if kind == "snapshot":
         options.update(trust=trust, trust_bundled_code=trust_bundled_code)
     project = OPENERS[kind](path, progress, **options)
