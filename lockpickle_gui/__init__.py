@@ -27,6 +27,8 @@ _LAZY = {
     "loads": "lockpickle_gui.core.snapshot",
     "to_members": "lockpickle_gui.core.snapshot",
     "from_members": "lockpickle_gui.core.snapshot",
+    "read_bundled_code": "lockpickle_gui.core.snapshot",
+    "import_snapshot": "lockpickle_gui.core.project",
     "InferencePool": "lockpickle_gui.core.preview",
     "portable": "lockpickle_gui.core.transport",
     "Portable": "lockpickle_gui.core.transport",
@@ -91,12 +93,17 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from lockpickle_gui.core.inspect import Annotation, Node, inspect  # noqa: F401
     from lockpickle_gui.core.preview import InferencePool, check_thread_safety  # noqa: F401
-    from lockpickle_gui.core.project import ModelProject, open_project  # noqa: F401
+    from lockpickle_gui.core.project import (  # noqa: F401
+        ModelProject,
+        import_snapshot,
+        open_project,
+    )
     from lockpickle_gui.core.snapshot import (  # noqa: F401
         dumps,
         from_members,
         load_snapshot,
         loads,
+        read_bundled_code,
         read_manifest,
         save_snapshot,
         to_members,

@@ -29,18 +29,16 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from lockpickle_gui.cli._term import ProgressBar, print_json
     from lockpickle_gui.core.library import record_import
-    from lockpickle_gui.core.project import open_project
-    from lockpickle_gui.core.snapshot import read_manifest, verify_snapshot
+    from lockpickle_gui.core.project import import_snapshot
 
-    read_manifest(args.path)  # a model file or project folder is not a snapshot: say so first
     with ProgressBar() as progress:
-        project = open_project(
+        imported = import_snapshot(
             args.path,
             progress=progress,
             trust=tuple(args.trust),
             trust_bundled_code=args.trust_bundled_code,
         )
-    result = verify_snapshot(args.path, obj=project.runtime)
+    project, result = imported.project, imported.verification
     record_import(args.path, result)  # the snapshot library; a failure only warns
     holds, verdict = describe_verification(result, project.manifest, args.path)
     tree = project.inspect()

@@ -395,22 +395,12 @@ def load_and_verify(path, *, trust, trust_bundled_code, progress, library_folder
 
     A failed verification is a verdict to show, not an error: it is returned, not raised.
     """
-    from lockpickle_gui.core.project import open_project
-    from lockpickle_gui.core.snapshot import verify_snapshot
+    from lockpickle_gui.core.project import import_snapshot
 
-    project = open_project(
-        path,
-        trust=trust,
-        trust_bundled_code=trust_bundled_code,
-        progress=lambda f, m="": progress(0.85 * f, m),
+    imported = import_snapshot(
+        path, trust=trust, trust_bundled_code=trust_bundled_code, progress=progress
     )
-    progress(0.85, "Re-running the stored verification…")
-    try:
-        verification = verify_snapshot(
-            path, trust=trust, trust_bundled_code=trust_bundled_code, obj=project.runtime
-        )
-    except VerificationFailed as failure:
-        verification = failure
+    project, verification = imported.project, imported.verification
     if library_folder is not None:
         from lockpickle_gui.core.library import record_import
 

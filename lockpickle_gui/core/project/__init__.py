@@ -6,7 +6,15 @@
 ``.lpsnap``. A project's own code is imported by :mod:`lockpickle_gui.core.code_package`.
 """
 
+from lockpickle_gui.core.project.importing import Imported, import_snapshot
 from lockpickle_gui.core.project.model_project import ModelProject, code_package_name
 from lockpickle_gui.core.project.opening import detect_kind, open_project
 
-__all__ = ["ModelProject", "code_package_name", "detect_kind", "open_project"]
+__all__ = [
+    "Imported",
+    "ModelProject",
+    "code_package_name",
+    "detect_kind",
+    "import_snapshot",
+    "open_project",
+]

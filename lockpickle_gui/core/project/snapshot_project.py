@@ -11,8 +11,14 @@ from lockpickle_gui.core.snapshot.manifest_io import manifest_to_json
 
 
 def open_snapshot_project(
-    path, *, progress=None, trust=(), trust_bundled_code=False, custom_objects=None, safe_mode=True
-):
+    path: Any,
+    *,
+    progress: Any = None,
+    trust: Any = (),
+    trust_bundled_code: bool = False,
+    custom_objects: dict[str, Any] | None = None,
+    safe_mode: bool = True,
+) -> ModelProject:
     """A ``.lpsnap`` as a project: the restored object graph, its models by name."""
     path = Path(path)
     loaded = load(

@@ -25,8 +25,14 @@ class CustomRef:
     kind: str  # "class" | "function" | "lambda"
 
 
-def custom_refs(config: Any, limit: int = 1_000_000) -> list[CustomRef]:
-    """Every custom object ``config`` (a parsed Keras config) names, in first-seen order."""
+def custom_refs(
+    config: Any, limit: int = 1_000_000, *, plain_functions: bool = False
+) -> list[CustomRef]:
+    """Every custom object ``config`` (a parsed Keras config) names, in first-seen order.
+
+    A function named without a package (``"relu"``) is one of Keras' own when Keras knows
+    it, and otherwise an unregistered function Keras will not find: ``plain_functions``
+    lists those too (kind "plain function"), for the writer to tell them apart."""
     found: dict[tuple[str, str], CustomRef] = {}
     stack = [config]
     seen = 0
@@ -40,14 +46,14 @@ def custom_refs(config: Any, limit: int = 1_000_000) -> list[CustomRef]:
             continue
         if type(item) is not dict:
             continue
-        ref = _ref(item)
+        ref = _ref(item, plain_functions)
         if ref is not None:
             found.setdefault((ref.kind, ref.registered), ref)
         stack.extend(reversed(list(item.values())))
     return list(found.values())
 
 
-def _ref(item: dict[str, Any]) -> CustomRef | None:
+def _ref(item: dict[str, Any], plain_functions: bool = False) -> CustomRef | None:
     class_name, module = item.get("class_name"), item.get("module")
     if type(class_name) is not str or not (module is None or type(module) is str):
         return None
@@ -60,7 +66,8 @@ def _ref(item: dict[str, Any]) -> CustomRef | None:
         if type(name) is not str:
             return None
         if ">" not in name and (module in (None, "builtins") or _keras_module(module)):
-            return None  # one of Keras' own functions ("relu"), found by name
+            # Keras' own functions ("relu") are found by name; an unregistered one is not
+            return CustomRef(name, module, name, "plain function") if plain_functions else None
         return CustomRef(name, module, name.rpartition(">")[2], "function")
     if _keras_module(module) or class_name.startswith("__"):
         return None  # Keras' own classes, and its markers (__keras_tensor__, __tuple__...)

@@ -114,9 +114,17 @@ def model_types(
     by_name = {cls["class"].rpartition(".")[2]: cls for cls in classes.values()}
     types: list[TypeEntry] = []
     problems: list[str] = []
-    for ref in custom_refs(json.loads(config_json)):
+    for ref in custom_refs(json.loads(config_json), plain_functions=True):
         if ref.kind == "lambda":
             continue  # Keras' safe mode decides at load: safe_mode=False loads it
+        if ref.kind == "plain function":
+            if not _keras_function(keras, ref.registered):
+                problems.append(
+                    f"the config of {model_path} ({ref.registered}, a function Keras does not know "
+                    "and that is not registered): Decorate it with "
+                    '@keras.saving.register_keras_serializable(package="your_package")'
+                )
+            continue
         obj = keras.saving.get_registered_object(ref.registered)
         layer = by_name.get(ref.class_name)
         if (
@@ -153,6 +161,12 @@ def model_types(
             )
         )
     return types, problems
+
+
+def _keras_function(keras: Any, name: str) -> bool:
+    """Whether ``name`` is one of Keras' own functions (an activation, a loss...)."""
+    modules = ("activations", "losses", "metrics", "initializers", "regularizers", "constraints")
+    return any(callable(getattr(getattr(keras, module, None), name, None)) for module in modules)
 
 
 def _class_in(module: str, qualname: str) -> Any:
@@ -251,7 +265,9 @@ def refuse(
         f"{d.path} ({d.kind}, {d.state})" if d.state else f"{d.path} ({d.kind})" for d in blocked
     ]
     listed += [f"{p}: {reason}" for p, reason in encoded.problems] + extra
-    shown = "; ".join(listed[:30]) + (f"; and {len(listed) - 30} more" if len(listed) > 30 else "")
+    shown = "; ".join(listed[:100]) + (
+        f"; and {len(listed) - 100} more" if len(listed) > 100 else ""
+    )
     if encoded.problems or extra:
         hint = "Change what each entry says (plain data, public module-level classes, registered Keras objects), then export again."
         if blocked:

@@ -275,13 +275,19 @@ class Builder:
                         self.filled[i] = 1
             except LockpickleError:
                 raise
-            except (ValueError, TypeError, ArithmeticError, LookupError) as error:
-                raise CorruptSnapshot(
+            except Exception as error:
+                # hashing, comparing or extending a container runs the code of the objects
+                # in it (a trusted class' __hash__/__eq__), besides obj/call/Queue/enum nodes
+                culprit = TrustedCodeFailed if self.classes else CorruptSnapshot
+                raise culprit(
                     f"Expected node {i} ({tag}) of state.json to build. Received: "
                     f"{type(error).__name__}: {str(error)[:300]}.",
                     path=self.path,
-                    hint=REEXPORT,
-                ) from None
+                    hint=REEXPORT
+                    if culprit is CorruptSnapshot
+                    else "Load it with the version of "
+                    "the trusted code it was exported with, or export it again.",
+                ) from error
             done += 1
             if not task & 1:
                 for dependent in dependents[i]:

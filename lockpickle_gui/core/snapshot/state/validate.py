@@ -206,7 +206,8 @@ class Validator:
                 and 0 <= value < budgets.max_members
                 and (where, value) not in self.members
             )
-            self.members.add((where, value))
+            if ok:
+                self.members.add((where, value))
         elif kind == "descr":
             try:
                 npy.check_descr(value, budgets)
