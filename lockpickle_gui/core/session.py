@@ -75,6 +75,7 @@ class OpenProject:
     seconds: float = 0.0  # how long opening and inspecting took
     graphs: dict[str, LayerGraph] = field(default_factory=dict)  # by model name
     inputs_from: dict[str, str] = field(default_factory=dict)  # tree path -> feeding layers
+    snapshot: dict[str, Any] | None = None  # an imported snapshot: verdict, dropped, trusted
 
     @property
     def path(self) -> Path:

@@ -9,8 +9,10 @@ from lockpickle_gui.core.inspect.report import versions
 from lockpickle_gui.core.text import escape_html
 from lockpickle_gui.gui import badges
 
+PRODUCT = "lockpickle_gui"  # the one name: window titles, About, the version table
+
 LABELS = {
-    "lockpickle_gui": "lockpickle_gui",
+    "lockpickle_gui": PRODUCT,
     "tensorflow": "TensorFlow",
     "keras": "Keras",
     "qt": "Qt",
@@ -28,7 +30,7 @@ def about_html() -> str:
         if key in found
     )
     return (
-        "<h3>lockpickle</h3><p>See every layer and every lock in a Keras program, preview it "
+        f"<h3>{PRODUCT}</h3><p>See every layer and every lock in a Keras program, preview it "
         "under concurrent load, and save it as a lock-safe snapshot.</p>"
         f"<table>{rows}</table>"
     )
@@ -37,7 +39,7 @@ def about_html() -> str:
 def show_about(window) -> QMessageBox:
     box = QMessageBox(window)
     box.setObjectName("about_dialog")
-    box.setWindowTitle("About lockpickle")
+    box.setWindowTitle(f"About {PRODUCT}")
     box.setIconPixmap(badges.app_icon().pixmap(64, 64))
     box.setText(about_html())
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

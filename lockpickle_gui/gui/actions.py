@@ -15,7 +15,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QMenu, QStyle
 
-from lockpickle_gui.gui import about, preferences, report_export
+from lockpickle_gui.gui import about, preferences, report_export, shortcuts
 from lockpickle_gui.gui.tree_panel import TreePanel
 
 MAX_RECENT_SHORTCUTS = 9
@@ -147,6 +147,22 @@ def build(window) -> dict[str, QAction]:
         with_panel(TreePanel.collapse_all),
         "Ctrl+Shift+Left",
     )
+    add(
+        "next_project",
+        "&Next Project",
+        "View",
+        lambda: _step_tab(window, 1),
+        "Ctrl+PgDown",
+        "Show the next project's tab",
+    )
+    add(
+        "previous_project",
+        "&Previous Project",
+        "View",
+        lambda: _step_tab(window, -1),
+        "Ctrl+PgUp",
+        "Show the previous project's tab",
+    )
     window.menus["View"].addSeparator()
     window.menus["View"].addAction(window.details_dock.toggleViewAction())
 
@@ -162,7 +178,15 @@ def build(window) -> dict[str, QAction]:
         "Help",
         lambda: open_folder(window, window.settings.dirs.log),
     )
-    add("about", "&About lockpickle", "Help", lambda: about.show_about(window)).setMenuRole(
+    add(
+        "shortcuts",
+        "&Keyboard Shortcuts",
+        "Help",
+        lambda: shortcuts.show_shortcuts(window),
+        "F1",
+        "Every key the app answers to",
+    )
+    add("about", f"&About {about.PRODUCT}", "Help", lambda: about.show_about(window)).setMenuRole(
         QAction.MenuRole.AboutRole
     )
 
@@ -204,6 +228,12 @@ class RecentMenu(QMenu):
         clear.triggered.connect(self.window_.clear_recent)
         clear.setEnabled(bool(recent))
         return recent
+
+
+def _step_tab(window, step: int) -> None:
+    count = window.tabs.count()
+    if count > 1:
+        window.tabs.setCurrentIndex((window.tabs.currentIndex() + step) % count)
 
 
 def open_folder(window, folder: Path) -> None:

@@ -192,12 +192,18 @@ class BlockedStateDialog(QDialog):
         for path, kind in blocked:
             self.table.addTopLevelItem(QTreeWidgetItem([str(path), str(kind)]))
         layout.addWidget(self.table, 1)
-        if message:
-            details = QLabel(message)
-            details.setWordWrap(True)
-            details.setStyleSheet("color: palette(placeholder-text);")
-            details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            layout.addWidget(details)
+        # what the core's message says in API terms (on_blocked="drop"), in the app's words
+        choices = QLabel(
+            "<b>Drop them and export</b> saves the snapshot with each of these stored as "
+            "empty (<code>None</code>) and listed in it, so your program can open them again "
+            "after loading.<br><b>Cancel</b> writes nothing: close them in your program "
+            "first, then export again. The Export Snapshot options can make either choice "
+            "the default."
+        )
+        choices.setWordWrap(True)
+        choices.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(choices)
+        self.message = message  # the core's wording, kept for the log
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.drop_button = buttons.addButton(

@@ -141,7 +141,8 @@ class GraphPanel(QWidget):
         self.model_combo.currentTextChanged.connect(lambda _: self.draw())
         self.find_edit.returnPressed.connect(self.find_next)
         self.find_edit.textChanged.connect(self._find_changed)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self.find_edit, self.find_edit.clear)
+        clear = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.find_edit, self.find_edit.clear)
+        clear.setContext(Qt.ShortcutContext.WidgetShortcut)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.view.mouseDoubleClickEvent = self._double_clicked  # type: ignore[method-assign]
         self.message.setText(

@@ -33,68 +33,42 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QResizeEvent,
-    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QDockWidget,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QStackedWidget,
     QTabWidget,
-    QToolButton,
 )
 
 from lockpickle_gui.core.errors import LockpickleError
 from lockpickle_gui.core.project import detect_kind
 from lockpickle_gui.core.session import OpenProject, Session, inspected
 from lockpickle_gui.core.settings import Settings
-from lockpickle_gui.gui import actions, badges, dialogs, window_size
+from lockpickle_gui.gui import about, actions, badges, dialogs, project_tabs, window_size
 from lockpickle_gui.gui.details_panel import DetailsPanel
-from lockpickle_gui.gui.graph_panel import GraphPanel
 from lockpickle_gui.gui.loader import Failure, ProjectLoader
+from lockpickle_gui.gui.project_tabs import ProjectTab
 from lockpickle_gui.gui.tree_panel import TreePanel
 from lockpickle_gui.gui.welcome import WelcomePage
+from lockpickle_gui.gui.window_chrome import WindowChrome
 from lockpickle_gui.gui.workers import WorkerRunner
 
 log = logging.getLogger(__name__)
 
 MENU_NAMES = ("File", "Edit", "View", "Tools", "Help")
-APP_TITLE = "lockpickle"
-MAX_DOCK_SHARE = 0.34  # of the window's width, for the right-hand dock column
+APP_TITLE = about.PRODUCT
 
 
-@dataclass(eq=False)
-class ProjectTab:
-    """A session entry and the widget showing it."""
-
-    entry: OpenProject
-    panel: TreePanel  # the Tree tab
-    graph: GraphPanel  # the Graph tab
-    view: QTabWidget  # holds both: the widget of the project's tab
-
-    @property
-    def project(self) -> Any:  # core.project.ModelProject
-        return self.entry.project
-
-    @property
-    def tree(self) -> Any:  # core.inspect.Node
-        return self.entry.tree
-
-
-class MainWindow(QMainWindow):
+class MainWindow(WindowChrome, QMainWindow):
     projectChanged = Signal(object)
     nodeSelected = Signal(object)
     settingsChanged = Signal()
@@ -131,6 +105,8 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.tabs)
         self.setCentralWidget(self.stack)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideMiddle)  # the full path is the tab's tip
+        self._build_drop_target()
 
         self.details = DetailsPanel(self)
         self.details_dock = QDockWidget("Details", self)
@@ -180,21 +156,6 @@ class MainWindow(QMainWindow):
         self.refresh_recent()
 
     # ------------------------------------------------------------------ building
-
-    def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.progress_bar = QProgressBar(self, maximumWidth=180, textVisible=False)
-        self.progress_bar.setRange(0, 1000)
-        self.progress_bar.hide()
-        self.cancel_button = QToolButton(self, text="Cancel", autoRaise=True)
-        self.cancel_button.setToolTip("Stop opening projects")
-        self.cancel_button.clicked.connect(self.loader.cancel)
-        self.cancel_button.hide()
-        self.tensorflow_label = QLabel("Loading TensorFlow…", self)
-        self.tensorflow_label.setObjectName("tensorflow_label")
-        bar.addPermanentWidget(self.progress_bar)
-        bar.addPermanentWidget(self.cancel_button)
-        bar.addPermanentWidget(self.tensorflow_label)
 
     # ------------------------------------------------------------------ public API
 
@@ -259,13 +220,14 @@ class MainWindow(QMainWindow):
                 to_load.append(path)
         self.loader.open(to_load, failures=refused)  # one dialog for everything refused or broken
 
-    def add_loaded_project(self, project, tree=None) -> None:
+    def add_loaded_project(self, project, tree=None, snapshot: dict | None = None) -> None:
         """Show a project loaded elsewhere (an imported snapshot) as the current tab, now.
 
         Without ``tree`` it is inspected here, on the UI thread: the walk is linear and takes
         milliseconds even for large models (loading is what is slow, and was done elsewhere).
         """
         entry = inspected(project) if tree is None else OpenProject(project, tree)
+        entry.snapshot = snapshot
         self.session.add(entry)
 
     # ------------------------------------------------------------------ actions
@@ -315,28 +277,6 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ drag and drop
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dragMoveEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        urls = event.mimeData().urls()
-        local = [url.toLocalFile() for url in urls if url.isLocalFile()]
-        remote = [url.toString() for url in urls if not url.isLocalFile()]
-        event.acceptProposedAction()
-        if remote:
-            self.show_error(
-                "Only local files and folders can be opened",
-                "Expected files or folders on "
-                f"this computer. Received: {', '.join(remote)}. Download them first.",
-            )
-        if local:
-            self.open_paths(local)
-
     # ------------------------------------------------------------------ loader results
 
     def _loaded(self, entry: OpenProject, replaces: OpenProject | None) -> None:
@@ -357,30 +297,16 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ session events
 
     def _new_tab(self, entry: OpenProject) -> ProjectTab:
-        panel = TreePanel(entry.project, entry.tree, self, entry.inputs_from)
-        graph = GraphPanel(entry, self)
-        view = QTabWidget(self, documentMode=True)
-        view.setObjectName("project_view")
-        view.addTab(panel, "Tree")
-        view.addTab(graph, "Graph")
-        view.setTabToolTip(1, "The layers as a graph: which feeds which, with the shapes")
-        view.currentChanged.connect(lambda index: index == 1 and graph.ensure_drawn())
-        # one selection: the tree, the graph and Details follow each other
-        panel.nodeSelected.connect(lambda node, p=panel: self._on_panel_selection(p, node))
-        panel.nodeSelected.connect(lambda node: graph.show_path(node.path if node else None))
-        graph.layerSelected.connect(panel.select_path)
-        if panel.config_only_bar is not None:
-            panel.config_only_bar.locateRequested.connect(
-                lambda files, e=entry: self.locate_code(e, files)
-            )
-        tab = self._tabs[entry] = ProjectTab(entry, panel, graph, view)
+        tab = self._tabs[entry] = project_tabs.build_tab(self, entry)
         return tab
 
     def _project_opened(self, entry: OpenProject) -> None:
         tab = self._new_tab(entry)
         with self._following_session():
-            index = self.tabs.addTab(tab.view, badges.role_icon("model"), entry.name)
-        self.tabs.setTabToolTip(index, str(entry.path))
+            index = self.tabs.addTab(
+                tab.view, project_tabs.icon(self, entry), project_tabs.label(entry)
+            )
+        self.tabs.setTabToolTip(index, project_tabs.tooltip(entry))
         self._show_tabs()
 
     def _project_replaced(self, old: OpenProject, new: OpenProject) -> None:
@@ -388,10 +314,12 @@ class MainWindow(QMainWindow):
         tab = self._new_tab(new)
         index = self.tabs.indexOf(previous.view)
         with self._following_session():
-            self.tabs.insertTab(index, tab.view, badges.role_icon("model"), new.name)
+            self.tabs.insertTab(
+                index, tab.view, project_tabs.icon(self, new), project_tabs.label(new)
+            )
             self.tabs.removeTab(index + 1)
         tab.view.setCurrentIndex(previous.view.currentIndex())
-        self.tabs.setTabToolTip(index, str(new.path))
+        self.tabs.setTabToolTip(index, project_tabs.tooltip(new))
         # a reload keeps what the user was looking at
         tab.panel.filter_edit.setText(previous.panel.filter_edit.text())
         tab.panel.only_locks.setChecked(previous.panel.only_locks.isChecked())
@@ -457,29 +385,10 @@ class MainWindow(QMainWindow):
             expected=all(dialogs.is_expected(f.error) for f in failures),
         )
 
-    def _on_progress(self, fraction: float, message: str) -> None:
-        self.progress_bar.setValue(int(fraction * 1000))
-        self._progress_message = message
-        self.statusBar().showMessage(message)
-
-    def _on_busy(self, busy: bool) -> None:
-        self.progress_bar.setVisible(busy)
-        self.cancel_button.setVisible(busy and self.loader.tensorflow_state == "ready")
-        if not busy:
-            self.progress_bar.setValue(0)
-            # a progress line ("Opening x…") is only true while loading; a result line stays
-            if self.statusBar().currentMessage() == self._progress_message:
-                self.statusBar().clearMessage()
-
-    def _on_tensorflow_ready(self, version: str) -> None:
-        self.tensorflow_label.setText(f"TensorFlow {version}")
-        self.cancel_button.setVisible(self.loader.busy)
-        if not self.loader.busy:
-            self.status("Ready", timeout_ms=2000)
-
     # ------------------------------------------------------------------ selection
 
-    def _on_panel_selection(self, panel: TreePanel, node) -> None:
+    def panel_selected(self, panel: TreePanel, node) -> None:
+        """A tree panel's selection moved: Details follows the current tab's."""
         tab = self.current_tab
         if tab is not None and panel is tab.panel:
             self.nodeSelected.emit(node)
@@ -498,20 +407,6 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ layout and closing
 
-    def restore_layout(self) -> None:
-        """Window geometry and dock/toolbar state from the settings (call after every dock exists)."""
-        if self.settings.window_geometry:
-            self.restoreGeometry(
-                QByteArray.fromBase64(self.settings.window_geometry.encode("ascii"))
-            )
-        if self.settings.window_state:
-            self.restoreState(QByteArray.fromBase64(self.settings.window_state.encode("ascii")))
-        window_size.fit_on_screen(self)  # saved on a larger screen, or at another scale
-
-    def save_layout(self) -> None:
-        self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
-        self.settings.window_state = bytes(self.saveState().toBase64()).decode("ascii")
-
     def save_settings(self) -> None:
         try:
             self.settings.save()
@@ -528,21 +423,6 @@ class MainWindow(QMainWindow):
         for tab in self._tabs.values():
             tab.graph.shutdown()  # a layout process is killed, not waited for
         self.runner.shutdown()  # waits a moment at most: closing never hangs on work
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._limit_dock_width()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self._limit_dock_width()
-
-    def _limit_dock_width(self) -> None:
-        # QMainWindow keeps a dock's width and squeezes the tree: in a small window the
-        # right-hand column (Details, preview) gives way instead, down to its minimum.
-        limit = int(self.width() * MAX_DOCK_SHARE)
-        if not self.details_dock.isHidden() and self.details_dock.width() > limit:
-            self.resizeDocks([self.details_dock], [limit], Qt.Orientation.Horizontal)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closed and not self.ephemeral:

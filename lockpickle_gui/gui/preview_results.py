@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from lockpickle_gui.core.text import escape_html
+from lockpickle_gui.gui import badges
 from lockpickle_gui.gui.preview_charts import SECONDS_FROM_MS
 from lockpickle_gui.gui.reflow import ReflowGrid
 
@@ -26,11 +28,10 @@ TILES = (
     ("batch", "mean batch", ""),
 )
 
-VERDICT_COLOURS = {  # background, text
-    "identical": ("#e3f4e6", "#1d5e2b"),
-    "within tolerance": ("#e6f0fb", "#1f4b7a"),
-    "mismatch": ("#fbe4e4", "#8a1c1c"),
-    "pending": ("palette(alternate-base)", "palette(text)"),
+VERDICT_ACCENTS = {  # mixed into the palette's base colour: readable in dark themes too
+    "identical": "#3fa34d",
+    "within tolerance": "#2f7fd0",
+    "mismatch": "#d83b3b",
 }
 
 
@@ -137,12 +138,22 @@ class VerdictBanner(QLabel):
                 f"<br>Layers holding a lock in their call path (they serialise the pool): "
                 f"{escape_html(', '.join(map(str, locks)))}"
             )
-        self._paint(self.verdict if self.verdict in VERDICT_COLOURS else "pending", text)
+        self._paint(self.verdict, text)
+
+    def colours(self, key: str) -> tuple[QColor, QColor]:
+        """(background, text) of the box for a verdict, from the current palette."""
+        palette = self.palette()
+        accent = VERDICT_ACCENTS.get(key)
+        if accent is None:
+            return palette.color(QPalette.ColorRole.AlternateBase), palette.color(
+                QPalette.ColorRole.Text
+            )
+        return badges.tinted(QColor(accent), palette), palette.color(QPalette.ColorRole.Text)
 
     def _paint(self, key: str, text: str) -> None:
-        background, colour = VERDICT_COLOURS[key]
+        background, colour = self.colours(key)
         self.setStyleSheet(
-            f"QLabel#preview_verdict {{ background: {background}; color: {colour}; "
+            f"QLabel#preview_verdict {{ background: {background.name()}; color: {colour.name()}; "
             "border-radius: 5px; padding: 6px; }"
         )
         self.setText(text)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QStyle
 
 from lockpickle_gui.core.errors import UnpicklableState, VerificationFailed
 from lockpickle_gui.core.text import format_size
+from lockpickle_gui.gui import snapshot_summary
 from lockpickle_gui.gui.export_dialog import (
     SNAPSHOT_FILTER,
     BlockedStateDialog,
@@ -372,8 +373,13 @@ class ImportJob(_Job):
     def _loaded(self, result) -> None:
         self._close_progress()
         self.project, self.verification = result
-        self.window.add_loaded_project(self.project)
         title, text, icon = verdict_text(self.verification)
+        verdict = str(getattr(getattr(self.verification, "verdict", None), "value", "mismatch"))
+        trusted = list(self.trust_dialog.modules) + (
+            ["the bundled code"] if self.trust_dialog.trust_bundled_code else []
+        )
+        facts = snapshot_summary.summary(self.project.manifest, verdict, text, trusted)
+        self.window.add_loaded_project(self.project, snapshot=facts)
         self.window.status(f"Loaded {self.path.name}: {text}", timeout_ms=8000)
         self._show_message(icon, title, f"Loaded {self.path}", text)
         self._finish(self.project)

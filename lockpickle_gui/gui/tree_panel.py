@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -18,11 +19,10 @@ from PySide6.QtWidgets import (
 
 from lockpickle_gui.core.inspect.report import (
     LEVEL_SHORT,
-    LEVEL_TEXT_COLOURS,
     LEVELS,
     counts_by_level,
 )
-from lockpickle_gui.gui import tree_columns, tree_model
+from lockpickle_gui.gui import badges, tree_columns, tree_model
 from lockpickle_gui.gui.config_only_bar import ConfigOnlyBar
 from lockpickle_gui.gui.tree_model import NODE_ROLE, LayerTreeModel, LockFilterProxy
 
@@ -47,6 +47,12 @@ class TreePanel(QWidget):
         self.filter_edit.setPlaceholderText("Filter by name, class or kind (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setAcceptDrops(False)  # drops go to the window: they open projects
+        clear = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.filter_edit, self.filter_edit.clear)
+        clear.setContext(Qt.ShortcutContext.WidgetShortcut)  # Esc in the filter box clears it
+        self.no_match = QLabel(self)
+        self.no_match.setObjectName("tree_no_match")
+        self.no_match.setContentsMargins(8, 4, 8, 4)
+        self.no_match.hide()
         self.only_locks = QCheckBox("Only rows with locks", self)
         self.only_locks.setObjectName("only_locks")
         expand = QToolButton(self, text="Expand all", autoRaise=True)
@@ -88,6 +94,7 @@ class TreePanel(QWidget):
             self.config_only_bar = ConfigOnlyBar(project, self)
             layout.addWidget(self.config_only_bar)
         layout.addLayout(bar)
+        layout.addWidget(self.no_match)
         layout.addWidget(self.view, 1)
         summary_row = QHBoxLayout()
         summary_row.setContentsMargins(8, 0, 8, 4)
@@ -178,6 +185,20 @@ class TreePanel(QWidget):
             self.view.expandAll()  # matches may sit deep in the tree
         elif was_active:
             self._expand_nodes(self._expanded_before_filter)
+        self._say_matches()
+
+    def _say_matches(self) -> None:
+        """An empty view says why: no row matches the filter (not an empty project)."""
+        empty = self.proxy.active and self.proxy.rowCount() == 0
+        text = self.filter_edit.text().strip()
+        if text:
+            message = f"No row matches “{text}”" + (
+                " among the rows with locks." if self.only_locks.isChecked() else "."
+            )
+        else:
+            message = "No lock-like objects: no row to show with “Only rows with locks”."
+        self.no_match.setText(message if empty else "")
+        self.no_match.setVisible(empty)
 
     def _expanded_nodes(self) -> set[int]:
         found: set[int] = set()
@@ -207,7 +228,7 @@ class TreePanel(QWidget):
         if not total:
             return "No lock-like objects: plain pickle-friendly state."
         parts = [
-            f'<span style="color:{LEVEL_TEXT_COLOURS[level]}"><b>{counts[level]}</b> '
+            f'<span style="color:{badges.level_text_colour(level).name()}"><b>{counts[level]}</b> '
             f"{LEVEL_SHORT[level]}</span>"
             for level in LEVELS
             if counts[level]
