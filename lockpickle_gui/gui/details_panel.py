@@ -177,6 +177,7 @@ class DetailsPanel(QWidget):
         self.value_text.setPlainText("")
         self.weights.setRowCount(0)
         if node is None:
+            self.config_text.setPlaceholderText("Select a row (or a box of the graph).")
             return
         if self.tabs.isTabVisible(SIGNATURES_TAB):
             self.tabs.setCurrentIndex(SIGNATURES_TAB)  # a SavedModel: its signatures first

@@ -263,7 +263,8 @@ class GraphPanel(QWidget):
         self.state = "done"
         count = sum(1 for item in self.items.values() if isinstance(item, NodeItem))
         self.message.setText(
-            f"{count:,} layers · layout {self.layout_seconds * 1000:.0f} ms · double-click a ▸ box to expand it"
+            f"{count:,} layers · layout {self.layout_seconds * 1000:.0f} ms"
+            + (" · double-click a ▸ box to expand it" if self.collapsed else "")
         )
         self.laidOut.emit()
 

@@ -27,6 +27,10 @@ ACTIONS = {
     "Copy the selected row's path": "action_copy_path",
     "Export report": "action_export_report",
     "Quit": "action_quit",
+    "Run the preview": "action_run_preview",
+    "Next project": "action_next_project",
+    "Previous project": "action_previous_project",
+    "List the keyboard shortcuts": "action_shortcuts",
 }
 
 
