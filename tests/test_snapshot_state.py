@@ -399,3 +399,60 @@ def test_read_manifest_imports_nothing(tmp_path):
     ):
         assert field in manifest
     assert isinstance(io.BytesIO(), io.IOBase)
+
+
+class LockManager:
+    """The seed's recipe: the class says itself how it is saved (__reduce__)."""
+
+    def __init__(self, count=1):
+        self.locks = [threading.Lock() for _ in range(count)]
+
+    def __reduce__(self):
+        return (LockManager, (len(self.locks),))
+
+
+class Cache:
+    """The other recipe: __getstate__ leaves the lock out, __setstate__ makes a new one."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.items = {"a": 1}
+
+    def __getstate__(self):
+        return {"items": self.items}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.lock = threading.Lock()
+
+
+def test_classes_keep_their_own_say_over_what_is_saved(tmp_path):
+    manager, cache = LockManager(3), Cache()
+    manager.locks[0].acquire()
+    manifest, restored = round_trip(Box(manager=manager, cache=cache, again=manager), tmp_path)
+    assert restored.manager is restored.again and len(restored.manager.locks) == 3
+    assert not any(lock.locked() for lock in restored.manager.locks)  # made by __init__
+    assert restored.cache.items == {"a": 1} and not restored.cache.lock.locked()
+    assert {t["name"] for t in manifest["types"]} == {
+        f"{__name__}:{name}" for name in ("Box", "LockManager", "Cache")
+    }
+    manager.locks[0].release()
+
+
+def test_dumps_loads_and_members_are_the_same_format(tmp_path):
+    import numpy as np
+
+    service = Box(lock=threading.Lock(), weights=np.arange(500_000.0), queue=queue.Queue())
+    data = lp.dumps(service)
+    assert data.startswith(b"PK") and lp.loads(data, trust=TRUST).weights.shape == (500_000,)
+    target = tmp_path / "same.lpsnap"
+    target.write_bytes(data)  # bytes from dumps are a snapshot file
+    assert lp.read_manifest(target)["types"] == lp.read_manifest(data)["types"]
+    manifest, members = lp.to_members(service)
+    assert isinstance(members["arrays/0.npy"], np.ndarray)  # not copied into bytes
+    back = lp.from_members(members, trust=TRUST)
+    assert np.array_equal(back.weights, service.weights) and not back.lock.locked()
+    with pytest.raises(UntrustedCode):
+        lp.from_members(members)
+    with pytest.raises(lp.CorruptSnapshot, match="sha256"):
+        lp.from_members(dict(members, **{"arrays/0.npy": np.zeros(500_000)}), trust=TRUST)

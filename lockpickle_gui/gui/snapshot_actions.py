@@ -318,7 +318,8 @@ class ExportJob(_Job):
 
 
 class ImportJob(_Job):
-    """read_manifest on a worker → trust dialog → open_project + verify on a worker → verdict."""
+    """manifest view on a worker → trust dialog (types, code to read) → import_snapshot on a
+    worker (check, load with that trust, verify) → verdict."""
 
     failure_title = "Import failed"
     cancelled_message = "Import cancelled: nothing was loaded."
@@ -332,10 +333,11 @@ class ImportJob(_Job):
         self.verification = None
 
     def start(self) -> None:
-        from lockpickle_gui.core.snapshot import read_manifest
+        from lockpickle_gui.core.snapshot.view import manifest_view
 
         self.window.status(f"Reading {self.path.name}…", timeout_ms=3000)
-        self._start(read_manifest, self.path, with_progress=False)
+        # the manifest and state.json, checked on the worker; nothing imported, no model built
+        self._start(manifest_view, self.path, with_progress=False)
 
     @Slot(object)
     def _worker_finished(self, result) -> None:
@@ -344,9 +346,9 @@ class ImportJob(_Job):
         else:
             self._loaded(result)
 
-    def _manifest_read(self, manifest) -> None:
-        self.manifest = manifest
-        self.trust_dialog = TrustDialog(self.window, path=self.path, manifest=manifest)
+    def _manifest_read(self, view) -> None:
+        self.manifest = view
+        self.trust_dialog = TrustDialog(self.window, path=self.path, view=view)
         self.trust_dialog.accepted.connect(self._trusted)
         self.trust_dialog.rejected.connect(self._refused)
         self.trust_dialog.open()

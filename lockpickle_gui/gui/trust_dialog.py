@@ -1,12 +1,17 @@
-"""The trust dialog: what loading a snapshot would run, shown before anything runs.
+"""The trust dialog: what loading a snapshot needs you to trust, shown before anything runs.
 
-Built from ``read_manifest`` alone (no model built, no pickle run). Only "Trust and load"
-lets ``snapshot_actions`` call the loader, with exactly the modules and code listed here.
+Built from the core's manifest view (``core.snapshot.view.manifest_view``: the manifest and
+state.json checked, nothing imported, no model built), the same view ``lockpickle info``
+prints. It lists the **types** loading would build or call, and the bundled code files with
+their sha256; each code file can be read (View Code…, or a double-click) before trusting it
+-- the text shown is the file's checked contents. Only "Trust and load" lets the import
+run, with exactly the types and code listed here.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase
@@ -15,138 +20,86 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
 )
 
-from lockpickle_gui.core.text import escape_html
+CODE_ROLE = Qt.ItemDataRole.UserRole + 1  # a code row's member name
 
 
-def bundled_code(manifest: dict) -> list[tuple[str, str]]:
-    """``(member, sha256)`` of every ``code/*.py`` member the manifest lists."""
-    code = manifest.get("code")
-    if isinstance(code, list) and code:
-        return [
-            (
-                str(entry.get("member") or entry.get("name") or entry.get("path")),
-                str(entry.get("sha256", "")),
-            )
-            for entry in code
-            if isinstance(entry, dict)
-        ]
-    if isinstance(code, dict) and code:
-        return [
-            (str(name), str(sha if isinstance(sha, str) else (sha or {}).get("sha256", "")))
-            for name, sha in code.items()
-        ]
-    members = manifest.get("members") or {}
-    if isinstance(members, list):
-        members = {m.get("name") or m.get("member"): m for m in members if isinstance(m, dict)}
-    found = []
-    for name, info in members.items():
-        if str(name).startswith("code/"):
-            sha = info if isinstance(info, str) else (info or {}).get("sha256", "")
-            found.append((str(name), str(sha)))
-    return sorted(found)
+class CodeViewer(QDialog):
+    """One bundled code file, read-only, with the sha256 it was checked against."""
 
-
-def modules_needed(manifest: dict) -> list[str]:
-    package = manifest.get("code_package") or None
-    return [
-        str(entry["name"]).replace(":", ".")
-        for entry in manifest.get("types") or []
-        if not (package and str(entry["name"]).startswith((package + ".", package + ":")))
-    ]
-
-
-def versions(manifest: dict) -> list[tuple[str, str]]:
-    producer = manifest.get("producer") or {}
-    if isinstance(producer, dict):
-        producer = " ".join(str(v) for v in (producer.get("name"), producer.get("version")) if v)
-    rows = [
-        ("Made by", str(producer or "unknown")),
-        ("Created", str(manifest.get("created_utc", "?"))),
-    ]
-    for key, label in (
-        ("python", "Python"),
-        ("keras", "Keras"),
-        ("tensorflow", "TensorFlow"),
-        ("numpy", "NumPy"),
-    ):
-        if manifest.get(key):
-            rows.append((label, str(manifest[key])))
-    return rows
+    def __init__(self, parent: Any, *, member: str, sha256: str, text: str) -> None:
+        super().__init__(parent)
+        self.setObjectName("code_viewer")
+        self.setWindowTitle(f"{member} — bundled code (not run)")
+        self.resize(760, 560)
+        layout = QVBoxLayout(self)
+        label = QLabel(f"<b>{_escape(member)}</b> — sha256 <code>{sha256}</code> (checked)")
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(label)
+        self.text = QPlainTextEdit()
+        self.text.setObjectName("code_text")
+        self.text.setReadOnly(True)
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.text.setPlainText(text)
+        layout.addWidget(self.text, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
 
 
 class TrustDialog(QDialog):
-    """Accepted means "Trust and load"; rejected loads nothing."""
+    """Accepted means "Trust and load"; rejected loads nothing.
 
-    def __init__(self, parent, *, path: Path, manifest: dict):
+    ``view`` is the core's ManifestView of ``path`` (made here from the file when not
+    given); ``modules`` are the type names to pass as ``trust=``, ``trust_bundled_code``
+    whether the bundled code is needed.
+    """
+
+    def __init__(self, parent: Any, *, path: Path, manifest: Any = None, view: Any = None) -> None:
         super().__init__(parent)
+        from lockpickle_gui.core.snapshot.view import manifest_view
+
         self.setObjectName("trust_dialog")
         self.setWindowTitle("Import Snapshot")
-        self.setMinimumSize(820, 500)
+        self.setMinimumSize(860, 520)
+        self.path = Path(path)
+        self.view = view if view is not None else manifest_view(self.path)
         self.manifest = manifest
-        self.code = bundled_code(manifest)
-        self.modules = modules_needed(manifest)
+        self.code = [(f.member, f.sha256) for f in self.view.code]
+        self.types = [t for t in self.view.types if not t.bundled]
+        self.modules = [t.name for t in self.types]
+        self.viewers: list[CodeViewer] = []
         layout = QVBoxLayout(self)
-
-        root = manifest.get("root") or "an object"
         intro = QLabel(
-            f"<b>{escape_html(Path(path).name)}</b> holds <code>{escape_html(str(root))}</code>.<br>"
-            "Nothing has run yet. Loading imports the code and modules listed below; "
-            "trust it only if you trust where the file came from."
+            f"<b>{_escape(self.path.name)}</b> holds <code>{_escape(self.view.root)}</code>.<br>"
+            "Nothing has run yet. Loading builds objects of the types below (running their "
+            "constructors and <code>__setstate__</code>) and runs the bundled code: trust them "
+            "only if you trust where the file came from. Read a code file first: double-click it."
         )
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(intro)
-
         self.tree = QTreeWidget()
         self.tree.setObjectName("trust_items")
         self.tree.setHeaderLabels(["Item", "Details"])
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.tree.header().setStretchLastSection(True)
-        self.tree.setColumnWidth(0, 250)
+        self.tree.setColumnWidth(0, 300)
         self.tree.setAlternatingRowColors(True)
-        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        package = manifest.get("code_package")
-        self._add_group(
-            "Bundled code — runs only if you trust it"
-            + (f", imported as package {package}" if package and self.code else ""),
-            [(name, f"sha256 {sha}") for name, sha in self.code],
-            mono,
-            empty="none: the snapshot carries no code of its own",
-        )
-        self._add_group(
-            "Modules the state needs",
-            [(m, "imported from this Python environment") for m in self.modules],
-            empty="none beyond the bundled code: built-in types, NumPy arrays, locks",
-        )
-        self._add_group(
-            "Models — loaded with Keras safe mode",
-            [_model_row(m) for m in manifest.get("models") or [] if isinstance(m, dict)],
-            empty="none",
-        )
-        self._add_group(
-            "Primitives — recreated fresh, with the same sharing",
-            [
-                (str(p.get("path", "?")), _primitive_detail(p))
-                for p in manifest.get("primitives") or []
-                if isinstance(p, dict)
-            ],
-            empty="none",
-        )
-        dropped = [d for d in manifest.get("dropped") or [] if isinstance(d, dict)]
-        if dropped:
-            self._add_group(
-                "Dropped at export — they come back as None",
-                [(str(d.get("path", "?")), str(d.get("kind", ""))) for d in dropped],
-            )
-        self._add_group("Versions it was made with", versions(manifest))
+        self.tree.itemDoubleClicked.connect(self._open_item)
+        self._fill()
         layout.addWidget(self.tree, 1)
-
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.view_button = buttons.addButton("View Code…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.view_button.setObjectName("trust_view_code")
+        self.view_button.setEnabled(bool(self.code))
+        self.view_button.clicked.connect(self._view_selected)
         self.trust_button = buttons.addButton(
             "Trust and load", QDialogButtonBox.ButtonRole.AcceptRole
         )
@@ -158,8 +111,53 @@ class TrustDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
+    @property
+    def trust_bundled_code(self) -> bool:
+        return bool(self.code)
+
+    def _fill(self) -> None:
+        view = self.view
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self._add_group(
+            "Types loading needs you to trust",
+            [(t.name, f"{t.kind}: {t.use}") for t in self.types],
+            mono,
+            empty="none: built-in data, arrays, locks and Keras' own layers only",
+        )
+        code = self._add_group(
+            "Bundled code — runs only if you trust it"
+            + (f", imported as package {view.code_package}" if view.code_package else ""),
+            [(member, f"sha256 {sha}") for member, sha in self.code],
+            mono,
+            empty="none: the snapshot carries no code of its own",
+        )
+        for index in range(code.childCount()):
+            item = code.child(index)
+            item.setData(0, CODE_ROLE, item.text(0))
+            item.setToolTip(0, "Double-click to read it (nothing runs)")
+        self._add_group(
+            "Models — loaded with Keras safe mode",
+            [(r.label, r.detail) for r in view.models],
+            empty="none",
+        )
+        self._add_group(
+            "Primitives — recreated fresh, with the same sharing",
+            [(r.label, r.detail) for r in view.primitives],
+            empty="none",
+        )
+        if view.dropped:
+            self._add_group(
+                "Dropped at export — they come back as None",
+                [(r.label, r.detail) for r in view.dropped],
+            )
+        if view.notes:
+            self._add_group("Notes", [("", note) for note in view.notes])
+        self._add_group(
+            "Made with", [("Made by", view.made_by)] + [(r.label, r.detail) for r in view.versions]
+        )
+
     def _add_group(
-        self, title: str, rows, font: QFont | None = None, *, empty: str = "", expanded: bool = True
+        self, title: str, rows: list[tuple[str, str]], font: QFont | None = None, *, empty: str = ""
     ) -> QTreeWidgetItem:
         group = QTreeWidgetItem([f"{title} ({len(rows)})" if rows else f"{title}: {empty}"])
         bold = group.font(0)
@@ -170,35 +168,34 @@ class TrustDialog(QDialog):
         for name, detail in rows:
             item = QTreeWidgetItem([name, detail])
             if font is not None:
-                item.setFont(1, font)
+                item.setFont(0, font)
             item.setToolTip(1, detail)
             group.addChild(item)
-        group.setExpanded(expanded)
+        group.setExpanded(True)
         return group
 
-    @property
-    def trust_bundled_code(self) -> bool:
-        return bool(self.code)
+    def _open_item(self, item: QTreeWidgetItem, _column: int) -> None:
+        member = item.data(0, CODE_ROLE)
+        if member:
+            self.show_code(str(member))
+
+    def _view_selected(self) -> None:
+        item = self.tree.currentItem()
+        member = item.data(0, CODE_ROLE) if item is not None else None
+        self.show_code(str(member) if member else self.code[0][0])
+
+    def show_code(self, member: str) -> CodeViewer:
+        """Open a viewer on bundled code file ``member`` (its sha256 checked first)."""
+        from lockpickle_gui.core.snapshot import read_bundled_code
+
+        found = next(c for c in read_bundled_code(self.path) if c.member == member)
+        viewer = CodeViewer(self, member=found.member, sha256=found.sha256, text=found.text)
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        viewer.finished.connect(lambda _result, v=viewer: self.viewers.remove(v))
+        self.viewers.append(viewer)
+        viewer.open()
+        return viewer
 
 
-def _primitive_detail(entry: dict) -> str:
-    kind = str(entry.get("kind", "?"))
-    state = entry.get("state")
-    restore = entry.get("restore") or "fresh, unlocked"
-    held = "; it was held at export and comes back free" if entry.get("held_at_export") else ""
-    shared = entry.get("also_at") or []
-    also = f"; also at {', '.join(map(str, shared))}" if shared else ""
-    return f"{kind}{f' ({state})' if state else ''} → {restore}{held}{also}"
-
-
-def _model_row(entry: dict) -> tuple[str, str]:
-    name = str(entry.get("name") or entry.get("member", "?"))
-    detail = f"{str(entry.get('class', '?')).rsplit('.', 1)[-1]}, {_count(entry.get('params'))} parameters"
-    custom = [c.get("class", "?") for c in entry.get("custom_classes") or [] if isinstance(c, dict)]
-    if custom:
-        detail += f"; custom layers: {', '.join(custom)}"
-    return name, detail
-
-
-def _count(value) -> str:
-    return f"{value:,}" if isinstance(value, int) else str(value if value is not None else "?")
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -238,6 +238,48 @@ def test_import_trusted_loads_and_shows_the_verdict(qtbot, window, settings_dir,
     assert entry.verdict == str(job.verification.verdict) and history == ["imported", "verified"]
 
 
+def test_trust_dialog_lists_types_and_shows_each_code_file_before_anything_runs(
+    qtbot, window, project_snapshot, tmp_path
+):
+    from PySide6.QtWidgets import QLabel
+
+    from lockpickle_gui.gui.trust_dialog import CodeViewer
+
+    job = snapshot_actions.import_snapshot(window, project_snapshot)
+    trust = wait_for_dialog(qtbot, window, TrustDialog)
+    groups = {
+        trust.tree.topLevelItem(i).text(0): trust.tree.topLevelItem(i)
+        for i in range(trust.tree.topLevelItemCount())
+    }
+    assert any(title.startswith("Types loading needs you to trust: none") for title in groups)
+    code = next(item for title, item in groups.items() if title.startswith("Bundled code"))
+    assert code.child(0).text(0) == "code/service.py" and code.child(0).text(1).startswith(
+        "sha256 "
+    )
+    trust.tree.setCurrentItem(code.child(0))
+    trust.view_button.click()  # or a double-click on the row
+    viewer = wait_for_dialog(qtbot, trust, CodeViewer)
+    assert "def build(models):" in viewer.text.toPlainText() and viewer.text.isReadOnly()
+    assert trust.code[0][1] in viewer.findChild(QLabel).text()  # the sha256 it was checked against
+    viewer.close()
+    assert window.current_project is None  # reading the code ran nothing
+    with qtbot.waitSignal(job.done, timeout=JOB_TIMEOUT_MS):
+        trust.cancel_button.click()
+    # a snapshot whose state needs a user type lists that type, as trust= spells it
+    import threading
+
+    import models  # tests/models.py: classes a test trusts
+
+    from lockpickle_gui.core.snapshot import save_snapshot
+
+    path = tmp_path / "typed.lpsnap"
+    save_snapshot({"settings": models.Settings(), "lock": threading.Lock()}, path)
+    typed = TrustDialog(window, path=path)
+    assert typed.modules == ["models.Settings"] and not typed.trust_bundled_code
+    assert not typed.view_button.isEnabled()
+    typed.close()
+
+
 def test_import_refused_loads_nothing(qtbot, window, project_snapshot):
     job = snapshot_actions.import_snapshot(window, project_snapshot)
     trust = wait_for_dialog(qtbot, window, TrustDialog)

@@ -355,6 +355,15 @@ def test_trust_is_by_type_never_by_what_a_module_imports(good_state, tmp_path):
     assert outcomes["untrusted_types"]["outcome"] == "ok"  # listed, nothing imported
 
 
+def test_a_package_and_everything_below_it_is_trusted_only_when_asked(good_state, tmp_path):
+    doc = craft.state_doc([{"t": "obj", "c": 0}], [("lpsec_fixtures:Service", "class")])
+    path = variant(good_state, tmp_path, "deep", state=doc)
+    assert lp.untrusted_types(path, ["lpsec_fixtures.**"]) == []
+    assert lp.untrusted_types(path, ["lpsec"]) == ["lpsec_fixtures.Service"]  # not a prefix
+    with pytest.raises(lp.SnapshotError, match="never trusts it"):
+        lp.untrusted_types(path, ["numpy.**"])
+
+
 def test_untrusted_types_lists_what_a_file_needs_before_anything_loads(good_state):
     import sys
 

@@ -314,7 +314,7 @@ def import_bundled(package: str, sources: dict[str, str], path: Any) -> dict[str
     from lockpickle_gui.core.code_package import import_code_package, is_own_package
 
     if not trust.BUNDLED_PACKAGE.fullmatch(package) or (
-        package in sys.modules and not is_own_package(package)
+        (package in sys.modules or _installed(package)) and not is_own_package(package)
     ):
         raise CorruptSnapshot(
             f"Expected the bundled code under its own lpproject_<name>_<8 hex> package. Received: "
@@ -323,3 +323,13 @@ def import_bundled(package: str, sources: dict[str, str], path: Any) -> dict[str
             hint=fmt.REEXPORT_HINT,
         )
     return import_code_package(package, dict(sources), origin=f"{path} (bundled code)")
+
+
+def _installed(package: str) -> bool:
+    """Whether an installed module has that name (the bundled code must not shadow it)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):
+        return True

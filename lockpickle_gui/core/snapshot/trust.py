@@ -10,6 +10,8 @@ The caller's ``trust`` entries grant:
   really is, so the two readings grant nothing more);
 * ``"pkg.mod"`` or ``"pkg.mod.*"`` -- every class *defined* in ``pkg.mod``: not its
   functions, not its submodules, not what it imports;
+* ``"pkg.**"`` -- every class defined in ``pkg`` or any module below it (format 1's
+  meaning of ``trust=["pkg"]``, now asked for explicitly);
 * ``trust_bundled_code=True`` -- the classes and functions of the snapshot's own bundled
   project code (its ``lpproject_...`` package).
 
@@ -184,6 +186,7 @@ class TrustPolicy:
 
     exact: frozenset[str] = frozenset()  # "module:qualname"
     modules: frozenset[str] = frozenset()  # classes defined in exactly these modules
+    packages: frozenset[str] = frozenset()  # classes defined in these modules or below
     bundled_package: str | None = None
     entries: tuple[str, ...] = field(default=())
 
@@ -199,6 +202,7 @@ class TrustPolicy:
             entries = [entries]
         exact: set[str] = set()
         modules: set[str] = set()
+        packages: set[str] = set()
         listed = tuple(entries or ())
         for entry in listed:
             if not isinstance(entry, str) or not entry:
@@ -206,7 +210,8 @@ class TrustPolicy:
                     f"Expected trust entries as type or module names. Received: {entry!r}.",
                     path=path,
                 )
-            base = entry[:-2] if entry.endswith(".*") else entry
+            deep = entry.endswith(".**")
+            base = entry[:-3] if deep else entry[:-2] if entry.endswith(".*") else entry
             module = base.partition(":")[0]
             if not _MODULE.fullmatch(module):
                 raise SnapshotError(
@@ -225,7 +230,9 @@ class TrustPolicy:
                     hint=f"Remove {entry!r} from trust (--trust). A snapshot that needs it cannot be "
                     "loaded safely; export it again without that object.",
                 )
-            if ":" in base:
+            if deep:
+                packages.add(base)
+            elif ":" in base:
                 exact.add(base)
             elif entry.endswith(".*"):
                 modules.add(base)
@@ -234,7 +241,9 @@ class TrustPolicy:
                 head, _, tail = base.rpartition(".")
                 if head:
                     exact.add(f"{head}:{tail}")
-        return cls(frozenset(exact), frozenset(modules), bundled_package, listed)
+        return cls(
+            frozenset(exact), frozenset(modules), frozenset(packages), bundled_package, listed
+        )
 
     def in_bundled(self, module: str) -> bool:
         package = self.bundled_package
@@ -250,7 +259,10 @@ class TrustPolicy:
             return True
         if name in self.exact:
             return True
-        return kind == "class" and module in self.modules
+        return kind == "class" and (module in self.modules or self._in_package(module))
+
+    def _in_package(self, module: str) -> bool:
+        return any(module == p or module.startswith(p + ".") for p in self.packages)
 
     def trusts_by_user(self, module: str, qualname: str, kind: str) -> bool:
         """Trusted by the caller or the bundled code (not merely always allowed): what
@@ -261,7 +273,7 @@ class TrustPolicy:
         return (
             self.in_bundled(module)
             or name in self.exact
-            or (kind == "class" and module in self.modules)
+            or (kind == "class" and (module in self.modules or self._in_package(module)))
         )
 
 

@@ -178,8 +178,10 @@ def write(
     for number, blob in enumerate(encoded.blobs):
         sink.add_bytes(fmt.blob_member(number), blob)
     sink.add_bytes(fmt.STATE_MEMBER, prepared.state_bytes)
-    if sync is not None:
-        hasher.run(sync)  # the disk's work overlaps the verification pass below
+    if sync is not None and hasattr(sink, "after_writes"):
+        # fdatasync once the models' bytes are written, on the writing thread: the disk's
+        # work, the CRC32s and the sha256s all overlap the verification pass below
+        sink.after_writes(sync)
     recorded = prepared.recorded
     if options.verify and prepared.models and recorded is None:
         report(0.88, "Running the models on verification inputs")

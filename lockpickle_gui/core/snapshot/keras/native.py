@@ -47,9 +47,6 @@ def write_variables(
     n)`` through ``add_array``. Returns (weights index, variable count, bytes)."""
     import numpy as np
 
-    from lockpickle_gui.core.tf_runtime import import_keras
-
-    convert = import_keras().ops.convert_to_numpy
     where: dict[str, dict[str, int]] = {}
     totals = [0, 0]
 
@@ -62,7 +59,7 @@ def write_variables(
             self.path = path
 
         def __setitem__(self, key: str, value: Any) -> None:
-            array = np.asarray(convert(value))
+            array = np.asarray(value)  # one copy (a variable's __array__), not two
             if array.dtype.hasobject:
                 raise SnapshotError(
                     f"Expected plain numeric or string variables in {model.name!r}. Received: "

@@ -83,8 +83,25 @@ def finish_keras(encoder: Encoder, index: KerasIndex) -> None:
         }
 
 
+_PLAIN = (int, float, str, bool, type(None), tuple, list, dict)
+
+
+def _kind(value: Any, cache: dict[type, Any]) -> Any:
+    """The primitives table's row for ``value`` (None for data), one lookup per type."""
+    tp = type(value)
+    if tp in _PLAIN:
+        return None
+    if tp not in cache:
+        kind = primitives.kind_of(value)
+        if kind is not None and kind.name == "function":
+            return None  # Keras serializes functions held by layers (activations)
+        cache[tp] = kind
+    return cache[tp]
+
+
 def attach_layer_objects(encoder: Encoder, index: KerasIndex) -> None:
     """Record the primitives (and blocked objects) held in public layer attributes."""
+    cache: dict[type, Any] = {}
     for number, model in enumerate(encoder.out.models):
         if number >= len(index.public):
             break
@@ -92,8 +109,7 @@ def attach_layer_objects(encoder: Encoder, index: KerasIndex) -> None:
         model_path = encoder.path(model_node) if model_node is not None else f"<model {number}>"
         for layer_path, layer in index.public[number].values():
             for name, value in list(vars(layer).items()):
-                kind = primitives.kind_of(value)
-                if kind is None or kind.name == "function":
+                if _kind(value, cache) is None:
                     continue
                 if not name[:1].isalpha():
                     if id(value) in encoder.memo:
