@@ -302,11 +302,15 @@ def main(argv: list[str] | None = None) -> int:
     else:
         window.open_paths(args.paths)
         code = app.exec()
-    log.info("lockpickle-gui exits (%s)", code)
-    if abandoned_work():  # e.g. Keras still loading a model: nothing of it is wanted now
-        log.info("Background work is still running; exiting without waiting for it")
+        # Quitting is immediate: settings and layout are saved, the work is cancelled (and
+        # what cannot be interrupted, such as Keras tracing a model, was left behind). The
+        # interpreter's own teardown with TensorFlow loaded takes seconds and serves nobody.
+        log.info("lockpickle-gui exits (%s)%s", code, " leaving work" if abandoned_work() else "")
+        sys.stdout.flush()
+        sys.stderr.flush()
         logging.shutdown()
         os._exit(code)
+    log.info("lockpickle-gui exits (%s)", code)
     return code
 
 

@@ -23,7 +23,7 @@ from lockpickle_gui.core.errors import Cancelled
 
 log = logging.getLogger(__name__)
 
-CLOSE_WAIT_MS = 300  # how long closing the window waits for cancelled work to stop
+CLOSE_WAIT_MS = 200  # how long closing the window waits for cancelled work to stop
 
 
 class WorkerSignals(QObject):
