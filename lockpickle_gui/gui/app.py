@@ -280,7 +280,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """``lockpickle-gui``: the one wiring function (logging, hooks, app, window, event loop)."""
-    args = _parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--layout-worker"]:  # the Graph tab's layout process, in a frozen bundle
+        from lockpickle_gui.core.inspect.graph_layout import main as layout_main
+
+        return layout_main()
+    args = _parse_args(argv)
     problem = missing_display_problem(os.environ, sys.platform)
     if problem:
         print(f"lockpickle-gui: {problem}", file=sys.stderr)

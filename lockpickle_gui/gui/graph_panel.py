@@ -51,8 +51,15 @@ from lockpickle_gui.gui.graph_items import (
 log = logging.getLogger(__name__)
 
 LAYOUT_MODULE = "lockpickle_gui.core.inspect.graph_layout"
+LAYOUT_FLAG = "--layout-worker"  # app.main runs the layout worker when given it first
 ITEMS_PER_TURN = 100  # scene items added per event-loop turn (a few ms each turn)
 ZOOM_STEP = 1.25
+
+
+def layout_arguments() -> list[str]:
+    """How this program starts the layout worker: ``python -m <module>``, or, in a frozen
+    bundle (no interpreter to pass -m to), the app itself with ``--layout-worker``."""
+    return [LAYOUT_FLAG] if getattr(sys, "frozen", False) else ["-m", LAYOUT_MODULE]
 
 
 class GraphView(QGraphicsView):
@@ -197,7 +204,7 @@ class GraphPanel(QWidget):
         generation = self._generation
         process = QProcess(self)
         process.setProgram(sys.executable)
-        process.setArguments(["-m", LAYOUT_MODULE])
+        process.setArguments(layout_arguments())
         process.finished.connect(
             lambda code, status: self._laid_out(process, generation, shown, code)
         )
