@@ -18,5 +18,7 @@ def format_size(size: float) -> str:
 
 
 def escape_html(text: object) -> str:
-    """``text`` made safe inside HTML (Qt rich text included): ``& < > " '`` escaped."""
-    return html.escape(str(text), quote=True)
+    """``text`` made safe inside HTML, as text or in a quoted attribute: ``& < > " '``
+    escaped, the quotes as ``&quot;`` and ``&#39;``, which Qt's rich text reads too (it
+    shows ``&#x27;``, what ``html.escape`` writes, as is)."""
+    return html.escape(str(text), quote=False).replace('"', "&quot;").replace("'", "&#39;")

@@ -86,6 +86,7 @@ def make_error_box(
     box.setDetailedText(error_details(error, details))
     box.setStandardButtons(QMessageBox.StandardButton.Close)
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.setTextFormat(Qt.TextFormat.RichText)  # escaped text: never guessed to be plain
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     # QMessageBox sizes itself to its title; a spacer keeps long messages readable.
     grid = box.layout()

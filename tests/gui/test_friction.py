@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from gui_helpers import wait_projects
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
-from PySide6.QtGui import QColor, QDragEnterEvent, QKeySequence, QPalette
+from PySide6.QtGui import QColor, QDragEnterEvent, QKeySequence, QPalette, QTextDocument
+from PySide6.QtGui import Qt as gui_qt  # mightBeRichText lives in QtGui
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QTableWidget
 
@@ -127,3 +128,19 @@ def test_badges_and_the_verdict_box_are_readable_on_a_dark_theme(qtbot):
             assert background.name() in banner.styleSheet()
     finally:
         QApplication.setPalette(light)
+
+
+def test_an_error_message_with_quotes_reads_as_written(qtbot, window):
+    from lockpickle_gui.gui.dialogs import make_error_box
+
+    box = make_error_box(window, "Could not open x.keras", "Save it with model.save('m.keras').")
+    qtbot.addWidget(box)
+    box.show()
+    label = box.findChild(QLabel, "qt_msgbox_informativelabel")
+    rich = label.textFormat() == Qt.TextFormat.RichText or (
+        label.textFormat() == Qt.TextFormat.AutoText and gui_qt.mightBeRichText(label.text())
+    )
+    document = QTextDocument()
+    document.setHtml(label.text())
+    shown = document.toPlainText() if rich else label.text()
+    assert shown == "Save it with model.save('m.keras')."  # not &#x27; or &#39;
