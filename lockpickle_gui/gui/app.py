@@ -44,6 +44,7 @@ log = logging.getLogger("lockpickle_gui")
 LOG_FILE = "lockpickle-gui.log"
 SCREENSHOT_SIZE = (1440, 860)
 SCREENSHOT_TIMEOUT_S = 300
+SMALL_SCREEN_HEIGHT = 900  # logical pixels: below, the Library dock starts hidden
 
 
 # ---------------------------------------------------------------------------- logging
@@ -251,8 +252,11 @@ def build_main_window(settings_dir=None, *, restore_layout: bool = True):
     window.aboutToClose.connect(window.library_panel.shutdown)
 
     window.loader.tensorflowReady.connect(freeze_startup_heap)
+    first_run = not window.settings.window_state
     if restore_layout:
         window.restore_layout()
+    if first_run and window.screen().availableGeometry().height() < SMALL_SCREEN_HEIGHT:
+        window.library_dock.hide()  # a short screen: the tree first (View ▸ Library brings it)
     window.loader.start_tensorflow()
     return window
 
