@@ -104,3 +104,34 @@ def test_bad_inputs_are_one_paragraph_errors(tmp_path, capsys):
     assert code == 2 and "not a ZIP archive" in err
     code, _, err = run_cli(capsys, "verify", str(bogus))
     assert code == 2 and "not a ZIP archive" in err
+
+
+class Settings:
+    """A user class a snapshot's state needs: loading it needs --trust."""
+
+    def __init__(self):
+        self.rate = 0.5
+
+
+def test_info_and_inspect_list_the_types_to_trust_and_the_flags(tmp_path, capsys):
+    import threading
+
+    from lockpickle_gui.core.snapshot import save_snapshot
+
+    snap = tmp_path / "typed.lpsnap"
+    save_snapshot({"settings": Settings(), "lock": threading.Lock()}, snap)
+    name = f"{__name__}.Settings"
+    code, out, _ = run_cli(capsys, "info", str(snap))
+    assert (
+        code == 0 and f"{name} [class, NOT trusted]" in out and f"to load it: --trust {name}" in out
+    )
+    code, out, _ = run_cli(capsys, "info", str(snap), "--trust", __name__)
+    assert f"{name} [class, trusted]" in out and "to load it: nothing to trust" in out
+    code, out, _ = run_cli(capsys, "inspect", str(snap))
+    assert code == 0 and "from its manifest only" in out and f"--trust {name}" in out
+    code, _, err = run_cli(capsys, "import", str(snap))
+    assert code == 2 and f"--trust {name}" in err and "nothing was imported or run" in err
+    code, out, _ = run_cli(capsys, "import", str(snap), "--trust", name)
+    assert code == 0 and "root['lock']: Lock, unlocked" in out
+    code, _, err = run_cli(capsys, "verify", str(snap), "--trust", "builtins")
+    assert code == 2 and "never trusts it" in err

@@ -436,3 +436,24 @@ def test_savedmodel_is_refused_rather_than_saved_half(tmp_path):
     with pytest.raises(SnapshotError, match="SavedModel folder") as caught:
         lp.save_snapshot(project, tmp_path / "s.lpsnap")
     assert "TFSMLayer" in str(caught.value) and not (tmp_path / "s.lpsnap").exists()
+
+
+def test_another_keras_version_falls_back_to_keras_public_format_with_one_warning(
+    tmp_path, monkeypatch, caplog
+):
+    """On a Keras whose internals were not checked, models go through Keras' public
+    .keras format (a temporary file), and the log says so once per process."""
+    from lockpickle_gui.core.snapshot.keras import compat
+
+    monkeypatch.setattr(compat, "TESTED", ((0, 1), (0, 2)))
+    monkeypatch.setattr(compat, "_warned", threading.Event())
+    model = small_model()
+    with caplog.at_level(logging.WARNING, logger="lockpickle_gui.core.snapshot.keras.compat"):
+        first = lp.save_snapshot(model, tmp_path / "a.lpsnap")
+        lp.save_snapshot(model, tmp_path / "b.lpsnap")
+        restored = lp.load_snapshot(tmp_path / "a.lpsnap")
+    assert first["models"][0]["storage"] == "keras"
+    warnings = [r for r in caplog.records if "public .keras format" in r.getMessage()]
+    assert len(warnings) == 1 and keras.__version__ in warnings[0].getMessage()
+    np.testing.assert_array_equal(predict(restored, X), predict(model, X))
+    assert lp.verify_snapshot(tmp_path / "a.lpsnap", obj=restored).verdict == "identical"

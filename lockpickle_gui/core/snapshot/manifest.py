@@ -263,3 +263,97 @@ def check_header(raw: Any, path: Any) -> int:
             hint="Upgrade lockpickle_gui to read it, or export it again with this version.",
         )
     return version
+
+
+def manifest_to_json(m: Manifest) -> dict[str, Any]:
+    def attach(a: Attachment) -> dict[str, Any]:
+        return {"model": a.model, "layer": a.layer, "attribute": a.attribute}
+
+    def primitive(p: PrimitiveEntry) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": p.path,
+            "kind": p.kind,
+            "state": p.state,
+            "held_at_export": p.held_at_export,
+            "restore": p.restore,
+        }
+        if p.params:
+            out["params"] = dict(p.params)
+        if p.also_at:
+            out["also_at"] = list(p.also_at)
+        if p.uses:
+            out["uses"] = dict(p.uses)
+        if p.attach:
+            out["attach"] = [attach(a) for a in p.attach]
+        return out
+
+    def model(e: ModelEntry) -> dict[str, Any]:
+        return {
+            "name": e.name,
+            "class": e.cls,
+            "params": e.params,
+            "bytes": e.bytes,
+            "path": e.path,
+            "storage": e.storage,
+            "trainable": e.trainable,
+            "layers": e.layers,
+            "variables": e.variables,
+        }
+
+    def verification(v: Verification | None) -> dict[str, Any] | None:
+        if v is None:
+            return None
+        entries = []
+        for e in v.models:
+            entry: dict[str, Any] = {"model": e.model, "source": e.source}
+            for name in ("reason", "skipped"):
+                if getattr(e, name) is not None:
+                    entry[name] = getattr(e, name)
+            if e.source is not None:
+                entry.update(
+                    structure=e.structure,
+                    inputs=list(e.inputs),
+                    outputs=list(e.outputs),
+                    samples=e.samples,
+                    max_abs_diff=e.max_abs_diff,
+                    runs=e.runs,
+                    tolerance=e.tolerance,
+                )
+            entries.append(entry)
+        return {
+            "seed": v.seed,
+            "tolerance": v.tolerance,
+            "max_abs_diff": v.max_abs_diff,
+            "models": entries,
+        }
+
+    return {
+        "format": fmt.FORMAT_NAME,
+        "format_version": m.format_version,
+        "producer": dict(m.producer),
+        "created_utc": m.created_utc,
+        "python": m.python,
+        "keras": m.keras,
+        "tensorflow": m.tensorflow,
+        "numpy": m.numpy,
+        "root": m.root,
+        "models": [model(e) for e in m.models],
+        "primitives": [primitive(p) for p in m.primitives],
+        "dropped": [{"path": d.path, "kind": d.kind, "state": d.state} for d in m.dropped],
+        "attachments": [attach(a) for a in m.attachments],
+        "types": [
+            {
+                "name": t.name,
+                "kind": t.kind,
+                "use": t.use,
+                **({"registered": t.registered} if t.registered else {}),
+            }
+            for t in m.types
+        ],
+        "code_package": m.code_package,
+        "code": [{"module": f.module, "member": f.member, "sha256": f.sha256} for f in m.code],
+        "members": dict(sorted(m.members.items())),
+        "verification": verification(m.verification),
+        "notes": list(m.notes),
+        "project": dict(m.project) if m.project is not None else None,
+    }

@@ -1,5 +1,6 @@
-"""manifest.json <-> :class:`~lockpickle_gui.core.snapshot.manifest.Manifest`: the one parser
-(every field checked before use) and the one writer; each is the other's inverse."""
+"""manifest.json -> :class:`~lockpickle_gui.core.snapshot.manifest.Manifest`: the one parser,
+every field checked before use. Its inverse, :func:`manifest_to_json`, is in
+``manifest.py``; the two are tested against each other."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ from lockpickle_gui.core.snapshot.manifest import (
     Verification,
     VerificationEntry,
     check_header,
+    manifest_to_json,
 )
+
+__all__ = ["manifest_to_json", "parse_manifest"]
 
 _TOP_REQUIRED = {
     "format", "format_version", "producer", "created_utc", "python", "keras", "tensorflow",
@@ -339,100 +343,3 @@ def _structure(c: Check, value: Any, where: str, inputs: int) -> None:
         where,
         f"= {str(value)[:60]!r} (expected 'array', 'list' or {{'dict': [keys]}} matching the inputs)",
     )
-
-
-# ----------------------------------------------------------------------------- writing
-
-
-def manifest_to_json(m: Manifest) -> dict[str, Any]:
-    def attach(a: Attachment) -> dict[str, Any]:
-        return {"model": a.model, "layer": a.layer, "attribute": a.attribute}
-
-    def primitive(p: PrimitiveEntry) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "path": p.path,
-            "kind": p.kind,
-            "state": p.state,
-            "held_at_export": p.held_at_export,
-            "restore": p.restore,
-        }
-        if p.params:
-            out["params"] = dict(p.params)
-        if p.also_at:
-            out["also_at"] = list(p.also_at)
-        if p.uses:
-            out["uses"] = dict(p.uses)
-        if p.attach:
-            out["attach"] = [attach(a) for a in p.attach]
-        return out
-
-    def model(e: ModelEntry) -> dict[str, Any]:
-        return {
-            "name": e.name,
-            "class": e.cls,
-            "params": e.params,
-            "bytes": e.bytes,
-            "path": e.path,
-            "storage": e.storage,
-            "trainable": e.trainable,
-            "layers": e.layers,
-            "variables": e.variables,
-        }
-
-    def verification(v: Verification | None) -> dict[str, Any] | None:
-        if v is None:
-            return None
-        entries = []
-        for e in v.models:
-            entry: dict[str, Any] = {"model": e.model, "source": e.source}
-            for name in ("reason", "skipped"):
-                if getattr(e, name) is not None:
-                    entry[name] = getattr(e, name)
-            if e.source is not None:
-                entry.update(
-                    structure=e.structure,
-                    inputs=list(e.inputs),
-                    outputs=list(e.outputs),
-                    samples=e.samples,
-                    max_abs_diff=e.max_abs_diff,
-                    runs=e.runs,
-                    tolerance=e.tolerance,
-                )
-            entries.append(entry)
-        return {
-            "seed": v.seed,
-            "tolerance": v.tolerance,
-            "max_abs_diff": v.max_abs_diff,
-            "models": entries,
-        }
-
-    return {
-        "format": fmt.FORMAT_NAME,
-        "format_version": m.format_version,
-        "producer": dict(m.producer),
-        "created_utc": m.created_utc,
-        "python": m.python,
-        "keras": m.keras,
-        "tensorflow": m.tensorflow,
-        "numpy": m.numpy,
-        "root": m.root,
-        "models": [model(e) for e in m.models],
-        "primitives": [primitive(p) for p in m.primitives],
-        "dropped": [{"path": d.path, "kind": d.kind, "state": d.state} for d in m.dropped],
-        "attachments": [attach(a) for a in m.attachments],
-        "types": [
-            {
-                "name": t.name,
-                "kind": t.kind,
-                "use": t.use,
-                **({"registered": t.registered} if t.registered else {}),
-            }
-            for t in m.types
-        ],
-        "code_package": m.code_package,
-        "code": [{"module": f.module, "member": f.member, "sha256": f.sha256} for f in m.code],
-        "members": dict(sorted(m.members.items())),
-        "verification": verification(m.verification),
-        "notes": list(m.notes),
-        "project": dict(m.project) if m.project is not None else None,
-    }

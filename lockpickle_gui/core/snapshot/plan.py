@@ -296,3 +296,34 @@ def refuse_external(plan: ModelPlan, path: Any) -> None:
             path=path,
             hint="Export from the Keras model itself (.keras or a project that builds it); a SavedModel can only be inspected and previewed.",
         )
+
+
+# ----------------------------------------------------------------------------- the manifest
+
+
+def versions() -> dict[str, str | None]:
+    """The Keras, TensorFlow and numpy versions this program runs (None if not imported)."""
+    import sys
+
+    found = {}
+    for name in ("keras", "tensorflow", "numpy"):
+        module = sys.modules.get(name)
+        found[name] = getattr(module, "__version__", None) if module is not None else None
+    return found
+
+
+def check_manifest_size(size: int, primitives: int, dropped: int, target: Any) -> None:
+    """Refuse, before anything is written, a manifest larger than readers accept."""
+    from lockpickle_gui.core.snapshot.budgets import DEFAULT
+
+    limit = DEFAULT.max_manifest_bytes
+    if size <= limit:
+        return
+    raise SnapshotError(
+        f"Expected a manifest.json of at most {limit} bytes ({limit >> 20} MiB), the most a snapshot reader accepts. "
+        f"Received: {size} bytes for {primitives} lock-like object(s) and {dropped} dropped object(s), each listed "
+        "with its path; nothing was written.",
+        path=target,
+        hint="Export fewer lock-like objects: share one lock between many items instead of one each, or create them "
+        "after loading (in __setstate__) and leave them out of the saved state (__getstate__).",
+    )

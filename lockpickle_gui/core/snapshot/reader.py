@@ -27,10 +27,11 @@ from typing import Any
 from lockpickle_gui.core.errors import CorruptSnapshot, LockpickleError
 from lockpickle_gui.core.snapshot import format as fmt
 from lockpickle_gui.core.snapshot import npy, safejson
-from lockpickle_gui.core.snapshot.archive import DictSource, Hasher, Source, ZipSource
+from lockpickle_gui.core.snapshot.archive import Hasher
 from lockpickle_gui.core.snapshot.budgets import DEFAULT, Budgets
 from lockpickle_gui.core.snapshot.manifest import Manifest
 from lockpickle_gui.core.snapshot.manifest_io import manifest_to_json, parse_manifest
+from lockpickle_gui.core.snapshot.sources import DictSource, Source, ZipSource
 
 Progress = Callable[[float, str], None]
 _CHUNK = 4 << 20

@@ -19,7 +19,6 @@ import datetime as _dt
 import io
 import os
 import platform
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,7 +33,6 @@ from lockpickle_gui.core.snapshot import plan as planning
 from lockpickle_gui.core.snapshot import safejson, trust
 from lockpickle_gui.core.snapshot import verify as verification
 from lockpickle_gui.core.snapshot.archive import DictSink, Hasher, Sink, ZipSink
-from lockpickle_gui.core.snapshot.budgets import DEFAULT
 from lockpickle_gui.core.snapshot.keras import saving as keras_saving
 from lockpickle_gui.core.snapshot.manifest import CodeFile, Manifest, ModelEntry, TypeEntry
 from lockpickle_gui.core.snapshot.manifest_io import manifest_to_json, parse_manifest
@@ -139,7 +137,10 @@ def prepare(obj: Any, options: Options, report: Reporter) -> Prepared:
         "notes": tuple(model_plan.notes + encoded.notes),
         "root": type_name(parts.root),
     }
-    _check_manifest_size(prepared, target)
+    base = prepared.manifest_base
+    rough = sum(len(p.path) + 200 + sum(len(a) for a in p.also_at) for p in base["primitives"])
+    rough += sum(len(d.path) + 100 for d in base["dropped"])
+    planning.check_manifest_size(rough, len(base["primitives"]), len(base["dropped"]), target)
     return prepared
 
 
@@ -205,7 +206,10 @@ def write(
     manifest_json = _manifest_json(prepared, entries, digests, summary)
     manifest = parse_manifest(manifest_json, options.target)  # what readers will see, checked now
     data = safejson.dumps(manifest_json, indent=1)
-    _check_size(len(data), prepared, options.target)
+    base = prepared.manifest_base
+    planning.check_manifest_size(
+        len(data), len(base["primitives"]), len(base["dropped"]), options.target
+    )
     report(0.97, "Writing the manifest")
     sink.add_bytes(fmt.MANIFEST_MEMBER, data)
     return manifest
@@ -375,14 +379,6 @@ def _preview_inputs(inputs_path: Any, models: list[Any]) -> Any:
     return {models[0].name: verification.stack_samples(samples)} if samples else None
 
 
-def _versions() -> dict[str, str | None]:
-    found = {}
-    for name in ("keras", "tensorflow", "numpy"):
-        module = sys.modules.get(name)
-        found[name] = getattr(module, "__version__", None) if module is not None else None
-    return found
-
-
 def _manifest_json(
     prepared: Prepared,
     entries: list[ModelEntry],
@@ -394,7 +390,7 @@ def _manifest_json(
     base = prepared.manifest_base
     code = prepared.parts.code
     created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
-    versions = _versions()
+    versions = planning.versions()
     attachments = tuple(
         Attachment(a["model"], a["layer"], a["attribute"]) for a in prepared.encoded.attachments
     )
@@ -424,30 +420,3 @@ def _manifest_json(
     raw = manifest_to_json(manifest)
     raw["verification"] = summary
     return raw
-
-
-def _check_manifest_size(prepared: Prepared, target: Any) -> None:
-    rough = sum(
-        len(p.path) + 200 + sum(len(a) for a in p.also_at)
-        for p in prepared.manifest_base["primitives"]
-    )
-    rough += sum(len(d.path) + 100 for d in prepared.manifest_base["dropped"])
-    _check_size(rough, prepared, target)
-
-
-def _check_size(size: int, prepared: Prepared, target: Any) -> None:
-    limit = DEFAULT.max_manifest_bytes
-    if size <= limit:
-        return
-    primitives, dropped = (
-        len(prepared.manifest_base["primitives"]),
-        len(prepared.manifest_base["dropped"]),
-    )
-    raise SnapshotError(
-        f"Expected a manifest.json of at most {limit} bytes ({limit >> 20} MiB), the most a snapshot reader accepts. "
-        f"Received: {size} bytes for {primitives} lock-like object(s) and {dropped} dropped object(s), each listed "
-        "with its path; nothing was written.",
-        path=target,
-        hint="Export fewer lock-like objects: share one lock between many items instead of one each, or create them "
-        "after loading (in __setstate__) and leave them out of the saved state (__getstate__).",
-    )

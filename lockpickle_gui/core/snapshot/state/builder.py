@@ -35,6 +35,7 @@ from lockpickle_gui.core.inspect.paths import parse_strict
 from lockpickle_gui.core.snapshot import npy, trust
 from lockpickle_gui.core.snapshot.state import schema
 from lockpickle_gui.core.snapshot.state.create import CREATE
+from lockpickle_gui.core.snapshot.state.keys import KeyGuard
 from lockpickle_gui.core.snapshot.state.validate import REEXPORT, Document, is_dunder
 
 _STDLIB_QUEUES = (queue.Queue, queue.LifoQueue, queue.PriorityQueue)
@@ -91,7 +92,7 @@ class Builder:
         self.objs: list[Any] = [None] * count
         self.filled = bytearray(count)
         self.tuple_depth = [0] * count
-        self.key_weight: dict[int, int] = {}
+        self.keys = KeyGuard(self)
         self.payload = document.payload_bytes
         self.classes: list[Any] = []
         self.dropped: list[tuple[str, str]] = []
@@ -310,81 +311,7 @@ class Builder:
     # ---------------------------------------------------------------- hashed positions
     def check_keys(self, slots: list[Any], *, pairs: bool) -> None:
         """Dict keys / set members / heap items: bounded weight, few equal hashes."""
-        counts: dict[int, int] = {}
-        for slot in slots[:: 2 if pairs else 1]:
-            if type(slot) is not dict:
-                continue
-            self._weigh(slot["r"])
-            try:
-                value = hash(self.objs[slot["r"]])
-            except TypeError:
-                raise self.fail(slot["r"], "a hashable dict key or set member") from None
-            counts[value] = counts.get(value, 0) + 1
-            if counts[value] > self.budgets.max_hash_collisions:
-                raise BudgetExceeded(
-                    f"Expected at most {self.budgets.max_hash_collisions} keys with one hash value in "
-                    "a container (hash flooding). Received: more.",
-                    path=self.path,
-                    hint=REEXPORT,
-                )
-
-    def _weigh(self, ref: int) -> None:
-        if ref in self.key_weight:
-            return
-        cap = self.budgets.max_key_weight
-        total = {ref: 1}
-        on_stack = {ref}
-        stack = [(ref, iter(self._key_children(ref)))]
-        while stack:
-            node, children = stack[-1]
-            pushed = False
-            for child in children:
-                weight = self.key_weight.get(child)
-                if weight is not None:
-                    total[node] += weight
-                elif child in on_stack:
-                    total[node] += 1
-                else:
-                    on_stack.add(child)
-                    total[child] = 1
-                    stack.append((child, iter(self._key_children(child))))
-                    pushed = True
-                    break
-                if total[node] > cap:
-                    raise self._too_heavy(ref)
-            if pushed:
-                continue
-            stack.pop()
-            on_stack.discard(node)
-            self.key_weight[node] = weight = total.pop(node)
-            if stack:
-                total[stack[-1][0]] += weight
-                if total[stack[-1][0]] > cap:
-                    raise self._too_heavy(ref)
-
-    def _too_heavy(self, ref: int) -> BudgetExceeded:
-        return BudgetExceeded(
-            f"Expected dict keys and set members of at most {self.budgets.max_key_weight} objects, "
-            f"counted with repeats. Received: more, at node {ref} of state.json.",
-            path=self.path,
-            hint=REEXPORT,
-        )
-
-    def _key_children(self, index: int) -> list[int]:
-        tag = self.nodes[index]["t"]
-        if tag in schema.HASHED_CHILDREN:
-            return self.d.pre[index]
-        if tag in _BUILT_BY_CALL:
-            hasher: Any = type(self.objs[index]).__hash__
-            if hasher is object.__hash__:
-                return []
-            if not self.filled[index]:
-                raise self.fail(
-                    index,
-                    "a value-hashed key complete before it is hashed (a cycle reaches it first)",
-                )
-            return self.d.pre[index] + self.d.post[index]
-        return []
+        self.keys.check(slots, pairs=pairs)
 
     # ---------------------------------------------------------------- fill
     def fill(self, index: int, tag: str, node: dict[str, Any], obj: Any) -> None:

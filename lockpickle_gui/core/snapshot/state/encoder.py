@@ -15,7 +15,6 @@ and listed) when the caller chose ``on_blocked="drop"``.
 from __future__ import annotations
 
 import collections
-import copyreg
 import enum
 import math
 import queue
@@ -32,6 +31,7 @@ from lockpickle_gui.core.inspect.paths import attr_path, key_path, safe_repr
 from lockpickle_gui.core.snapshot import npy, trust
 from lockpickle_gui.core.snapshot.budgets import DEFAULT, Budgets
 from lockpickle_gui.core.snapshot.state import values
+from lockpickle_gui.core.snapshot.state.reduction import reduce_object
 from lockpickle_gui.core.snapshot.state.schema import FORMAT, VERSION
 
 Node = dict[str, Any]
@@ -87,13 +87,6 @@ class EncodedState:
 def _item_step(key: Any) -> str:
     text = key_path("", key)[1]
     return text if not text.startswith("<") else f"<value for key {safe_repr(key, 40)}>"
-
-
-def _ident_dict(value: Any) -> bool:
-    return type(value) is dict and all(
-        type(k) is str and _NAME.fullmatch(k) and not (k.startswith("__") and k.endswith("__"))
-        for k in value
-    )
 
 
 class Encoder:
@@ -343,80 +336,7 @@ class Encoder:
         return {"t": "enum", "c": c, "value": self.slot(obj.value, index, ".value")}
 
     def reduce(self, index: int, obj: Any) -> Node:
-        """The pickle protocol, restricted to what a loader can rebuild from data."""
-        tp = type(obj)
-        reducer = copyreg.dispatch_table.get(tp)
-        rv = reducer(obj) if reducer is not None else obj.__reduce_ex__(5)
-        self.keep.append(rv)
-        if not isinstance(rv, tuple) or not 2 <= len(rv) <= 6:
-            self.problem(
-                index,
-                f"{tp.__qualname__} reduces to {type(rv).__name__} {str(rv)[:40]!r}, not a class and arguments",
-            )
-            return {"t": "object"}
-        fn, args = rv[0], rv[1]
-        state, listitems, dictitems, setter = (list(rv[2:]) + [None] * 4)[:4]
-        if setter is not None:
-            self.problem(
-                index,
-                f"{tp.__qualname__}'s __reduce__ has a state setter, which a snapshot does not store",
-            )
-            return {"t": "object"}
-        node: Node
-        if fn is copyreg.__newobj__ or fn is copyreg.__newobj_ex__:  # type: ignore[attr-defined]
-            cls = args[0]
-            if cls is not tp:
-                self.problem(index, f"{tp.__qualname__}.__reduce_ex__ names another class")
-                return {"t": "object"}
-            c = self.tindex(cls, "class", index)
-            if c is None:
-                return {"t": "object"}
-            node = {"t": "obj", "c": c}
-            new_args, new_kw = (args[1:], {}) if fn is copyreg.__newobj__ else (args[1], args[2])  # type: ignore[attr-defined]
-            if new_args:
-                node["new"] = [
-                    self.slot(v, index, f"<argument {i}>") for i, v in enumerate(new_args)
-                ]
-            if new_kw:
-                if not _ident_dict(new_kw):
-                    self.problem(index, "__getnewargs_ex__ keyword names must be identifiers")
-                node["kw"] = {k: self.slot(v, index, f"<argument {k}>") for k, v in new_kw.items()}
-        elif isinstance(fn, type) or type(fn) is types.FunctionType:
-            # A class' own __reduce__ returning (callable, args): the loader calls it only
-            # when it is a trusted class or an explicitly trusted function.
-            c = self.tindex(fn, "class" if isinstance(fn, type) else "function", index)
-            if c is None:
-                return {"t": "object"}
-            node = {
-                "t": "call",
-                "c": c,
-                "args": [self.slot(v, index, f"<argument {i}>") for i, v in enumerate(args)],
-            }
-        else:
-            self.problem(
-                index,
-                f"{tp.__qualname__} reduces to {fn!r:.60}, which is not a class or a module-level function",
-            )
-            return {"t": "object"}
-        if state is not None:
-            if _ident_dict(state):
-                node["attrs"] = self.attrs(state, index)
-            elif (
-                type(state) is tuple
-                and len(state) == 2
-                and (state[0] is None or _ident_dict(state[0]))
-                and _ident_dict(state[1])
-            ):
-                if state[0]:
-                    node["attrs"] = self.attrs(state[0], index)
-                node["slots"] = self.attrs(state[1], index)
-            else:
-                node["state"] = self.slot(state, index, "<state>")
-        if listitems is not None:
-            node["list"] = [self.slot(v, index, f"[{i}]") for i, v in enumerate(listitems)]
-        if dictitems is not None:
-            node["dict"] = self.pairs(list(dictitems), index)
-        return node
+        return reduce_object(self, index, obj)
 
     def document(self, root_slot: Any) -> dict[str, Any]:
         return {
