@@ -16,6 +16,7 @@ another one) is not run: its ``call`` may take that lock and wait forever. Its e
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,10 +41,10 @@ class VerificationResult:
     verdict: Verdict
     max_abs_diff: float | None = None
     tolerance: float | None = None
-    models: list[dict] = field(default_factory=list)
+    models: list[dict[str, Any]] = field(default_factory=list)
     path: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict.value,
             "max_abs_diff": self.max_abs_diff,
@@ -72,7 +73,7 @@ class VerificationResult:
 # ----------------------------------------------------------------------------- inputs
 
 
-def _structure(inputs: Any) -> tuple[Any, list]:
+def _structure(inputs: Any) -> tuple[Any, list[Any]]:
     """(description, flat list of arrays) of an array, a list/tuple or a dict of arrays."""
     import numpy as np
 
@@ -84,7 +85,7 @@ def _structure(inputs: Any) -> tuple[Any, list]:
     return "array", [np.asarray(inputs)]
 
 
-def _rebuild(description: Any, arrays: list) -> Any:
+def _rebuild(description: Any, arrays: list[Any]) -> Any:
     if description == "array":
         return arrays[0]
     if description == "list":
@@ -104,7 +105,7 @@ def generate_inputs(model: Any, seed: int = SEED) -> Any | None:
         return None
 
 
-def stack_samples(samples: list) -> Any:
+def stack_samples(samples: list[Any]) -> Any:
     """A batch from samples (arrays, lists of arrays, or dicts of arrays) of one model."""
     import numpy as np
 
@@ -124,7 +125,7 @@ def _first_samples(inputs: Any) -> Any:
     return inputs[:MAX_SAMPLES]
 
 
-def run_model(model: Any, inputs: Any) -> list:
+def run_model(model: Any, inputs: Any) -> list[Any]:
     """Flat list of numpy outputs of one inference call (no predict() overhead)."""
     import numpy as np
 
@@ -172,12 +173,12 @@ def skip_reason(held: list[str]) -> str:
 
 
 def record(
-    models: list,
+    models: list[Any],
     given: Any = None,
     source: str = "given",
-    path=None,
+    path: str | os.PathLike[str] | None = None,
     skip: dict[int, str] | None = None,
-) -> tuple[dict, dict[str, Any]]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run every model, return (manifest 'verification', {member name: array}).
 
     ``given`` is used for every model (a dict {model name: inputs} targets models by name);
@@ -190,7 +191,7 @@ def record(
     from lockpickle_gui.core.snapshot.format import verify_member
 
     arrays: dict[str, Any] = {}
-    entries = []
+    entries: list[dict[str, Any]] = []
     names = {getattr(model, "name", None) for model in models}
     for index, model in enumerate(models):
         if skip and index in skip:
@@ -273,7 +274,7 @@ def record(
     return summary, arrays
 
 
-def _inputs_for(model: Any, given: Any, source: str, names: set) -> tuple[Any, str]:
+def _inputs_for(model: Any, given: Any, source: str, names: set[Any]) -> tuple[Any, str]:
     if given is not None:
         if not (isinstance(given, dict) and given and set(given) <= names):
             return given, source
@@ -285,7 +286,7 @@ def _inputs_for(model: Any, given: Any, source: str, names: set) -> tuple[Any, s
 # ----------------------------------------------------------------------------- load
 
 
-def check(models: list, summary: Any, read: Any, path=None) -> VerificationResult:
+def check(models: list[Any], summary: Any, read: Any, path: object = None) -> VerificationResult:
     """Re-run the stored inputs through ``models`` (in manifest order) and compare.
 
     ``summary`` is the manifest's parsed ``Verification`` (or None); ``read(member)`` gives
@@ -294,7 +295,7 @@ def check(models: list, summary: Any, read: Any, path=None) -> VerificationResul
     checked = [e for e in (summary.models if summary is not None else ()) if e.source]
     if not checked:
         return VerificationResult(Verdict.NO_DATA, path=None if path is None else str(path))
-    results = []
+    results: list[dict[str, Any]] = []
     for entry in checked:
         model = models[entry.model]
         inputs = _rebuild(entry.structure, [read(k) for k in entry.inputs])
