@@ -286,7 +286,7 @@ def check_thread_safety(
 # ------------------------------------------------------------------ the load run
 
 
-class _Reporter:
+class _ProgressOrCancel:
     """progress() + cancel event in one call; raises Cancelled when either asks to stop."""
 
     def __init__(
@@ -335,7 +335,7 @@ def run_preview(
             raise PreviewError(f"Expected {label} to be an integer >= 1. Received {value!r}.")
     if clients > MAX_CLIENTS:  # each client is a thread; the OS refuses thousands
         raise PreviewError(f"Expected at most {MAX_CLIENTS} client threads. Received {clients}.")
-    report = _Reporter(progress, cancel)
+    report = _ProgressOrCancel(progress, cancel)
     report(0.0, "Compiling the model" if backend == "threads" else f"Starting the {backend}")
     began = time.monotonic()
     pool = InferencePool(
@@ -412,7 +412,7 @@ def _load(
     clients: int,
     in_flight: int | None,
     keep: int,
-    report: _Reporter,
+    report: _ProgressOrCancel,
     on_stats: Callable[[PoolStats], None] | None,
 ) -> list:
     """The client threads; returns the futures of the first ``keep`` requests."""
