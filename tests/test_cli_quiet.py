@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-DEMO = Path(__file__).resolve().parents[1] / "resources" / "examples" / "single_lock"
+EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
+DEMO = EXAMPLES / "single_lock"
 NATIVE_NOISE = ("absl::InitializeLog", "cudart_stub", "oneDNN custom operations", "cuInit")
 
 pytestmark = pytest.mark.slow
@@ -30,6 +31,15 @@ def test_inspect_prints_no_tensorflow_start_up_lines():
     done = _run("inspect", str(DEMO))
     assert done.returncode == 0, done.stderr
     assert "PredictionService" in done.stdout
+    assert done.stderr == ""
+
+
+def test_project_code_that_imports_keras_itself_stays_quiet(tmp_path):
+    """anomaly_service's layers.py starts with `import keras`: that import must not be the one
+    that starts TensorFlow (and prints its native lines)."""
+    done = _run("export", str(EXAMPLES / "anomaly_service"), "-o", str(tmp_path / "a.lpsnap"))
+    assert done.returncode == 0, done.stderr
+    assert "Saved" in done.stdout
     assert done.stderr == ""
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from lockpickle_gui.core.errors import ProjectError
+from lockpickle_gui.core.tf_runtime import import_keras
 
 _lock = threading.RLock()  # one import of project code at a time (sys.modules is global)
 _packages: dict[str, _Package] = {}
@@ -185,6 +186,10 @@ def import_code_package(
         )
     texts, filenames = _read_sources(sources, origin)
     fingerprint = _fingerprint(texts)
+    # Project code sits beside Keras models and usually starts with `import keras`: import it
+    # through tf_runtime first, so TensorFlow starts quietly and with its warm-up on this
+    # thread, not as a side effect of the user's import line.
+    import_keras()
     with _lock:
         existing = _packages.get(package)
         if existing is not None and existing.fingerprint == fingerprint:
