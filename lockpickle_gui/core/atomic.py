@@ -21,7 +21,7 @@ import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from lockpickle_gui.core.errors import LockpickleError
 
@@ -37,7 +37,7 @@ class UnwritableTarget(LockpickleError, OSError):
     """
 
 
-def check_writable(path: str | os.PathLike) -> Path:
+def check_writable(path: str | os.PathLike[str]) -> Path:
     """Raise :class:`UnwritableTarget` unless ``path`` names a file we may create or replace.
 
     Cheap (no file is created): callers doing long work before writing call it first, so a
@@ -72,7 +72,7 @@ def check_writable(path: str | os.PathLike) -> Path:
     return target
 
 
-def temp_path_for(target: str | os.PathLike, pid: int | None = None) -> Path:
+def temp_path_for(target: str | os.PathLike[str], pid: int | None = None) -> Path:
     """A fresh temporary path next to ``target``, named so a later run can find it."""
     target = Path(target)
     pid = os.getpid() if pid is None else pid
@@ -104,7 +104,7 @@ def pid_is_alive(pid: int) -> bool:
     return True
 
 
-def clean_stale_temporaries(folder: str | os.PathLike, name: str | None = None) -> list[Path]:
+def clean_stale_temporaries(folder: str | os.PathLike[str], name: str | None = None) -> list[Path]:
     """Remove temporaries in ``folder`` left by writers that no longer run.
 
     ``name`` limits the clean-up to temporaries of one target file name. Temporaries of a
@@ -113,7 +113,7 @@ def clean_stale_temporaries(folder: str | os.PathLike, name: str | None = None) 
     """
     removed: list[Path] = []
     try:
-        entries = list(os.scandir(folder))
+        entries = list(os.scandir(os.fspath(folder)))
     except FileNotFoundError:
         return removed
     for entry in entries:
@@ -142,10 +142,10 @@ def _fsync_directory(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "wb", **open_kwargs) -> Iterator[IO]:
+def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
     """Open a temporary file for writing; on a clean exit it replaces ``path`` atomically.
 
-    ``mode`` is ``"wb"`` or ``"w"`` (text; ``encoding`` defaults to UTF-8). The file keeps
+    ``mode`` is ``"wb"`` or ``"w"`` (text, UTF-8). The file keeps
     the permissions of the file it replaces (new files get the usual umask-based ones).
     """
     if mode not in ("wb", "w"):
@@ -167,9 +167,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", **open_kwargs) -> It
     try:
         with contextlib.suppress(FileNotFoundError):
             os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))
-        if mode == "w":
-            open_kwargs.setdefault("encoding", "utf-8")
-        handle = os.fdopen(fd, mode, **open_kwargs)
+        handle = os.fdopen(fd, mode, encoding="utf-8" if mode == "w" else None)
     except BaseException:
         os.close(fd)
         os.unlink(temp)

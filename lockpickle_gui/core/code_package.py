@@ -27,7 +27,7 @@ import sys
 import threading
 import traceback
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,12 +58,17 @@ class _Package:
 class _ProjectFinder(importlib.abc.MetaPathFinder):
     """Finds ``<package>.<module>`` for the packages imported through this module only."""
 
-    def find_spec(self, fullname, path=None, target=None):
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None = None,
+        target: types.ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
         package_name, _, module = fullname.rpartition(".")
         package = _packages.get(package_name)
         if package is None or module not in package.texts:
             return None
-        spec = importlib.util.spec_from_loader(
+        spec = importlib.machinery.ModuleSpec(
             fullname, _ProjectLoader(package, module), origin=package.filenames[module]
         )
         spec.has_location = True
@@ -75,10 +80,10 @@ class _ProjectLoader(importlib.abc.Loader):
         self.package = package
         self.module = module
 
-    def create_module(self, spec):
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
         return None  # the default module object
 
-    def exec_module(self, module):
+    def exec_module(self, module: types.ModuleType) -> None:
         filename = self.package.filenames[self.module]
         module.__file__ = filename
         code = compile(self.package.texts[self.module], filename, "exec", dont_inherit=True)
@@ -212,7 +217,7 @@ def import_code_package(
         return dict(record.modules)
 
 
-def project_code_error(error: BaseException, origin: str, filenames) -> ProjectError:
+def project_code_error(error: BaseException, origin: str, filenames: Iterable[str]) -> ProjectError:
     """A one-paragraph ProjectError for ``error`` raised while running project code."""
     files = set(filenames)
     what = f"{type(error).__name__}: {error}"
@@ -245,7 +250,9 @@ def project_code_error(error: BaseException, origin: str, filenames) -> ProjectE
     )
 
 
-def call_project_code(fn: Callable[..., Any], *args: Any, origin: str, filenames) -> Any:
+def call_project_code(
+    fn: Callable[..., Any], *args: Any, origin: str, filenames: Iterable[str]
+) -> Any:
     """Call ``fn`` (a project function); its exceptions become a ProjectError with file:line."""
     try:
         return fn(*args)

@@ -71,7 +71,7 @@ class UserDirs:
     data: Path
 
 
-def user_dirs(settings_dir: str | os.PathLike | None = None) -> UserDirs:
+def user_dirs(settings_dir: str | os.PathLike[str] | None = None) -> UserDirs:
     """Where settings, logs, caches and data live; ``settings_dir`` (or the env var) puts them all under one folder."""
     override = (
         settings_dir if settings_dir is not None else os.environ.get(SETTINGS_DIR_ENV) or None
@@ -92,7 +92,7 @@ def user_dirs(settings_dir: str | os.PathLike | None = None) -> UserDirs:
 class Settings:
     """``settings.json`` in memory. Change values with the methods, then :meth:`save`."""
 
-    def __init__(self, settings_dir: str | os.PathLike | None = None):
+    def __init__(self, settings_dir: str | os.PathLike[str] | None = None):
         self.dirs = user_dirs(settings_dir)
         self.path = self.dirs.config / SETTINGS_FILE
         self.data: dict[str, Any] = copy.deepcopy(DEFAULTS)
@@ -140,7 +140,7 @@ class Settings:
             p for p in self.data["recent_projects"] if isinstance(p, str)
         ]
 
-    def _checked_preview(self, values: dict) -> dict:
+    def _checked_preview(self, values: dict[str, Any]) -> dict[str, Any]:
         checked = {}
         for key, value in values.items():
             if key in PREVIEW_KEYS and not _same_shape(value, PREVIEW_KEYS[key]):
@@ -203,7 +203,7 @@ class Settings:
             self.data["recent_projects"] = kept
         return [Path(p) for p in kept[:MAX_RECENT]]
 
-    def add_recent(self, path: str | os.PathLike) -> None:
+    def add_recent(self, path: str | os.PathLike[str]) -> None:
         text = str(Path(path).expanduser().resolve())
         others = [p for p in self.data["recent_projects"] if p != text]
         self.data["recent_projects"] = [text, *others][:MAX_RECENT]
@@ -230,23 +230,23 @@ class Settings:
 
     @property
     def last_open_folder(self) -> str:
-        return self.data["last_open_folder"]
+        return str(self.data["last_open_folder"])
 
     @last_open_folder.setter
-    def last_open_folder(self, folder: str | os.PathLike) -> None:
+    def last_open_folder(self, folder: str | os.PathLike[str]) -> None:
         self.data["last_open_folder"] = str(folder)
 
     @property
     def last_export_folder(self) -> str:
-        return self.data["last_export_folder"]
+        return str(self.data["last_export_folder"])
 
     @last_export_folder.setter
-    def last_export_folder(self, folder: str | os.PathLike) -> None:
+    def last_export_folder(self, folder: str | os.PathLike[str]) -> None:
         self.data["last_export_folder"] = str(folder)
 
     @property
     def window_geometry(self) -> str:
-        return self.data["window_geometry"]
+        return str(self.data["window_geometry"])
 
     @window_geometry.setter
     def window_geometry(self, value: str) -> None:
@@ -254,7 +254,7 @@ class Settings:
 
     @property
     def window_state(self) -> str:
-        return self.data["window_state"]
+        return str(self.data["window_state"])
 
     @window_state.setter
     def window_state(self, value: str) -> None:

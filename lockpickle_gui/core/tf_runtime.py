@@ -22,6 +22,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from types import ModuleType
+from typing import cast
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def import_keras() -> ModuleType:
         if _warmed_up:
             import keras
 
-            return keras
+            return cast(ModuleType, keras)  # untyped package: its module is Any to mypy
         with _native_stderr_captured():
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
             os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -87,17 +88,19 @@ def import_keras() -> ModuleType:
             # the import lock, closes that window for every caller.
             tensorflow.constant([0.0]).numpy()
         _warmed_up = True
-        return keras
+        return cast(ModuleType, keras)
 
 
 def import_tensorflow() -> ModuleType:
+    """Import and return ``tensorflow`` (through :func:`import_keras`, quietly)."""
     import_keras()
     import tensorflow
 
-    return tensorflow
+    return cast(ModuleType, tensorflow)
 
 
 def is_keras_layer(obj: object) -> bool:
+    """True for a Keras layer (a model too); never imports Keras to find out."""
     if "keras" not in sys.modules:
         return False
     import keras
