@@ -10,12 +10,17 @@ from __future__ import annotations
 import json
 import os
 import reprlib
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lockpickle_gui.core.atomic import atomic_write
 from lockpickle_gui.core.errors import LockpickleError
+from lockpickle_gui.core.tf_runtime import is_keras_layer
+
+Progress = Callable[[float, str], None]
 
 _REPR = reprlib.Repr()
 _REPR.maxstring = 300
@@ -26,7 +31,7 @@ _REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 12
 @dataclass(frozen=True)
 class WeightInfo:
     name: str
-    shape: tuple
+    shape: tuple[int, ...]
     dtype: str
     minimum: float | None
     mean: float | None
@@ -42,10 +47,8 @@ class NodeDetails:
     value: str  # a short repr for plain attributes; '' for layers and models
 
 
-def node_details(obj: Any, name: str = "value", *, progress=None) -> NodeDetails:
+def node_details(obj: Any, name: str = "value", *, progress: Progress | None = None) -> NodeDetails:
     """Everything the details panel shows about ``obj`` beyond the tree node itself."""
-    from lockpickle_gui.core.tf_runtime import is_keras_layer
-
     if is_keras_layer(obj):
         config_json, config_error = layer_config_json(obj)
         return NodeDetails(config_json, config_error, keras_weights(obj, progress=progress), "")
@@ -64,7 +67,7 @@ def layer_config_json(layer: Any) -> tuple[str, str]:
     return json.dumps(config, indent=2, sort_keys=False, default=_json_fallback), ""
 
 
-def keras_weights(layer: Any, *, progress=None) -> list[WeightInfo]:
+def keras_weights(layer: Any, *, progress: Progress | None = None) -> list[WeightInfo]:
     """Name (the variable's path), shape, dtype and min/mean/max of every weight of ``layer``."""
     import numpy as np
 
@@ -77,7 +80,7 @@ def keras_weights(layer: Any, *, progress=None) -> list[WeightInfo]:
     return infos
 
 
-def save_npy(array: Any, path: str | os.PathLike) -> Path:
+def save_npy(array: Any, path: str | os.PathLike[str]) -> Path:
     """Save one array as ``.npy`` atomically (never with pickled objects)."""
     import numpy as np
 
@@ -102,14 +105,18 @@ def _weight_info(name: str, array: Any) -> WeightInfo:
     array = np.asarray(array)
     if array.size and (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
         values = array.astype(np.float64, copy=False)
-        stats = (float(np.min(values)), float(np.mean(values)), float(np.max(values)))
+        stats: tuple[float | None, float | None, float | None] = (
+            float(np.min(values)),
+            float(np.mean(values)),
+            float(np.max(values)),
+        )
     else:
         stats = (None, None, None)
     return WeightInfo(name, tuple(array.shape), str(array.dtype), *stats, array=array)
 
 
 def _is_numeric_array(obj: Any) -> bool:
-    numpy = __import__("sys").modules.get("numpy")
+    numpy = sys.modules.get("numpy")  # an array exists only if numpy is imported already
     return numpy is not None and isinstance(obj, numpy.ndarray) and obj.dtype != object
 
 

@@ -293,7 +293,7 @@ def resolve_path(root_obj: Any, path: str) -> Any:
     """The object at ``path`` ("root.a.b[3]['k']"), found by getattr/indexing, never eval().
 
     For the program's own objects (the inspector's paths); a snapshot follows only strict
-    paths, and only on Keras layers (``core.inspect.keras_adapter.resolve_layer``).
+    paths, and only on Keras layers (``core.inspect.model_layers.resolve_layer``).
     """
     if isinstance(path, str) and path.startswith("<"):
         raise LockpickleError(

@@ -1,10 +1,11 @@
 """The one table of threading primitives and unrestorable objects.
 
-Each :class:`PrimitiveKind` says how to recognise an object, how to describe it for people
-(state, held or not), what a snapshot does with it (``recreate`` / ``keep`` / ``block``),
-which parameters a snapshot records, and how to build a fresh one from those parameters.
-The inspector (``core.graph``) and the snapshot writer/reader both read this table; nothing
-else in the code base should test ``isinstance(x, threading.Lock)`` on its own.
+Each :class:`PrimitiveKind` says how to recognise an object and how to describe it for
+people (state, held or not), what a snapshot does with it (``recreate`` / ``keep`` /
+``block``) and which parameters it records. The inspector (:mod:`.walker`), the snapshot's
+plan, encoder and verification read this table; nothing else in the code base should test
+``isinstance(x, threading.Lock)`` on its own. (The loader builds the fresh objects from
+the stored state: ``core.snapshot.state.create``.)
 
 Actions:
     recreate  a fresh object of the same kind, unlocked (a held lock comes back free)
@@ -34,10 +35,13 @@ from typing import Any
 RECREATE = "recreate"
 KEEP = "keep"
 BLOCK = "block"
-ACTIONS = (RECREATE, KEEP, BLOCK)
 
+# The stdlib's private state read below (a pure-Python RLock's owner, a Condition's lock,
+# a BoundedSemaphore's bound, a Barrier's timeout) is missing from typeshed's stubs, which
+# declare only the public API: hence the few targeted ignores.
+_PY_RLOCK = threading._PyRLock  # type: ignore[attr-defined]
 LOCK_TYPE = type(threading.Lock())
-RLOCK_TYPES: tuple[type, ...] = tuple({type(threading.RLock()), threading._PyRLock})  # type: ignore[attr-defined]
+RLOCK_TYPES: tuple[type, ...] = tuple({type(threading.RLock()), _PY_RLOCK})
 LOCAL_TYPE = threading.local
 SIMPLE_QUEUE_TYPE = queue.SimpleQueue
 
@@ -64,8 +68,6 @@ class PrimitiveKind:
     name: str
     matches: Callable[[Any], bool]
     describe: Callable[[Any], PrimitiveInfo]
-    # params (+ already-recreated `uses`) -> a fresh object. None for blocked kinds.
-    recreate: Callable[..., Any] | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -80,7 +82,7 @@ def _thread_name(ident: int) -> str:
 
 def rlock_owner(lock: Any) -> tuple[int, int]:
     """(owner thread ident, recursion count) of an RLock; (0, 0) when free."""
-    if isinstance(lock, threading._PyRLock):  # type: ignore[attr-defined]
+    if isinstance(lock, _PY_RLOCK):
         return (lock._owner or 0, lock._count)
     match = _RLOCK_REPR.search(repr(lock))
     if not match:  # pragma: no cover - a Python whose RLock repr changed
@@ -103,7 +105,7 @@ def _lock_state(held: bool) -> str:
 # --------------------------------------------------------------------------- describe
 
 
-def _describe_lock(obj) -> PrimitiveInfo:
+def _describe_lock(obj: Any) -> PrimitiveInfo:
     held = obj.locked()
     return PrimitiveInfo(
         "Lock",
@@ -114,7 +116,7 @@ def _describe_lock(obj) -> PrimitiveInfo:
     )
 
 
-def _describe_rlock(obj) -> PrimitiveInfo:
+def _describe_rlock(obj: Any) -> PrimitiveInfo:
     owner, count = rlock_owner(obj)
     if count:
         state = f"held by {_thread_name(owner)} ({count}x)"
@@ -134,7 +136,7 @@ def _describe_condition(obj: threading.Condition) -> PrimitiveInfo:
 
 
 def _describe_semaphore(obj: threading.Semaphore) -> PrimitiveInfo:
-    value = obj._value  # type: ignore[attr-defined]
+    value = obj._value
     if isinstance(obj, threading.BoundedSemaphore):
         bound = obj._initial_value  # type: ignore[attr-defined]
         held = value < bound
@@ -161,11 +163,11 @@ def _describe_barrier(obj: threading.Barrier) -> PrimitiveInfo:
         RECREATE,
         state,
         obj.n_waiting > 0,
-        params={"parties": obj.parties, "timeout": obj._timeout},
-    )  # type: ignore[attr-defined]
+        params={"parties": obj.parties, "timeout": obj._timeout},  # type: ignore[attr-defined]
+    )
 
 
-def _describe_queue(obj: queue.Queue) -> PrimitiveInfo:
+def _describe_queue(obj: queue.Queue[Any]) -> PrimitiveInfo:
     held = obj.mutex.locked()
     size = obj.qsize()
     bound = f" of {obj.maxsize}" if obj.maxsize > 0 else ""
@@ -178,11 +180,11 @@ def _describe_queue(obj: queue.Queue) -> PrimitiveInfo:
     )
 
 
-def _describe_simple_queue(obj: queue.SimpleQueue) -> PrimitiveInfo:
+def _describe_simple_queue(obj: queue.SimpleQueue[Any]) -> PrimitiveInfo:
     return PrimitiveInfo("SimpleQueue", KEEP, f"{obj.qsize()} items", False)
 
 
-def _describe_local(obj) -> PrimitiveInfo:
+def _describe_local(obj: threading.local) -> PrimitiveInfo:
     return PrimitiveInfo(
         "local",
         RECREATE,
@@ -193,19 +195,19 @@ def _describe_local(obj) -> PrimitiveInfo:
 
 
 def _describe_executor(obj: concurrent.futures.ThreadPoolExecutor) -> PrimitiveInfo:
-    threads = len(obj._threads)  # type: ignore[attr-defined]
-    idle_threads = obj._idle_semaphore._value  # type: ignore[attr-defined]
-    pending = obj._work_queue.qsize()  # type: ignore[attr-defined]  # a SimpleQueue: no peeking
+    threads = len(obj._threads)
+    idle_threads = obj._idle_semaphore._value
+    pending = obj._work_queue.qsize()  # a SimpleQueue: no peeking
     busy = max(0, threads - idle_threads)
     params = {
-        "max_workers": obj._max_workers,  # type: ignore[attr-defined]
-        "thread_name_prefix": obj._thread_name_prefix,  # type: ignore[attr-defined]
+        "max_workers": obj._max_workers,
+        "thread_name_prefix": obj._thread_name_prefix,
     }
-    if obj._shutdown:  # type: ignore[attr-defined]
+    if obj._shutdown:
         return PrimitiveInfo(
             "ThreadPoolExecutor", BLOCK, "shut down", False, "a shut-down executor runs nothing"
         )
-    if obj._initializer is not None:  # type: ignore[attr-defined]
+    if obj._initializer is not None:
         return PrimitiveInfo(
             "ThreadPoolExecutor",
             BLOCK,
@@ -268,7 +270,7 @@ def _describe_socket(obj: socket.socket) -> PrimitiveInfo:
     return PrimitiveInfo("socket", BLOCK, state, False, "a connection cannot be saved")
 
 
-def _describe_generator(obj) -> PrimitiveInfo:
+def _describe_generator(obj: Any) -> PrimitiveInfo:
     kind = {
         types.GeneratorType: "generator",
         types.CoroutineType: "coroutine",
@@ -279,7 +281,7 @@ def _describe_generator(obj) -> PrimitiveInfo:
     )
 
 
-def _is_unnamed_function(obj) -> bool:
+def _is_unnamed_function(obj: Any) -> bool:
     if not isinstance(obj, types.FunctionType):
         return False
     qualname = obj.__qualname__
@@ -300,12 +302,12 @@ def _describe_function(obj: types.FunctionType) -> PrimitiveInfo:
 WEAK_PROXY_TYPES = (weakref.ProxyType, weakref.CallableProxyType)
 
 
-def _is_weak_reference(obj) -> bool:
+def _is_weak_reference(obj: Any) -> bool:
     # type() for proxies: isinstance would ask the referent's __class__ (a dead one raises).
     return type(obj) in WEAK_PROXY_TYPES or isinstance(obj, weakref.ReferenceType)
 
 
-def _describe_weak_reference(obj) -> PrimitiveInfo:
+def _describe_weak_reference(obj: Any) -> PrimitiveInfo:
     if type(obj) not in WEAK_PROXY_TYPES:
         target = obj()
         state = "dead" if target is None else f"ref to a {type(target).__name__}"
@@ -319,99 +321,34 @@ def _describe_weak_reference(obj) -> PrimitiveInfo:
 WEAKREF = PrimitiveKind("weakref", _is_weak_reference, _describe_weak_reference)
 
 
-# --------------------------------------------------------------------------- recreate
-
-
-def _new_condition(params, lock=None):
-    if lock is None:
-        lock = (
-            threading.RLock() if params.get("lock_kind", "RLock") == "RLock" else threading.Lock()
-        )
-    return threading.Condition(lock)
-
-
-def _new_semaphore(params):
-    return threading.Semaphore(params["value"])
-
-
-def _new_bounded_semaphore(params):
-    return threading.BoundedSemaphore(params["value"])
-
-
-def _new_event(params):
-    event = threading.Event()
-    if params.get("flag"):
-        event.set()
-    return event
-
-
-def _new_executor(params):
-    return concurrent.futures.ThreadPoolExecutor(
-        max_workers=params["max_workers"], thread_name_prefix=params["thread_name_prefix"]
-    )
-
-
-def _new_barrier(params):
-    return threading.Barrier(params["parties"], timeout=params.get("timeout"))
-
-
 # --------------------------------------------------------------------------- the table
 
 # Order matters: subclasses before their bases (BoundedSemaphore before Semaphore), weak
 # references first (a proxy passes isinstance checks of its referent's class).
 KINDS: tuple[PrimitiveKind, ...] = (
     WEAKREF,
-    PrimitiveKind(
-        "Lock", lambda o: isinstance(o, LOCK_TYPE), _describe_lock, lambda params: threading.Lock()
-    ),
-    PrimitiveKind(
-        "RLock",
-        lambda o: isinstance(o, RLOCK_TYPES),
-        _describe_rlock,
-        lambda params: threading.RLock(),
-    ),
-    PrimitiveKind(
-        "Condition",
-        lambda o: isinstance(o, threading.Condition),
-        _describe_condition,
-        _new_condition,
-    ),
+    PrimitiveKind("Lock", lambda o: isinstance(o, LOCK_TYPE), _describe_lock),
+    PrimitiveKind("RLock", lambda o: isinstance(o, RLOCK_TYPES), _describe_rlock),
+    PrimitiveKind("Condition", lambda o: isinstance(o, threading.Condition), _describe_condition),
     PrimitiveKind(
         "BoundedSemaphore",
         lambda o: isinstance(o, threading.BoundedSemaphore),
         _describe_semaphore,
-        _new_bounded_semaphore,
     ),
-    PrimitiveKind(
-        "Semaphore",
-        lambda o: isinstance(o, threading.Semaphore),
-        _describe_semaphore,
-        _new_semaphore,
-    ),
-    PrimitiveKind("Event", lambda o: isinstance(o, threading.Event), _describe_event, _new_event),
-    PrimitiveKind(
-        "Barrier", lambda o: isinstance(o, threading.Barrier), _describe_barrier, _new_barrier
-    ),
+    PrimitiveKind("Semaphore", lambda o: isinstance(o, threading.Semaphore), _describe_semaphore),
+    PrimitiveKind("Event", lambda o: isinstance(o, threading.Event), _describe_event),
+    PrimitiveKind("Barrier", lambda o: isinstance(o, threading.Barrier), _describe_barrier),
     # Queue subclasses (PriorityQueue, LifoQueue, user subclasses) keep their own class name;
     # the snapshot recreates them from their class and re-puts the items.
     PrimitiveKind("Queue", lambda o: isinstance(o, queue.Queue), _describe_queue),
     PrimitiveKind(
-        "SimpleQueue",
-        lambda o: isinstance(o, SIMPLE_QUEUE_TYPE),
-        _describe_simple_queue,
-        lambda params: queue.SimpleQueue(),
+        "SimpleQueue", lambda o: isinstance(o, SIMPLE_QUEUE_TYPE), _describe_simple_queue
     ),
-    PrimitiveKind(
-        "local",
-        lambda o: isinstance(o, LOCAL_TYPE),
-        _describe_local,
-        lambda params: threading.local(),
-    ),
+    PrimitiveKind("local", lambda o: isinstance(o, LOCAL_TYPE), _describe_local),
     PrimitiveKind(
         "ThreadPoolExecutor",
         lambda o: isinstance(o, concurrent.futures.ThreadPoolExecutor),
         _describe_executor,
-        _new_executor,
     ),
     PrimitiveKind("Thread", lambda o: isinstance(o, threading.Thread), _describe_thread),
     PrimitiveKind("file", _is_file, _describe_file),

@@ -13,17 +13,15 @@ import json
 import os
 import platform
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from lockpickle_gui._version import __version__
 from lockpickle_gui.core.atomic import atomic_write
+from lockpickle_gui.core.inspect.tree import Annotation, Node
 from lockpickle_gui.core.text import escape_html
-
-if TYPE_CHECKING:  # pragma: no cover
-    from lockpickle_gui.core.inspect import Annotation, Node
 
 REPORT_FORMAT = "lockpickle-report"
 REPORT_VERSION = 1
@@ -96,11 +94,12 @@ class RowSummary:
 
 
 def class_name(node: Node) -> str:
-    keras_info = node.keras or {}
-    return str(keras_info.get("class") or node.type.rsplit(".", 1)[-1])
+    if node.keras is not None and node.keras["class"]:
+        return node.keras["class"]
+    return node.type.rsplit(".", 1)[-1]
 
 
-def shape_text(shape) -> str:
+def shape_text(shape: Any) -> str:
     """``(None, 8)`` for a tuple shape; several outputs joined; '' when unknown."""
     if shape is None or shape == "":
         return ""
@@ -121,7 +120,7 @@ def shape_text(shape) -> str:
 
 
 def params_text(node: Node) -> str:
-    params = (node.keras or {}).get("params")
+    params = node.keras["params"] if node.keras is not None else None
     return f"{params:,}" if isinstance(params, int) else ""
 
 
@@ -160,7 +159,7 @@ def summarize(node: Node) -> RowSummary:
     return RowSummary(
         name=node.name,
         class_name=class_name(node),
-        output_shape=shape_text((node.keras or {}).get("output_shape")),
+        output_shape=shape_text(node.keras["output_shape"] if node.keras is not None else None),
         params=params_text(node),
         locks=len(own),
         locks_below=total - len(own),
@@ -197,7 +196,9 @@ def versions() -> dict[str, str]:
 # ---------------------------------------------------------------------------- JSON report
 
 
-def report_dict(tree: Node, *, title: str, source: str | os.PathLike | None = None) -> dict:
+def report_dict(
+    tree: Node, *, title: str, source: str | os.PathLike[str] | None = None
+) -> dict[str, Any]:
     return {
         "format": REPORT_FORMAT,
         "format_version": REPORT_VERSION,
@@ -211,7 +212,7 @@ def report_dict(tree: Node, *, title: str, source: str | os.PathLike | None = No
     }
 
 
-def report_json(tree: Node, *, title: str, source: str | os.PathLike | None = None) -> str:
+def report_json(tree: Node, *, title: str, source: str | os.PathLike[str] | None = None) -> str:
     return json.dumps(report_dict(tree, title=title, source=source), indent=2, default=str) + "\n"
 
 
@@ -240,7 +241,7 @@ def _badge(level: str | None, count: int) -> str:
     )
 
 
-def _walk_with_depth(node: Node, depth: int = 0):
+def _walk_with_depth(node: Node, depth: int = 0) -> Iterator[tuple[Node, int]]:
     yield node, depth
     for child in node.children:
         yield from _walk_with_depth(child, depth + 1)
@@ -277,7 +278,11 @@ def _annotation_rows(tree: Node) -> list[str]:
 
 
 def report_html(
-    tree: Node, *, title: str, source: str | os.PathLike | None = None, image: str | None = None
+    tree: Node,
+    *,
+    title: str,
+    source: str | os.PathLike[str] | None = None,
+    image: str | None = None,
 ) -> str:
     """A self-contained HTML page: summary, the annotated tree, every annotation in full.
 
@@ -326,10 +331,10 @@ def report_html(
 
 def write_report(
     tree: Node,
-    html_path: str | os.PathLike,
+    html_path: str | os.PathLike[str],
     *,
     title: str,
-    source: str | os.PathLike | None = None,
+    source: str | os.PathLike[str] | None = None,
     png: bytes | None = None,
 ) -> list[Path]:
     """Write ``<name>.html``, ``<name>.json`` (and ``<name>.png`` when given) atomically.

@@ -19,8 +19,8 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from lockpickle_gui.core.inspect.paths import attr_path
-from lockpickle_gui.core.inspect.tree import Annotation, Node
+from lockpickle_gui.core.inspect.paths import attr_path, is_prefix
+from lockpickle_gui.core.inspect.tree import Node
 
 HANDLED = "handled"  # an annotation's action when the owning class's pickling deals with it
 HANDLED_DETAIL = "handled by the class: its own pickling ({how}) leaves this out"
@@ -31,13 +31,22 @@ def is_user_class(tp: type) -> bool:
     return (getattr(tp, "__module__", "") or "").partition(".")[0] not in _STDLIB
 
 
-def pickling_method(tp: type) -> str | None:
-    """The special method through which ``tp`` pickles itself, or None for object's own."""
-    for name in ("__reduce_ex__", "__reduce__", "__getstate__"):
+def _first_overridden(tp: type, names: tuple[str, ...]) -> str | None:
+    for name in names:
         own = getattr(tp, name, None)
         if own is not None and own is not getattr(object, name, None):
             return name
     return None
+
+
+def pickling_method(tp: type) -> str | None:
+    """The special method through which ``tp`` pickles itself, or None for object's own."""
+    return _first_overridden(tp, ("__reduce_ex__", "__reduce__", "__getstate__"))
+
+
+def reduces_itself(tp: type) -> bool:
+    """``tp`` has its own ``__reduce_ex__`` or ``__reduce__``: it tells pickle what to save."""
+    return _first_overridden(tp, ("__reduce_ex__", "__reduce__")) is not None
 
 
 def _shallow(values: Iterable[Any], into: set[int]) -> None:
@@ -76,18 +85,9 @@ def mark_handled(node: Node, attributes: list[tuple[str, Any]]) -> None:
         return
     how = f"{type(node.obj).__qualname__}.{method}"
     prefixes = [attr_path(node.path, name) for name, value in attributes if id(value) not in kept]
-    for annotation in _annotations_below(node):
-        if any(_under(annotation.path, prefix) for prefix in prefixes):
+    for annotation in node.iter_annotations():
+        if any(is_prefix(prefix, annotation.path) for prefix in prefixes):
             annotation.action = HANDLED
             annotation.detail = HANDLED_DETAIL.format(how=how) + (
                 f"; {annotation.detail}" if annotation.detail else ""
             )
-
-
-def _annotations_below(node: Node) -> Iterable[Annotation]:
-    for current in node.walk():
-        yield from current.annotations
-
-
-def _under(path: str, prefix: str) -> bool:
-    return path == prefix or (path.startswith(prefix) and path[len(prefix)] in ".[")

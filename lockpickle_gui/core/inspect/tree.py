@@ -8,9 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
-ROLES = ("object", "model", "layer", "attribute")
+# What the tree shows of a Keras layer or model (unknowns are None): the inspector reads it
+# from the live layer, the snapshot's view from the manifest, a config-only project from the
+# file. "class" is a keyword, hence the functional form.
+LayerSummary = TypedDict(
+    "LayerSummary",
+    {
+        "class": str,
+        "output_shape": Any,  # JSON-able: a list of int|None, or lists/dicts of those
+        "params": "int | None",
+        "trainable": "bool | None",
+        "dtype": "str | None",
+    },
+)
 
 
 @dataclass(eq=False)
@@ -25,7 +37,7 @@ class Annotation:
     detail: str
     obj: Any = field(repr=False, default=None)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "kind": self.kind,
@@ -46,8 +58,8 @@ class Node:
     name: str
     path: str
     type: str
-    role: str
-    keras: dict | None = None
+    role: str  # "object" | "model" | "layer" | "attribute" (a container)
+    keras: LayerSummary | None = None  # for models and layers
     annotations: list[Annotation] = field(default_factory=list)
     children: list[Node] = field(default_factory=list)
     parent: Node | None = field(default=None, repr=False)
@@ -55,7 +67,7 @@ class Node:
     obj: Any = field(default=None, repr=False)
     truncated: bool = False  # reached at max_depth and not opened: its contents are unknown
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "path": self.path,
@@ -91,5 +103,6 @@ class Node:
 
 
 def type_name(obj: Any) -> str:
+    """``module.Qualname`` of ``obj``'s type."""
     tp = type(obj)
     return f"{tp.__module__}.{tp.__qualname__}"

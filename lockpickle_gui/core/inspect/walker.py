@@ -1,8 +1,9 @@
 """Walk an object graph (a Keras model, or a service around models) into a tree of nodes.
 
 :func:`inspect` returns the root :class:`Node`. Layers appear in Keras' order as
-``.layers[i]``; ordinary objects through their attributes, dict items (``['key']``) and
-sequence items (``[i]``). Every lock-like or unrestorable object (see ``core.primitives``)
+``.layers[i]``; ordinary objects through their attributes (:mod:`.attributes`), dict items
+(``['key']``) and sequence items (``[i]``). Every lock-like or unrestorable object (see
+:mod:`.primitives`)
 becomes an :class:`Annotation` on the node owning the attribute that holds it, with a
 ``path`` that is real Python: ``resolve_path(root_obj, annotation.path) is annotation.obj``.
 
@@ -18,7 +19,7 @@ although a snapshot still saves it.
 
 Paths that Python cannot index (a set element, a dict key that is not a literal, an
 attribute whose name is not an identifier) are written in angle brackets, e.g.
-``<set element of root.pending>``; :func:`resolve_path` (from ``core.paths``) refuses them
+``<set element of root.pending>``; :func:`resolve_path` (from :mod:`.paths`) refuses them
 with a clear error.
 """
 
@@ -29,13 +30,20 @@ import functools
 import sys
 import types
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from lockpickle_gui.core.errors import LockpickleError
 from lockpickle_gui.core.inspect import primitives
+from lockpickle_gui.core.inspect.attributes import attributes, callable_parts, has_instance_dict
 from lockpickle_gui.core.inspect.keras_adapter import KerasContext, is_framework_type
 from lockpickle_gui.core.inspect.paths import attr_path, key_path, resolve_path
-from lockpickle_gui.core.inspect.self_pickling import is_user_class, mark_handled, pickling_method
+from lockpickle_gui.core.inspect.self_pickling import (
+    is_user_class,
+    mark_handled,
+    pickling_method,
+    reduces_itself,
+)
 from lockpickle_gui.core.inspect.tree import Annotation, Node, type_name
 
 __all__ = ["Annotation", "Node", "inspect", "resolve_path", "type_name", "DEFAULT_MAX_DEPTH"]
@@ -166,17 +174,17 @@ class _Walker:
             # A callback (svc.handle, partial(f, lock=...)) carries its object and arguments:
             # pickle saves them, so their locks belong in the tree.
             node = self.remember(obj, name, path, parent, "object")
-            parts = _callable_parts(obj)
+            parts = callable_parts(obj)
             if not self.stops_at(node, depth, (value for _, value in parts)):
                 for attr, value in parts:
                     self.visit(value, attr, f"{path}.{attr}", node, depth + 1)
         elif self.walkable(obj):
             node = self.remember(obj, name, path, parent, "object")
             framework = is_framework_type(type(obj))  # (show_internal): no function noise
-            if not self.stops_at(node, depth, (value for _, value in _attributes(obj)), framework):
-                self.visit_attributes(obj, path, node, depth, in_keras=framework)
+            if not self.stops_at(node, depth, (value for _, value in attributes(obj)), framework):
+                self.visitattributes(obj, path, node, depth, in_keras=framework)
                 if not framework and pickling_method(type(obj)) is not None:
-                    mark_handled(node, _attributes(obj))
+                    mark_handled(node, attributes(obj))
         elif self.show_internal:
             self.remember(obj, name, path, parent, "attribute")
 
@@ -224,9 +232,9 @@ class _Walker:
         # A library class with its own __reduce__ (loggers, enums, partials...) decides what
         # pickle saves: its internals are not the user's state. The program's own classes are
         # walked all the same (self_pickling marks what their pickling leaves out).
-        if tp.__reduce_ex__ is not object.__reduce_ex__ or tp.__reduce__ is not object.__reduce__:
+        if reduces_itself(tp):
             return self.show_internal or is_user_class(tp)
-        return _has_instance_dict(obj) or any("__slots__" in vars(c) for c in tp.__mro__)
+        return has_instance_dict(obj) or any("__slots__" in vars(c) for c in tp.__mro__)
 
     def visit_layer(
         self, layer: Any, name: str, path: str, parent: Node | None, depth: int
@@ -243,19 +251,19 @@ class _Walker:
                 self.keras.sublayers(layer) or self.keras.tracked_sublayers(layer)
             ) or any(
                 self.layer_attribute_counts(attr, value) and self.leads_somewhere(value, True)
-                for attr, value in _attributes(layer)
+                for attr, value in attributes(layer)
             )
             return
         listed = set()
         for sub_name, suffix, sub in self.keras.sublayers(layer):
             listed.add(id(sub))
             self.visit(sub, sub_name, path + suffix, node, depth + 1, in_keras=True)
-        self.visit_attributes(layer, path, node, depth, in_keras=True, skip=listed)
+        self.visitattributes(layer, path, node, depth, in_keras=True, skip=listed)
         for sub_name, suffix, sub in self.keras.tracked_sublayers(layer):
             if id(sub) not in self.first_node:
                 self.visit(sub, sub_name, path + suffix, node, depth + 1, in_keras=True)
 
-    def visit_attributes(
+    def visitattributes(
         self,
         obj: Any,
         path: str,
@@ -263,9 +271,9 @@ class _Walker:
         depth: int,
         *,
         in_keras: bool,
-        skip: set[int] = frozenset(),
+        skip: AbstractSet[int] = frozenset(),
     ) -> None:
-        for attr, value in _attributes(obj):
+        for attr, value in attributes(obj):
             if id(value) in skip or (in_keras and not self.layer_attribute_counts(attr, value)):
                 continue
             self.visit(value, attr, attr_path(path, attr), node, depth + 1, in_keras)
@@ -323,57 +331,6 @@ class _Walker:
             keep = False
         self.kept[id(node)] = keep
         return keep
-
-
-def _callable_parts(obj: Any) -> list[tuple[str, Any]]:
-    """What a bound method or a functools.partial holds: its object, function and arguments."""
-    if isinstance(obj, types.MethodType):
-        return [("__self__", obj.__self__)]
-    return [("func", obj.func), ("args", obj.args), ("keywords", obj.keywords)]
-
-
-def _instance_dict(obj: Any) -> dict | None:
-    """``vars(obj)``, or the raw ``__dict__`` (what pickle saves) when the object's own
-    ``__getattribute__`` refuses it; None for objects without one."""
-    try:
-        return vars(obj)
-    except Exception:  # noqa: BLE001 - TypeError (no __dict__) or an error from user code
-        pass
-    try:
-        found = object.__getattribute__(obj, "__dict__")
-    except Exception:  # noqa: BLE001 - no instance dict at all
-        return None
-    return found if isinstance(found, dict) else None
-
-
-def _has_instance_dict(obj: Any) -> bool:
-    return _instance_dict(obj) is not None
-
-
-def _attributes(obj: Any) -> list[tuple[str, Any]]:
-    """(name, value) of an object's instance attributes: ``__dict__`` then ``__slots__``.
-
-    A slot whose reading raises in user code is not listed: inspecting must never run into
-    user errors; pickling the object at export reports them.
-    """
-    found = _instance_dict(obj)
-    items = list(found.items()) if found is not None else []
-    seen = {name for name, _ in items}
-    for cls in type(obj).__mro__:
-        slots = vars(cls).get("__slots__", ())
-        for slot in (slots,) if isinstance(slots, str) else slots:
-            if slot in ("__dict__", "__weakref__"):
-                continue
-            if slot.startswith("__") and not slot.endswith("__"):
-                slot = f"_{cls.__name__.lstrip('_')}{slot}"
-            if slot in seen:
-                continue
-            try:
-                items.append((slot, getattr(obj, slot)))
-            except Exception:  # noqa: BLE001 - an unset slot (AttributeError) or user code
-                continue
-            seen.add(slot)
-    return items
 
 
 def inspect(obj: Any, *, show_internal: bool = False, max_depth: int = DEFAULT_MAX_DEPTH) -> Node:

@@ -19,7 +19,7 @@ from lockpickle_gui.core.code_package import (
     package_sources,
 )
 from lockpickle_gui.core.errors import ProjectError
-from lockpickle_gui.core.inspect.keras_adapter import keras_classes_of
+from lockpickle_gui.core.inspect.model_layers import keras_classes_of
 from lockpickle_gui.core.project.config_only import config_tree, read_archive
 from lockpickle_gui.core.project.model_files import (
     is_savedmodel_dir,

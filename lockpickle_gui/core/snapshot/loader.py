@@ -66,7 +66,7 @@ def needed_untrusted(
     missing = set(untrusted_names(document, policy))
     for entry in manifest.types:
         module, qualname = entry.name.split(":")
-        if _in(entry.name, bundled):
+        if trust.in_package(module, bundled):
             if policy.bundled_package is None:
                 missing.add(entry.name)
         elif (
@@ -76,10 +76,6 @@ def needed_untrusted(
         ):
             missing.add(entry.name)
     return sorted(missing)
-
-
-def _in(name: str, package: str | None) -> bool:
-    return package is not None and (name.startswith((package + ".", package + ":")))
 
 
 def _registered_here(registered: str | None, name: str) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lockpickle_gui.core.errors import SnapshotError, UnpicklableState
-from lockpickle_gui.core.inspect import keras_adapter, primitives
+from lockpickle_gui.core.inspect import model_layers, primitives
 from lockpickle_gui.core.inspect.paths import shown_path
 from lockpickle_gui.core.snapshot import trust
 from lockpickle_gui.core.snapshot.manifest import (
@@ -73,7 +73,7 @@ def plan_models(models: list[Any], paths: GraphPaths, encoded_paths: list[str]) 
     located: dict[int, str] = {}
     for index, model in enumerate(models):
         model_path = paths.path_of(model) or encoded_paths[index]
-        layers = list(keras_adapter.iter_layers(model))
+        layers = list(model_layers.iter_layers(model))
         for rel, layer in layers:
             first = located.setdefault(id(layer), model_path + rel)
             if first != model_path + rel and not first.startswith(model_path):
@@ -82,14 +82,14 @@ def plan_models(models: list[Any], paths: GraphPaths, encoded_paths: list[str]) 
                     "separately, so after loading each has its own copy (weights no longer shared)."
                 )
         plan.external += [
-            f"{model_path + rel} ({keras_adapter.class_name(type(layer))})"
+            f"{model_path + rel} ({model_layers.class_name(type(layer))})"
             for rel, layer in layers
-            if type(layer).__name__ in keras_adapter.EXTERNAL_LAYER_CLASSES
+            if type(layer).__name__ in model_layers.EXTERNAL_LAYER_CLASSES
         ]
         plan.entries.append(
             ModelEntry(
                 name=str(getattr(model, "name", "")),
-                cls=keras_adapter.class_name(type(model)),
+                cls=model_layers.class_name(type(model)),
                 params=_param_count(model),
                 bytes=0,
                 path=shown_path(model_path),
@@ -109,9 +109,9 @@ def model_types(
 
     keras = import_keras()
     classes = {
-        (cls["registered_name"], cls["class"]): cls for cls in keras_adapter.custom_classes(model)
+        (cls["registered_name"], cls["qualname"]): cls for cls in model_layers.custom_classes(model)
     }
-    by_name = {cls["class"].rpartition(".")[2]: cls for cls in classes.values()}
+    by_name = {cls["qualname"].rpartition(".")[2]: cls for cls in classes.values()}
     types: list[TypeEntry] = []
     problems: list[str] = []
     for ref in custom_refs(json.loads(config_json), plain_functions=True):
@@ -127,12 +127,8 @@ def model_types(
             continue
         obj = keras.saving.get_registered_object(ref.registered)
         layer = by_name.get(ref.class_name)
-        if (
-            obj is None
-            and layer is not None
-            and keras_adapter.in_package(layer["module"], code_package)
-        ):
-            obj = _class_in(layer["module"], layer["class"])
+        if obj is None and layer is not None and trust.in_package(layer["module"], code_package):
+            obj = _class_in(layer["module"], layer["qualname"])
         where = (
             f"{model_path + layer['layer']}" if layer is not None else f"the config of {model_path}"
         )
@@ -145,7 +141,7 @@ def model_types(
                     else ""
                 )
             )
-            what = f"{layer['module']}.{layer['class']}" if layer is not None else ref.registered
+            what = f"{layer['module']}.{layer['qualname']}" if layer is not None else ref.registered
             problems.append(f"{where} ({what}, an unregistered custom {ref.kind}): {fix}")
             continue
         reason = trust.name_problem(obj, ref.kind if ref.kind == "function" else "class")

@@ -13,6 +13,7 @@ from typing import Any
 
 from lockpickle_gui.core.inspect import Annotation, Node
 from lockpickle_gui.core.inspect.paths import is_prefix, last_step
+from lockpickle_gui.core.inspect.tree import LayerSummary
 from lockpickle_gui.core.snapshot.manifest import Manifest
 from lockpickle_gui.core.snapshot.manifest_io import parse_manifest
 
@@ -32,7 +33,7 @@ def manifest_tree(manifest: Manifest | dict[str, Any]) -> Node:
     root = Node(name="root", path="root", type=manifest.root, role="object")
     nodes: dict[str, Node] = {"root": root}
     for index, entry in enumerate(manifest.models):
-        keras = {
+        keras: LayerSummary = {
             "class": entry.cls.rpartition(".")[2],
             "output_shape": None,
             "params": entry.params,

@@ -50,7 +50,6 @@ from lockpickle_gui.core.snapshot.budgets import DEFAULT
 KINDS = ("class", "function")
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _QUAL_PART = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-BUNDLED_PREFIX = "lpproject_"
 BUNDLED_PACKAGE = re.compile(r"lpproject_[a-z0-9_]{1,64}_[0-9a-f]{8}")
 
 # Modules (with everything below them) whose classes or functions reach arbitrary code,
@@ -124,6 +123,11 @@ def never_trusted(module: str) -> str | None:
     """The never-trusted top-level module ``module`` belongs to, else None."""
     top = module.partition(".")[0]
     return top if top.startswith("_") or top in NEVER_TRUST else None
+
+
+def in_package(module: str, package: str | None) -> bool:
+    """``module`` is ``package`` or one of its submodules (never for ``package=None``)."""
+    return package is not None and (module == package or module.startswith(package + "."))
 
 
 def display_name(name: str) -> str:
@@ -246,8 +250,7 @@ class TrustPolicy:
         )
 
     def in_bundled(self, module: str) -> bool:
-        package = self.bundled_package
-        return package is not None and (module == package or module.startswith(package + "."))
+        return in_package(module, self.bundled_package)
 
     def trusts(self, module: str, qualname: str, kind: str) -> bool:
         name = f"{module}:{qualname}"
@@ -262,7 +265,7 @@ class TrustPolicy:
         return kind == "class" and (module in self.modules or self._in_package(module))
 
     def _in_package(self, module: str) -> bool:
-        return any(module == p or module.startswith(p + ".") for p in self.packages)
+        return any(in_package(module, p) for p in self.packages)
 
     def trusts_by_user(self, module: str, qualname: str, kind: str) -> bool:
         """Trusted by the caller or the bundled code (not merely always allowed): what
@@ -381,7 +384,7 @@ def untrusted_code(
     names = sorted(set(names))
     shown = [display_name(n) for n in names]
     package = bundled_package or (policy.bundled_package if policy is not None else None)
-    bundled = [n for n in names if package and n.startswith((package + ".", package + ":"))]
+    bundled = [n for n in names if in_package(n.partition(":")[0], package)]
     never = [n for n in names if never_trusted(n.partition(":")[0])]
     listed = ", ".join(shown[:20]) + (f" and {len(shown) - 20} more" if len(shown) > 20 else "")
     module, _, qualname = names[0].partition(":") if names else ("", "", "")

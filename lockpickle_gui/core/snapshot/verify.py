@@ -144,7 +144,7 @@ def held_locks(model: Any, model_path: str, tree: Any) -> list[str]:
     stubs of primitives first met elsewhere) and at objects attached to its layers. A
     forward pass could wait for any of them forever, so such a model is not run.
     """
-    from lockpickle_gui.core.inspect.keras_adapter import attached_objects
+    from lockpickle_gui.core.inspect.model_layers import attached_objects
 
     found: dict[int, str] = {}
     node = tree.find(model_path) if tree is not None else None

@@ -21,13 +21,13 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from lockpickle_gui.core.errors import SnapshotError
-from lockpickle_gui.core.inspect import keras_adapter
+from lockpickle_gui.core.inspect import model_layers
 from lockpickle_gui.core.snapshot import format as fmt
 
 
 def needs_keras_format(model: Any) -> bool:
     """Whether some layer saves assets (files), which only Keras' own format carries."""
-    return any(hasattr(layer, "save_assets") for _, layer in keras_adapter.iter_layers(model))
+    return any(hasattr(layer, "save_assets") for _, layer in model_layers.iter_layers(model))
 
 
 def config_json(saving_lib: Any, model: Any) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lockpickle_gui.core.errors import CorruptSnapshot
-from lockpickle_gui.core.inspect import keras_adapter
+from lockpickle_gui.core.inspect import model_layers
 from lockpickle_gui.core.inspect.paths import parse_strict
 from lockpickle_gui.core.snapshot import safejson, trust
 from lockpickle_gui.core.snapshot.budgets import DEFAULT, Budgets
@@ -101,7 +101,7 @@ def _attach(entry: dict[str, Any], value: Any, models: list[Any], path: Any) -> 
             hint=REEXPORT,
         )
     steps = parse_strict(entry["layer"]) if entry["layer"] else []
-    layer = keras_adapter.resolve_layer(models[entry["model"]], steps)
+    layer = model_layers.resolve_layer(models[entry["model"]], steps)
     name = entry["attribute"]
     if hasattr(type(layer), name):
         raise CorruptSnapshot(

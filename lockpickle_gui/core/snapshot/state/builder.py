@@ -30,7 +30,7 @@ from lockpickle_gui.core.errors import (
     LockpickleError,
     TrustedCodeFailed,
 )
-from lockpickle_gui.core.inspect import keras_adapter
+from lockpickle_gui.core.inspect import model_layers
 from lockpickle_gui.core.inspect.paths import parse_strict
 from lockpickle_gui.core.snapshot import npy, trust
 from lockpickle_gui.core.snapshot.state import schema
@@ -162,7 +162,7 @@ class Builder:
     def keras_ref(self, index: int, node: dict[str, Any]) -> Any:
         if node["model"] >= len(self.models):
             raise self.fail(index, f"a reference to stored model {node['model']}")
-        layer = keras_adapter.resolve_layer(
+        layer = model_layers.resolve_layer(
             self.models[node["model"]], parse_strict(node["path"]) if node["path"] else []
         )
         found = f"{type(layer).__module__}:{type(layer).__qualname__}"
@@ -191,7 +191,7 @@ class Builder:
                 raise CorruptSnapshot(
                     f"Expected an ordinary class to build. Received: {cls!r:.80}.", path=self.path
                 )
-            layer_type = keras_adapter.layer_type_if_loaded()
+            layer_type = model_layers.layer_type_if_loaded()
             if layer_type is not None and issubclass(cls, layer_type):
                 raise CorruptSnapshot(
                     f"Expected Keras layers to come from the stored models, not from state.json. "

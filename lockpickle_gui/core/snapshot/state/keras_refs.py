@@ -5,7 +5,7 @@ Each Keras object met in the state that is not inside another one is stored as a
 (``models/<n>/``); every Keras node of state.json is ``(model, strict path)`` where the
 path is made of public names only (``.layers[2]``, ``.blocks['q']``), so the loader can
 follow it without running code the file chooses
-(:func:`~lockpickle_gui.core.inspect.keras_adapter.resolve_layer`). A layer reachable only
+(:func:`~lockpickle_gui.core.inspect.model_layers.resolve_layer`). A layer reachable only
 through private attributes cannot be pointed at: the export says so, with its path.
 
 Keras' save keeps what a layer's config and weights describe; a lock attached to a layer
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lockpickle_gui.core.inspect import keras_adapter, primitives
+from lockpickle_gui.core.inspect import model_layers, primitives
 
 if TYPE_CHECKING:
     from lockpickle_gui.core.snapshot.state.encoder import Encoder
@@ -32,8 +32,8 @@ class KerasIndex:
         self.inside: list[set[int]] = []
 
     def add(self, model: Any) -> None:
-        self.public.append(keras_adapter.public_layer_paths(model))
-        self.inside.append({id(layer) for _, layer in keras_adapter.iter_layers(model)})
+        self.public.append(model_layers.public_layer_paths(model))
+        self.inside.append({id(layer) for _, layer in model_layers.iter_layers(model)})
 
     def locate(self, obj: Any) -> tuple[int, str] | None:
         for index, paths in enumerate(self.public):
@@ -52,7 +52,7 @@ def finish_keras(encoder: Encoder, index: KerasIndex) -> None:
     if not pending:
         return
     within: dict[int, set[int]] = {
-        id(obj): {id(sub) for path, sub in keras_adapter.iter_layers(obj) if path}
+        id(obj): {id(sub) for path, sub in model_layers.iter_layers(obj) if path}
         for _, obj in pending
     }
     models = encoder.out.models
