@@ -27,12 +27,15 @@ from typing import Any
 import numpy as np
 
 from lockpickle_gui.core.errors import PreviewError
-from lockpickle_gui.core.modelio.signature import LIST, SINGLE, ModelSignature, signature_of
+from lockpickle_gui.core.modelio.signature import ModelSignature, signature_of
 from lockpickle_gui.core.tf_runtime import import_keras, import_tensorflow
 
 VARIABLE_AXIS_SIZE = 8
 DEFAULT_INT_RANGE = 10
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+# One request without the batch axis: an array, a list (input order) or a dict (input name
+# -> array), as the model's signature packs it.
+Sample = Any
 
 
 def _signature(model: Any) -> ModelSignature:
@@ -42,16 +45,10 @@ def _signature(model: Any) -> ModelSignature:
     return signature if isinstance(signature, ModelSignature) else signature_of(model)
 
 
-def _pack(signature: ModelSignature, leaves: tuple[np.ndarray, ...]) -> Any:
-    if signature.structure == SINGLE:
-        return leaves[0]
-    return list(leaves) if signature.structure == LIST else dict(zip(signature.names, leaves))
-
-
 # ------------------------------------------------------------------------- generate
 
 
-def generate_inputs(model: Any, count: int, seed: int = 0) -> list:
+def generate_inputs(model: Any, count: int, seed: int = 0) -> list[Sample]:
     """``count`` samples drawn from the model's input spec (see the module docstring)."""
     if not isinstance(count, int) or count < 1:
         raise PreviewError(f"Expected a sample count >= 1. Received {count!r}.")
@@ -65,6 +62,7 @@ def generate_inputs(model: Any, count: int, seed: int = 0) -> list:
     columns = []
     for spec in signature.specs:
         shape = (count, *(VARIABLE_AXIS_SIZE if d is None else d for d in spec.shape))
+        column: np.ndarray[Any, Any]
         if spec.dtype.kind == "b":
             column = rng.random(shape) < 0.5
         elif spec.dtype.kind in "iu":
@@ -72,7 +70,7 @@ def generate_inputs(model: Any, count: int, seed: int = 0) -> list:
         else:
             column = rng.standard_normal(shape)
         columns.append(column.astype(spec.dtype))
-    return [_pack(signature, tuple(column[i] for column in columns)) for i in range(count)]
+    return [signature.pack(tuple(column[i] for column in columns)) for i in range(count)]
 
 
 def _integer_range(model: Any) -> int:
@@ -92,7 +90,7 @@ def _integer_range(model: Any) -> int:
 # ------------------------------------------------------------------------- load
 
 
-def load_inputs(path: str | os.PathLike, model: Any) -> list:
+def load_inputs(path: str | os.PathLike[str], model: Any) -> list[Sample]:
     """Samples from a .npy/.npz file or from images (see the module docstring)."""
     path = Path(path)
     signature = _signature(model)
@@ -126,7 +124,8 @@ def load_inputs(path: str | os.PathLike, model: Any) -> list:
 
 def _read_npy(path: Path) -> np.ndarray:
     try:
-        return np.load(path, allow_pickle=False)
+        array: np.ndarray = np.load(path, allow_pickle=False)
+        return array
     except (ValueError, OSError, EOFError) as error:
         raise PreviewError(
             f"Expected a numeric .npy array. Received an unreadable file ({error}).",
@@ -161,7 +160,7 @@ def _read_npz(path: Path, signature: ModelSignature) -> list[np.ndarray]:
     )
 
 
-def _split(arrays: list[np.ndarray], signature: ModelSignature, path: Path) -> list:
+def _split(arrays: list[np.ndarray], signature: ModelSignature, path: Path) -> list[Sample]:
     """Batched arrays (or one unbatched sample) -> validated samples."""
     one_sample = all(a.ndim == len(spec.shape) for a, spec in zip(arrays, signature.specs))
     if one_sample:
@@ -175,9 +174,9 @@ def _split(arrays: list[np.ndarray], signature: ModelSignature, path: Path) -> l
         )
     samples = []
     for index in range(counts.pop()):
-        raw = _pack(signature, tuple(a[index] for a in arrays))
+        raw = signature.pack(tuple(a[index] for a in arrays))
         try:
-            samples.append(_pack(signature, signature.prepare(raw)))
+            samples.append(signature.pack(signature.prepare(raw)))
         except PreviewError as error:
             raise PreviewError(f"Sample {index}: {error}", path=path) from error
     return samples
@@ -232,7 +231,7 @@ def _load_images(path: Path, signature: ModelSignature) -> np.ndarray:
 # ------------------------------------------------------------------------- samples
 
 
-def as_samples(samples: Any, model: Any) -> list:
+def as_samples(samples: Any, model: Any) -> list[Sample]:
     """A list of samples from a list/tuple of samples, a batched array (single input), or a
     dict of batched arrays (dict inputs). A dict whose arrays have no batch axis is one sample."""
     signature = _signature(model)
@@ -259,7 +258,7 @@ def as_samples(samples: Any, model: Any) -> list:
 # ------------------------------------------------------------------------- outputs
 
 
-def summarize_output(output: Any, top_k: int = 3) -> str | dict:
+def summarize_output(output: Any, top_k: int = 3) -> str | dict[str, Any]:
     """A one-line description of one sample's output; a dict of them for several outputs."""
     if isinstance(output, Mapping):
         return {str(key): summarize_output(value, top_k) for key, value in output.items()}

@@ -23,6 +23,9 @@ from lockpickle_gui.core.errors import PreviewError
 from lockpickle_gui.core.tf_runtime import import_keras, import_tensorflow
 
 SINGLE, LIST, DICT = "single", "list", "dict"
+# An output structure without its leaves (see flatten): None for a leaf, else
+# (container kind, dict keys or None, the children's treedefs).
+TreeDef = tuple[str, "list[Any] | None", "list[TreeDef]"] | None
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ class ModelSignature:
             )
         return [sample[name] for name in self.names]
 
-    def shape_key(self, leaves: Sequence[np.ndarray]) -> tuple:
+    def shape_key(self, leaves: Sequence[np.ndarray]) -> tuple[tuple[int, ...], ...]:
         return tuple(leaf.shape for leaf in leaves)
 
     def pack(self, leaves: Sequence[Any]) -> Any:
@@ -219,20 +222,24 @@ def _from_structure(structure: Any, call_style: str) -> ModelSignature:
 
 
 def _from_build_config(model: Any) -> ModelSignature:
-    config = model.get_build_config() if model.built else None
+    config: dict[str, Any] | None = model.get_build_config() if model.built else None
     shape = (config or {}).get("input_shape")
-    if shape is None or len(config) != 1:
+    if config is None or shape is None or len(config) != 1:
         raise PreviewError(
             f"Expected a model whose inputs Keras knows. Received {type(model).__qualname__} "
             f"'{model.name}', a subclassed model that "
-            + ("has not been built yet." if shape is None else f"was built with {sorted(config)}."),
+            + (
+                "has not been built yet."
+                if shape is None
+                else f"was built with {sorted(config or ())}."
+            ),
             hint="Call it once on a sample batch (model(x)) before previewing it, or pass "
             "input_signature=tf.TensorSpec((None, ...), 'float32') to InferencePool.",
         )
     dtype = _numpy_dtype(getattr(model, "input_dtype", None) or "float32", "input")
     tf = import_tensorflow()
 
-    def spec(s):
+    def spec(s: Sequence[int | None]) -> Any:  # a tf.TensorSpec with the batch axis unknown
         return tf.TensorSpec((None, *tuple(s)[1:]), dtype)
 
     if isinstance(shape, Mapping):
@@ -243,7 +250,8 @@ def _from_build_config(model: Any) -> ModelSignature:
 
 
 def _from_endpoint(endpoint: Any) -> ModelSignature:
-    args, kwargs = (), {}
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = {}
     if getattr(endpoint, "input_signature", None) is not None:
         args = tuple(endpoint.input_signature)
     elif getattr(endpoint, "structured_input_signature", None) is not None:
@@ -278,7 +286,8 @@ def _numpy_dtype(dtype: Any, name: str) -> np.dtype:
             hint="The preview cannot feed string or complex inputs yet; wrap the model after its "
             "text preprocessing.",
         )
-    return np.dtype(tf_dtype.as_numpy_dtype)
+    found: np.dtype[Any] = np.dtype(tf_dtype.as_numpy_dtype)
+    return found
 
 
 # ------------------------------------------------------------------------- compiling
@@ -307,9 +316,10 @@ def compile_model(model: Any, signature: ModelSignature) -> Callable[..., Any]:
         tf.TensorSpec((None, *spec.shape), tf.as_dtype(spec.dtype)) for spec in signature.specs
     ]
     try:
-        return tf.function(
+        traced: Callable[..., Any] = tf.function(
             model_call(model, signature), input_signature=specs
         ).get_concrete_function()
+        return traced
     except Exception as error:  # a model that cannot be traced: say which and why
         raise PreviewError(
             f"Expected a model that TensorFlow can trace into a graph. Tracing "
@@ -322,7 +332,7 @@ def compile_model(model: Any, signature: ModelSignature) -> Callable[..., Any]:
 # --------------------------------------------------------------- output structures
 
 
-def flatten(structure: Any) -> tuple[list[Any], Any]:
+def flatten(structure: Any) -> tuple[list[Any], TreeDef]:
     """Nested dict/list/tuple -> (leaves, treedef); :func:`unflatten` inverts it."""
     if isinstance(structure, Mapping):
         keys = list(structure)
@@ -342,28 +352,29 @@ def flatten(structure: Any) -> tuple[list[Any], Any]:
     return [structure], None
 
 
-def unflatten(treedef: Any, leaves: Sequence[Any]) -> Any:
+def unflatten(treedef: TreeDef, leaves: Sequence[Any]) -> Any:
+    """The structure :func:`flatten` described by ``treedef``, with ``leaves`` in it."""
     iterator = iter(leaves)
 
-    def build(definition):
+    def build(definition: TreeDef) -> Any:
         if definition is None:
             return next(iterator)
         kind, keys, children = definition
         values = [build(child) for child in children]
         if kind == "dict":
-            return dict(zip(keys, values))
+            return dict(zip(keys or (), values))
         return tuple(values) if kind == "tuple" else values
 
     return build(treedef)
 
 
-def output_names(treedef: Any, prefix: str = "output") -> list[str]:
+def output_names(treedef: TreeDef, prefix: str = "output") -> list[str]:
     """A readable name per output leaf: dict keys, ``output[i]`` for lists, or 'output'."""
     if treedef is None:
         return [prefix]
     kind, keys, children = treedef
     if kind == "dict":
-        labels = [str(key) if prefix == "output" else f"{prefix}.{key}" for key in keys]
+        labels = [str(key) if prefix == "output" else f"{prefix}.{key}" for key in keys or ()]
     else:
         labels = [f"{prefix}[{i}]" for i in range(len(children))]
     return [name for label, child in zip(labels, children) for name in output_names(child, label)]
