@@ -30,7 +30,7 @@ def _rows(n, width=4, seed=0):
 
 
 def test_compare_gives_the_three_verdicts_and_the_worst_sample():
-    from lockpickle_gui.core.preview.run import compare
+    from lockpickle_gui.core.preview.thread_safety import compare
 
     reference = [[np.full(3, i, "float32")] for i in range(4)]
     same = [r[0].copy() for r in reference]
@@ -50,7 +50,8 @@ def test_compare_gives_the_three_verdicts_and_the_worst_sample():
 
 
 def test_within_tolerance_says_batching_rounding_is_expected():
-    from lockpickle_gui.core.preview.run import ROUNDING_NOTE, _safety_report
+    from lockpickle_gui.core.preview.thread_safety import ROUNDING_NOTE
+    from lockpickle_gui.core.preview.thread_safety import safety_report as _safety_report
 
     report = _safety_report("within tolerance", 8e-7, 3, "out", 1e-5, 10, [], "2 workers")
     assert "1e-6" in ROUNDING_NOTE and ROUNDING_NOTE in report.message

@@ -1,11 +1,13 @@
 """Threaded inference preview: the public face of the pool, the verdict and the load run.
 
-* :class:`InferencePool` (``core/preview_pool.py``): worker threads, dynamic batching,
-  futures, back-pressure, cancel, statistics (:class:`PoolStats`, ``core/preview_stats.py``).
-* :func:`check_thread_safety` and :func:`run_preview` (``core/preview_run.py``): sequential
-  vs pooled outputs, layers keeping a lock, and the load run the CLI and the GUI panel call.
-* What a model takes and the compiled function: ``core/preview_spec.py``; sample inputs and
-  output summaries: ``core/inputs.py``.
+* :class:`InferencePool` (:mod:`.pool`): worker threads, dynamic batching, futures,
+  back-pressure, cancel, statistics (:class:`PoolStats`, :mod:`.stats`); where a batch runs
+  (threads, worker processes, Ray actors): :mod:`.runners`.
+* :func:`check_thread_safety` (:mod:`.thread_safety`): sequential vs pooled outputs, and the
+  layers keeping a lock; :func:`run_preview` (:mod:`.run`): the load run the CLI and the GUI
+  panel call. Settings merged for both: :mod:`.defaults`.
+* What a model takes, the compiled function, sample inputs and output summaries:
+  ``core.modelio``.
 
 Everything here is pure Python plus numpy; TensorFlow is imported (through
 ``core.tf_runtime``) only when a pool is created.
@@ -16,16 +18,15 @@ from __future__ import annotations
 from lockpickle_gui.core.modelio.signature import InputSpec, ModelSignature, signature_of
 from lockpickle_gui.core.modelio.verdict import Verdict
 from lockpickle_gui.core.preview.pool import InferencePool
-from lockpickle_gui.core.preview.run import (
+from lockpickle_gui.core.preview.run import PreviewResult, run_preview
+from lockpickle_gui.core.preview.stats import PoolStats
+from lockpickle_gui.core.preview.thread_safety import (
     DEFAULT_TOLERANCE,
     ROUNDING_NOTE,
-    PreviewResult,
     ThreadSafetyReport,
     check_thread_safety,
     find_lock_layers,
-    run_preview,
 )
-from lockpickle_gui.core.preview.stats import PoolStats
 
 __all__ = [
     "InferencePool",

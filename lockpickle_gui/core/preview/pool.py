@@ -56,9 +56,18 @@ MAX_DELAY_MS = 60_000.0
 
 
 class _Request:
+    """One sample waiting for a batch: its checked inputs, its future, when it came, and the
+    shape key that keeps samples of different variable-axis sizes apart (None: one shape)."""
+
     __slots__ = ("leaves", "future", "submitted", "key")
 
-    def __init__(self, leaves, future, submitted, key):
+    def __init__(
+        self,
+        leaves: tuple[np.ndarray, ...],
+        future: Future[Any],
+        submitted: float,
+        key: tuple[tuple[int, ...], ...] | None,
+    ):
         self.leaves, self.future, self.submitted, self.key = leaves, future, submitted, key
 
 
@@ -141,7 +150,9 @@ class InferencePool:
         _live_pools.add(self)
 
     # ------------------------------------------------------------------ public API
-    def submit(self, sample: Any, *, block: bool = True, timeout: float | None = None) -> Future:
+    def submit(
+        self, sample: Any, *, block: bool = True, timeout: float | None = None
+    ) -> Future[Any]:
         """Queue one sample (no batch axis); the future yields its output (no batch axis).
 
         Blocks while the queue is full; ``block=False`` or an expired ``timeout`` raises
@@ -190,11 +201,11 @@ class InferencePool:
 
     def map(
         self, samples: Iterable[Any], progress: Callable[[float, str], None] | None = None
-    ) -> list:
+    ) -> list[Any]:
         """Outputs of ``samples`` in order. ``progress(fraction, message)`` after each one;
         raising :class:`Cancelled` from it (or any error) cancels this call's remaining requests."""
         samples = list(samples)
-        futures: list[Future] = []
+        futures: list[Future[Any]] = []
         try:
             for index, sample in enumerate(samples):
                 try:
@@ -262,7 +273,7 @@ class InferencePool:
     def __enter__(self) -> InferencePool:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         self.close(wait=exc_type is None)  # on an error nobody will read the queued results
 
     def __repr__(self) -> str:
@@ -306,7 +317,7 @@ class InferencePool:
             if not live:
                 continue
             if self.signature.variable_shape:
-                groups: dict[tuple, list[_Request]] = {}
+                groups: dict[tuple[tuple[int, ...], ...] | None, list[_Request]] = {}
                 for request in live:
                     groups.setdefault(request.key, []).append(request)
                 for group in groups.values():

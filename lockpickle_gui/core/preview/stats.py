@@ -12,6 +12,7 @@ import threading
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +60,7 @@ class PoolStats:
         """Requests that ended one way or another (result, exception, cancelled)."""
         return self.completed + self.failed + self.cancelled
 
-    def to_dict(self, raw: bool = True) -> dict:
+    def to_dict(self, raw: bool = True) -> dict[str, Any]:
         """JSON-ready; ``raw=False`` leaves out the per-request latencies and the series."""
         data = asdict(self)
         data["batch_sizes"] = {str(size): count for size, count in self.batch_sizes.items()}
@@ -88,7 +89,7 @@ class StatsRecorder:
         self._batch_sizes: Counter[int] = Counter()
         self._per_worker = dict.fromkeys(worker_names, 0)
         self._latencies: deque[float] = deque(maxlen=max_latencies)
-        self._buckets: deque[list] = deque(maxlen=max_buckets)  # [bucket index, completions]
+        self._buckets: deque[list[int]] = deque(maxlen=max_buckets)  # [bucket index, completions]
         self._min_buckets = min_buckets
         self._events: deque[tuple[float, int]] = deque(maxlen=MAX_EVENTS)  # (done, completions)
 
@@ -129,7 +130,7 @@ class StatsRecorder:
     def snapshot(self, submitted: int, queued: int) -> PoolStats:
         with self._lock:
             latencies = list(self._latencies)
-            buckets = [tuple(b) for b in self._buckets]
+            buckets = [(index, count) for index, count in self._buckets]
             first, last = self._first_submit, self._last_done
             completed, failed = self._completed, self._failed
             cancelled, rejected = self._cancelled, self._rejected
