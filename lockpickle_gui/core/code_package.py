@@ -27,7 +27,7 @@ import sys
 import threading
 import traceback
 import types
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,7 +99,7 @@ def _install_finder() -> None:
 
 
 def _read_sources(
-    sources: dict[str, str | Path], origin: str
+    sources: Mapping[str, str | Path], origin: str
 ) -> tuple[dict[str, str], dict[str, str]]:
     texts, filenames = {}, {}
     for module, source in sources.items():
@@ -167,7 +167,7 @@ def is_own_package(package: str) -> bool:
 
 
 def import_code_package(
-    package: str, sources: dict[str, str | Path], origin: str
+    package: str, sources: Mapping[str, str | Path], origin: str
 ) -> dict[str, types.ModuleType]:
     """Import ``sources`` (module name -> file Path or source text) as ``package.<module>``.
 

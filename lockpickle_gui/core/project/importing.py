@@ -14,6 +14,7 @@ from typing import Any
 from lockpickle_gui.core.project.model_project import ModelProject
 from lockpickle_gui.core.project.snapshot_project import open_snapshot_project
 from lockpickle_gui.core.snapshot import read_manifest, verify_snapshot
+from lockpickle_gui.core.snapshot.loader import LoadOptions
 from lockpickle_gui.core.snapshot.verify import VerificationResult
 
 Progress = Callable[..., None]
@@ -39,13 +40,12 @@ def import_snapshot(
     result (``identical``, ``within tolerance``, ``mismatch``, ``no data``).
     """
     report = progress or (lambda fraction, message="": None)
+
+    def loading(fraction: float, message: str = "") -> None:
+        report(0.85 * fraction, message)
+
     read_manifest(path)  # a model file or a project folder is not a snapshot: say so first
-    project = open_snapshot_project(
-        path,
-        trust=trust,
-        trust_bundled_code=trust_bundled_code,
-        progress=lambda fraction, message="": report(0.85 * fraction, message),
-    )
+    project = open_snapshot_project(path, LoadOptions(trust, trust_bundled_code), loading)
     report(0.85, "Re-running the stored verification…")
     verification = verify_snapshot(path, obj=project.runtime)
     report(1.0, "Done")

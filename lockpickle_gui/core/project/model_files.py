@@ -6,10 +6,12 @@ Keras models load with ``safe_mode=True`` unless the caller says otherwise; a we
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from lockpickle_gui.core.errors import ProjectError
+from lockpickle_gui.core.tf_runtime import import_keras, import_tensorflow
 
 WEIGHTS_ONLY = (
     "contains weights only, no architecture; open the model file or a project that builds it."
@@ -21,13 +23,15 @@ WEIGHTS_ONLY_HINT = (
 )
 MODEL_FILE_HINT = "Save the model with model.save('model.keras') and open that file."
 
-# --------------------------------------------------------------------------- model files
 
+class SavedModelInfo(TypedDict):
+    """What a SavedModel tells without Keras layers (its details in the app and the CLI)."""
 
-def _keras():
-    from lockpickle_gui.core.tf_runtime import import_keras
-
-    return import_keras()
+    endpoint: str  # the endpoint the TFSMLayer calls
+    signatures: dict[str, dict[str, dict[str, str]]]  # name -> inputs/outputs -> name -> spec
+    variables: int
+    params: int
+    why_shallow: str
 
 
 def _check_h5(path: Path) -> None:
@@ -51,7 +55,9 @@ def _check_h5(path: Path) -> None:
         ) from None
 
 
-def load_model_file(path: Path, *, custom_objects=None, safe_mode: bool = True):
+def load_model_file(
+    path: Path, *, custom_objects: dict[str, Any] | None = None, safe_mode: bool = True
+) -> Any:
     """A .keras or full-model .h5 file -> keras.Model, or a ProjectError naming the file."""
     path = Path(path)
     if not path.is_file():
@@ -63,17 +69,13 @@ def load_model_file(path: Path, *, custom_objects=None, safe_mode: bool = True):
         )
     if path.suffix.lower() in (".h5", ".hdf5"):
         _check_h5(path)
-    elif path.suffix.lower() == ".keras":
-        import zipfile
-
-        if not zipfile.is_zipfile(path):
-            raise ProjectError(
-                f"Expected a .keras archive (a ZIP file). Received: {path}, "
-                "which is not a ZIP file.",
-                path=path,
-                hint="Save the model again with model.save('model.keras').",
-            )
-    keras = _keras()
+    elif path.suffix.lower() == ".keras" and not zipfile.is_zipfile(path):
+        raise ProjectError(
+            f"Expected a .keras archive (a ZIP file). Received: {path}, which is not a ZIP file.",
+            path=path,
+            hint="Save the model again with model.save('model.keras').",
+        )
+    keras = import_keras()
     try:
         return keras.saving.load_model(path, custom_objects=custom_objects, safe_mode=safe_mode)
     except (ValueError, TypeError, KeyError, OSError, AttributeError) as error:
@@ -101,10 +103,12 @@ def load_model_file(path: Path, *, custom_objects=None, safe_mode: bool = True):
 
 
 def is_savedmodel_dir(path: Path) -> bool:
+    """A folder ``model.export()`` wrote (it holds ``saved_model.pb`` or ``.pbtxt``)."""
     return (path / "saved_model.pb").is_file() or (path / "saved_model.pbtxt").is_file()
 
 
-def _spec_text(spec) -> str:
+def _spec_text(spec: Any) -> str:
+    """``float32[None, 8]`` for a tf.TensorSpec."""
     shape = getattr(spec, "shape", None)
     dims = (
         "?"
@@ -114,21 +118,18 @@ def _spec_text(spec) -> str:
     return f"{getattr(getattr(spec, 'dtype', None), 'name', '?')}[{dims}]"
 
 
-def _flat_specs(structure) -> dict[str, str]:
-    from lockpickle_gui.core.tf_runtime import import_tensorflow
-
+def _flat_specs(structure: Any) -> dict[str, str]:
     tf = import_tensorflow()
-
     if isinstance(structure, dict):
         return {str(k): _spec_text(v) for k, v in structure.items()}
     flat = tf.nest.flatten(structure)
     return {getattr(s, "name", None) or f"arg{i}": _spec_text(s) for i, s in enumerate(flat)}
 
 
-def savedmodel_info(layer) -> dict:
+def savedmodel_info(layer: Any) -> SavedModelInfo:
     """Signatures with their inputs/outputs, and the variables, of a loaded TFSMLayer."""
     reloaded = getattr(layer, "_reloaded_obj", None)
-    signatures = {}
+    signatures: dict[str, dict[str, dict[str, str]]] = {}
     for name, fn in dict(getattr(reloaded, "signatures", {}) or {}).items():
         args, kwargs = fn.structured_input_signature
         signatures[name] = {
@@ -152,9 +153,9 @@ SAVEDMODEL_HINT = (
 )
 
 
-def load_savedmodel(path: Path):
+def load_savedmodel(path: Path) -> Any:
     """A SavedModel folder -> keras.layers.TFSMLayer (endpoint "serve", else "serving_default")."""
-    keras = _keras()
+    keras = import_keras()
     last_error: Exception | None = None
     for endpoint in ("serve", "serving_default"):
         try:
@@ -176,7 +177,10 @@ def load_savedmodel(path: Path):
     )
 
 
-def load_any_model(path: Path, **load_kw) -> tuple[str, Any]:
+def load_any_model(
+    path: Path, *, custom_objects: dict[str, Any] | None = None, safe_mode: bool = True
+) -> tuple[str, Any]:
+    """``(kind, model)`` for a .keras / .h5 file or a SavedModel folder (kind "savedmodel")."""
     if path.is_dir():
         if not is_savedmodel_dir(path):
             raise ProjectError(
@@ -188,9 +192,9 @@ def load_any_model(path: Path, **load_kw) -> tuple[str, Any]:
         return "savedmodel", load_savedmodel(path)
     suffix = path.suffix.lower()
     if suffix == ".keras":
-        return "keras", load_model_file(path, **load_kw)
+        return "keras", load_model_file(path, custom_objects=custom_objects, safe_mode=safe_mode)
     if suffix in (".h5", ".hdf5"):
-        return "h5", load_model_file(path, **load_kw)
+        return "h5", load_model_file(path, custom_objects=custom_objects, safe_mode=safe_mode)
     if not path.exists():
         raise ProjectError(
             f"Expected a model at {path}. Received: nothing there (model not found).",

@@ -6,12 +6,12 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from lockpickle_gui.core.inspect import Node
-    from lockpickle_gui.core.inspect.structure import LayerGraph
-
+from lockpickle_gui.core.inspect import Node, inspect
+from lockpickle_gui.core.inspect.structure import LayerGraph
+from lockpickle_gui.core.project.config_only import Unresolved
+from lockpickle_gui.core.project.model_files import SavedModelInfo
 from lockpickle_gui.core.snapshot.parts import BundledCode, SnapshotParts
 
 
@@ -27,23 +27,22 @@ class ModelProject:
     runtime: Any = None
     code_package: str | None = None
     code_files: dict[str, Path] = field(default_factory=dict)
-    preview: dict = field(default_factory=dict)
-    manifest: dict | None = None
+    # module name -> the source text that ran (what a snapshot bundles; never re-read)
+    code_sources: dict[str, str] = field(default_factory=dict)
+    preview: dict[str, Any] = field(default_factory=dict)  # its [preview] table (project_file)
+    manifest: dict[str, Any] | None = None  # a snapshot's manifest, as JSON
     # model name -> extra facts (a SavedModel's signatures, inputs/outputs, variables)
-    model_info: dict[str, dict] = field(default_factory=dict)
+    model_info: dict[str, SavedModelInfo] = field(default_factory=dict)
     # model name -> layer graph, when known without the live models (a config-only project)
     graphs: dict[str, LayerGraph] | None = None
     # config-only: the model could not be built (its code is missing); read as data instead
     config_tree: Node | None = None
-    unresolved: list[Any] = field(default_factory=list)  # config_only.Unresolved
+    unresolved: list[Unresolved] = field(default_factory=list)
     load_error: str = ""  # what Keras said, in full
 
     @property
     def config_only(self) -> bool:
         return self.config_tree is not None
-
-    # module name -> the source text that ran (what a snapshot bundles; never re-read)
-    code_sources: dict[str, str] = field(default_factory=dict)
 
     def snapshot_parts(self) -> SnapshotParts:
         """What ``save_snapshot(project)`` stores: the runtime object, the code that ran,
@@ -68,8 +67,6 @@ class ModelProject:
         tree read from a config-only model's file."""
         if self.config_tree is not None:
             return self.config_tree
-        from lockpickle_gui.core.inspect import inspect
-
         return inspect(self.runtime, **kw)
 
 

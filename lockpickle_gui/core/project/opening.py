@@ -9,8 +9,9 @@ Every failure is a :class:`ProjectError` naming the file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from lockpickle_gui.core.code_package import (
@@ -33,6 +34,7 @@ from lockpickle_gui.core.project.project_file import (
     read_project_file,
 )
 from lockpickle_gui.core.project.snapshot_project import open_snapshot_project
+from lockpickle_gui.core.snapshot.loader import LoadOptions
 
 Progress = Callable[[float, str], None]
 SUPPORTED = (
@@ -55,21 +57,21 @@ def _step(progress: Progress | None, fraction: float, message: str) -> None:
 
 def _open_model(
     path: Path,
-    progress,
-    custom_objects=None,
-    safe_mode=True,
-    config_only_fallback=False,
-    code=(),
-    **_,
+    progress: Progress | None,
+    *,
+    custom_objects: dict[str, Any] | None = None,
+    safe_mode: bool = True,
+    config_only_fallback: bool = False,
+    code: Sequence[str | Path] = (),
 ) -> ModelProject:
     name = path.stem if path.is_file() else path.name
     custom_objects = dict(custom_objects or {})
     package = None
-    if code:  # the user located the code of the model's custom classes: import it first
+    code_files = {Path(f).stem: Path(f) for f in code}
+    if code_files:  # the user located the code of the model's custom classes: import it first
         _step(progress, 0.05, "Importing the model's code")
-        files = {Path(f).stem: Path(f) for f in code}
         package = code_package_name(path.parent, f"{name}_code")
-        modules = import_code_package(package, files, str(path))
+        modules = import_code_package(package, code_files, str(path))
         custom_objects.update(keras_classes_of(modules.values()))
     _step(progress, 0.1, f"Loading {path.name}")
     try:
@@ -78,10 +80,6 @@ def _open_model(
         if not (config_only_fallback and path.suffix.lower() == ".keras"):
             raise
         return _open_config_only(path, name, error)
-    if package is not None:
-        code_files = {Path(f).stem: Path(f) for f in code}
-    else:
-        code_files = {}
     project = ModelProject(
         path=path,
         folder=path.parent,
@@ -113,7 +111,11 @@ def _open_config_only(path: Path, name: str, error: ProjectError) -> ModelProjec
 
 
 def _open_folder_project(
-    path: Path, progress, custom_objects=None, safe_mode=True, **_
+    path: Path,
+    progress: Progress | None,
+    *,
+    custom_objects: dict[str, Any] | None = None,
+    safe_mode: bool = True,
 ) -> ModelProject:
     folder = path if path.is_dir() else path.parent
     _step(progress, 0.0, f"Reading {PROJECT_FILE}")
@@ -129,7 +131,7 @@ def _open_folder_project(
         preview=spec.preview,
     )
     filenames = [str(p) for p in spec.code_files.values()]
-    modules = {}
+    modules: dict[str, ModuleType] = {}
     if spec.code_files:  # before any model loads, so custom layers are registered
         _step(progress, 0.05, "Importing project code")
         modules = import_code_package(package, spec.code_files, origin)
@@ -167,21 +169,6 @@ def _open_folder_project(
     return project
 
 
-def _open_snapshot(path: Path, progress, **kw) -> ModelProject:
-    """A ``.lpsnap`` opens as the project it was saved from (see :mod:`.snapshot_project`)."""
-    return open_snapshot_project(path, progress=progress, **kw)
-
-
-# kind -> opener(path, progress, **options)
-OPENERS: dict[str, Callable[..., ModelProject]] = {
-    "keras": _open_model,
-    "h5": _open_model,
-    "savedmodel": _open_model,
-    "project": _open_folder_project,
-    "snapshot": _open_snapshot,
-}
-
-
 def detect_kind(path: Path) -> str:
     """Which opener handles ``path``; a ProjectError when none does."""
     if not path.exists():
@@ -208,29 +195,42 @@ def detect_kind(path: Path) -> str:
 
 
 def open_project(
-    path,
+    path: str | Path,
     *,
     progress: Progress | None = None,
-    trust=(),
-    trust_bundled_code=False,
-    custom_objects=None,
-    safe_mode=True,
+    trust: Any = (),
+    trust_bundled_code: bool = False,
+    custom_objects: dict[str, Any] | None = None,
+    safe_mode: bool = True,
     config_only_fallback: bool = False,
-    code=(),
+    code: Sequence[str | Path] = (),
 ) -> ModelProject:
     """Open ``path`` (see module docstring) and return the :class:`ModelProject`.
 
     A ``.keras`` file whose model cannot be built (a custom class whose code is missing)
     opens config-only with ``config_only_fallback`` (the app does): read as data, nothing
     from the file runs (:mod:`.config_only`). ``code`` lists ``.py`` files to import first
-    (the user located the code of its custom classes)."""
+    (the user located the code of its custom classes). ``trust`` and
+    ``trust_bundled_code`` apply to a ``.lpsnap`` (:func:`~.snapshot_project.open_snapshot_project`)."""
     path = Path(path).expanduser()
     kind = detect_kind(path)
-    options: dict[str, Any] = {"custom_objects": custom_objects, "safe_mode": safe_mode}
-    if kind == "keras":
-        options.update(config_only_fallback=config_only_fallback, code=tuple(code))
     if kind == "snapshot":
-        options.update(trust=trust, trust_bundled_code=trust_bundled_code)
-    project = OPENERS[kind](path, progress, **options)
+        options = LoadOptions(trust, trust_bundled_code, custom_objects, safe_mode)
+        project = open_snapshot_project(path, options, progress)
+    elif kind == "project":
+        project = _open_folder_project(
+            path, progress, custom_objects=custom_objects, safe_mode=safe_mode
+        )
+    elif kind == "keras":
+        project = _open_model(
+            path,
+            progress,
+            custom_objects=custom_objects,
+            safe_mode=safe_mode,
+            config_only_fallback=config_only_fallback,
+            code=tuple(code),
+        )
+    else:  # "h5", "savedmodel"
+        project = _open_model(path, progress, custom_objects=custom_objects, safe_mode=safe_mode)
     _step(progress, 1.0, f"Opened {project.name}")
     return project

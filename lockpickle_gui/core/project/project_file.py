@@ -26,6 +26,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lockpickle_gui.core.errors import ProjectError
 
@@ -61,7 +62,7 @@ class ProjectSpec:
     code_files: dict[str, Path] = field(default_factory=dict)  # module name -> .py file
     factory: tuple[str, str] | None = None  # (module, function)
     factory_line: int | None = None  # its line in the file
-    preview: dict = field(default_factory=dict)
+    preview: dict[str, Any] = field(default_factory=dict)  # the keys the file sets, checked
 
 
 class _Checker:
@@ -95,7 +96,7 @@ class _Checker:
         where = f"{self.file}, line {line}" if line else str(self.file)
         return ProjectError(f"{where}: {message}", path=self.file, hint=hint)
 
-    def table(self, data: dict, section: str, occurrence: int = 0) -> dict:
+    def table(self, data: dict[str, Any], section: str, occurrence: int = 0) -> dict[str, Any]:
         value = data.get(section, {}) if occurrence == 0 and section != "models" else data
         if not isinstance(value, dict):
             raise self.fail(
@@ -114,12 +115,15 @@ class _Checker:
             )
         return value
 
-    def string(
-        self, table: dict, key: str, section: str, occurrence: int = 0, required: bool = True
+    def optional_string(
+        self, table: dict[str, Any], key: str, section: str, occurrence: int = 0
     ) -> str | None:
-        value = table.get(key)
-        if value is None and not required:
+        if table.get(key) is None:
             return None
+        return self.string(table, key, section, occurrence)
+
+    def string(self, table: dict[str, Any], key: str, section: str, occurrence: int = 0) -> str:
+        value = table.get(key)
         if not isinstance(value, str) or not value.strip():
             what = "missing" if value is None else f"{value!r}"
             raise self.fail(
@@ -175,7 +179,7 @@ def read_project_file(file: Path) -> ProjectSpec:
         )
 
     project = check.table(data, "project")
-    name = check.string(project, "name", "project", required=False) or folder.name
+    name = check.optional_string(project, "name", "project") or folder.name
     spec = ProjectSpec(file=file, name=name)
 
     entries = data.get("models")
@@ -247,7 +251,7 @@ def read_project_file(file: Path) -> ProjectSpec:
         spec.code_files[source.stem] = source
 
     runtime = check.table(data, "runtime")
-    factory = check.string(runtime, "factory", "runtime", required=False)
+    factory = check.optional_string(runtime, "factory", "runtime")
     if factory is not None:
         module, _, function = factory.partition(":")
         if module.endswith(".py"):
@@ -267,10 +271,10 @@ def read_project_file(file: Path) -> ProjectSpec:
     return spec
 
 
-def _read_preview(check: _Checker, table: dict, folder: Path) -> dict:
+def _read_preview(check: _Checker, table: dict[str, Any], folder: Path) -> dict[str, Any]:
     """The keys the file sets, checked (``core.preview.defaults`` fills in the rest)."""
-    preview: dict = {}
-    inputs = check.string(table, "inputs", "preview", required=False)
+    preview: dict[str, Any] = {}
+    inputs = check.optional_string(table, "inputs", "preview")
     if inputs is not None:
         resolved = _inside(folder, inputs)
         if not resolved.exists():

@@ -6,29 +6,17 @@ from pathlib import Path
 from typing import Any
 
 from lockpickle_gui.core.project.model_project import ModelProject
-from lockpickle_gui.core.snapshot.loader import load
+from lockpickle_gui.core.snapshot.loader import LoadOptions, Progress, load
 from lockpickle_gui.core.snapshot.manifest_io import manifest_to_json
 
 
 def open_snapshot_project(
-    path: Any,
-    *,
-    progress: Any = None,
-    trust: Any = (),
-    trust_bundled_code: bool = False,
-    custom_objects: dict[str, Any] | None = None,
-    safe_mode: bool = True,
+    path: str | Path, options: LoadOptions, progress: Progress | None = None
 ) -> ModelProject:
-    """A ``.lpsnap`` as a project: the restored object graph, its models by name."""
+    """A ``.lpsnap`` as a project: the restored object graph, its models by name (a name
+    met twice gets a ``_``), the bundled code that ran, the manifest."""
     path = Path(path)
-    loaded = load(
-        path,
-        trust_entries=trust,
-        trust_bundled_code=trust_bundled_code,
-        custom_objects=custom_objects,
-        safe_mode=safe_mode,
-        progress=progress,
-    )
+    loaded = load(path, options, progress)
     models: dict[str, Any] = {}
     manifest = loaded.manifest
     for entry, model in zip(manifest.models if manifest is not None else (), loaded.models):

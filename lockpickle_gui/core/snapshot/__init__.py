@@ -24,9 +24,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lockpickle_gui.core.errors import NotASnapshot, SnapshotError
+from lockpickle_gui.core.snapshot import trust as trust_rules
+from lockpickle_gui.core.snapshot import verify as verification
+from lockpickle_gui.core.snapshot.archive import Hasher
+from lockpickle_gui.core.snapshot.budgets import DEFAULT
 from lockpickle_gui.core.snapshot.format import FORMAT_NAME, FORMAT_VERSION, SUFFIX
+from lockpickle_gui.core.snapshot.loader import LoadOptions, checked_state, load, untrusted_in
 from lockpickle_gui.core.snapshot.parts import BundledCode, SnapshotParts, SnapshotSource
-from lockpickle_gui.core.snapshot.reader import read_manifest
+from lockpickle_gui.core.snapshot.reader import open_snapshot, read_manifest
+from lockpickle_gui.core.snapshot.state import encode_state
 from lockpickle_gui.core.snapshot.tree import manifest_tree
 from lockpickle_gui.core.snapshot.verify import VerificationResult
 from lockpickle_gui.core.snapshot.writer import dumps, save_snapshot, to_members
@@ -73,24 +80,14 @@ def load_snapshot(
     CorruptSnapshot (BudgetExceeded), UntrustedCode (listing every type to trust),
     TrustedCodeFailed, SnapshotError -- all ``lp.LockpickleError``.
     """
-    from lockpickle_gui.core.snapshot.loader import load
-
-    return load(
-        path,
-        trust_entries=trust,
-        trust_bundled_code=trust_bundled_code,
-        custom_objects=custom_objects,
-        safe_mode=safe_mode,
-        progress=progress,
-    ).obj
+    options = LoadOptions(trust, trust_bundled_code, custom_objects, safe_mode)
+    return load(path, options, progress).obj
 
 
 def loads(data: Any, **options: Any) -> Any:
     """The object in ``data`` (what :func:`dumps` made); the same checks and trust rules as
     :func:`load_snapshot`, the same keyword arguments, no temporary file."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        from lockpickle_gui.core.errors import NotASnapshot
-
         raise NotASnapshot(
             f"Expected snapshot bytes. Received: {type(data).__name__}.",
             hint="Pass what lp.dumps() returned.",
@@ -102,8 +99,6 @@ def from_members(members: Any, **options: Any) -> Any:
     """The object in ``members`` (what :func:`to_members` made: ``{name: bytes | memoryview |
     numpy array}``, ``manifest.json`` included); the same checks and trust rules as a file."""
     if not isinstance(members, dict):
-        from lockpickle_gui.core.errors import NotASnapshot
-
         raise NotASnapshot(
             f"Expected a dict of snapshot members. Received: {type(members).__name__}."
         )
@@ -114,24 +109,10 @@ def untrusted_types(path: Any, trust: Any = (), *, trust_bundled_code: bool = Fa
     """Every type (``"pkg.mod.Name"``) loading ``path`` would need that ``trust`` does not
     cover, bundled code included unless ``trust_bundled_code``; read from the manifest and
     state.json after every check: nothing is imported, no model built."""
-    from lockpickle_gui.core.snapshot import trust as trust_rules
-    from lockpickle_gui.core.snapshot.budgets import DEFAULT
-    from lockpickle_gui.core.snapshot.format import STATE_MEMBER
-    from lockpickle_gui.core.snapshot.loader import (
-        check_state_against_manifest,
-        needed_untrusted,
-        policy_for,
-    )
-    from lockpickle_gui.core.snapshot.reader import open_snapshot
-    from lockpickle_gui.core.snapshot.state import parse_state
-
     with open_snapshot(path) as opened:
-        document = parse_state(opened.read(STATE_MEMBER, DEFAULT.max_member_bytes), opened.path)
-        check_state_against_manifest(document, opened.manifest, opened.path)
-        policy = policy_for(trust, trust_bundled_code, opened.manifest, opened.path)
-        return [
-            trust_rules.display_name(n) for n in needed_untrusted(opened.manifest, document, policy)
-        ]
+        document = checked_state(opened)
+        missing = untrusted_in(opened, document, trust, trust_bundled_code)
+    return [trust_rules.display_name(name) for name in missing]
 
 
 @dataclass(frozen=True)
@@ -147,9 +128,6 @@ class CodeText:
 def read_bundled_code(path: Any) -> list[CodeText]:
     """The snapshot's bundled code files, each checked against its sha256: what a person
     reads before trusting it (the app's trust dialog shows them)."""
-    from lockpickle_gui.core.snapshot.budgets import DEFAULT
-    from lockpickle_gui.core.snapshot.reader import open_snapshot
-
     with open_snapshot(path) as opened:
         return [
             CodeText(
@@ -172,15 +150,8 @@ def verify_snapshot(
     "within tolerance", "mismatch" or "no data"; ``result.raise_if_failed()`` raises
     :class:`~lockpickle_gui.core.errors.VerificationFailed` on a mismatch.
     """
-    from lockpickle_gui.core.errors import SnapshotError
-    from lockpickle_gui.core.snapshot import verify as verification
-    from lockpickle_gui.core.snapshot.archive import Hasher
-    from lockpickle_gui.core.snapshot.reader import open_snapshot
-
     if obj is None:
-        from lockpickle_gui.core.snapshot.loader import load
-
-        models = load(path, trust_entries=trust, trust_bundled_code=trust_bundled_code).models
+        models = load(path, LoadOptions(trust, trust_bundled_code)).models
     else:
         models = models_of(obj)
     with open_snapshot(path) as opened, Hasher() as hasher:
@@ -200,6 +171,4 @@ def verify_snapshot(
 
 def models_of(obj: Any) -> list[Any]:
     """The stored (top-level) models of ``obj``, in the order the writer stores them."""
-    from lockpickle_gui.core.snapshot.state import encode_state
-
     return list(encode_state(obj, on_blocked="drop").models)

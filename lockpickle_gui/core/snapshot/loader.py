@@ -15,22 +15,37 @@ only code the caller trusted.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lockpickle_gui.core.code_package import import_code_package, is_own_package
 from lockpickle_gui.core.errors import CorruptSnapshot, SnapshotError
 from lockpickle_gui.core.snapshot import format as fmt
 from lockpickle_gui.core.snapshot import safejson, trust
 from lockpickle_gui.core.snapshot.archive import Hasher
 from lockpickle_gui.core.snapshot.budgets import DEFAULT
+from lockpickle_gui.core.snapshot.keras import saving as keras_saving
 from lockpickle_gui.core.snapshot.manifest import Manifest
 from lockpickle_gui.core.snapshot.model_types import custom_refs
 from lockpickle_gui.core.snapshot.reader import Opened, open_snapshot
 from lockpickle_gui.core.snapshot.state import Document, build_state, parse_state, untrusted_names
 
 Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What the caller trusts and how Keras rebuilds the models: ``load_snapshot``'s options
+    (every way of loading a snapshot passes them on as one)."""
+
+    trust: Any = ()  # type or module names (see trust.py)
+    trust_bundled_code: bool = False
+    custom_objects: dict[str, Any] | None = None
+    safe_mode: bool = True
 
 
 @dataclass
@@ -49,10 +64,26 @@ def _report(progress: Progress | None, fraction: float, message: str) -> None:
 
 
 def policy_for(
-    trust_entries: Any, trust_bundled_code: bool, manifest: Manifest, path: Any
+    entries: Any, trust_bundled_code: bool, manifest: Manifest, path: Any
 ) -> trust.TrustPolicy:
+    """The caller's trust for this file (its bundled package only with trust_bundled_code)."""
     package = manifest.code_package if trust_bundled_code else None
-    return trust.TrustPolicy.from_entries(trust_entries, bundled_package=package, path=path)
+    return trust.TrustPolicy.from_entries(entries, bundled_package=package, path=path)
+
+
+def checked_state(opened: Opened) -> Document:
+    """state.json parsed, checked, and held to what the manifest lists; nothing imported."""
+    document = parse_state(opened.read(fmt.STATE_MEMBER, DEFAULT.max_member_bytes), opened.path)
+    check_state_against_manifest(document, opened.manifest, opened.path)
+    return document
+
+
+def untrusted_in(
+    opened: Opened, document: Document, entries: Any = (), trust_bundled_code: bool = False
+) -> list[str]:
+    """Every "module:Qualname" loading ``opened`` needs that this trust does not cover."""
+    policy = policy_for(entries, trust_bundled_code, opened.manifest, opened.path)
+    return needed_untrusted(opened.manifest, document, policy)
 
 
 def needed_untrusted(
@@ -81,9 +112,7 @@ def needed_untrusted(
 def _registered_here(registered: str | None, name: str) -> bool:
     if registered is None:
         return False
-    import sys
-
-    keras = sys.modules.get("keras")
+    keras = sys.modules.get("keras")  # registered here: only if this program imported Keras
     if keras is None:
         return False
     obj = keras.saving.get_registered_object(registered)
@@ -94,27 +123,24 @@ def _registered_here(registered: str | None, name: str) -> bool:
 
 
 def load(
-    origin: Any,
-    *,
-    trust_entries: Any = (),
-    trust_bundled_code: bool = False,
-    custom_objects: dict[str, Any] | None = None,
-    safe_mode: bool = True,
-    progress: Progress | None = None,
+    origin: Any, options: LoadOptions | None = None, progress: Progress | None = None
 ) -> Loaded:
+    """The snapshot at ``origin`` (a path, bytes or members) loaded in the order of the
+    module docstring; ``lockpickle_gui.core.snapshot.load_snapshot`` documents the errors."""
+    options = options or LoadOptions()
     with open_snapshot(origin) as opened, Hasher() as hasher:
         manifest, path = opened.manifest, opened.path
         small = [n for n in manifest.members if not n.endswith((".npy", ".keras"))]
         opened.check_hashes(small, lambda f, m: _report(progress, 0.05 * f, m))
-        policy = policy_for(trust_entries, trust_bundled_code, manifest, path)
-        document = parse_state(opened.read(fmt.STATE_MEMBER, DEFAULT.max_member_bytes), path)
-        check_state_against_manifest(document, manifest, path)
+        policy = policy_for(options.trust, options.trust_bundled_code, manifest, path)
+        document = checked_state(opened)
         configs = _model_configs(opened)
         missing = needed_untrusted(manifest, document, policy)
         if missing:
             raise trust.untrusted_code(missing, path, policy, bundled_package=manifest.code_package)
-        code_modules, sources = {}, {}
-        if manifest.code_package is not None and trust_bundled_code:
+        code_modules: dict[str, Any] = {}
+        sources: dict[str, str] = {}
+        if manifest.code_package is not None and options.trust_bundled_code:
             _report(progress, 0.06, "Importing the bundled code")
             sources = {
                 f.module: opened.read(f.member, DEFAULT.max_code_bytes).decode("utf-8")
@@ -122,9 +148,9 @@ def load(
             }
             code_modules = import_bundled(manifest.code_package, sources, path)
         custom = _custom_objects(manifest, path)
-        custom.update(custom_objects or {})
+        custom.update(options.custom_objects or {})
         read_array = opened.array_reader(hasher)
-        models = _load_models(opened, configs, read_array, custom, safe_mode, progress)
+        models = _load_models(opened, configs, read_array, custom, options.safe_mode, progress)
         _report(progress, 0.92, "Restoring the state")
         root, dropped = build_state(
             document,
@@ -212,8 +238,6 @@ def _load_models(
     safe_mode: bool,
     progress: Progress | None,
 ) -> list[Any]:
-    from lockpickle_gui.core.snapshot.keras import saving as keras_saving
-
     manifest, path = opened.manifest, opened.path
     total = max(1, sum(m.bytes for m in manifest.models))
     done = 0
@@ -305,10 +329,6 @@ def model_error(path: Any, name: str, index: int, error: Exception) -> SnapshotE
 
 def import_bundled(package: str, sources: dict[str, str], path: Any) -> dict[str, Any]:
     """Import the bundled code under its own package, never over a real module."""
-    import sys
-
-    from lockpickle_gui.core.code_package import import_code_package, is_own_package
-
     if not trust.BUNDLED_PACKAGE.fullmatch(package) or (
         (package in sys.modules or _installed(package)) and not is_own_package(package)
     ):
@@ -323,8 +343,6 @@ def import_bundled(package: str, sources: dict[str, str], path: Any) -> dict[str
 
 def _installed(package: str) -> bool:
     """Whether an installed module has that name (the bundled code must not shadow it)."""
-    import importlib.util
-
     try:
         return importlib.util.find_spec(package) is not None
     except (ImportError, ValueError):

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from lockpickle_gui.core.snapshot import trust as trust_rules
-from lockpickle_gui.core.snapshot.budgets import DEFAULT
-from lockpickle_gui.core.snapshot.format import STATE_MEMBER
+from lockpickle_gui.core.snapshot.loader import checked_state, untrusted_in
 from lockpickle_gui.core.snapshot.manifest import CodeFile, Manifest, PrimitiveEntry, Verification
+from lockpickle_gui.core.snapshot.reader import open_snapshot
 from lockpickle_gui.core.text import format_size
 
 
@@ -63,25 +63,13 @@ def manifest_view(
     origin: Any, *, trust: Any = (), trust_bundled_code: bool = False, check: bool = False
 ) -> ManifestView:
     """The view of the snapshot at ``origin``; ``check`` also verifies every sha256."""
-    from lockpickle_gui.core.snapshot.loader import (
-        check_state_against_manifest,
-        needed_untrusted,
-        policy_for,
-    )
-    from lockpickle_gui.core.snapshot.reader import open_snapshot
-    from lockpickle_gui.core.snapshot.state import parse_state
-
     with open_snapshot(origin) as opened:
         if check:
             opened.check_hashes()
         manifest = opened.manifest
-        document = parse_state(opened.read(STATE_MEMBER, DEFAULT.max_member_bytes), opened.path)
-        check_state_against_manifest(document, manifest, opened.path)
-        policy = policy_for(trust, trust_bundled_code, manifest, opened.path)
-        missing = set(needed_untrusted(manifest, document, policy))
-        missing_all = set(
-            needed_untrusted(manifest, document, policy_for((), False, manifest, opened.path))
-        )
+        document = checked_state(opened)
+        missing = set(untrusted_in(opened, document, trust, trust_bundled_code))
+        missing_all = set(untrusted_in(opened, document))
         size = (
             Path(origin).stat().st_size
             if isinstance(origin, (str, Path))
@@ -92,7 +80,7 @@ def manifest_view(
     for name in sorted(missing_all | {t.name for t in manifest.types}):
         entry = next((t for t in manifest.types if t.name == name), None)
         kind = entry.kind if entry is not None else "class"
-        bundled = package is not None and name.startswith((package + ".", package + ":"))
+        bundled = trust_rules.in_package(name.partition(":")[0], package)
         use = "builds and sets the state of its objects (runs its __new__/__init__/__setstate__)"
         if entry is not None and entry.use == "model":
             use = f"a Keras custom {kind} of a stored model ({entry.registered})"
@@ -164,8 +152,7 @@ def describe_verification(check: Verification | None) -> str:
 
 
 def manifest_of(origin: Any) -> Manifest:
-    from lockpickle_gui.core.snapshot.reader import open_snapshot
-
+    """The checked manifest of the snapshot at ``origin``."""
     with open_snapshot(origin) as opened:
         manifest: Manifest = opened.manifest
     return manifest
