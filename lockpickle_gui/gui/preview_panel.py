@@ -91,7 +91,7 @@ class PreviewPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.progress, 1)
+        buttons.addStretch(1)
         charts = QSplitter(Qt.Orientation.Horizontal)
         charts.addWidget(self.histogram)
         charts.addWidget(self.throughput)
@@ -99,6 +99,8 @@ class PreviewPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         layout.addLayout(buttons)
+        # a line of its own: beside the buttons it held the dock (and the tree) 100 px wider
+        layout.addWidget(self.progress)
         layout.addWidget(self.message)
         layout.addWidget(self.tiles)
         layout.addWidget(charts, 2)

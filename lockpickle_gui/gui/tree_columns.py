@@ -3,10 +3,12 @@
 Every column gets the width of its longest text (measured once over the whole tree, not only
 the rows on screen), capped so one long value cannot take the view; empty columns (Locks
 and Snapshot on a model without locks) shrink to their header. When the sum is wider than
-the view, Snapshot gives way first (down to a floor), then Name, Inputs from, Class and
-Output shape, so Params, Locks and Snapshot stay on screen even in a 1024-pixel window. Cut texts
-are elided in the middle and shown in full on hover (tree_model's tooltips). Once the user
-drags a column, the widths are theirs.
+the view, the columns give way in the order of :data:`GIVE_WAY`, each down to its floor:
+Inputs from first (the Graph tab draws the same edges), then the stretched Snapshot column
+(the Locks badge already says its colour), Output shape, and Class; Name goes last, since a
+row nobody can name is of no use. Params and Locks never shrink. Cut texts are elided in the
+middle and shown in full on hover (tree_model's tooltips); what still does not fit scrolls.
+Once the user drags a column, the widths are theirs.
 """
 
 from __future__ import annotations
@@ -26,9 +28,20 @@ CAPS = {
     tree_model.LOCKS: 110,
     tree_model.SNAPSHOT: 340,
 }
-LAST_FLOOR = 150  # the Snapshot column keeps this much before Name gives way
-FLOORS = {tree_model.NAME: 120, tree_model.INPUTS: 70, tree_model.CLASS: 80, tree_model.SHAPE: 80}
-GIVE_WAY = (tree_model.NAME, tree_model.INPUTS, tree_model.CLASS, tree_model.SHAPE)
+FLOORS = {
+    tree_model.INPUTS: 50,
+    tree_model.SNAPSHOT: 90,
+    tree_model.SHAPE: 80,
+    tree_model.CLASS: 90,
+    tree_model.NAME: 120,
+}
+GIVE_WAY = (
+    tree_model.INPUTS,
+    tree_model.SNAPSHOT,
+    tree_model.SHAPE,
+    tree_model.CLASS,
+    tree_model.NAME,
+)
 
 
 def content_widths(model: tree_model.LayerTreeModel, metrics: QFontMetrics, indent: int) -> dict:
@@ -55,12 +68,11 @@ def content_widths(model: tree_model.LayerTreeModel, metrics: QFontMetrics, inde
 
 
 def fit(widths: dict[int, int], available: int) -> dict[int, int]:
-    """``widths`` shrunk (Name, then Class, then Output shape) until they fit ``available``;
-    the last column (Snapshot) is left at its content width: the view stretches it."""
+    """``widths`` shrunk in the order of :data:`GIVE_WAY`, each to its floor, until they fit
+    ``available``. The last column (Snapshot) is stretched by the view: its value here is
+    the least it should get, and the view gives it whatever is left over."""
     fitted = dict(widths)
-    # the stretched last column is cut (middle-elided, full text on hover) before Name is
-    last = tree_model.SNAPSHOT
-    excess = sum(fitted.values()) - fitted[last] + min(fitted[last], LAST_FLOOR) - available
+    excess = sum(fitted.values()) - available
     for column in GIVE_WAY:
         if excess <= 0:
             break

@@ -160,7 +160,9 @@ class TreePanel(QWidget):
         fitted = tree_columns.fit(self._content_widths, self.view.viewport().width())
         self._fitting = True
         try:
-            for column in range(tree_model.SNAPSHOT):  # the last one stretches
+            # the last one stretches; its width set here is the least it gets (Qt's own
+            # minimum for a stretched section is the size it had before stretching)
+            for column in range(len(tree_model.HEADERS)):
                 self.view.setColumnWidth(column, fitted[column])
         finally:
             self._fitting = False

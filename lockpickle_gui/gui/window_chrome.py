@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QToolButton
 from lockpickle_gui.gui import window_size
 
 MAX_DOCK_SHARE = 0.34  # of the window's width, for the right-hand dock column
+NARROW_WINDOW = 1100  # below this width (e.g. a 1024x700 screen) the tree needs more of it
+NARROW_DOCK_SHARE = 0.30
 
 
 class WindowChrome:
@@ -122,6 +124,7 @@ class WindowChrome:
     def _limit_dock_width(self) -> None:
         # QMainWindow keeps a dock's width and squeezes the tree: in a small window the
         # right-hand column (Details, preview) gives way instead, down to its minimum.
-        limit = int(self.width() * MAX_DOCK_SHARE)
+        share = NARROW_DOCK_SHARE if self.width() < NARROW_WINDOW else MAX_DOCK_SHARE
+        limit = int(self.width() * share)
         if not self.details_dock.isHidden() and self.details_dock.width() > limit:
             self.resizeDocks([self.details_dock], [limit], Qt.Orientation.Horizontal)

@@ -51,3 +51,26 @@ def test_at_1024x700_params_locks_and_snapshot_are_on_screen(qtbot, window, serv
     left, _ = _visible_span(view, tree_model.SNAPSHOT)
     assert left + 100 <= width  # at least the start of "1 blocking · 2 recreated"
     assert view.textElideMode() == Qt.TextElideMode.ElideMiddle
+
+
+def test_on_a_1024x700_screen_names_and_classes_are_whole(qtbot, window):
+    """The window a 1024×700 screen gets (942×644): Name and Class are never the columns cut
+    ("wo…dy", "Anom…vice"); Inputs from, Snapshot and Output shape give way first, the right
+    dock keeps at most 30 % of the width, and nothing scrolls sideways."""
+    from lockpickle_gui.gui import tree_columns
+    from lockpickle_gui.gui.actions import demo_project
+
+    window.resize(942, 644)
+    window.show()
+    window.open_paths([demo_project()])
+    wait_projects(qtbot, window, 1)
+    panel = window.current_tab.panel
+    view = panel.view
+    qtbot.waitUntil(lambda: view.viewport().width() > 0)
+    assert window.details_dock.width() < 942 // 3  # the right-hand docks give way too
+    needed = tree_columns.content_widths(panel.model, view.fontMetrics(), view.indentation())
+    for column in (tree_model.NAME, tree_model.CLASS, tree_model.PARAMS, tree_model.LOCKS):
+        assert view.columnWidth(column) >= needed[column], tree_model.HEADERS[column]
+    assert view.header().length() <= view.viewport().width()  # no sideways scrolling
+    left, right = _visible_span(view, tree_model.SNAPSHOT)
+    assert right - left >= tree_columns.FLOORS[tree_model.SNAPSHOT]
