@@ -3,15 +3,19 @@
 Every column gets the width of its longest text (measured once over the whole tree, not only
 the rows on screen), capped so one long value cannot take the view; empty columns (Locks
 and Snapshot on a model without locks) shrink to their header. When the sum is wider than
-the view, the columns give way in the order of :data:`GIVE_WAY`, each down to its floor:
-Inputs from first (the Graph tab draws the same edges), then the stretched Snapshot column
-(the Locks badge already says its colour), Output shape, and Class; Name goes last, since a
-row nobody can name is of no use. Params and Locks never shrink. Cut texts are elided in the
-middle and shown in full on hover (tree_model's tooltips); what still does not fit scrolls.
+the view, Inputs from gives way first (the Graph tab draws the same edges), then the
+stretched Snapshot column (the Locks badge already says its colour), each down to a floor;
+what is still missing is shared by Output shape, Class and Name in proportion to what each
+has above its floor, Name's share halved: a row nobody can name is of no use, and cutting a
+little from three columns elides only their longest texts. Params and Locks never shrink.
+Cut texts are elided in the middle and shown in full on hover (tree_model's tooltips); what
+still does not fit scrolls.
 Once the user drags a column, the widths are theirs.
 """
 
 from __future__ import annotations
+
+import math
 
 from PySide6.QtGui import QFontMetrics
 
@@ -35,13 +39,8 @@ FLOORS = {
     tree_model.CLASS: 90,
     tree_model.NAME: 120,
 }
-GIVE_WAY = (
-    tree_model.INPUTS,
-    tree_model.SNAPSHOT,
-    tree_model.SHAPE,
-    tree_model.CLASS,
-    tree_model.NAME,
-)
+GIVE_WAY_FIRST = (tree_model.INPUTS, tree_model.SNAPSHOT)  # in turn, each to its floor
+SHARED = {tree_model.SHAPE: 1.0, tree_model.CLASS: 1.0, tree_model.NAME: 0.5}  # then together
 
 
 def content_widths(model: tree_model.LayerTreeModel, metrics: QFontMetrics, indent: int) -> dict:
@@ -68,15 +67,19 @@ def content_widths(model: tree_model.LayerTreeModel, metrics: QFontMetrics, inde
 
 
 def fit(widths: dict[int, int], available: int) -> dict[int, int]:
-    """``widths`` shrunk in the order of :data:`GIVE_WAY`, each to its floor, until they fit
-    ``available``. The last column (Snapshot) is stretched by the view: its value here is
-    the least it should get, and the view gives it whatever is left over."""
+    """``widths`` shrunk until they fit ``available`` (see the module's docstring). The last
+    column (Snapshot) is stretched by the view: its value here is the least it should get,
+    and the view gives it whatever is left over."""
     fitted = dict(widths)
     excess = sum(fitted.values()) - available
-    for column in GIVE_WAY:
-        if excess <= 0:
-            break
-        give = min(excess, max(0, fitted[column] - FLOORS[column]))
+    for column in GIVE_WAY_FIRST:
+        give = min(max(excess, 0), max(0, fitted[column] - FLOORS[column]))
         fitted[column] -= give
         excess -= give
+    room = {column: max(0, fitted[column] - FLOORS[column]) for column in SHARED}
+    weighted = sum(SHARED[column] * room[column] for column in SHARED)
+    if excess > 0 and weighted > 0:
+        for column, weight in SHARED.items():
+            share = excess * weight * room[column] / weighted
+            fitted[column] -= min(room[column], math.ceil(share))
     return fitted
