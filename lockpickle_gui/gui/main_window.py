@@ -307,6 +307,7 @@ class MainWindow(WindowChrome, QMainWindow):
                 tab.view, project_tabs.icon(self, entry), project_tabs.label(entry)
             )
         self.tabs.setTabToolTip(index, project_tabs.tooltip(entry))
+        self._relabel_tabs()
         self._show_tabs()
 
     def _project_replaced(self, old: OpenProject, new: OpenProject) -> None:
@@ -328,6 +329,7 @@ class MainWindow(WindowChrome, QMainWindow):
             tab.panel.select_path(selected.path)
         previous.graph.shutdown()
         previous.view.deleteLater()
+        self._relabel_tabs()
 
     def _project_closed(self, entry: OpenProject) -> None:
         tab = self._tabs.pop(entry, None)
@@ -336,7 +338,19 @@ class MainWindow(WindowChrome, QMainWindow):
                 self.tabs.removeTab(self.tabs.indexOf(tab.view))
             tab.graph.shutdown()
             tab.view.deleteLater()
+            self._relabel_tabs()
         self._show_tabs()
+
+    def _relabel_tabs(self) -> None:
+        """Tabs that would read the same (two_io.keras and two_io.h5) are told apart."""
+        for entry, text in project_tabs.labels(list(self._tabs)).items():
+            self.tabs.setTabText(self.tabs.indexOf(self._tabs[entry].view), text)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        tab = self.current_tab
+        shown = self.tabs.tabText(self.tabs.indexOf(tab.view)) if tab is not None else ""
+        self.setWindowTitle(f"{shown} — {APP_TITLE}" if shown else APP_TITLE)
 
     def _current_changed(self, entry: OpenProject | None) -> None:
         tab = self._tabs.get(entry) if entry is not None else None
@@ -344,7 +358,7 @@ class MainWindow(WindowChrome, QMainWindow):
             self.tabs.setCurrentWidget(tab.view)
         self._show_tabs()
         project = entry.project if entry is not None else None
-        self.setWindowTitle(f"{project.name} — {APP_TITLE}" if project is not None else APP_TITLE)
+        self._update_title()
         self._update_actions()
         self.projectChanged.emit(project)
         self.nodeSelected.emit(self.selected_node)

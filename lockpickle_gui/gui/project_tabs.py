@@ -63,6 +63,22 @@ def label(entry: OpenProject) -> str:
     return f"{entry.name}.lpsnap" if entry.project.kind == "snapshot" else entry.name
 
 
+def labels(entries: list[OpenProject]) -> dict[OpenProject, str]:
+    """Each entry's tab label, told apart when several would read the same: the file's own
+    name when that differs (``two_io.keras``, ``two_io.h5``), else the folder it is in
+    (``anomaly-service — v2``)."""
+    plain = {entry: label(entry) for entry in entries}
+    result = dict(plain)
+    for text in set(plain.values()):
+        group = [entry for entry in entries if plain[entry] == text]
+        if len(group) < 2:
+            continue
+        by_file = {entry: entry.path.name for entry in group}
+        by_folder = {entry: f"{text} — {entry.path.parent.name}" for entry in group}
+        result.update(by_file if len(set(by_file.values())) == len(group) else by_folder)
+    return result
+
+
 def icon(window: Any, entry: OpenProject) -> QIcon:
     if entry.project.kind == "snapshot":
         return window.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton)
