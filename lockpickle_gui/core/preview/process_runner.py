@@ -20,18 +20,17 @@ from typing import Any
 import numpy as np
 
 from lockpickle_gui.core.errors import Cancelled, LockpickleError, PreviewError
-from lockpickle_gui.core.preview.runners import ModelServer, Outputs, unpack
-from lockpickle_gui.core.transport import portable
+from lockpickle_gui.core.preview.runners import CodePackages, ModelServer, Outputs, ship, unpack
 
 POLL_S = 0.05
 START_TIMEOUT_S = 300.0
 STOP_GRACE_S = 1.0
 
 
-def _serve(conn: Connection, model: Any, input_signature: Any) -> None:
+def _serve(conn: Connection, model: Any, input_signature: Any, code: CodePackages = ()) -> None:
     """The worker process: build the server, say ready, answer batches until told to stop."""
     try:
-        server = ModelServer(model, input_signature)
+        server = ModelServer(model, input_signature, code)
     except BaseException as error:  # noqa: BLE001 - reported to the pool, then the process ends
         conn.send(("failed", _describe(error)))
         return
@@ -60,7 +59,7 @@ class ProcessRunner:
         waiting: Callable[[], None] | None = None,
     ):
         context = multiprocessing.get_context("spawn")
-        shipped = portable(model, label="the preview's model")
+        shipped, code = ship(model)
         self._aborted = threading.Event()
         self._processes: list[Any] = []
         self._conns: list[Connection] = []
@@ -69,7 +68,7 @@ class ProcessRunner:
                 mine, theirs = context.Pipe()
                 process = context.Process(
                     target=_serve,
-                    args=(theirs, shipped, input_signature),
+                    args=(theirs, shipped, input_signature, code),
                     name=f"{name}-process-{index}",
                     daemon=True,
                 )

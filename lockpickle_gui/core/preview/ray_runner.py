@@ -11,6 +11,7 @@ reclaims their worker processes.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -19,11 +20,19 @@ from typing import Any
 import numpy as np
 
 from lockpickle_gui.core.errors import Cancelled, LockpickleError, PreviewError
-from lockpickle_gui.core.preview.runners import ModelServer, Outputs, unpack
-from lockpickle_gui.core.transport import portable, require
+from lockpickle_gui.core.preview.runners import ModelServer, Outputs, ship, unpack
+from lockpickle_gui.core.transport import require
 
 POLL_S = 0.05
 START_TIMEOUT_S = 300.0
+
+
+def last_line(error: BaseException) -> str:
+    """What an actor's error says, without Ray's colours and the remote traceback it wraps
+    around the original exception (whose ``type: message`` is its last line)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if len(lines) > 1 else f"{type(error).__name__}: {text.strip()}"
 
 
 def connect(ray: Any, address: str | None) -> bool:
@@ -63,9 +72,12 @@ class RayRunner:
         self._aborted = threading.Event()
         self._actors: list[Any] = []
         try:
-            shipped = ray.put(portable(model, label="the preview's model"))  # stored once
+            model_ref, code = ship(model)
+            shipped = ray.put(model_ref)  # stored once
             actor_class = ray.remote(ModelServer).options(num_cpus=num_cpus)
-            self._actors = [actor_class.remote(shipped, input_signature) for _ in range(workers)]
+            self._actors = [
+                actor_class.remote(shipped, input_signature, code) for _ in range(workers)
+            ]
             pids = [
                 self._await(actor.ready.remote(), i, waiting)
                 for i, actor in enumerate(self._actors)
@@ -98,7 +110,7 @@ class RayRunner:
                 raise cause from None
             raise PreviewError(
                 f"Expected Ray actor {index} to load and compile the model. It failed: "
-                f"{type(cause or error).__name__}: {cause or error}",
+                f"{last_line(cause or error)}",
                 hint="The actor rebuilds the model from a snapshot: its custom layers' modules "
                 "must be importable on the cluster.",
             ) from None
