@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -112,7 +113,8 @@ class ModelServer:
     def __init__(self, model: Any, input_signature: Any = None, code: CodePackages = ()):
         from lockpickle_gui.core.modelio.signature import signature_of
 
-        for package, sources in code:  # the project's own modules first (see ship())
+        for package, texts in code:  # the project's own modules first (see ship())
+            sources: dict[str, str | Path] = dict(texts)
             import_code_package(package, sources, "the project code of the preview's model")
         if isinstance(model, LazyRef):
             model = model.get()
