@@ -47,3 +47,16 @@ def test_verbose_lets_tensorflow_speak():
     done = _run("--verbose", "inspect", str(DEMO))
     assert done.returncode == 0, done.stderr
     assert any(noise in done.stderr for noise in NATIVE_NOISE), done.stderr
+
+
+def test_preview_worker_processes_carry_project_code_and_stay_quiet():
+    """anomaly_service's model has a custom layer from the project's own code: worker
+    processes get that code with the model (nothing on their disk has it) and start
+    TensorFlow as quietly as the parent."""
+    done = _run(
+        "preview", str(EXAMPLES / "anomaly_service"), "--backend", "processes",
+        "--workers", "2", "--requests", "64", "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert '"verdict": "identical"' in done.stdout
+    assert done.stderr == ""

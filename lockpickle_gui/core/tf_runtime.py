@@ -27,6 +27,8 @@ from typing import cast
 log = logging.getLogger(__name__)
 
 _import_lock = threading.Lock()
+# Set beside TF_CPP_MIN_LOG_LEVEL when this module chose that level (the user did not).
+_OUR_LEVEL_MARK = "LOCKPICKLE_QUIET_TF"
 _warmed_up = False
 _verbose = False
 
@@ -39,7 +41,8 @@ def verbose_native_logs(enabled: bool = True) -> None:
 
 @contextlib.contextmanager
 def _native_stderr_captured() -> Iterator[None]:
-    if _verbose or "TF_CPP_MIN_LOG_LEVEL" in os.environ or "tensorflow" in sys.modules:
+    users_own_level = "TF_CPP_MIN_LOG_LEVEL" in os.environ and _OUR_LEVEL_MARK not in os.environ
+    if _verbose or users_own_level or "tensorflow" in sys.modules:
         yield
         return
     try:
@@ -76,7 +79,10 @@ def import_keras() -> ModuleType:
 
             return cast(ModuleType, keras)  # untyped package: its module is Any to mypy
         with _native_stderr_captured():
-            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            if "TF_CPP_MIN_LOG_LEVEL" not in os.environ and not _verbose:
+                # Ours, not the user's: worker processes we spawn inherit both and stay quiet.
+                os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+                os.environ[_OUR_LEVEL_MARK] = "1"
             os.environ.setdefault("KERAS_BACKEND", "tensorflow")
             import keras
             import tensorflow

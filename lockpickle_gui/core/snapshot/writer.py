@@ -26,8 +26,9 @@ from typing import Any
 
 from lockpickle_gui._version import __version__
 from lockpickle_gui.core.atomic import atomic_write, check_writable
+from lockpickle_gui.core.code_package import is_own_package, package_sources
 from lockpickle_gui.core.errors import LockpickleError, SnapshotError
-from lockpickle_gui.core.inspect import inspect, type_name
+from lockpickle_gui.core.inspect import inspect, keras_adapter, type_name
 from lockpickle_gui.core.snapshot import format as fmt
 from lockpickle_gui.core.snapshot import plan as planning
 from lockpickle_gui.core.snapshot import safejson, trust
@@ -36,7 +37,7 @@ from lockpickle_gui.core.snapshot.archive import DictSink, Hasher, Sink, ZipSink
 from lockpickle_gui.core.snapshot.keras import saving as keras_saving
 from lockpickle_gui.core.snapshot.manifest import CodeFile, Manifest, ModelEntry, TypeEntry
 from lockpickle_gui.core.snapshot.manifest_io import manifest_to_json, parse_manifest
-from lockpickle_gui.core.snapshot.parts import SnapshotParts, parts_of
+from lockpickle_gui.core.snapshot.parts import BundledCode, SnapshotParts, parts_of
 from lockpickle_gui.core.snapshot.state import EncodedState, encode_state, parse_state
 from lockpickle_gui.core.snapshot.state.validate import unbuildable_node
 
@@ -78,6 +79,28 @@ class Prepared:
     verify_source: str = "given"
 
 
+def _with_code_in_use(
+    parts: SnapshotParts, encoded: EncodedState, models: list[Any]
+) -> SnapshotParts:
+    """Carry the project code the graph's classes come from, when the caller gave none.
+
+    A model or a service taken out of an opened project (its classes live in the project's
+    private ``lpproject_...`` package) would otherwise need that package on the other side,
+    where it does not exist: the preview's worker processes, a Ray actor, another program.
+    The sources are the ones that ran (kept by :mod:`lockpickle_gui.core.code_package`).
+    """
+    if parts.code is not None:
+        return parts
+    modules = {str(entry["name"]).partition(":")[0] for entry in encoded.types}
+    for model in models:
+        modules.update(c["module"] for c in keras_adapter.custom_classes(model))
+    packages = {m.partition(".")[0] for m in modules}
+    own = sorted(p for p in packages if p.startswith(trust.BUNDLED_PREFIX) and is_own_package(p))
+    if len(own) != 1:  # none, or two projects' code in one graph: the type checks decide
+        return parts
+    return replace(parts, code=BundledCode(own[0], package_sources(own[0])))
+
+
 def check_options(on_blocked: str) -> None:
     if on_blocked not in fmt.ON_BLOCKED_POLICIES:
         raise LockpickleError(
@@ -94,6 +117,7 @@ def prepare(obj: Any, options: Options, report: Reporter) -> Prepared:
     report(0.03, "Encoding the state around the models")
     encoded = encode_state(parts.root, on_blocked=options.on_blocked)
     models = encoded.models
+    parts = _with_code_in_use(parts, encoded, models)
     encoder_paths = [_encoded_path(encoded, model, i) for i, model in enumerate(models)]
     model_plan = planning.plan_models(models, paths, encoder_paths)
     planning.refuse_external(model_plan, target)
