@@ -20,17 +20,17 @@ from typing import Any
 import numpy as np
 
 from lockpickle_gui.core.errors import Cancelled, LockpickleError, PreviewError
-from lockpickle_gui.core.preview.runners import CodePackages, ModelServer, Outputs, ship, unpack
+from lockpickle_gui.core.preview.runners import ModelServer, Outputs, ship, unpack
 
 POLL_S = 0.05
 START_TIMEOUT_S = 300.0
 STOP_GRACE_S = 1.0
 
 
-def _serve(conn: Connection, model: Any, input_signature: Any, code: CodePackages = ()) -> None:
+def _serve(conn: Connection, model: Any, input_signature: Any) -> None:
     """The worker process: build the server, say ready, answer batches until told to stop."""
     try:
-        server = ModelServer(model, input_signature, code)
+        server = ModelServer(model, input_signature)
     except BaseException as error:  # noqa: BLE001 - reported to the pool, then the process ends
         conn.send(("failed", _describe(error)))
         return
@@ -59,7 +59,7 @@ class ProcessRunner:
         waiting: Callable[[], None] | None = None,
     ):
         context = multiprocessing.get_context("spawn")
-        shipped, code = ship(model)
+        shipped = ship(model)
         self._aborted = threading.Event()
         self._processes: list[Any] = []
         self._conns: list[Connection] = []
@@ -68,7 +68,7 @@ class ProcessRunner:
                 mine, theirs = context.Pipe()
                 process = context.Process(
                     target=_serve,
-                    args=(theirs, shipped, input_signature, code),
+                    args=(theirs, shipped, input_signature),
                     name=f"{name}-process-{index}",
                     daemon=True,
                 )

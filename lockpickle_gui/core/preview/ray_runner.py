@@ -72,12 +72,9 @@ class RayRunner:
         self._aborted = threading.Event()
         self._actors: list[Any] = []
         try:
-            model_ref, code = ship(model)
-            shipped = ray.put(model_ref)  # stored once
+            shipped = ray.put(ship(model))  # stored once
             actor_class = ray.remote(ModelServer).options(num_cpus=num_cpus)
-            self._actors = [
-                actor_class.remote(shipped, input_signature, code) for _ in range(workers)
-            ]
+            self._actors = [actor_class.remote(shipped, input_signature) for _ in range(workers)]
             pids = [
                 self._await(actor.ready.remote(), i, waiting)
                 for i, actor in enumerate(self._actors)

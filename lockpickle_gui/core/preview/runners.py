@@ -15,21 +15,17 @@ A runner's :meth:`abort` ends the batches running remotely at once (the pool's
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from lockpickle_gui.core.code_package import import_code_package, is_own_package, package_sources
 from lockpickle_gui.core.errors import PreviewError
 from lockpickle_gui.core.modelio.signature import ModelSignature, compile_model, flatten
 from lockpickle_gui.core.transport import LazyRef, Portable, Unavailable, portable
 
 BACKENDS = ("threads", "processes", "ray")
 Outputs = tuple[list[np.ndarray], Any]  # flat output arrays, treedef
-CodePackages = tuple[tuple[str, dict[str, str]], ...]  # (lpproject_... package, its sources)
 
 
 class Runner(Protocol):
@@ -90,32 +86,20 @@ class ThreadRunner:
         pass
 
 
-def ship(model: Any) -> tuple[Portable, CodePackages]:
-    """The model as a worker process or actor receives it, and the project code it needs.
-
-    A project's own modules (``[code]``, custom layers) live in this process only, under a
-    private ``lpproject_...`` package that no other process can import: the sources that ran
-    travel along, and the worker imports them before it rebuilds the model (which therefore
-    travels lazily: rebuilt in :class:`ModelServer`, not while the engine unpickles it)."""
-    shipped = portable(model, lazy=True, label="the preview's model")
-    packages = dict.fromkeys(
-        re.split(r"[.:]", name, maxsplit=1)[0] for name in shipped.payload.needs
-    )
-    code = tuple(
-        (package, package_sources(package)) for package in packages if is_own_package(package)
-    )
-    return shipped, code
+def ship(model: Any) -> Portable:
+    """The model as a worker process or actor receives it: lazily, so it is rebuilt in
+    :class:`ModelServer` (where a refusal is reported as the worker's start failure), not
+    while the engine unpickles its arguments. A project's own code (an ``lpproject_...``
+    package no other process can import) travels inside the snapshot as its bundled code."""
+    return portable(model, lazy=True, label="the preview's model")
 
 
 class ModelServer:
     """What a worker process or Ray actor holds: the arrived model, compiled once."""
 
-    def __init__(self, model: Any, input_signature: Any = None, code: CodePackages = ()):
+    def __init__(self, model: Any, input_signature: Any = None):
         from lockpickle_gui.core.modelio.signature import signature_of
 
-        for package, texts in code:  # the project's own modules first (see ship())
-            sources: dict[str, str | Path] = dict(texts)
-            import_code_package(package, sources, "the project code of the preview's model")
         if isinstance(model, LazyRef):
             model = model.get()
         if isinstance(model, Unavailable):  # refused on arrival: raise why, with its type

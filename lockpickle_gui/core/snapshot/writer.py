@@ -26,9 +26,10 @@ from typing import Any
 
 from lockpickle_gui._version import __version__
 from lockpickle_gui.core.atomic import atomic_write, check_writable
-from lockpickle_gui.core.code_package import is_own_package, package_sources
+from lockpickle_gui.core.code_package import PACKAGE_PREFIX, is_own_package, package_sources
 from lockpickle_gui.core.errors import LockpickleError, SnapshotError
-from lockpickle_gui.core.inspect import inspect, keras_adapter, type_name
+from lockpickle_gui.core.inspect import inspect, type_name
+from lockpickle_gui.core.inspect.model_layers import custom_classes
 from lockpickle_gui.core.snapshot import format as fmt
 from lockpickle_gui.core.snapshot import plan as planning
 from lockpickle_gui.core.snapshot import safejson, trust
@@ -93,9 +94,9 @@ def _with_code_in_use(
         return parts
     modules = {str(entry["name"]).partition(":")[0] for entry in encoded.types}
     for model in models:
-        modules.update(c["module"] for c in keras_adapter.custom_classes(model))
+        modules.update(c["module"] for c in custom_classes(model))
     packages = {m.partition(".")[0] for m in modules}
-    own = sorted(p for p in packages if p.startswith(trust.BUNDLED_PREFIX) and is_own_package(p))
+    own = sorted(p for p in packages if p.startswith(PACKAGE_PREFIX) and is_own_package(p))
     if len(own) != 1:  # none, or two projects' code in one graph: the type checks decide
         return parts
     return replace(parts, code=BundledCode(own[0], package_sources(own[0])))

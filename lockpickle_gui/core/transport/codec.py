@@ -22,9 +22,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from lockpickle_gui.core.code_package import PACKAGE_PREFIX
 from lockpickle_gui.core.errors import LockpickleError, UntrustedCode
 from lockpickle_gui.core.snapshot import from_members, to_members
-from lockpickle_gui.core.snapshot.trust import BUNDLED_PREFIX, display_name
+from lockpickle_gui.core.snapshot.trust import display_name
 from lockpickle_gui.core.transport import policy
 from lockpickle_gui.core.transport.payload import Origin, Payload
 
@@ -144,7 +145,7 @@ def decode(payload: Payload) -> Any:
     members = {n: _member(n, b) for n, b in zip(payload.names, payload.buffers)}
     # Types of a project's own code travel as its bundled sources (an lpproject_ package):
     # running them is what trusting those names, vouched for and allowed above, means here.
-    bundled = any(name.startswith(BUNDLED_PREFIX) for name in trusted)
+    bundled = any(name.startswith(PACKAGE_PREFIX) for name in trusted)
     try:
         return from_members(members, trust=trusted, trust_bundled_code=bundled)
     except LockpickleError as error:
