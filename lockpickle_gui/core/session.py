@@ -26,11 +26,10 @@ from typing import Any
 
 from lockpickle_gui.core.inspect import Node
 from lockpickle_gui.core.inspect.structure import LayerGraph, graphs_of_models, inputs_from
+from lockpickle_gui.core.progress import Progress
 from lockpickle_gui.core.project import ModelProject, open_project
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[float, str], None]
 
 
 class EventEmitter:

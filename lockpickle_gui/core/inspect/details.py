@@ -11,16 +11,14 @@ import json
 import os
 import reprlib
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lockpickle_gui.core.atomic import atomic_write
 from lockpickle_gui.core.errors import LockpickleError
+from lockpickle_gui.core.progress import Progress
 from lockpickle_gui.core.tf_runtime import is_keras_layer
-
-Progress = Callable[[float, str], None]
 
 _REPR = reprlib.Repr()
 _REPR.maxstring = 300

@@ -116,7 +116,7 @@ class Library:
             pending = conn.execute("SELECT 1 FROM meta WHERE key = 'roots_pending'").fetchone()
             if pending is None or self._rebuild_pending(conn):
                 return False
-            write_roots(self.roots_path, self._roots(conn))
+            write_roots(self.roots_path, sql.roots_of(conn))
             conn.execute("DELETE FROM meta WHERE key = 'roots_pending'")
             return True
 
@@ -375,11 +375,6 @@ class Library:
             self._roots_dirty = True
         return path
 
-    def remove_folder(self, folder: str | os.PathLike[str]) -> None:
-        with self._writing() as conn:
-            conn.execute("DELETE FROM folders WHERE path = ?", [sql.normalize(folder)])
-            self._roots_dirty = True
-
     def mark_scanned(self, folder: str) -> None:
         with self._writing() as conn:
             conn.execute("UPDATE folders SET scanned_at = ? WHERE path = ?", [db.utc_now(), folder])
@@ -391,10 +386,7 @@ class Library:
         if self.needs_rebuild:
             return read_roots(self.roots_path)
         with self._lock:
-            return self._roots(self._conn)
-
-    def _roots(self, conn: sqlite3.Connection) -> Roots:
-        return sql.roots_of(conn)
+            return sql.roots_of(self._conn)
 
     def apply_annotations(self, annotations: list[Annotation]) -> None:
         """Give entries back the tags, notes and verdicts a lost catalog held (rebuild)."""

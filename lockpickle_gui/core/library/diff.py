@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,8 @@ from lockpickle_gui.core.library.diff_report import DiffReport, DiffRow, DiffSec
 from lockpickle_gui.core.library.model_diff import layers_section, stored_model, weights_section
 from lockpickle_gui.core.library.snapshot_files import OpenSnapshot
 from lockpickle_gui.core.modelio.verdict import Verdict, compare_outputs
+from lockpickle_gui.core.progress import Progress
 
-Progress = Callable[[float, str], None]
 Arrays = Mapping[str, Any]
 
 

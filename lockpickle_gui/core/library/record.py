@@ -10,17 +10,16 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Callable
 from typing import Any
 
 from lockpickle_gui.core.errors import Cancelled, LockpickleError
 from lockpickle_gui.core.library.catalog import Library
 from lockpickle_gui.core.library.db import LibraryError
 from lockpickle_gui.core.library.scan import read_snapshot
+from lockpickle_gui.core.progress import Progress, Reporter
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
 Folder = str | os.PathLike[str] | None
 
 
@@ -117,7 +116,7 @@ def reverify(
             hint="Scan the folder it moved to (`lockpickle library scan FOLDER`), or remove "
             "the entry.",
         )
-    report = progress or (lambda fraction, message: None)
+    report = Reporter(progress)
     report(0.0, f"Reading {os.path.basename(entry.path)}")
     facts, summary = read_snapshot(entry.path)
     library.record(facts, summary, "add")
@@ -125,7 +124,7 @@ def reverify(
         entry.path,
         trust=trust,
         trust_bundled_code=trust_bundled_code,
-        progress=lambda fraction, message="": report(0.05 + 0.8 * fraction, message),
+        progress=lambda fraction, message: report(0.05 + 0.8 * fraction, message),
     )
     report(0.85, "Re-running the stored verification")
     result = verify_snapshot(entry.path, obj=obj)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,10 +22,10 @@ from lockpickle_gui.core.library import snapshot_files
 from lockpickle_gui.core.library.catalog import FileFacts, Library
 from lockpickle_gui.core.library.sql import normalize
 from lockpickle_gui.core.library.summary import SnapshotSummary, summarize
+from lockpickle_gui.core.progress import Progress
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
 SUFFIX = ".lpsnap"
 BATCH = 100  # entries per write transaction: a cancelled scan keeps what it recorded
 _CHUNK = 1 << 20

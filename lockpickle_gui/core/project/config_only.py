@@ -57,7 +57,6 @@ class ConfigOnlyModel:
     config: dict[str, Any]
     graph: LayerGraph
     unresolved: list[Unresolved]
-    weight_shapes: dict[str, list[tuple[int, ...]]]  # graph node id -> its weights' shapes
 
 
 def _refuse(path: Path, what: str) -> ProjectError:
@@ -122,7 +121,7 @@ def read_archive(path: str | Path) -> ConfigOnlyModel:
         found = by_node.get(node_id)
         node.params = sum(math.prod(s) for s in found) if found is not None else None
     return ConfigOnlyModel(
-        name, str(data.get("class_name", "?")), config, graph, unresolved_classes(data), by_node
+        name, str(data.get("class_name", "?")), config, graph, unresolved_classes(data)
     )
 
 

@@ -7,17 +7,15 @@ A failed verification is a verdict to show, not an error: it is returned, not ra
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lockpickle_gui.core.progress import Progress, Reporter
 from lockpickle_gui.core.project.model_project import ModelProject
 from lockpickle_gui.core.project.snapshot_project import open_snapshot_project
 from lockpickle_gui.core.snapshot import read_manifest, verify_snapshot
 from lockpickle_gui.core.snapshot.loader import LoadOptions
 from lockpickle_gui.core.snapshot.verify import VerificationResult
-
-Progress = Callable[..., None]
 
 
 @dataclass
@@ -39,13 +37,13 @@ def import_snapshot(
     UntrustedCode listing every type to trust, ...); the verification's verdict is in the
     result (``identical``, ``within tolerance``, ``mismatch``, ``no data``).
     """
-    report = progress or (lambda fraction, message="": None)
-
-    def loading(fraction: float, message: str = "") -> None:
-        report(0.85 * fraction, message)
-
+    report = Reporter(progress)
     read_manifest(path)  # a model file or a project folder is not a snapshot: say so first
-    project = open_snapshot_project(path, LoadOptions(trust, trust_bundled_code), loading)
+    project = open_snapshot_project(
+        path,
+        LoadOptions(trust, trust_bundled_code),
+        lambda fraction, message: report(0.85 * fraction, message),
+    )
     report(0.85, "Re-running the stored verification…")
     verification = verify_snapshot(path, obj=project.runtime)
     report(1.0, "Done")

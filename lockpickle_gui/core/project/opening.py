@@ -4,12 +4,13 @@
 Loading never runs code other than the project's own declared ``[code] modules``: Keras
 models load with ``safe_mode=True`` (unless the caller says otherwise), the runtime factory
 must live in a declared module, and the project folder is never put on ``sys.path``.
-Every failure is a :class:`ProjectError` naming the file.
+Every failure is a :class:`ProjectError` naming the file. ``progress`` may raise
+``Cancelled`` at each step it reports: nothing is half-done at those points.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -21,6 +22,7 @@ from lockpickle_gui.core.code_package import (
 )
 from lockpickle_gui.core.errors import ProjectError
 from lockpickle_gui.core.inspect.model_layers import keras_classes_of
+from lockpickle_gui.core.progress import Progress, Reporter
 from lockpickle_gui.core.project.config_only import config_tree, read_archive
 from lockpickle_gui.core.project.model_files import (
     is_savedmodel_dir,
@@ -36,7 +38,6 @@ from lockpickle_gui.core.project.project_file import (
 from lockpickle_gui.core.project.snapshot_project import open_snapshot_project
 from lockpickle_gui.core.snapshot.loader import LoadOptions
 
-Progress = Callable[[float, str], None]
 SUPPORTED = (
     "a .keras file, a full-model .h5 file, a SavedModel folder, a project folder "
     "with lockpickle.toml, or a .lpsnap snapshot"
@@ -45,11 +46,6 @@ SUPPORTED_HINT = (
     "Open a model file, a SavedModel folder, or a folder with a lockpickle.toml "
     "(schema in the README, 'Model projects')."
 )
-
-
-def _step(progress: Progress | None, fraction: float, message: str) -> None:
-    if progress is not None:
-        progress(fraction, message)  # may raise Cancelled: nothing is half-done at these points
 
 
 # --------------------------------------------------------------------------- openers
@@ -64,16 +60,17 @@ def _open_model(
     config_only_fallback: bool = False,
     code: Sequence[str | Path] = (),
 ) -> ModelProject:
+    report = Reporter(progress)
     name = path.stem if path.is_file() else path.name
     custom_objects = dict(custom_objects or {})
     package = None
     code_files = {Path(f).stem: Path(f) for f in code}
     if code_files:  # the user located the code of the model's custom classes: import it first
-        _step(progress, 0.05, "Importing the model's code")
+        report(0.05, "Importing the model's code")
         package = code_package_name(path.parent, f"{name}_code")
         modules = import_code_package(package, code_files, str(path))
         custom_objects.update(keras_classes_of(modules.values()))
-    _step(progress, 0.1, f"Loading {path.name}")
+    report(0.1, f"Loading {path.name}")
     try:
         kind, model = load_any_model(path, custom_objects=custom_objects, safe_mode=safe_mode)
     except ProjectError as error:
@@ -117,8 +114,9 @@ def _open_folder_project(
     custom_objects: dict[str, Any] | None = None,
     safe_mode: bool = True,
 ) -> ModelProject:
+    report = Reporter(progress)
     folder = path if path.is_dir() else path.parent
-    _step(progress, 0.0, f"Reading {PROJECT_FILE}")
+    report(0.0, f"Reading {PROJECT_FILE}")
     spec: ProjectSpec = read_project_file(folder / PROJECT_FILE)
     origin = str(spec.file)
     package = code_package_name(folder, spec.name)
@@ -133,12 +131,12 @@ def _open_folder_project(
     filenames = [str(p) for p in spec.code_files.values()]
     modules: dict[str, ModuleType] = {}
     if spec.code_files:  # before any model loads, so custom layers are registered
-        _step(progress, 0.05, "Importing project code")
+        report(0.05, "Importing project code")
         modules = import_code_package(package, spec.code_files, origin)
         project.code_package = package
         project.code_sources = package_sources(package)
     for index, (model_name, model_path) in enumerate(spec.models.items()):
-        _step(progress, 0.1 + 0.8 * index / len(spec.models), f"Loading model {model_name}")
+        report(0.1 + 0.8 * index / len(spec.models), f"Loading model {model_name}")
         kind, model = load_any_model(model_path, custom_objects=custom_objects, safe_mode=safe_mode)
         project.models[model_name] = model
         if kind == "savedmodel":
@@ -158,7 +156,7 @@ def _open_folder_project(
                 hint=f"Define def {function_name}(models): ... in "
                 f"{spec.code_files[module_name].name}, or name an existing function.",
             )
-        _step(progress, 0.9, f"Building the runtime ({module_name}:{function_name})")
+        report(0.9, f"Building the runtime ({module_name}:{function_name})")
         project.runtime = call_project_code(
             factory, dict(project.models), origin=origin, filenames=filenames
         )
@@ -212,6 +210,7 @@ def open_project(
     from the file runs (:mod:`.config_only`). ``code`` lists ``.py`` files to import first
     (the user located the code of its custom classes). ``trust`` and
     ``trust_bundled_code`` apply to a ``.lpsnap`` (:func:`~.snapshot_project.open_snapshot_project`)."""
+    report = Reporter(progress)
     path = Path(path).expanduser()
     kind = detect_kind(path)
     if kind == "snapshot":
@@ -232,5 +231,5 @@ def open_project(
         )
     else:  # "h5", "savedmodel"
         project = _open_model(path, progress, custom_objects=custom_objects, safe_mode=safe_mode)
-    _step(progress, 1.0, f"Opened {project.name}")
+    report(1.0, f"Opened {project.name}")
     return project

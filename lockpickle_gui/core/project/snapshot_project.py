@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from lockpickle_gui.core.progress import Progress
 from lockpickle_gui.core.project.model_project import ModelProject
-from lockpickle_gui.core.snapshot.loader import LoadOptions, Progress, load
+from lockpickle_gui.core.snapshot.loader import LoadOptions, load
 from lockpickle_gui.core.snapshot.manifest_io import manifest_to_json
 
 

@@ -20,11 +20,11 @@ graph as data), ``keras/`` (models); the checks: ``reader.py``; the trust rules:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from lockpickle_gui.core.errors import NotASnapshot, SnapshotError
+from lockpickle_gui.core.progress import Progress
 from lockpickle_gui.core.snapshot import trust as trust_rules
 from lockpickle_gui.core.snapshot import verify as verification
 from lockpickle_gui.core.snapshot.archive import Hasher
@@ -59,8 +59,6 @@ __all__ = [
     "untrusted_types",
     "verify_snapshot",
 ]
-
-Progress = Callable[..., None]  # progress(fraction, message)
 
 
 def load_snapshot(

@@ -9,7 +9,6 @@ integer, how heavy a dict key.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
 
@@ -62,10 +61,3 @@ class Budgets:
 
 
 DEFAULT = Budgets()
-
-
-def int_digit_limit() -> int:
-    """CPython's current int/str digit limit (0 means unlimited), else our own."""
-    getter = getattr(sys, "get_int_max_str_digits", None)
-    limit = getter() if getter is not None else 0
-    return limit or DEFAULT.max_int_digits

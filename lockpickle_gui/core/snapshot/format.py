@@ -43,10 +43,6 @@ def blob_member(index: int) -> str:
     return f"blobs/{index}.bin"
 
 
-def model_prefix(index: int) -> str:
-    return f"models/{index}/"
-
-
 def config_member(index: int) -> str:
     return f"models/{index}/config.json"
 

@@ -24,8 +24,9 @@ from typing import Any
 
 from lockpickle_gui.core.code_package import import_code_package, is_own_package
 from lockpickle_gui.core.errors import CorruptSnapshot, SnapshotError
+from lockpickle_gui.core.progress import Progress, Reporter
 from lockpickle_gui.core.snapshot import format as fmt
-from lockpickle_gui.core.snapshot import safejson, trust
+from lockpickle_gui.core.snapshot import safejson, trust, trusted_code
 from lockpickle_gui.core.snapshot.archive import Hasher
 from lockpickle_gui.core.snapshot.budgets import DEFAULT
 from lockpickle_gui.core.snapshot.keras import saving as keras_saving
@@ -33,8 +34,6 @@ from lockpickle_gui.core.snapshot.manifest import Manifest
 from lockpickle_gui.core.snapshot.model_types import custom_refs
 from lockpickle_gui.core.snapshot.reader import Opened, open_snapshot
 from lockpickle_gui.core.snapshot.state import Document, build_state, parse_state, untrusted_names
-
-Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -56,11 +55,6 @@ class Loaded:
     code_modules: dict[str, Any] = field(default_factory=dict)
     dropped: list[tuple[str, str]] = field(default_factory=list)
     code_sources: dict[str, str] = field(default_factory=dict)
-
-
-def _report(progress: Progress | None, fraction: float, message: str) -> None:
-    if progress is not None:
-        progress(min(max(fraction, 0.0), 1.0), message)
 
 
 def policy_for(
@@ -128,10 +122,11 @@ def load(
     """The snapshot at ``origin`` (a path, bytes or members) loaded in the order of the
     module docstring; ``lockpickle_gui.core.snapshot.load_snapshot`` documents the errors."""
     options = options or LoadOptions()
+    report = Reporter(progress)
     with open_snapshot(origin) as opened, Hasher() as hasher:
         manifest, path = opened.manifest, opened.path
         small = [n for n in manifest.members if not n.endswith((".npy", ".keras"))]
-        opened.check_hashes(small, lambda f, m: _report(progress, 0.05 * f, m))
+        opened.check_hashes(small, lambda f, m: report(0.05 * f, m))
         policy = policy_for(options.trust, options.trust_bundled_code, manifest, path)
         document = checked_state(opened)
         configs = _model_configs(opened)
@@ -141,7 +136,7 @@ def load(
         code_modules: dict[str, Any] = {}
         sources: dict[str, str] = {}
         if manifest.code_package is not None and options.trust_bundled_code:
-            _report(progress, 0.06, "Importing the bundled code")
+            report(0.06, "Importing the bundled code")
             sources = {
                 f.module: opened.read(f.member, DEFAULT.max_code_bytes).decode("utf-8")
                 for f in manifest.code
@@ -150,8 +145,8 @@ def load(
         custom = _custom_objects(manifest, path)
         custom.update(options.custom_objects or {})
         read_array = opened.array_reader(hasher)
-        models = _load_models(opened, configs, read_array, custom, options.safe_mode, progress)
-        _report(progress, 0.92, "Restoring the state")
+        models = _load_models(opened, configs, read_array, custom, options.safe_mode, report)
+        report(0.92, "Restoring the state")
         root, dropped = build_state(
             document,
             policy,
@@ -161,7 +156,7 @@ def load(
             blob=lambda n: opened.read(fmt.blob_member(n), DEFAULT.max_member_bytes),
         )
         opened.check_digests(hasher)
-    _report(progress, 1.0, "Loaded")
+    report(1.0, "Loaded")
     return Loaded(root, models, manifest, code_modules, dropped, sources)
 
 
@@ -226,7 +221,7 @@ def _custom_objects(manifest: Manifest, path: Any) -> dict[str, Any]:
         ):
             continue
         module, qualname = entry.name.split(":")
-        found[entry.registered] = trust.resolve(module, qualname, entry.kind, path)
+        found[entry.registered] = trusted_code.resolve(module, qualname, entry.kind, path)
     return found
 
 
@@ -236,14 +231,14 @@ def _load_models(
     read_array: Callable[[str], Any],
     custom: dict[str, Any],
     safe_mode: bool,
-    progress: Progress | None,
+    report: Reporter,
 ) -> list[Any]:
     manifest, path = opened.manifest, opened.path
     total = max(1, sum(m.bytes for m in manifest.models))
     done = 0
     models = []
     for index, entry in enumerate(manifest.models):
-        _report(progress, 0.1 + 0.8 * done / total, f"Loading model {entry.name!r}")
+        report(0.1 + 0.8 * done / total, f"Loading model {entry.name!r}")
         try:
             if entry.storage == "native":
                 where = _weights_index(opened, index, entry.variables)

@@ -16,7 +16,6 @@ from typing import Any
 from lockpickle_gui.core.errors import CorruptSnapshot, NotASnapshot, UnsupportedVersion
 from lockpickle_gui.core.inspect.paths import PathError, check_display_path, parse_strict
 from lockpickle_gui.core.snapshot import format as fmt
-from lockpickle_gui.core.snapshot import trust
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _PUBLIC_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -33,10 +32,6 @@ class TypeEntry:
     kind: str
     use: str
     registered: str | None = None
-
-    @property
-    def display(self) -> str:
-        return trust.display_name(self.name)
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,6 @@ class GraphPaths:
 @dataclass
 class ModelPlan:
     entries: list[ModelEntry] = field(default_factory=list)
-    unloadable: list[str] = field(default_factory=list)  # "path (class)"
     external: list[str] = field(default_factory=list)  # SavedModel wrappers
     notes: list[str] = field(default_factory=list)
 

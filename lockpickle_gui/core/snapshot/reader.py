@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lockpickle_gui.core.errors import CorruptSnapshot, LockpickleError
+from lockpickle_gui.core.progress import Progress
 from lockpickle_gui.core.snapshot import format as fmt
 from lockpickle_gui.core.snapshot import npy, safejson
 from lockpickle_gui.core.snapshot.archive import Hasher
@@ -33,7 +34,6 @@ from lockpickle_gui.core.snapshot.manifest import Manifest
 from lockpickle_gui.core.snapshot.manifest_io import manifest_to_json, parse_manifest
 from lockpickle_gui.core.snapshot.sources import DictSource, Source, ZipSource
 
-Progress = Callable[[float, str], None]
 _CHUNK = 4 << 20
 
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lockpickle_gui.core.errors import CorruptSnapshot, NotASnapshot, SnapshotError
 from lockpickle_gui.core.snapshot import format as fmt
-from lockpickle_gui.core.snapshot import npy, streams
+from lockpickle_gui.core.snapshot import npy, safejson, streams
 from lockpickle_gui.core.snapshot.budgets import DEFAULT, Budgets
+from lockpickle_gui.core.snapshot.manifest import check_header
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -146,7 +146,7 @@ class ZipSource(Source):
                 path=self.path,
                 hint="Open .keras files with `lockpickle inspect` or the app; `lockpickle info`/`verify` read .lpsnap files written by `lockpickle export`.",
             )
-        self.manifest_raw = self._manifest_header()
+        self._check_manifest_header()
         self.check_names([info.filename for info in infos])
         self.infos = {info.filename: info for info in infos}
         total = 0
@@ -194,12 +194,9 @@ class ZipSource(Source):
                 f"Expected at most {self.budgets.max_total_bytes} bytes in all. Received: {total}.",
             )
 
-    def _manifest_header(self) -> Any:
-        """The parsed manifest, its format and version checked first: an old (format 1) or
-        newer snapshot gets that answer, whatever else differs in it."""
-        from lockpickle_gui.core.snapshot import safejson
-        from lockpickle_gui.core.snapshot.manifest import check_header
-
+    def _check_manifest_header(self) -> None:
+        """The manifest's format and version, checked first: an old (format 1) or newer
+        snapshot gets that answer, whatever else differs in it."""
         info = self.zip.getinfo(fmt.MANIFEST_MEMBER)
         limit = self.budgets.max_manifest_bytes
         if info.file_size > limit or info.file_size > self.budgets.max_compression_ratio * max(
@@ -216,9 +213,7 @@ class ZipSource(Source):
                 self.path,
                 f"Expected a readable manifest.json. Received: {type(error).__name__}: {error}.",
             ) from None
-        raw = safejson.loads(data, "manifest.json", self.path, self.budgets)
-        check_header(raw, self.path)
-        return raw
+        check_header(safejson.loads(data, "manifest.json", self.path, self.budgets), self.path)
 
     @property
     def magic(self) -> bool:
@@ -321,8 +316,3 @@ class DictSource(Source):
 
 def _is_array(value: Any) -> bool:
     return type(value).__module__ == "numpy" and type(value).__name__ == "ndarray"
-
-
-def iter_chunks(stream: Any, size: int = 4 << 20) -> Iterator[bytes]:
-    while chunk := stream.read(size):
-        yield chunk

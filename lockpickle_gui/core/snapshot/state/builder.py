@@ -2,11 +2,12 @@
 
   2. trust    every "types" name against the caller's policy; refuse, listing all of
               them, before anything is imported (``untrusted_names`` stops here)
-  3. resolve  import the trusted modules, find each name (``trust.resolve``), and check
-              who defines the code building each class runs (``trust.check_code_owner``)
-  4. build    creation and fill tasks in dependency order, without recursion: mutable
-              objects are created empty and filled later, so cycles through them
-              round-trip; a cycle through constructor inputs (a tuple holding itself) fails
+  3. resolve  import the trusted modules, find each name (``trusted_code.resolve``), and check
+              who defines the code building each class runs (``trusted_code.check_code_owner``)
+  4. build    creation (``create.py``) and fill (``fill.py``) tasks in dependency order,
+              without recursion: mutable objects are created empty and filled later, so
+              cycles through them round-trip; a cycle through constructor inputs (a tuple
+              holding itself) fails
 
 A dict key, set member or priority-queue item is built before it is hashed, and its size
 counted with repeats (``hash()`` and ``==`` walk shared parts again each time), so a small
@@ -16,8 +17,6 @@ A trusted class raising becomes :class:`TrustedCodeFailed`; anything else is our
 
 from __future__ import annotations
 
-import collections
-import copyreg
 import enum
 import heapq
 import queue
@@ -32,15 +31,15 @@ from lockpickle_gui.core.errors import (
 )
 from lockpickle_gui.core.inspect import model_layers
 from lockpickle_gui.core.inspect.paths import parse_strict
-from lockpickle_gui.core.snapshot import npy, trust
+from lockpickle_gui.core.snapshot import npy, trust, trusted_code
 from lockpickle_gui.core.snapshot.state import schema
 from lockpickle_gui.core.snapshot.state.create import CREATE
+from lockpickle_gui.core.snapshot.state.fill import BUILT_BY_CALL, fill
 from lockpickle_gui.core.snapshot.state.keys import KeyGuard
-from lockpickle_gui.core.snapshot.state.validate import REEXPORT, Document, is_dunder
+from lockpickle_gui.core.snapshot.state.validate import REEXPORT, Document
 
 _STDLIB_QUEUES = (queue.Queue, queue.LifoQueue, queue.PriorityQueue)
 _QUEUE_HOOKS = ("__new__", "_init", "_qsize", "_put", "_get")
-_BUILT_BY_CALL = ("obj", "call")
 
 
 def needed_types(document: Document) -> dict[int, bool]:
@@ -49,7 +48,7 @@ def needed_types(document: Document) -> dict[int, bool]:
     for node in document.nodes:
         c = node.get("c")
         if c is not None:
-            needs[c] = needs.get(c, False) or node["t"] in _BUILT_BY_CALL or node["t"] == "Queue"
+            needs[c] = needs.get(c, False) or node["t"] in BUILT_BY_CALL or node["t"] == "Queue"
     return needs
 
 
@@ -175,7 +174,7 @@ class Builder:
     # ---------------------------------------------------------------- resolution
     def resolve_types(self) -> None:
         for module, qualname, kind in self.d.types:
-            self.classes.append(trust.resolve(module, qualname, kind, self.path))
+            self.classes.append(trusted_code.resolve(module, qualname, kind, self.path))
         checked: set[tuple[int, str]] = set()
         for node in self.nodes:
             tag, c = node["t"], node.get("c")
@@ -185,8 +184,8 @@ class Builder:
             self._check_class(self.classes[c], tag)
 
     def _check_class(self, cls: Any, tag: str) -> None:
-        owner = trust.check_code_owner
-        if tag in _BUILT_BY_CALL and isinstance(cls, type):
+        owner = trusted_code.check_code_owner
+        if tag in BUILT_BY_CALL and isinstance(cls, type):
             if issubclass(cls, (enum.Enum, queue.Queue, type)):
                 raise CorruptSnapshot(
                     f"Expected an ordinary class to build. Received: {cls!r:.80}.", path=self.path
@@ -211,7 +210,7 @@ class Builder:
                     f"Expected a queue.Queue class. Received: {cls!r:.80}.", path=self.path
                 )
             for hook in _QUEUE_HOOKS if cls not in _STDLIB_QUEUES else ():
-                defining = trust.code_owner(cls, hook)
+                defining = trusted_code.code_owner(cls, hook)
                 if defining is not None and defining not in (*_STDLIB_QUEUES, object):
                     owner(defining, hook, self.policy, self.path)
 
@@ -268,7 +267,7 @@ class Builder:
             i, tag = task >> 1, tags[task >> 1]
             try:
                 if task & 1:
-                    self.fill(i, tag, self.nodes[i], self.objs[i])
+                    fill(self, i, tag, self.nodes[i], self.objs[i])
                     self.filled[i] = 1
                 else:
                     self.objs[i] = CREATE[tag](self, i, self.nodes[i])
@@ -312,109 +311,3 @@ class Builder:
     def check_keys(self, slots: list[Any], *, pairs: bool) -> None:
         """Dict keys / set members / heap items: bounded weight, few equal hashes."""
         self.keys.check(slots, pairs=pairs)
-
-    # ---------------------------------------------------------------- fill
-    def fill(self, index: int, tag: str, node: dict[str, Any], obj: Any) -> None:
-        val = self.val
-        if tag == "list":
-            obj.extend([val(s) for s in node["v"]])
-        elif tag in ("dict", "OrderedDict", "Counter", "defaultdict"):
-            items = node["items"]
-            self.check_keys(items, pairs=True)
-            setitem = (
-                collections.OrderedDict.__setitem__ if tag == "OrderedDict" else dict.__setitem__
-            )
-            for k in range(0, len(items), 2):
-                setitem(obj, val(items[k]), val(items[k + 1]))
-            if tag == "defaultdict":
-                obj.default_factory = val(node["factory"])
-        elif tag == "set":
-            self.check_keys(node["v"], pairs=False)
-            obj.update([val(s) for s in node["v"]])
-        elif tag == "deque":
-            obj.extend([val(s) for s in node["v"]])
-        elif tag == "namespace":
-            obj.__dict__.update({k: val(s) for k, s in node["attrs"].items()})
-        elif tag == "Queue":
-            from lockpickle_gui.core.snapshot.state.values import QUEUE_OWN_ATTRIBUTES
-
-            attrs = node.get("attrs", {})
-            if QUEUE_OWN_ATTRIBUTES.intersection(attrs):
-                raise self.fail(
-                    index, "queue attributes that leave the queue's own machinery alone"
-                )
-            obj.__dict__.update({k: val(s) for k, s in attrs.items()})
-            priority = isinstance(obj, queue.PriorityQueue)
-            if priority:
-                self.check_keys(node["items"], pairs=False)
-            for slot in node["items"]:
-                self.run_trusted(index, obj._put, val(slot))
-            obj.unfinished_tasks = len(node["items"])
-        elif tag == "SimpleQueue":
-            for slot in node["items"]:
-                obj.put(val(slot))
-        elif tag in _BUILT_BY_CALL:
-            self._fill_object(index, node, obj)
-
-    def _fill_object(self, index: int, node: dict[str, Any], obj: Any) -> None:
-        val = self.val
-        cls = type(obj)
-        has_state = "state" in node or "attrs" in node or "slots" in node
-        if (has_state or "list" in node or "dict" in node) and node["t"] == "call":
-            module, qualname = getattr(cls, "__module__", "?"), getattr(cls, "__qualname__", "?")
-            if not self.policy.trusts_by_user(module, qualname, "class"):
-                raise trust.untrusted_code(
-                    [f"{module}:{qualname}"],
-                    self.path,
-                    self.policy,
-                    why="its state is set after the call",
-                )
-        if has_state:
-            if "state" in node:
-                state = val(node["state"])
-            else:
-                attrs = {k: val(s) for k, s in node["attrs"].items()} if "attrs" in node else None
-                state = (
-                    (attrs, {k: val(s) for k, s in node["slots"].items()})
-                    if "slots" in node
-                    else attrs
-                )
-            if trust.code_owner(cls, "__setstate__") is not None:
-                trust.check_code_owner(cls, "__setstate__", self.policy, self.path)
-                self.run_trusted(index, cls.__setstate__, obj, state)
-            else:
-                self._default_build(index, obj, state)
-        if "list" in node:
-            trust.check_code_owner(cls, "extend", self.policy, self.path)
-            self.run_trusted(index, obj.extend, [val(s) for s in node["list"]])
-        if "dict" in node:
-            trust.check_code_owner(cls, "__setitem__", self.policy, self.path)
-            items = node["dict"]
-            self.check_keys(items, pairs=True)
-            for k in range(0, len(items), 2):
-                self.run_trusted(index, obj.__setitem__, val(items[k]), val(items[k + 1]))
-
-    def _default_build(self, index: int, obj: Any, state: Any) -> None:
-        """pickle's BUILD without __setstate__, minus what pickle lets a file do to a class."""
-        slot_state = None
-        if type(state) is tuple and len(state) == 2:
-            state, slot_state = state
-        if state is not None:
-            if type(state) is not dict or not all(
-                type(k) is str and not is_dunder(k) for k in state
-            ):
-                raise self.fail(index, "state mapping attribute names (no dunders) to values")
-            namespace = getattr(obj, "__dict__", None)
-            if type(namespace) is not dict:
-                raise self.fail(index, "an object with a __dict__ for its state")
-            namespace.update(state)
-        if slot_state is not None:
-            allowed = set(copyreg._slotnames(type(obj)))  # type: ignore[attr-defined]
-            if type(slot_state) is not dict:
-                raise self.fail(index, "slot state as a dict")
-            for name, value in slot_state.items():
-                if type(name) is not str or name not in allowed or is_dunder(name):
-                    raise self.fail(
-                        index, f"slot names of {type(obj).__qualname__}, not {str(name)[:40]!r}"
-                    )
-                object.__setattr__(obj, name, value)

@@ -127,11 +127,6 @@ TYPE_KIND = {
     "obj": "class",
     "call": None,  # a class or a function
 }
-# Node types that are lock-like primitives (listed in the manifest; rebuilt fresh).
-PRIMITIVE_TAGS = frozenset(
-    {"Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore", "Event", "Barrier", "local"}
-    | {"Queue", "SimpleQueue", "ThreadPoolExecutor"}
-)
 # Node types hashed when used as dict keys or set members whose children count toward a
 # key's weight (hash() and == walk them).
 HASHED_CHILDREN = frozenset(
