@@ -16,10 +16,10 @@ from lockpickle_gui.core.library.scan import file_sha256
 
 
 @pytest.fixture(scope="module")
-def snapshot(tmp_path_factory, keras):
+def snapshot(tmp_path_factory):
     """One small real snapshot (a model, a lock, a condition on it, an event)."""
     folder = tmp_path_factory.mktemp("library_snapshot")
-    return save(service(mlp(keras)), folder / "scorer-2025-01-31.lpsnap")
+    return save(service(mlp()), folder / "scorer-2025-01-31.lpsnap")
 
 
 @pytest.fixture
@@ -185,13 +185,13 @@ def test_remove_forgets_and_optionally_deletes_the_file(library, snapshot, tmp_p
     assert not drop.exists() and library.entries() == []
 
 
-def test_cli_export_import_and_verify_are_recorded(tmp_path, keras, private_user_folders):
+def test_cli_export_import_and_verify_are_recorded(tmp_path, private_user_folders):
     """`lockpickle export` / `import` / `verify` record into the user's library."""
     from lockpickle_gui.cli import main
 
     folder = tmp_path / "project"
     folder.mkdir()
-    mlp(keras).save(folder / "model.keras")
+    mlp().save(folder / "model.keras")
     (folder / "lockpickle.toml").write_text(
         '[project]\nname = "cli-recorded"\n[[models]]\nname = "scorer"\npath = "model.keras"\n'
     )

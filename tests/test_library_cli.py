@@ -13,9 +13,9 @@ from lockpickle_gui.cli import main
 
 
 @pytest.fixture(scope="module")
-def snapshots(tmp_path_factory, keras):
+def snapshots(tmp_path_factory):
     folder = tmp_path_factory.mktemp("library_cli")
-    model = mlp(keras)
+    model = mlp()
     trusted = service(model)
     trusted["settings"] = Settings()  # loading needs `--trust models`
     return {

@@ -16,12 +16,12 @@ from lockpickle_gui.core.library.diff_report import Status
 @pytest.fixture(scope="module")
 def snapshots(tmp_path_factory, keras):
     folder = tmp_path_factory.mktemp("diff")
-    model = mlp(keras)
+    model = mlp()
     return {
         "base": save(service(model), folder / "base.lpsnap"),
         "again": save(service(model), folder / "again.lpsnap"),
-        "retrained": save(service(retrained(keras, model)), folder / "retrained.lpsnap"),
-        "rearchitected": save(service(mlp(keras, extra_layer=True)), folder / "arch.lpsnap"),
+        "retrained": save(service(retrained(model)), folder / "retrained.lpsnap"),
+        "rearchitected": save(service(mlp(hidden_layers=2)), folder / "arch.lpsnap"),
         "relocked": save(service(model, lock="RLock"), folder / "relocked.lpsnap"),
     }
 
@@ -96,13 +96,13 @@ def test_a_relocked_service_differs_in_its_primitives_only(snapshots, capsys):
     assert code == 1 and "~ root['lock']: Lock -> RLock" in out
 
 
-def test_added_lock_and_required_type_are_listed(tmp_path, keras, snapshots):
+def test_added_lock_and_required_type_are_listed(tmp_path, snapshots):
     """A lock added to the service, and a class loading would now need."""
     import threading
 
     from models import Settings
 
-    grown = service(mlp(keras))
+    grown = service(mlp())
     grown["pool"] = threading.BoundedSemaphore(4)
     grown["settings"] = Settings()
     path = save(grown, tmp_path / "grown.lpsnap")
@@ -127,13 +127,13 @@ def test_cli_diff_takes_library_ids_and_refuses_bad_input(snapshots, capsys, tmp
     assert code == 2 and "does not hold" in err
 
 
-def test_a_snapshot_against_the_open_project(snapshots, keras, tmp_path):
+def test_a_snapshot_against_the_open_project(snapshots, tmp_path):
     """The project as it is now (retrained in memory) against what was exported."""
     from lockpickle_gui.core.project import open_project
 
     folder = tmp_path / "project"
     folder.mkdir()
-    model = mlp(keras)
+    model = mlp()
     model.save(folder / "model.keras")
     project = open_project(folder / "model.keras")
     exported = save(project, tmp_path / "exported.lpsnap")
@@ -149,8 +149,8 @@ def test_a_snapshot_against_the_open_project(snapshots, keras, tmp_path):
     assert list(tmp_path.glob("lockpickle-compare-*")) == []  # the temporary export is gone
 
 
-def test_diff_tolerates_snapshots_without_verification(tmp_path, keras, snapshots):
-    path = save(service(mlp(keras)), tmp_path / "unverified.lpsnap", verify=False)
+def test_diff_tolerates_snapshots_without_verification(tmp_path, snapshots):
+    path = save(service(mlp()), tmp_path / "unverified.lpsnap", verify=False)
     report = diff_snapshots(snapshots["base"], path)
     outputs = report.section("outputs:scorer")
     assert outputs.rows == [] and outputs.note == "not compared: only A stored verification outputs"

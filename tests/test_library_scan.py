@@ -16,9 +16,9 @@ from lockpickle_gui.core import library as lib
 
 
 @pytest.fixture(scope="module")
-def snapshot(tmp_path_factory, keras):
+def snapshot(tmp_path_factory):
     folder = tmp_path_factory.mktemp("scan_snapshot")
-    return save(service(mlp(keras)), folder / "scorer.lpsnap")
+    return save(service(mlp()), folder / "scorer.lpsnap")
 
 
 def test_scan_reads_snapshots_and_reports_what_is_not_one(tmp_path, snapshot, tiny_model):

@@ -3,106 +3,69 @@
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pytest
-
-from lockpickle_gui.cli import main
-
-SERVICE_PY = """
-    import threading
-
-    class Service:
-        def __init__(self, model):
-            self.model = model
-            self.lock = threading.Lock()
-            self.ready = threading.Event()
-
-    def build(models):
-        return Service(models["scorer"])
-"""
-
-TOML = """
-    [project]
-    name = "cli-demo"
-    [[models]]
-    name = "scorer"
-    path = "model.keras"
-    [code]
-    modules = ["service.py"]
-    [runtime]
-    factory = "service:build"
-"""
+from models import mlp
+from projects import service_project
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, keras):
-    folder = tmp_path_factory.mktemp("cli_project")
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)], name="scorer")
-    model.save(folder / "model.keras")
-    (folder / "service.py").write_text(textwrap.dedent(SERVICE_PY))
-    (folder / "lockpickle.toml").write_text(textwrap.dedent(TOML))
-    return folder
+def project(tmp_path_factory):
+    """A project whose service.Service holds the model "scorer", a Lock and an Event."""
+    return service_project(tmp_path_factory.mktemp("cli_project"), mlp(), name="cli-demo")
 
 
-def run_cli(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_export_info_verify_inspect_a_project(project, tmp_path, capsys):
+def test_export_info_verify_inspect_a_project(project, tmp_path, run_cli):
     snap = tmp_path / "demo.lpsnap"
-    code, out, _ = run_cli(capsys, "export", str(project), "-o", str(snap))
+    code, out, _ = run_cli("export", str(project), "-o", str(snap))
     assert code == 0 and f"Saved {snap}" in out and "1 model(s), 2 primitive(s)" in out
     assert "--trust-bundled-code" in out
 
-    code, out, _ = run_cli(capsys, "info", str(snap))
+    code, out, _ = run_cli("info", str(snap))
     assert code == 0
-    assert "models/0  scorer  Sequential  10 params" in out and "(native)" in out
+    assert "models/0  scorer  Sequential  67 params" in out and "(native)" in out
     assert "root.model" in out and "root.lock: Lock -> fresh, unlocked" in out
     assert "root.ready: Event (flag=False) -> fresh, state kept" in out
     assert "code/service.py  sha256 " in out
     assert "Service [class, bundled code]" in out and "to load it: --trust-bundled-code" in out
-    code, out, _ = run_cli(capsys, "info", str(snap), "--trust-bundled-code")
+    code, out, _ = run_cli("info", str(snap), "--trust-bundled-code")
     assert "to load it: nothing to trust" in out
-    code, out, _ = run_cli(capsys, "info", str(snap), "--json", "--check")
+    code, out, _ = run_cli("info", str(snap), "--json", "--check")
     data = json.loads(out)
     assert data["format"] == "lockpickle-snapshot" and len(data["untrusted_types"]) == 1
     assert data["untrusted_types"][0].endswith(".service.Service")
 
-    code, _, err = run_cli(capsys, "verify", str(snap))
+    code, _, err = run_cli("verify", str(snap))
     assert code == 2 and "--trust-bundled-code" in err
-    code, out, _ = run_cli(capsys, "verify", str(snap), "--trust-bundled-code")
+    code, out, _ = run_cli("verify", str(snap), "--trust-bundled-code")
     assert code == 0 and out.startswith("identical")
 
-    code, out, _ = run_cli(capsys, "inspect", str(snap))
+    code, out, _ = run_cli("inspect", str(snap))
     assert code == 0 and "from its manifest only" in out and "! root.lock: Lock" in out
-    code, out, _ = run_cli(capsys, "inspect", str(snap), "--trust-bundled-code")
+    code, out, _ = run_cli("inspect", str(snap), "--trust-bundled-code")
     assert code == 0 and "from its manifest only" not in out and "Dense" in out
 
 
-def test_export_model_file_and_verify_outcomes(tiny_model, tmp_path, capsys):
+def test_export_model_file_and_verify_outcomes(tiny_model, tmp_path, run_cli):
     model_file = tmp_path / "tiny.keras"
     tiny_model.save(model_file)
     snap = tmp_path / "tiny.lpsnap"
-    assert run_cli(capsys, "export", str(model_file), "-o", str(snap), "--no-verify")[0] == 0
-    code, out, _ = run_cli(capsys, "verify", str(snap))
+    assert run_cli("export", str(model_file), "-o", str(snap), "--no-verify")[0] == 0
+    code, out, _ = run_cli("verify", str(snap))
     assert code == 1 and out.startswith("no data")
-    code, out, _ = run_cli(capsys, "inspect", str(snap))  # nothing to trust: loads it
+    code, out, _ = run_cli("inspect", str(snap))  # nothing to trust: loads it
     assert code == 0 and "hidden" in out
-    assert run_cli(capsys, "export", str(model_file), "-o", str(snap))[0] == 0
-    code, out, _ = run_cli(capsys, "verify", str(snap), "--json")
+    assert run_cli("export", str(model_file), "-o", str(snap))[0] == 0
+    code, out, _ = run_cli("verify", str(snap), "--json")
     assert code == 0 and json.loads(out)["verdict"] == "identical"
 
 
-def test_bad_inputs_are_one_paragraph_errors(tmp_path, capsys):
+def test_bad_inputs_are_one_paragraph_errors(tmp_path, run_cli):
     bogus = tmp_path / "x.lpsnap"
     bogus.write_text("nope")
-    code, _, err = run_cli(capsys, "info", str(bogus))
+    code, _, err = run_cli("info", str(bogus))
     assert code == 2 and "not a ZIP archive" in err
-    code, _, err = run_cli(capsys, "verify", str(bogus))
+    code, _, err = run_cli("verify", str(bogus))
     assert code == 2 and "not a ZIP archive" in err
 
 
@@ -113,7 +76,7 @@ class Settings:
         self.rate = 0.5
 
 
-def test_info_and_inspect_list_the_types_to_trust_and_the_flags(tmp_path, capsys):
+def test_info_and_inspect_list_the_types_to_trust_and_the_flags(tmp_path, run_cli):
     import threading
 
     from lockpickle_gui.core.snapshot import save_snapshot
@@ -121,17 +84,17 @@ def test_info_and_inspect_list_the_types_to_trust_and_the_flags(tmp_path, capsys
     snap = tmp_path / "typed.lpsnap"
     save_snapshot({"settings": Settings(), "lock": threading.Lock()}, snap)
     name = f"{__name__}.Settings"
-    code, out, _ = run_cli(capsys, "info", str(snap))
+    code, out, _ = run_cli("info", str(snap))
     assert (
         code == 0 and f"{name} [class, NOT trusted]" in out and f"to load it: --trust {name}" in out
     )
-    code, out, _ = run_cli(capsys, "info", str(snap), "--trust", __name__)
+    code, out, _ = run_cli("info", str(snap), "--trust", __name__)
     assert f"{name} [class, trusted]" in out and "to load it: nothing to trust" in out
-    code, out, _ = run_cli(capsys, "inspect", str(snap))
+    code, out, _ = run_cli("inspect", str(snap))
     assert code == 0 and "from its manifest only" in out and f"--trust {name}" in out
-    code, _, err = run_cli(capsys, "import", str(snap))
+    code, _, err = run_cli("import", str(snap))
     assert code == 2 and f"--trust {name}" in err and "nothing was imported or run" in err
-    code, out, _ = run_cli(capsys, "import", str(snap), "--trust", name)
+    code, out, _ = run_cli("import", str(snap), "--trust", name)
     assert code == 0 and "root['lock']: Lock, unlocked" in out
-    code, _, err = run_cli(capsys, "verify", str(snap), "--trust", "builtins")
+    code, _, err = run_cli("verify", str(snap), "--trust", "builtins")
     assert code == 2 and "never trusts it" in err

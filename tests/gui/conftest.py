@@ -6,10 +6,9 @@ before the thread-leak check in tests/conftest.py runs.
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 from gui_helpers import LOAD_TIMEOUT_MS
+from projects import write_project
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 
@@ -46,13 +45,6 @@ def window(make_window, settings_dir):
     return make_window(settings_dir)
 
 
-@pytest.fixture
-def model_file(tmp_path, tiny_model):
-    path = tmp_path / "tiny.keras"
-    tiny_model.save(path)
-    return path
-
-
 SERVICE_CODE = '''
 import threading
 
@@ -76,12 +68,9 @@ def build(models):
 @pytest.fixture
 def service_project(tmp_path, tiny_model):
     """A project folder: one model, a factory building a service with locks and an open file."""
-    folder = tmp_path / "service_project"
-    folder.mkdir()
-    tiny_model.save(folder / "model.keras")
-    (folder / "service.py").write_text(textwrap.dedent(SERVICE_CODE))
-    (folder / "lockpickle.toml").write_text(
-        textwrap.dedent("""
+    return write_project(
+        tmp_path / "service_project",
+        """
         [project]
         name = "service-demo"
         [[models]]
@@ -91,6 +80,7 @@ def service_project(tmp_path, tiny_model):
         modules = ["service.py"]
         [runtime]
         factory = "service:build"
-    """)
+        """,
+        {"service.py": SERVICE_CODE},
+        model=tiny_model,
     )
-    yield folder

@@ -31,7 +31,7 @@ TIMEOUT_MS = 60_000
 @pytest.fixture(scope="module")
 def files(tmp_path_factory, keras):
     folder = tmp_path_factory.mktemp("panel_snapshots")
-    model = mlp(keras)
+    model = mlp()
     custom = service(model)
     custom["settings"] = Settings()
     return {
@@ -242,7 +242,7 @@ def test_compare_two_snapshots_and_with_the_open_project(
     from lockpickle_gui.core.project import open_project
 
     model_file = tmp_path / "scorer.keras"
-    mlp(keras).save(model_file)
+    mlp().save(model_file)
     project = open_project(model_file)
     window.add_loaded_project(project)
     exported = save(project, tmp_path / "from-project.lpsnap")

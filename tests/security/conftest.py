@@ -35,17 +35,14 @@ def good_state(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def good_model(tmp_path_factory, keras) -> Path:
+def good_model(tmp_path_factory) -> Path:
     """A snapshot with a small model, a lock re-attached to a layer, and verification."""
     import lpsec_fixtures
+    from models import mlp
 
     import lockpickle_gui as lp
 
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential(
-        [keras.Input((4,)), keras.layers.Dense(3, name="dense"), keras.layers.Dense(2, name="out")],
-        name="small",
-    )
+    model = mlp(name="small")
     model.layers[0].lock = threading.Lock()
     service = lpsec_fixtures.Service(1)
     service.model = model
@@ -55,46 +52,16 @@ def good_model(tmp_path_factory, keras) -> Path:
     return path
 
 
-SERVICE_PY = """
-import threading
-
-
-class Service:
-    def __init__(self, model):
-        self.model = model
-        self.lock = threading.Lock()
-
-
-def build(models):
-    return Service(models["scorer"])
-"""
-
-TOML = """
-[project]
-name = "sec-demo"
-[[models]]
-name = "scorer"
-path = "model.keras"
-[code]
-modules = ["service.py"]
-[runtime]
-factory = "service:build"
-"""
-
-
 @pytest.fixture(scope="session")
-def good_project(tmp_path_factory, keras) -> Path:
+def good_project(tmp_path_factory) -> Path:
     """A project snapshot: a model, and the project's own code bundled."""
+    from models import mlp
+    from projects import service_project
+
     import lockpickle_gui as lp
     from lockpickle_gui.core.project import open_project
 
-    folder = tmp_path_factory.mktemp("project")
-    keras.utils.set_random_seed(0)
-    keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)], name="scorer").save(
-        folder / "model.keras"
-    )
-    (folder / "service.py").write_text(SERVICE_PY)
-    (folder / "lockpickle.toml").write_text(TOML)
+    folder = service_project(tmp_path_factory.mktemp("project"), mlp(), name="sec-demo")
     path = folder / "project.lpsnap"
     lp.save_snapshot(open_project(folder), path)
     return path

@@ -139,37 +139,12 @@ def assert_no_children(what: str, ignore: set[int] = frozenset(), timeout: float
 PROCESS_WIDE_THREADS = ("_run_router_event_loop", "Dask-Offload")
 
 
-@pytest.fixture(autouse=True)
-def fail_on_leaked_threads(request):
-    """The suite's thread check (tests/conftest.py), minus the engines' process-wide threads.
-    A test parametrized with backend "ray" gets the session's Ray cluster before counting."""
-    import threading
-    import time
-
+@pytest.fixture
+def process_wide_threads(request) -> tuple[str, ...]:
+    """The engines' process-wide threads, for the suite's thread check (tests/conftest.py).
+    A test parametrized with backend "ray" gets the session's Ray cluster here, before the
+    check counts the threads running."""
     callspec = getattr(request.node, "callspec", None)
     if callspec is not None and callspec.params.get("backend") == "ray":
         request.getfixturevalue("ray_session")
-
-    def live():
-        return {
-            t
-            for t in threading.enumerate()
-            if t.is_alive() and not isinstance(t, threading._DummyThread)
-        }  # type: ignore[attr-defined]
-
-    before = live()
-    yield
-
-    def leaked():
-        return {
-            t for t in live() - before if not any(name in t.name for name in PROCESS_WIDE_THREADS)
-        }
-
-    deadline = time.monotonic() + 3.0
-    left = leaked()
-    while left and time.monotonic() < deadline:
-        time.sleep(0.02)
-        left = leaked()
-    if left:
-        names = ", ".join(sorted(t.name for t in left))
-        pytest.fail(f"{request.node.nodeid} left threads running: {names}", pytrace=False)
+    return PROCESS_WIDE_THREADS
