@@ -50,11 +50,9 @@ SERVICE_PY = """
         return Service(models["scorer"])
 """
 
-SERVICE_TOML = """
-    [project]
-    name = "{name}"
+FACTORY_TOML = """
     [[models]]
-    name = "scorer"
+    name = "{model_name}"
     path = "model.keras"
     [code]
     modules = ["service.py"]
@@ -63,9 +61,18 @@ SERVICE_TOML = """
 """
 
 
+def factory_project(
+    folder: Path, service_py: str, model: Any, *, model_name: str = "m", name: str | None = None
+) -> Path:
+    """A project of one model (``model_name``) whose service.py's ``build(models)`` makes the
+    runtime object; ``name``: its [project] name (default: the folder's)."""
+    toml = FACTORY_TOML.format(model_name=model_name)
+    if name is not None:
+        toml = f'[project]\nname = "{name}"\n' + textwrap.dedent(toml)
+    return write_project(folder, toml, {"service.py": service_py}, model=model)
+
+
 def service_project(folder: Path, model: Any, *, name: str = "service-demo") -> Path:
     """A project whose factory builds a ``service.Service`` (the project's own code) around
     its one model "scorer": the model, a Lock at root.lock and an Event at root.ready."""
-    return write_project(
-        folder, SERVICE_TOML.format(name=name), {"service.py": SERVICE_PY}, model=model
-    )
+    return factory_project(folder, SERVICE_PY, model, model_name="scorer", name=name)

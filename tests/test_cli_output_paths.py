@@ -10,22 +10,12 @@ import os
 
 import pytest
 
-from lockpickle_gui.cli import main
 from lockpickle_gui.core.atomic import UnwritableTarget, atomic_write, check_writable
 from lockpickle_gui.core.errors import LockpickleError
 
 
-@pytest.fixture
-def model_file(tmp_path, tiny_model):
-    path = tmp_path / "in" / "tiny.keras"
-    path.parent.mkdir()
-    tiny_model.save(path)
-    return path
-
-
-def _refused(capsys, *argv) -> str:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
+def _refused(run_cli, *args) -> str:
+    code, out, err = run_cli(*args)
     assert code == 2, (out, err)
     assert "bug in lockpickle" not in err and "Traceback" not in err
     assert err.count("\n") == 1  # one paragraph
@@ -51,36 +41,36 @@ def _read_only_folder(tmp_path):
     pytest.skip("no read-only folder available to this user")
 
 
-def test_export_to_a_folder_a_missing_folder_or_a_file_as_folder(model_file, tmp_path, capsys):
+def test_export_to_a_folder_a_missing_folder_or_a_file_as_folder(model_file, tmp_path, run_cli):
     before = _files(tmp_path)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    err = _refused(capsys, "export", str(model_file), "-o", str(out_dir))
+    err = _refused(run_cli, "export", str(model_file), "-o", str(out_dir))
     assert str(out_dir) in err and "is a folder" in err
-    err = _refused(capsys, "export", str(model_file), "-o", str(tmp_path / "nope" / "a.lpsnap"))
+    err = _refused(run_cli, "export", str(model_file), "-o", str(tmp_path / "nope" / "a.lpsnap"))
     assert "does not exist" in err and "Create the folder" in err
-    err = _refused(capsys, "export", str(model_file), "-o", str(model_file / "a.lpsnap"))
+    err = _refused(run_cli, "export", str(model_file), "-o", str(model_file / "a.lpsnap"))
     assert "is a file" in err
     assert _files(tmp_path) == sorted(before + ["out"])
 
 
-def test_export_to_a_read_only_folder(model_file, tmp_path, capsys):
+def test_export_to_a_read_only_folder(model_file, tmp_path, run_cli):
     folder = _read_only_folder(tmp_path)
-    err = _refused(capsys, "export", str(model_file), "-o", os.path.join(folder, "a.lpsnap"))
+    err = _refused(run_cli, "export", str(model_file), "-o", os.path.join(folder, "a.lpsnap"))
     assert "write in" in err and str(folder) in err
 
 
-def test_export_never_overwrites_the_input_model(model_file, capsys):
+def test_export_never_overwrites_the_input_model(model_file, run_cli):
     original = model_file.read_bytes()
-    err = _refused(capsys, "export", str(model_file), "-o", str(model_file))
+    err = _refused(run_cli, "export", str(model_file), "-o", str(model_file))
     assert ".lpsnap" in err and str(model_file.with_suffix(".lpsnap")) in err
     assert model_file.read_bytes() == original
 
 
-def test_import_of_a_model_file_or_a_folder_talks_about_snapshots(model_file, tmp_path, capsys):
-    err = _refused(capsys, "import", str(tmp_path))
+def test_import_of_a_model_file_or_a_folder_talks_about_snapshots(model_file, tmp_path, run_cli):
+    err = _refused(run_cli, "import", str(tmp_path))
     assert "Expected a .lpsnap file" in err
-    err = _refused(capsys, "import", str(tmp_path / "missing.lpsnap"))
+    err = _refused(run_cli, "import", str(tmp_path / "missing.lpsnap"))
     assert "Expected a .lpsnap file" in err
 
 

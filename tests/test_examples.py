@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import annotations_by_path, assert_paths_resolve
 
-from lockpickle_gui.core.inspect import resolve_path
 from lockpickle_gui.core.project import open_project
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "resources" / "examples"
@@ -17,11 +17,10 @@ DEMOS = ("single_lock", "lock_pool", "locked_layer", "anomaly_service")
 
 
 def annotations(project) -> dict:
+    """The project's annotations by path; every path leads back to its object."""
     tree = project.inspect()
-    notes = {note.path: note for note in tree.iter_annotations()}
-    for path, note in notes.items():
-        assert resolve_path(project.runtime, path) is note.obj, path
-    return notes
+    assert_paths_resolve(project.runtime, tree)
+    return annotations_by_path(tree)
 
 
 @pytest.mark.parametrize("demo", DEMOS)

@@ -4,30 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from models import branching, image_and_tokens, image_classifier
 
 from lockpickle_gui.core.errors import PreviewError
 
 
 @pytest.fixture(scope="module")
-def text_and_image_model(keras):
-    keras.utils.set_random_seed(0)
-    image = keras.Input((8, 8, 3), name="image")
-    tokens = keras.Input((6,), dtype="int32", name="tokens")
-    a = keras.layers.GlobalAveragePooling2D()(image)
-    b = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(12, 3)(tokens))
-    return keras.Model(
-        {"image": image, "tokens": tokens},
-        keras.layers.Dense(2)(keras.layers.Concatenate()([a, b])),
-    )
+def text_and_image_model():
+    return image_and_tokens()
 
 
 @pytest.fixture(scope="module")
-def image_model(keras):
-    keras.utils.set_random_seed(0)
-    image = keras.Input((8, 8, 3))
-    return keras.Model(
-        image, keras.layers.Dense(4, activation="softmax")(keras.layers.Flatten()(image))
-    )
+def image_model():
+    return image_classifier()
 
 
 def test_generated_inputs_follow_the_spec_and_the_seed(text_and_image_model):
@@ -89,17 +78,16 @@ def test_load_npz_by_name_or_position(text_and_image_model, tmp_path):
         load_inputs(tmp_path / "x.npy", text_and_image_model)
 
 
-def test_load_npz_positional_for_a_list_input_model(keras, tmp_path):
+def test_load_npz_positional_for_a_list_input_model(tmp_path):
     from lockpickle_gui.core.modelio.inputs import load_inputs
 
-    a, b = keras.Input((2,)), keras.Input((3,))
-    model = keras.Model([a, b], keras.layers.Concatenate()([a, b]))
-    np.savez(tmp_path / "pos.npz", np.zeros((4, 2)), np.ones((4, 3)))
-    samples = load_inputs(tmp_path / "pos.npz", model)
-    assert len(samples) == 4 and [s.shape for s in samples[0]] == [(2,), (3,)]
+    np.savez(tmp_path / "pos.npz", np.zeros((4, 32)), np.ones((4, 16)))
+    samples = load_inputs(tmp_path / "pos.npz", branching())  # inputs [in_a (32,), in_b (16,)]
+    assert len(samples) == 4 and [s.shape for s in samples[0]] == [(32,), (16,)]
+    np.testing.assert_array_equal(samples[3][1], np.ones(16))
 
 
-def test_load_image_folder_resized_to_the_input(image_model, keras, tmp_path):
+def test_load_image_folder_resized_to_the_input(image_model, tmp_path):
     import tensorflow as tf
 
     from lockpickle_gui.core.modelio.inputs import load_inputs

@@ -9,8 +9,6 @@ import shutil
 import pytest
 from models import Settings, mlp, save, service
 
-from lockpickle_gui.cli import main
-
 
 @pytest.fixture(scope="module")
 def snapshots(tmp_path_factory):
@@ -24,79 +22,87 @@ def snapshots(tmp_path_factory):
     }
 
 
-def run(capsys, *argv):
-    code = main(["library", *map(str, argv)])
-    out, err = capsys.readouterr()
-    return code, out, err
+@pytest.fixture
+def library(run_cli):
+    """``lockpickle library ARGS...``: (exit status, stdout, stderr)."""
+    return lambda *args: run_cli("library", *args)
 
 
-def as_json(capsys, *argv):
-    code, out, err = run(capsys, *argv, "--json")
-    assert code == 0, err
-    return json.loads(out)
+@pytest.fixture
+def library_json(library):
+    """``lockpickle library ARGS... --json``, which must succeed: its output, parsed."""
+
+    def run(*args):
+        code, out, err = library(*args, "--json")
+        assert code == 0, err
+        return json.loads(out)
+
+    return run
 
 
-def test_add_list_tag_note_show_and_remove(capsys, snapshots, tmp_path):
-    code, out, _ = run(capsys, "list")
+def test_add_list_tag_note_show_and_remove(library, library_json, snapshots, tmp_path):
+    code, out, _ = library("list")
     assert code == 0 and "The library is empty" in out
     folder = tmp_path / "folder"
     folder.mkdir()
     shutil.copyfile(snapshots["plain"], folder / "copy.lpsnap")
     (folder / "junk.lpsnap").write_text("junk")
-    report = as_json(capsys, "add", folder, snapshots["needs_trust"])
+    report = library_json("add", folder, snapshots["needs_trust"])
     assert report["found"] == 2 and [p["path"] for p in report["problems"]] == [
         str((folder / "junk.lpsnap").resolve())
     ]
-    entries = as_json(capsys, "list")["entries"]
+    entries = library_json("list")["entries"]
     assert sorted(e["project"] for e in entries) == ["copy", "custom"]
     custom = next(e for e in entries if e["project"] == "custom")
-    assert as_json(capsys, "tag", custom["id"], "prod", "v2")["tags"] == ["prod", "v2"]
-    assert as_json(capsys, "note", custom["id"], "the March model")["note"] == "the March model"
-    assert [e["id"] for e in as_json(capsys, "list", "--tag", "prod")["entries"]] == [custom["id"]]
-    assert as_json(capsys, "list", "--search", "march")["entries"][0]["id"] == custom["id"]
-    details = as_json(capsys, "show", custom["id"])
+    assert library_json("tag", custom["id"], "prod", "v2")["tags"] == ["prod", "v2"]
+    assert library_json("note", custom["id"], "the March model")["note"] == "the March model"
+    assert [e["id"] for e in library_json("list", "--tag", "prod")["entries"]] == [custom["id"]]
+    assert library_json("list", "--search", "march")["entries"][0]["id"] == custom["id"]
+    details = library_json("show", custom["id"])
     assert details["required_types"] == ["models.Settings"]
     assert [h["kind"] for h in details["history"]] == ["added", "tagged", "note"]
-    code, out, _ = run(capsys, "list")
+    code, out, _ = library("list")
     assert "custom (1)" in out and "[prod, v2]" in out and "note: the March model" in out
-    removed = as_json(capsys, "rm", str(folder / "copy.lpsnap"), "--delete-file")
+    removed = library_json("rm", str(folder / "copy.lpsnap"), "--delete-file")
     assert removed["deleted_files"] == [str((folder / "copy.lpsnap").resolve())]
     assert not (folder / "copy.lpsnap").exists()
-    assert [e["id"] for e in as_json(capsys, "list")["entries"]] == [custom["id"]]
+    assert [e["id"] for e in library_json("list")["entries"]] == [custom["id"]]
 
 
-def test_scan_shows_moved_and_missing_files(capsys, snapshots, tmp_path):
+def test_scan_shows_moved_and_missing_files(library, library_json, snapshots, tmp_path):
     folder = tmp_path / "watched"
     folder.mkdir()
     first = folder / "a.lpsnap"
     shutil.copyfile(snapshots["plain"], first)
-    as_json(capsys, "add", folder)
+    library_json("add", folder)
     first.unlink()
-    report = as_json(capsys, "scan")
+    report = library_json("scan")
     assert report["missing"] == [str(first.resolve())]
-    (entry,) = as_json(capsys, "list", "--missing")["entries"]
+    (entry,) = library_json("list", "--missing")["entries"]
     assert entry["missing"] is True
-    code, out, _ = run(capsys, "list")
+    code, out, _ = library("list")
     assert "MISSING" in out
 
 
-def test_verify_records_verdicts_and_needs_trust_when_loading_does(capsys, snapshots):
-    as_json(capsys, "add", snapshots["plain"], snapshots["needs_trust"])
-    code, out, _ = run(capsys, "verify", "--all", "--json")
+def test_verify_records_verdicts_and_needs_trust_when_loading_does(
+    library, library_json, snapshots
+):
+    library_json("add", snapshots["plain"], snapshots["needs_trust"])
+    code, out, _ = library("verify", "--all", "--json")
     results = {r["path"]: r for r in json.loads(out)["results"]}
     assert code == 1  # one of them could not be loaded without trust
     assert results[str(snapshots["plain"].resolve())]["verdict"] == "identical"
     assert "--trust" in results[str(snapshots["needs_trust"].resolve())]["error"]
-    code, out, _ = run(capsys, "verify", snapshots["needs_trust"], "--trust", "models")
+    code, out, _ = library("verify", snapshots["needs_trust"], "--trust", "models")
     assert code == 0 and "identical" in out
-    verdicts = {e["name"]: e["verdict"] for e in as_json(capsys, "list")["entries"]}
+    verdicts = {e["name"]: e["verdict"] for e in library_json("list")["entries"]}
     assert set(verdicts.values()) == {"identical"}
-    filtered = as_json(capsys, "list", "--verdict", "unverified")["entries"]
+    filtered = library_json("list", "--verdict", "unverified")["entries"]
     assert filtered == []
 
 
-def test_bad_references_are_one_clear_error(capsys):
-    code, _, err = run(capsys, "tag", "42", "prod")
+def test_bad_references_are_one_clear_error(library, library_json):
+    code, _, err = library("tag", "42", "prod")
     assert code == 2 and "does not hold" in err and "lockpickle library list" in err
-    code, _, err = run(capsys, "verify")
+    code, _, err = library("verify")
     assert code == 2 and "--all" in err

@@ -8,7 +8,6 @@ import json
 import pytest
 from models import mlp, retrained, save, service
 
-from lockpickle_gui.cli import main
 from lockpickle_gui.core.library.diff import diff_against_project, diff_snapshots
 from lockpickle_gui.core.library.diff_report import Status
 
@@ -26,32 +25,26 @@ def snapshots(tmp_path_factory, keras):
     }
 
 
-def diff_cli(capsys, *argv):
-    code = main(["diff", *map(str, argv)])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def changed(report, key):
     section = report.section(key)
     assert section is not None, [s.key for s in report.sections]
     return {row.item: row for row in section.changed}
 
 
-def test_two_exports_of_the_same_objects_are_identical(snapshots, capsys):
+def test_two_exports_of_the_same_objects_are_identical(snapshots, run_cli):
     report = diff_snapshots(snapshots["base"], snapshots["again"])
     assert report.identical, report.summary()
     weights = report.section("weights:scorer")
     assert len(weights.rows) == 4 and all(r.details == ["identical"] for r in weights.rows)
     outputs = report.section("outputs:scorer")
     assert [r.details for r in outputs.rows] == [["identical"]]
-    code, out, _ = diff_cli(capsys, snapshots["base"], snapshots["again"])
+    code, out, _ = run_cli("diff", snapshots["base"], snapshots["again"])
     assert code == 0 and out.rstrip().endswith(
         "identical: no difference in versions, types, primitives, models or outputs"
     )
 
 
-def test_a_retrained_model_differs_in_weights_and_outputs_only(snapshots, capsys):
+def test_a_retrained_model_differs_in_weights_and_outputs_only(snapshots, run_cli):
     report = diff_snapshots(snapshots["base"], snapshots["retrained"])
     assert not report.identical
     assert changed(report, "layers:scorer") == {}  # the same architecture
@@ -62,7 +55,7 @@ def test_a_retrained_model_differs_in_weights_and_outputs_only(snapshots, capsys
     assert weights["hidden/vars/1"].numbers["rel_norm"] == pytest.approx(1.0)  # zero bias moved
     (output,) = changed(report, "outputs:scorer").values()
     assert output.details[0].startswith("mismatch: max abs diff")
-    code, out, _ = diff_cli(capsys, snapshots["base"], snapshots["retrained"], "--json")
+    code, out, _ = run_cli("diff", snapshots["base"], snapshots["retrained"], "--json")
     data = json.loads(out)
     assert code == 1 and data["identical"] is False
     sections = {s["key"]: s for s in data["sections"]}
@@ -70,7 +63,7 @@ def test_a_retrained_model_differs_in_weights_and_outputs_only(snapshots, capsys
     assert sections["layers:scorer"]["identical"] is True
 
 
-def test_a_rearchitected_model_lists_layers_added_and_compares_the_rest_by_name(snapshots, capsys):
+def test_a_rearchitected_model_lists_layers_added_and_compares_the_rest_by_name(snapshots, run_cli):
     report = diff_snapshots(snapshots["base"], snapshots["rearchitected"])
     layers = changed(report, "layers:scorer")
     assert {item: row.status for item, row in layers.items()} == {"hidden_2": Status.ADDED}
@@ -81,18 +74,18 @@ def test_a_rearchitected_model_lists_layers_added_and_compares_the_rest_by_name(
     assert "hidden/vars/0" not in weights  # built first from the same seed: unchanged
     (model,) = changed(report, "models").values()
     assert "layers: 1 added" in model.details and model.a != model.b  # params differ
-    code, out, _ = diff_cli(capsys, snapshots["base"], snapshots["rearchitected"])
+    code, out, _ = run_cli("diff", snapshots["base"], snapshots["rearchitected"])
     assert code == 1 and "+ hidden_2: (none) -> Dense" in out
 
 
-def test_a_relocked_service_differs_in_its_primitives_only(snapshots, capsys):
+def test_a_relocked_service_differs_in_its_primitives_only(snapshots, run_cli):
     report = diff_snapshots(snapshots["base"], snapshots["relocked"])
     primitives = changed(report, "primitives")
     assert primitives["root['lock']"].details == ["kind: Lock -> RLock"]
     assert "root['ready']" in primitives  # the Condition now wraps an RLock
     for key in ("layers:scorer", "weights:scorer", "outputs:scorer", "types", "versions"):
         assert changed(report, key) == {}
-    code, out, _ = diff_cli(capsys, snapshots["base"], snapshots["relocked"])
+    code, out, _ = run_cli("diff", snapshots["base"], snapshots["relocked"])
     assert code == 1 and "~ root['lock']: Lock -> RLock" in out
 
 
@@ -114,16 +107,15 @@ def test_added_lock_and_required_type_are_listed(tmp_path, snapshots):
     assert primitives["root['pool']"].b == "BoundedSemaphore, value=4"
 
 
-def test_cli_diff_takes_library_ids_and_refuses_bad_input(snapshots, capsys, tmp_path):
-    assert main(["library", "add", str(snapshots["base"]), str(snapshots["relocked"])]) == 0
-    capsys.readouterr()
-    code, out, _ = diff_cli(capsys, 1, 2)
+def test_cli_diff_takes_library_ids_and_refuses_bad_input(snapshots, run_cli, tmp_path):
+    assert run_cli("library", "add", snapshots["base"], snapshots["relocked"])[0] == 0
+    code, out, _ = run_cli("diff", 1, 2)
     assert code == 1 and "Lock -> RLock" in out
     not_a_snapshot = tmp_path / "notes.txt"
     not_a_snapshot.write_text("hello")
-    code, _, err = diff_cli(capsys, snapshots["base"], not_a_snapshot)
+    code, _, err = run_cli("diff", snapshots["base"], not_a_snapshot)
     assert code == 2 and "not a ZIP archive" in err
-    code, _, err = diff_cli(capsys, snapshots["base"], 99)
+    code, _, err = run_cli("diff", snapshots["base"], 99)
     assert code == 2 and "does not hold" in err
 
 

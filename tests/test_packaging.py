@@ -122,34 +122,16 @@ def test_stable_icons_are_valid_svg(name):
     assert root.tag == "{http://www.w3.org/2000/svg}svg" and root.get("viewBox")
 
 
-def _icon_names_in_code() -> set[str]:
-    """String literals passed to icon_path()/_svg_icon() anywhere in lockpickle_gui."""
-    names = set()
-    for path in (REPO / "lockpickle_gui").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and node.args
-                and getattr(node.func, "attr", getattr(node.func, "id", None))
-                in ("icon_path", "_svg_icon")
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-            ):
-                names.add(node.args[0].value)
-    return names
-
-
-def test_every_icon_name_the_gui_uses_exists():
+def test_every_icon_the_gui_draws_exists():
+    """badges.py draws lock badges by level, node icons by role and the app icon, by name
+    (a missing file would show a plain dot)."""
     from lockpickle_gui.core.inspect.report import LEVELS
+    from lockpickle_gui.gui.badges import ROLE_ICONS
 
-    names = _icon_names_in_code() | {f"lock-{level}" for level in LEVELS}
-    try:
-        from lockpickle_gui.gui.badges import ROLE_ICONS
-    except ImportError:  # the badges module not there (yet): the literal names still count
-        ROLE_ICONS = {}
-    names |= set(ROLE_ICONS.values())
-    missing = [name for name in sorted(names) if not resources.icon_path(name).is_file()]
-    assert not missing
+    names = {f"lock-{level}" for level in LEVELS} | set(ROLE_ICONS.values())
+    names |= {"object", resources.APP_ICON.removesuffix(".svg")}  # role_icon's default, the app
+    for name in sorted(names):
+        assert resources.icon_path(name).is_file(), name
 
 
 def test_lock_badge_colours_match_the_icons():

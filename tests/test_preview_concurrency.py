@@ -270,3 +270,21 @@ def test_run_preview_cancels_promptly_and_leaves_no_thread(keras, how):
             cancel=cancel,
         )
     assert any("requests" in message for _, message in calls)
+
+
+def test_map_progress_can_cancel_and_the_pool_keeps_serving(tiny_model):
+    from lockpickle_gui.core.preview import InferencePool
+
+    samples = list(np.random.default_rng(6).standard_normal((50, 4)).astype("float32"))
+    seen = []
+
+    def progress(fraction, message):
+        seen.append(fraction)
+        if len(seen) == 3:
+            raise Cancelled()
+
+    with InferencePool(tiny_model, workers=1, max_batch=4) as pool:
+        with pytest.raises(Cancelled):
+            pool.map(samples, progress=progress)
+        assert len(pool.map(samples[:5])) == 5
+    assert len(seen) == 3

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from models import mlp
+from projects import factory_project, write_project
 
 from lockpickle_gui.core.code_package import import_code_package
 from lockpickle_gui.core.errors import LockpickleError, ProjectError
@@ -16,13 +18,10 @@ from lockpickle_gui.core.project import code_package_name, open_project
 
 
 @pytest.fixture(scope="module")
-def model_files(tmp_path_factory, keras):
+def model_files(tmp_path_factory):
     """A .keras, a full .h5, a weights-only .h5 and a SavedModel of one tiny model."""
     folder = tmp_path_factory.mktemp("models")
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential(
-        [keras.Input((4,), name="features"), keras.layers.Dense(3, name="scores")], name="tiny"
-    )
+    model = mlp(activation="relu", name="tiny")
     model.save(folder / "tiny.keras")
     model.save(folder / "full.h5")
     model.save_weights(folder / "tiny.weights.h5")
@@ -35,18 +34,6 @@ def model_files(tmp_path_factory, keras):
         "weights": folder / "tiny.weights.h5",
         "saved": folder / "saved",
     }
-
-
-def write_project(
-    folder: Path, toml: str, files: dict[str, str] | None = None, model: Path | None = None
-) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "lockpickle.toml").write_text(textwrap.dedent(toml))
-    for name, text in (files or {}).items():
-        (folder / name).write_text(textwrap.dedent(text))
-    if model is not None:
-        (folder / "model.keras").write_bytes(model.read_bytes())
-    return folder
 
 
 LAYERS_PY = """
@@ -98,7 +85,7 @@ def test_keras_file(model_files):
 
 def test_full_h5_file(model_files):
     project = open_project(model_files["h5"])
-    assert project.kind == "h5" and project.models["full"].layers[0].name == "scores"
+    assert project.kind == "h5" and project.models["full"].layers[0].name == "hidden"
 
 
 def test_weights_only_h5_says_so(model_files):
@@ -118,7 +105,7 @@ def test_savedmodel_folder(model_files):
     info = project.model_info["saved"]
     assert info["endpoint"] == "serve" and "serving_default" in info["signatures"]
     assert list(info["signatures"]["serving_default"]["inputs"].values()) == ["float32[None, 4]"]
-    assert info["variables"] == 2 and info["params"] == 15
+    assert info["variables"] == 4 and info["params"] == 67
     tree = project.inspect()
     assert tree.children == [] and tree.annotations[0].kind == "SavedModel"
     assert "shallow" in tree.annotations[0].detail
@@ -322,20 +309,8 @@ def test_exceptions_in_project_code_name_file_and_line(tmp_path, model_files, fi
 
 
 def test_exception_in_the_factory_names_file_and_line(tmp_path, model_files):
-    folder = write_project(
-        tmp_path / "p",
-        """
-        [[models]]
-        name = "m"
-        path = "model.keras"
-        [code]
-        modules = ["service.py"]
-        [runtime]
-        factory = "service:build"
-        """,
-        {"service.py": "def build(models):\n    return models['missing']\n"},
-        model=model_files["keras"],
-    )
+    service_py = "def build(models):\n    return models['missing']\n"
+    folder = factory_project(tmp_path / "p", service_py, model_files["keras"])
     with pytest.raises(ProjectError, match=r"service.py, line 2, in build.*KeyError"):
         open_project(folder)
     (folder / "service.py").write_text("build = 3\n")
@@ -345,24 +320,13 @@ def test_exception_in_the_factory_names_file_and_line(tmp_path, model_files):
 
 def test_factory_threads_are_the_projects_business(tmp_path, model_files):
     """A factory may create locks and events; opening leaves no thread running (fixture)."""
-    folder = write_project(
-        tmp_path / "p",
-        """
-        [[models]]
-        name = "m"
-        path = "model.keras"
-        [code]
-        modules = ["service.py"]
-        [runtime]
-        factory = "service:build"
-        """,
-        {
-            "service.py": "import threading\n"
-            "def build(models):\n"
-            "    return {'model': models['m'], 'ready': threading.Event()}\n"
-        },
-        model=model_files["keras"],
-    )
+    service_py = """
+        import threading
+
+        def build(models):
+            return {'model': models['m'], 'ready': threading.Event()}
+    """
+    folder = factory_project(tmp_path / "p", service_py, model_files["keras"])
     project = open_project(folder)
     assert isinstance(project.runtime["ready"], type(threading.Event()))
 

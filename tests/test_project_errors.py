@@ -3,11 +3,12 @@ line where known) and how to fix it (``hint``), across a walk of broken projects
 
 from __future__ import annotations
 
-import textwrap
 import zipfile
 from pathlib import Path
 
 import pytest
+from models import mlp
+from projects import write_project
 
 from lockpickle_gui.core.errors import ProjectError
 from lockpickle_gui.core.project import open_project
@@ -20,29 +21,12 @@ MODEL = """
 
 
 @pytest.fixture(scope="module")
-def model_files(tmp_path_factory, keras):
+def model_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("models")
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    model = mlp()
     model.save(folder / "tiny.keras")
     model.save_weights(folder / "tiny.weights.h5")
     return {"keras": folder / "tiny.keras", "weights": folder / "tiny.weights.h5"}
-
-
-def project(
-    folder: Path, toml: str, files: dict[str, str | bytes] | None = None, model: Path | None = None
-) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "lockpickle.toml").write_text(textwrap.dedent(toml))
-    for name, content in (files or {}).items():
-        target = folder / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(textwrap.dedent(content))
-    if model is not None:
-        (folder / "model.keras").write_bytes(model.read_bytes())
-    return folder
 
 
 def code(modules: str, factory: str | None = None) -> str:
@@ -65,76 +49,80 @@ CASES = {
     "missing path": (lambda t, f: t / "missing.keras", "missing.keras", None),
     "unsupported file": (lambda t, f: _write(t / "notes.txt", b"hi"), "notes.txt", None),
     "folder with neither": (lambda t, f: _folder(t / "empty"), "empty", None),
-    "invalid toml": (lambda t, f: project(t / "p", "[project\n"), "lockpickle.toml", 1),
+    "invalid toml": (lambda t, f: write_project(t / "p", "[project\n"), "lockpickle.toml", 1),
     "unreadable toml": (lambda t, f: _bytes_toml(t / "p"), "lockpickle.toml", None),
     "unknown table": (
-        lambda t, f: project(t / "p", MODEL + "[extras]\n", model=f["keras"]),
+        lambda t, f: write_project(t / "p", MODEL + "[extras]\n", model=f["keras"]),
         "lockpickle.toml",
         5,
     ),
     "project not a table": (
-        lambda t, f: project(t / "p", "project = 3\n" + MODEL, model=f["keras"]),
+        lambda t, f: write_project(t / "p", "project = 3\n" + MODEL, model=f["keras"]),
         "lockpickle.toml",
         None,
     ),
     "unknown key": (
-        lambda t, f: project(t / "p", MODEL + "colour = 1\n", model=f["keras"]),
+        lambda t, f: write_project(t / "p", MODEL + "colour = 1\n", model=f["keras"]),
         "lockpickle.toml",
         5,
     ),
     "no models": (
-        lambda t, f: project(t / "p", "[project]\nname = 'x'\n"),
+        lambda t, f: write_project(t / "p", "[project]\nname = 'x'\n"),
         "lockpickle.toml",
         None,
     ),
     "model without path": (
-        lambda t, f: project(t / "p", "[[models]]\nname = 'm'\n"),
+        lambda t, f: write_project(t / "p", "[[models]]\nname = 'm'\n"),
         "lockpickle.toml",
         None,
     ),
     "duplicate model names": (
-        lambda t, f: project(t / "p", MODEL + MODEL, model=f["keras"]),
+        lambda t, f: write_project(t / "p", MODEL + MODEL, model=f["keras"]),
         "lockpickle.toml",
         7,
     ),
-    "model file missing": (lambda t, f: project(t / "p", MODEL), "lockpickle.toml", 4),
+    "model file missing": (lambda t, f: write_project(t / "p", MODEL), "lockpickle.toml", 4),
     "model path a plain folder": (
-        lambda t, f: project(t / "p", MODEL.replace("model.keras", "sub"), {"sub/readme.txt": "x"}),
+        lambda t, f: write_project(
+            t / "p", MODEL.replace("model.keras", "sub"), {"sub/readme.txt": "x"}
+        ),
         "sub",
         None,
     ),
     "model path a text file": (
-        lambda t, f: project(t / "p", MODEL.replace("model.keras", "m.txt"), {"m.txt": "x"}),
+        lambda t, f: write_project(t / "p", MODEL.replace("model.keras", "m.txt"), {"m.txt": "x"}),
         "m.txt",
         None,
     ),
     "modules not a list": (
-        lambda t, f: project(t / "p", code('"layers.py"'), model=f["keras"]),
+        lambda t, f: write_project(t / "p", code('"layers.py"'), model=f["keras"]),
         "lockpickle.toml",
         6,
     ),
     "module outside the folder": (
-        lambda t, f: project(t / "p", code('["../evil.py"]'), model=f["keras"]),
+        lambda t, f: write_project(t / "p", code('["../evil.py"]'), model=f["keras"]),
         "lockpickle.toml",
         6,
     ),
     "missing [code] file": (
-        lambda t, f: project(t / "p", code('["gone.py"]'), model=f["keras"]),
+        lambda t, f: write_project(t / "p", code('["gone.py"]'), model=f["keras"]),
         "lockpickle.toml",
         6,
     ),
     "module name not an identifier": (
-        lambda t, f: project(t / "p", code('["my-layers.py"]'), {"my-layers.py": ""}, f["keras"]),
+        lambda t, f: write_project(
+            t / "p", code('["my-layers.py"]'), {"my-layers.py": ""}, f["keras"]
+        ),
         "lockpickle.toml",
         6,
     ),
     "factory not module:function": (
-        lambda t, f: project(t / "p", code("[]", "service:build"), model=f["keras"]),
+        lambda t, f: write_project(t / "p", code("[]", "service:build"), model=f["keras"]),
         "lockpickle.toml",
         8,
     ),
     "factory not callable": (
-        lambda t, f: project(
+        lambda t, f: write_project(
             t / "p",
             code('["service.py"]', "service:build"),
             {"service.py": "build = 3\n"},
@@ -144,7 +132,7 @@ CASES = {
         8,
     ),
     "factory raises": (
-        lambda t, f: project(
+        lambda t, f: write_project(
             t / "p",
             code('["service.py"]', "service:build"),
             {"service.py": "def build(models):\n    return models['missing']\n"},
@@ -154,7 +142,7 @@ CASES = {
         2,
     ),
     "factory raises outside project code": (
-        lambda t, f: project(
+        lambda t, f: write_project(
             t / "p",
             code('["service.py"]', "service:build"),
             {"service.py": "build = int\n"},
@@ -164,33 +152,35 @@ CASES = {
         None,
     ),
     "module raises on import": (
-        lambda t, f: project(
+        lambda t, f: write_project(
             t / "p", code('["layers.py"]'), {"layers.py": "x = 1 / 0\n"}, f["keras"]
         ),
         "layers.py",
         1,
     ),
     "syntax error": (
-        lambda t, f: project(
+        lambda t, f: write_project(
             t / "p", code('["layers.py"]'), {"layers.py": "x = 1\ndef f(:\n"}, f["keras"]
         ),
         "layers.py",
         2,
     ),
     "undeclared relative import": (
-        lambda t, f: project(
+        lambda t, f: write_project(
             t / "p", code('["layers.py"]'), {"layers.py": "from .helpers import x\n"}, f["keras"]
         ),
         "layers.py",
         1,
     ),
     "preview inputs missing": (
-        lambda t, f: project(t / "p", MODEL + "[preview]\ninputs = 'x.npy'\n", model=f["keras"]),
+        lambda t, f: write_project(
+            t / "p", MODEL + "[preview]\ninputs = 'x.npy'\n", model=f["keras"]
+        ),
         "lockpickle.toml",
         6,
     ),
     "preview workers 0": (
-        lambda t, f: project(t / "p", MODEL + "[preview]\nworkers = 0\n", model=f["keras"]),
+        lambda t, f: write_project(t / "p", MODEL + "[preview]\nworkers = 0\n", model=f["keras"]),
         "lockpickle.toml",
         6,
     ),

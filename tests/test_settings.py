@@ -1,4 +1,5 @@
-"""core.settings: folders, schema_version, atomic saves, recent projects, bad files moved aside."""
+"""core.settings: folders, schema_version, saves, recent projects, bad files moved aside
+(the atomic write itself: test_atomic.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import logging
 import pytest
 
 from lockpickle_gui.core import settings as settings_mod
-from lockpickle_gui.core.atomic import atomic_write
 from lockpickle_gui.core.settings import MAX_RECENT, SCHEMA_VERSION, Settings, user_dirs
 
 
@@ -100,16 +100,3 @@ def test_user_dirs_override_and_env(tmp_path, monkeypatch):
     assert user_dirs().cache == (tmp_path / "env").resolve() / "cache"
     monkeypatch.delenv(settings_mod.SETTINGS_DIR_ENV)
     assert user_dirs().config.name == "lockpickle-gui"
-
-
-def test_atomic_write_keeps_old_file_on_error(tmp_path):
-    target = tmp_path / "f.txt"
-    target.write_text("old")
-    with pytest.raises(RuntimeError), atomic_write(target, mode="w") as handle:
-        handle.write("new")
-        raise RuntimeError("boom")
-    assert target.read_text() == "old"
-    assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
-    with atomic_write(target) as handle:
-        handle.write(b"new")
-    assert target.read_bytes() == b"new"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from gui_helpers import LOAD_TIMEOUT_MS
-from projects import write_project
+from projects import factory_project
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 
@@ -68,19 +68,10 @@ def build(models):
 @pytest.fixture
 def service_project(tmp_path, tiny_model):
     """A project folder: one model, a factory building a service with locks and an open file."""
-    return write_project(
+    return factory_project(
         tmp_path / "service_project",
-        """
-        [project]
-        name = "service-demo"
-        [[models]]
-        name = "detector"
-        path = "model.keras"
-        [code]
-        modules = ["service.py"]
-        [runtime]
-        factory = "service:build"
-        """,
-        {"service.py": SERVICE_CODE},
-        model=tiny_model,
+        SERVICE_CODE,
+        tiny_model,
+        model_name="detector",
+        name="service-demo",
     )

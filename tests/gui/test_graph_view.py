@@ -4,6 +4,7 @@ Find, PNG/SVG export; and the tree's "Inputs from" column."""
 
 from __future__ import annotations
 
+import models
 import pytest
 from gui_helpers import LOAD_TIMEOUT_MS, wait_projects
 from PySide6.QtGui import QImage
@@ -15,21 +16,11 @@ LAYOUT_TIMEOUT_MS = 60_000
 
 
 @pytest.fixture
-def branching(keras, tmp_path):
-    """Two inputs, two outputs, a fan-out, a concatenation, a nested Sequential, a skip."""
-    a, b = keras.Input((32,), name="in_a"), keras.Input((16,), name="in_b")
-    x = keras.layers.Dense(64, name="a_dense")(a)
-    b1, b2 = keras.layers.Dense(32, name="branch1")(x), keras.layers.Dense(32, name="branch2")(x)
-    cat = keras.layers.Concatenate(name="cat")([b1, b2, keras.layers.Dense(64, name="b_dense")(b)])
-    trunk = keras.Sequential(
-        [keras.Input((128,)), keras.layers.Dense(48, name="s1"), keras.layers.Dense(48, name="s2")],
-        name="trunk",
-    )
-    t = trunk(cat)
-    added = keras.layers.Add(name="skip_add")([t, keras.layers.Dense(48, name="proj")(cat)])
-    outputs = [keras.layers.Dense(5, name="cls")(added), keras.layers.Dense(1, name="reg")(t)]
+def branching(tmp_path):
+    """models.branching saved: two inputs, two outputs, a fan-out, a concatenation, a nested
+    Sequential, a skip."""
     path = tmp_path / "branching.keras"
-    keras.Model([a, b], outputs, name="two_in_two_out").save(path)
+    models.branching().save(path)
     return path
 
 

@@ -116,12 +116,12 @@ def test_samples_from_a_npy_file_and_a_missing_file(qtbot, panel, tmp_path, monk
     assert panel.run_button.isEnabled()
 
 
-def test_class_scores_show_as_top_k(qtbot, window, keras, tmp_path):
+def test_class_scores_show_as_top_k(qtbot, window, tmp_path):
+    from models import classifier
+
     from lockpickle_gui.core.project import open_project
 
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation="softmax")])
-    model.save(tmp_path / "classifier.keras")
+    classifier().save(tmp_path / "classifier.keras")
     window.add_loaded_project(open_project(tmp_path / "classifier.keras"))
     panel = window.preview.panel
     configure(panel, requests=12)
@@ -133,7 +133,8 @@ def test_class_scores_show_as_top_k(qtbot, window, keras, tmp_path):
     )
 
 
-def test_a_folder_of_images_as_inputs(qtbot, window, keras, tmp_path):
+def test_a_folder_of_images_as_inputs(qtbot, window, tmp_path):
+    from models import image_classifier
     from PySide6.QtGui import QColor, QImage
 
     from lockpickle_gui.core.project import open_project
@@ -144,16 +145,7 @@ def test_a_folder_of_images_as_inputs(qtbot, window, keras, tmp_path):
         picture = QImage(12, 10, QImage.Format.Format_RGB32)  # resized to 8x8 by the core
         picture.fill(QColor(colour))
         assert picture.save(str(images / f"{index}.png"))
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential(
-        [
-            keras.Input((8, 8, 3)),
-            keras.layers.Conv2D(2, 3),
-            keras.layers.GlobalAveragePooling2D(),
-            keras.layers.Dense(4, activation="softmax"),
-        ]
-    )
-    model.save(tmp_path / "vision.keras")
+    image_classifier().save(tmp_path / "vision.keras")  # image (8, 8, 3) -> 4 class scores
     window.add_loaded_project(open_project(tmp_path / "vision.keras"))
     panel = window.preview.panel
     configure(panel, requests=9)

@@ -96,3 +96,10 @@ def refused(outcomes: dict[str, dict[str, Any]], name: str, error: str = "", tex
     if text:
         assert text in outcome["message"], f"{name}: {outcome['message']}"
     return str(outcome["message"])
+
+
+def refused_by_cli(outcomes: dict[str, dict[str, Any]], name: str) -> None:
+    """Case ``name`` ran the CLI on a bad file, which must have said so: exit status 2 (the
+    CLI turns a LockpickleError into one paragraph on stderr and that status)."""
+    outcome = outcomes[name]
+    assert outcome["outcome"] == "ok" and outcome.get("exit") == 2, f"{name}: {outcome}"

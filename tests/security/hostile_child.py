@@ -4,8 +4,8 @@ per case. Run by ``hostile.run_cases`` (never imported by the tests themselves).
     python hostile_child.py SPEC.json
 
 SPEC: {"memory_mb": int | null, "cases": [{"name", "op", "path", "trust", "bundled"}]}.
-Outcomes: "ok", "refused" (a LockpickleError: the type's name and message), or "crash"
-(anything else, with its traceback). A signal (a segfault) ends the process: the parent sees
+Outcomes: "ok" (with the exit status of a "cli" case), "refused" (a LockpickleError: the
+type's name and message), or "crash" (anything else, with its traceback). A signal (a segfault) ends the process: the parent sees
 the last "start" line without an outcome.
 """
 
@@ -20,7 +20,8 @@ import traceback
 from pathlib import Path
 
 
-def run(case: dict) -> None:
+def run(case: dict) -> int | None:
+    """Run one case; for the "cli" op, return the exit status."""
     import lockpickle_gui as lp
 
     op, path = case["op"], case.get("path")
@@ -59,8 +60,10 @@ def run(case: dict) -> None:
         code = cli.main([*case["argv"], str(path)])
         if code not in (0, 1, 2):
             raise AssertionError(f"exit status {code}")
+        return code
     else:
         raise ValueError(f"unknown op {op!r}")
+    return None
 
 
 def main() -> None:
@@ -75,8 +78,10 @@ def main() -> None:
         print(json.dumps({"start": case["name"]}), flush=True)
         started = time.perf_counter()
         try:
-            run(case)
+            code = run(case)
             outcome: dict = {"outcome": "ok"}
+            if code is not None:
+                outcome["exit"] = code
         except LockpickleError as error:
             outcome = {
                 "outcome": "refused",

@@ -307,8 +307,9 @@ def test_an_unregistered_function_is_refused_with_the_fix(tmp_path, keras):
 
 def test_keras_deserialisation_failures_get_hints_that_fit(tmp_path, keras):
     import craft
+    from models import mlp
 
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="d")], name="m")
+    model = mlp(name="m")
     target = tmp_path / "m.lpsnap"
     lp.save_snapshot(model, target, verify=False)
     members = craft.members_of(target)

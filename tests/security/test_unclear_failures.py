@@ -11,7 +11,7 @@ import sys
 
 import craft
 import pytest
-from hostile import Case, refused, run_cases
+from hostile import Case, refused, refused_by_cli, run_cases
 
 import lockpickle_gui as lp
 
@@ -19,11 +19,9 @@ CANARY_CODE = b"import os\nopen(os.environ['LPCANARY_FILE'], 'a').write('bundled
 
 
 def with_manifest(good, tmp_path, name: str, **changes):
-    members = craft.members_of(good)
-    manifest = dict(craft.manifest_of(members), **changes)
+    """A copy of ``good`` named ``name``, its manifest changed."""
     return craft.write(
-        tmp_path / f"{name}.lpsnap",
-        dict(members, **{"manifest.json": json.dumps(manifest).encode()}),
+        tmp_path / f"{name}.lpsnap", craft.resealed(craft.members_of(good), **changes)
     )
 
 
@@ -76,7 +74,9 @@ def test_odd_manifest_fields_are_one_clear_error_everywhere(good_project, tmp_pa
             cases.append(Case(f"{name} {op} {' '.join(argv)}", path, op, bundled=True, argv=argv))
     outcomes = run_cases(cases, tmp_path, memory_mb=None)
     for case in cases:
-        if case.op != "cli":
+        if case.op == "cli":
+            refused_by_cli(outcomes, case.name)
+        else:
             refused(outcomes, case.name, "CorruptSnapshot")
 
 

@@ -6,6 +6,7 @@ the lazy form is the one to use with Dask (the eager form may hang there: dask/d
 from __future__ import annotations
 
 import os
+import pickle
 
 import numpy as np
 import pytest
@@ -51,6 +52,8 @@ def test_dask_delayed_and_tokenising_never_load(dask_client, service, expected):
 
     sent = lp.portable(service, lazy=True)
     assert dask.base.tokenize(sent) == dask.base.tokenize(lp.portable(sent, lazy=True))
+    arrived = pickle.loads(pickle.dumps(sent))  # a LazyRef, as a worker holds it
+    assert dask.base.tokenize(arrived) == dask.base.tokenize(sent) and not arrived.loaded
     info = dask.delayed(locked_service.use)(sent).compute()
     assert np.array_equal(info["outputs"], expected)
 

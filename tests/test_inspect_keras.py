@@ -1,41 +1,21 @@
-"""core.graph on Keras models: layer order, nested models, sublayers, layer problems."""
+"""core.inspect on Keras models: layers in Keras' order, nested models as subtrees, sublayers
+found through attributes, locks on layers, unregistered and incomplete custom layers flagged;
+Keras' own internals hidden unless show_internal."""
 
 from __future__ import annotations
 
 import threading
 
 import pytest
+from helpers import annotations_by_path, assert_paths_resolve
+from models import LockedScale, mlp, nested
 
 from lockpickle_gui.core.inspect import inspect, resolve_path
 
 
-def assert_paths_resolve(root_obj, tree):
-    for note in tree.iter_annotations():
-        assert resolve_path(root_obj, note.path) is note.obj, note.path
-    for node in tree.walk():
-        assert resolve_path(root_obj, node.path) is node.obj, node.path
-
-
-def by_path(tree):
-    return {note.path: note for note in tree.iter_annotations()}
-
-
 @pytest.fixture(scope="module")
 def layer_classes(keras):
-    """Custom layers: registered+complete, unregistered, incomplete get_config, composite."""
-
-    @keras.saving.register_keras_serializable(package="lp_test_graph")
-    class Scale(keras.layers.Layer):
-        def __init__(self, factor=2.0, **kwargs):
-            super().__init__(**kwargs)
-            self.factor = factor
-            self.lock = threading.Lock()  # created by the constructor itself
-
-        def call(self, x):
-            return x * self.factor
-
-        def get_config(self):
-            return {**super().get_config(), "factor": self.factor}
+    """Custom layers: unregistered, incomplete get_config, composite."""
 
     class Unregistered(keras.layers.Layer):
         def call(self, x):
@@ -67,16 +47,11 @@ def layer_classes(keras):
                 x = layer(x)
             return self._hidden(x)
 
-    return {"Scale": Scale, "Unregistered": Unregistered, "Forgetful": Forgetful, "Block": Block}
+    return {"Unregistered": Unregistered, "Forgetful": Forgetful, "Block": Block}
 
 
-def test_nested_models_are_subtrees_in_keras_order(keras):
-    inner = keras.Sequential(
-        [keras.Input((4,)), keras.layers.Dense(5, name="inner_dense")], name="inner"
-    )
-    inputs = keras.Input((4,), name="x")
-    outputs = keras.layers.Dense(2, name="head")(inner(inputs))
-    outer = keras.Model(inputs, outputs, name="outer")
+def test_nested_models_are_subtrees_in_keras_order():
+    outer = nested()
     tree = inspect(outer)
     assert tree.role == "model" and tree.keras["class"] == "Functional"
     assert [c.name for c in tree.children] == ["x", "inner", "head"]
@@ -105,10 +80,10 @@ def test_lock_attached_after_construction_is_on_the_layer(tiny_model):
     assert_paths_resolve(tiny_model, tree)
 
 
-def test_registered_complete_layer_has_only_its_lock(keras, layer_classes):
-    model = keras.Sequential([keras.Input((3,)), layer_classes["Scale"](name="scale")])
-    notes = by_path(inspect(model))
-    assert list(notes) == ["root.layers[0].lock"]
+def test_registered_complete_layer_has_only_its_lock():
+    model = mlp(insert=[LockedScale(name="scale")])  # its constructor makes the lock
+    notes = annotations_by_path(inspect(model))
+    assert list(notes) == ["root.layers[1].lock"]
 
 
 def test_unregistered_and_incomplete_layers_are_flagged(keras, layer_classes):
@@ -175,12 +150,3 @@ def test_show_internal_lists_keras_internals(tiny_model):
     full = {n.path for n in inspect(tiny_model, show_internal=True).walk()}
     assert "root.layers[0]._tracker" in full and "root.layers[0]._tracker" not in plain
     assert "root.layers[0].kernel" not in plain
-
-
-def test_shared_layer_in_two_models(keras):
-    shared = keras.layers.Dense(2, name="shared")
-    a = keras.Sequential([keras.Input((2,)), shared], name="a")
-    b = keras.Sequential([keras.Input((2,)), shared], name="b")
-    tree = inspect({"a": a, "b": b})
-    stub = tree.find("root['b'].layers[0]")
-    assert stub.shared_with == "root['a'].layers[0]" and stub.keras["class"] == "Dense"

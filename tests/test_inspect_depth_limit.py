@@ -1,12 +1,13 @@
-"""core.graph marks where max_depth cut the walk: a lock below the limit is never lost silently."""
+"""core.inspect marks where max_depth cut the walk: a lock below the limit is never lost
+silently."""
 
 from __future__ import annotations
 
 import json
-import textwrap
 import threading
 
-from lockpickle_gui import cli
+from projects import factory_project
+
 from lockpickle_gui.core.inspect import DEFAULT_MAX_DEPTH, inspect, resolve_path
 
 
@@ -71,54 +72,50 @@ def test_nothing_is_marked_when_only_scalars_lie_below_the_limit(tiny_model):
     assert truncated(inspect(holder)) == [] and inspect(holder).lock_count() == 1
 
 
-def test_cli_prints_the_cut_and_json_carries_the_flag(tmp_path, tiny_model, capsys):
-    folder = tmp_path / "deep"
-    folder.mkdir()
-    tiny_model.save(folder / "model.keras")
-    (folder / "service.py").write_text(
-        textwrap.dedent("""
-        import threading
+def test_max_depth_opens_objects_down_to_the_limit_and_marks_the_cut():
+    chain = None
+    for _ in range(200):
+        chain = Link(chain)
+        chain.lock = threading.Lock()
+    tree = inspect(chain, max_depth=10)
+    assert tree.lock_count() == 10  # objects at depth 0..9 are opened, not deeper
+    assert max(n.path.count(".next") for n in tree.walk()) == 10  # the cut, marked
+    assert [n.path.count(".next") for n in tree.walk() if n.truncated] == [10]
 
-        class Link:
-            def __init__(self, nxt=None):
-                self.next = nxt
 
-        def build(models):
-            tail = Link()
-            tail.lock = threading.Lock()
-            for _ in range(100):
-                tail = Link(tail)
-            tail.model = models["m"]
-            return tail
-    """)
-    )
-    (folder / "lockpickle.toml").write_text(
-        textwrap.dedent("""
-        [[models]]
-        name = "m"
-        path = "model.keras"
-        [code]
-        modules = ["service.py"]
-        [runtime]
-        factory = "service:build"
-    """)
-    )
-    assert cli.main(["inspect", str(folder)]) == 0
-    out = capsys.readouterr().out
+SERVICE_PY = """
+    import threading
+
+    class Link:
+        def __init__(self, nxt=None):
+            self.next = nxt
+
+    def build(models):
+        tail = Link()
+        tail.lock = threading.Lock()
+        for _ in range(100):
+            tail = Link(tail)
+        tail.model = models["m"]
+        return tail
+"""
+
+
+def test_cli_prints_the_cut_and_json_carries_the_flag(tmp_path, tiny_model, run_cli):
+    folder = factory_project(tmp_path / "deep", SERVICE_PY, tiny_model)
+    code, out, _ = run_cli("inspect", folder)
+    assert code == 0
     cut_line = next(line for line in out.splitlines() if "not walked" in line)
     assert cut_line.strip() == "next  Link  … (not walked: depth limit 64; use --max-depth)"
     assert "1 branch(es) not walked at depth limit 64" in out.splitlines()[-1]
-    assert cli.main(["inspect", "--max-depth", "10", str(folder)]) == 0
-    assert "(not walked: depth limit 10; use --max-depth)" in capsys.readouterr().out
-    assert cli.main(["inspect", "--max-depth", "200", str(folder)]) == 0
-    out = capsys.readouterr().out
-    assert "not walked" not in out and "-> recreate" in out
-    assert cli.main(["inspect", "--json", str(folder)]) == 0
-    data = json.loads(capsys.readouterr().out)
+    code, out, _ = run_cli("inspect", "--max-depth", "10", folder)
+    assert code == 0 and "(not walked: depth limit 10; use --max-depth)" in out
+    code, out, _ = run_cli("inspect", "--max-depth", "200", folder)
+    assert code == 0 and "not walked" not in out and "-> recreate" in out
+    code, out, _ = run_cli("inspect", "--json", folder)
     flags = []
-    stack = [data]
+    stack = [json.loads(out)]
     while stack:
         node = stack.pop()
         flags.append(node["truncated"])
         stack += node["children"]
-    assert flags.count(True) == 1
+    assert code == 0 and flags.count(True) == 1

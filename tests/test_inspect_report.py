@@ -1,4 +1,5 @@
-"""core.report (row words, HTML/JSON report) and core.details (config, weights, .npy)."""
+"""core.inspect.report: the words of a tree row (locks, snapshot summary, tooltip), shapes as
+text, and the HTML/JSON/PNG report."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ import io
 import json
 import threading
 
-import numpy as np
 import pytest
 
-from lockpickle_gui.core.inspect import details, inspect, report
+from lockpickle_gui.core.inspect import inspect, report
 
 
 class Service:
@@ -87,23 +87,3 @@ def test_write_report_html_json_png(service, tmp_path):
     assert "svc &lt;demo&gt;" in html and "<script" not in html
     assert "root.busy" in html and 'src="r.png"' in html
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.json", "r.png"]
-
-
-def test_layer_details_and_save_npy(tiny_model, tmp_path):
-    found = details.node_details(tiny_model.layers[0], "hidden")
-    assert json.loads(found.config_json)["units"] == 8 and not found.config_error
-    names = [w.name for w in found.weights]
-    assert names == ["tiny/hidden/kernel", "tiny/hidden/bias"]
-    kernel = tiny_model.layers[0].kernel.numpy()
-    assert found.weights[0].minimum == pytest.approx(kernel.min())
-    assert found.weights[0].mean == pytest.approx(kernel.mean())
-    saved = details.save_npy(found.weights[0].array, tmp_path / "kernel")
-    assert saved.name == "kernel.npy"
-    np.testing.assert_array_equal(np.load(saved, allow_pickle=False), kernel)
-
-
-def test_plain_value_and_array_details():
-    found = details.node_details({"a": 1}, "cfg")
-    assert found.value == "{'a': 1}" and not found.weights and not found.config_json
-    array = details.node_details(np.arange(6.0).reshape(2, 3), "table")
-    assert array.weights[0].shape == (2, 3) and array.weights[0].maximum == 5.0
