@@ -11,7 +11,6 @@ did not stop within a second; none is left behind either way.
 from __future__ import annotations
 
 import multiprocessing
-import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -19,11 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from lockpickle_gui.core.errors import Cancelled, LockpickleError, PreviewError
-from lockpickle_gui.core.preview.runners import ModelServer, Outputs, ship, unpack
+from lockpickle_gui.core.errors import LockpickleError, PreviewError
+from lockpickle_gui.core.preview.remote import (
+    POLL_S,
+    START_TIMEOUT_S,
+    ModelServer,
+    RemoteRunner,
+    ship,
+)
 
-POLL_S = 0.05
-START_TIMEOUT_S = 300.0
 STOP_GRACE_S = 1.0
 
 
@@ -49,7 +52,9 @@ def _describe(error: BaseException) -> Any:
     return error if isinstance(error, LockpickleError) else f"{type(error).__name__}: {error}"
 
 
-class ProcessRunner:
+class ProcessRunner(RemoteRunner):
+    LOST = (EOFError, OSError)  # the pipe broke: the process is gone
+
     def __init__(
         self,
         model: Any,
@@ -58,9 +63,9 @@ class ProcessRunner:
         input_signature: Any = None,
         waiting: Callable[[], None] | None = None,
     ):
+        super().__init__()
         context = multiprocessing.get_context("spawn")
         shipped = ship(model)
-        self._aborted = threading.Event()
         self._processes: list[Any] = []
         self._conns: list[Connection] = []
         try:
@@ -111,26 +116,26 @@ class ProcessRunner:
             "lp.load_snapshot, and that its custom layers' modules are importable there.",
         )
 
-    def run(self, slot: int, inputs: list[np.ndarray]) -> Outputs:
-        conn, process = self._conns[slot], self._processes[slot]
-        if self._aborted.is_set():
-            raise Cancelled("The pool was closed before this batch ran.")
-        try:
-            conn.send(("run", inputs))
-            while not conn.poll(POLL_S):
-                if self._aborted.is_set():
-                    raise Cancelled("The pool was closed while this batch ran.")
-                if not process.is_alive():
-                    break
-            reply = conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
-            if self._aborted.is_set():
-                raise Cancelled("The pool was closed while this batch ran.") from None
-            raise PreviewError(
-                f"Expected worker process {slot} to answer. It exited with code {process.exitcode}.",
-                hint="The process may have run out of memory; the other workers keep serving.",
-            ) from None
-        return unpack(reply, f"worker process {slot} (pid {process.pid})")
+    def _send(self, slot: int, inputs: list[np.ndarray]) -> None:
+        self._conns[slot].send(("run", inputs))
+
+    def _answered(self, slot: int, pending: None) -> bool:
+        # a dead process answers nothing: receiving then fails with EOFError (LOST)
+        return self._conns[slot].poll(POLL_S) or not self._processes[slot].is_alive()
+
+    def _receive(self, slot: int, pending: None) -> tuple[str, Any, Any]:
+        reply: tuple[str, Any, Any] = self._conns[slot].recv()
+        return reply
+
+    def _lost(self, slot: int, error: BaseException) -> PreviewError:
+        return PreviewError(
+            f"Expected worker process {slot} to answer. It exited with code "
+            f"{self._processes[slot].exitcode}.",
+            hint="The process may have run out of memory; the other workers keep serving.",
+        )
+
+    def _where(self, slot: int) -> str:
+        return f"worker process {slot} (pid {self._processes[slot].pid})"
 
     def abort(self) -> None:
         self._aborted.set()

@@ -12,19 +12,21 @@ reclaims their worker processes.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from lockpickle_gui.core.errors import Cancelled, LockpickleError, PreviewError
-from lockpickle_gui.core.preview.runners import ModelServer, Outputs, ship, unpack
+from lockpickle_gui.core.errors import LockpickleError, PreviewError
+from lockpickle_gui.core.preview.remote import (
+    POLL_S,
+    START_TIMEOUT_S,
+    ModelServer,
+    RemoteRunner,
+    ship,
+)
 from lockpickle_gui.core.transport import require
-
-POLL_S = 0.05
-START_TIMEOUT_S = 300.0
 
 
 def last_line(error: BaseException) -> str:
@@ -56,7 +58,9 @@ def connect(ray: Any, address: str | None) -> bool:
     return True
 
 
-class RayRunner:
+class RayRunner(RemoteRunner):
+    LOST = (Exception,)  # whatever Ray raises for an actor that cannot answer
+
     def __init__(
         self,
         model: Any,
@@ -67,9 +71,9 @@ class RayRunner:
         waiting: Callable[[], None] | None = None,
         num_cpus: float = 1.0,
     ):
+        super().__init__()
         self._ray = ray = require("ray")
         self._owns_session = connect(ray, address)
-        self._aborted = threading.Event()
         self._actors: list[Any] = []
         try:
             shipped = ray.put(ship(model))  # stored once
@@ -112,24 +116,24 @@ class RayRunner:
                 "must be importable on the cluster.",
             ) from None
 
-    def run(self, slot: int, inputs: list[np.ndarray]) -> Outputs:
-        if self._aborted.is_set():
-            raise Cancelled("The pool was closed before this batch ran.")
-        ray = self._ray
-        ref = self._actors[slot].run.remote(inputs)
-        while not ray.wait([ref], timeout=POLL_S)[0]:
-            if self._aborted.is_set():
-                raise Cancelled("The pool was closed while this batch ran.")
-        try:
-            reply = ray.get(ref)
-        except Exception as error:  # noqa: BLE001 - a dead actor: this batch fails, others go on
-            if self._aborted.is_set():
-                raise Cancelled("The pool was closed while this batch ran.") from None
-            raise PreviewError(
-                f"Expected Ray actor {slot} to answer. Ray said: {type(error).__name__}: {error}",
-                hint="The actor may have died (out of memory?); the other workers keep serving.",
-            ) from None
-        return unpack(reply, f"Ray actor {slot}")
+    def _send(self, slot: int, inputs: list[np.ndarray]) -> Any:
+        return self._actors[slot].run.remote(inputs)  # an object ref
+
+    def _answered(self, slot: int, pending: Any) -> bool:
+        return bool(self._ray.wait([pending], timeout=POLL_S)[0])
+
+    def _receive(self, slot: int, pending: Any) -> tuple[str, Any, Any]:
+        reply: tuple[str, Any, Any] = self._ray.get(pending)
+        return reply
+
+    def _lost(self, slot: int, error: BaseException) -> PreviewError:
+        return PreviewError(
+            f"Expected Ray actor {slot} to answer. Ray said: {type(error).__name__}: {error}",
+            hint="The actor may have died (out of memory?); the other workers keep serving.",
+        )
+
+    def _where(self, slot: int) -> str:
+        return f"Ray actor {slot}"
 
     def abort(self) -> None:
         self._aborted.set()
