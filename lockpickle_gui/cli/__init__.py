@@ -3,7 +3,8 @@
 Each sub-command lives in ``lockpickle_gui/cli/<name>_cmd.py`` and exposes ``HELP``,
 ``add_arguments(parser)`` and ``run(args) -> int``. This module only parses and turns
 errors into one-paragraph messages on stderr (no tracebacks unless ``--debug``).
-Shared pieces: ``_args`` (arguments), ``_render`` (what is printed), ``_term`` (progress, JSON).
+Shared pieces: ``_args`` (arguments), ``_render`` (what is printed), ``_term`` (exit codes,
+progress, JSON).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import importlib
 import sys
 
 from lockpickle_gui._version import __version__
+from lockpickle_gui.cli._term import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 
 # sub-command -> module under lockpickle_gui.cli
 COMMANDS = {
@@ -25,11 +27,6 @@ COMMANDS = {
     "library": "library_cmd",
     "diff": "diff_cmd",
 }
-
-EXIT_OK = 0
-EXIT_FAILED = 1  # the command ran and the answer is "no" (verification failed, mismatch)
-EXIT_ERROR = 2  # bad input: the message says what and how to fix
-EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-def add_trust_arguments(parser, purpose: str) -> None:
+from lockpickle_gui.core.atomic import check_writable
+from lockpickle_gui.core.errors import LockpickleError
+
+if TYPE_CHECKING:  # the library (and the snapshot format below it) loads only when used
+    from lockpickle_gui.core.library import Library
+
+
+def add_trust_arguments(parser: argparse.ArgumentParser, purpose: str) -> None:
     """``--trust TYPE_OR_MODULE`` (repeatable) and ``--trust-bundled-code``."""
     parser.add_argument(
         "--trust",
@@ -21,16 +33,26 @@ def add_trust_arguments(parser, purpose: str) -> None:
     )
 
 
-def check_output(output):
+def trust_options(args: argparse.Namespace) -> dict[str, Any]:
+    """What :func:`add_trust_arguments` read, as the core's ``trust=`` and
+    ``trust_bundled_code=`` keywords."""
+    return {"trust": tuple(args.trust), "trust_bundled_code": args.trust_bundled_code}
+
+
+def add_snapshot_to_load(parser: argparse.ArgumentParser) -> None:
+    """The ``.lpsnap`` a command loads, and the trust it is loaded with."""
+    parser.add_argument("path", help="a .lpsnap snapshot")
+    add_trust_arguments(parser, "loading the snapshot")
+
+
+def check_output(output: Path) -> Path:
     """``output`` if a snapshot may be written there; checked before any work is done.
 
     Only ``.lpsnap`` names: every opener decides by the suffix, so a snapshot written as
     ``model.keras`` could not be opened again, and ``-o`` naming the input model would
     replace it.
     """
-    from lockpickle_gui.core.atomic import check_writable
-    from lockpickle_gui.core.errors import LockpickleError
-    from lockpickle_gui.core.snapshot.format import SUFFIX
+    from lockpickle_gui.core.snapshot.format import SUFFIX  # the snapshot package is heavy
 
     check_writable(output)
     if output.suffix.lower() != SUFFIX:
@@ -43,12 +65,10 @@ def check_output(output):
     return output
 
 
-def open_library():
+def open_library() -> Library:
     """The user's snapshot library, rebuilt first (saying so on stderr) when its database
     was deleted or damaged."""
-    import sys
-
-    from lockpickle_gui.core.library import Library, rebuild
+    from lockpickle_gui.core.library import Library, rebuild  # heavy: the snapshot format
 
     library = Library()
     if library.recovered_from is not None:
@@ -69,8 +89,6 @@ def open_library():
 
 def snapshot_path(ref: str) -> str:
     """A snapshot named on the command line: a file, or the id of a library entry."""
-    import os
-
     if os.path.exists(ref) or not ref.isdigit():
         return ref
     library = open_library()

@@ -5,15 +5,24 @@ Plain text for people on a terminal; the JSON forms come from the core objects' 
 
 from __future__ import annotations
 
+import argparse
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from lockpickle_gui.core.inspect import DEFAULT_MAX_DEPTH  # light: no numpy/TF/Qt
+from lockpickle_gui.cli._term import EXIT_OK, print_json
+from lockpickle_gui.core.inspect import DEFAULT_MAX_DEPTH, Annotation, Node  # light: no numpy/TF/Qt
 from lockpickle_gui.core.text import format_size
+
+if TYPE_CHECKING:  # the snapshot and project packages load only when a command needs them
+    from lockpickle_gui.core.project import ModelProject
+    from lockpickle_gui.core.snapshot import VerificationResult
+    from lockpickle_gui.core.snapshot.view import ManifestView
 
 INDENT = "  "
 
 
-def _shape(shape) -> str:
+def _shape(shape: Any) -> str:
     if shape is None:
         return "?"
     if shape and all(isinstance(d, list) for d in shape):
@@ -23,7 +32,7 @@ def _shape(shape) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
 
 
-def describe_node(node, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
+def describe_node(node: Node, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
     """One line for a node: name, class, output shape and params (or what it is shared with),
     and whether the walk stopped there at ``max_depth`` with something left unseen."""
     parts = [node.name]
@@ -44,16 +53,17 @@ def describe_node(node, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
     return "  ".join(parts)
 
 
-def describe_annotation(note) -> str:
+def describe_annotation(note: Annotation) -> str:
     held = " (held)" if note.held and "held" not in note.state else ""
     text = f"! {note.path}: {note.kind}, {note.state}{held} -> {note.action}"
     return f"{text}; {note.detail}" if note.detail else text
 
 
-def render_tree(tree, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
-    lines = []
+def render_tree(tree: Node, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
+    """The tree as indented lines, each node's annotations under it."""
+    lines: list[str] = []
 
-    def add(node, depth):
+    def add(node: Node, depth: int) -> None:
         lines.append(INDENT * depth + describe_node(node, max_depth))
         for note in node.annotations:
             lines.append(INDENT * (depth + 1) + describe_annotation(note))
@@ -64,7 +74,7 @@ def render_tree(tree, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_project(project, tree, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
+def render_project(project: ModelProject, tree: Node, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
     """The header (what was opened), the tree, and a one-line count of annotations (and of
     branches the walk did not open at ``max_depth``)."""
     header = [f"{project.name} ({project.kind}): {project.path}"]
@@ -93,7 +103,7 @@ def render_project(project, tree, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
     return "\n".join(header) + "\n\n" + render_tree(tree, max_depth) + "\n" + footer + "\n"
 
 
-def render_view(view) -> str:
+def render_view(view: ManifestView) -> str:
     """``lockpickle info``: a snapshot's ManifestView as text."""
     versions = ", ".join(f"{row.label} {row.detail}" for row in view.versions)
     lines = [
@@ -129,10 +139,9 @@ def render_view(view) -> str:
     return "\n".join(lines) + "\n"
 
 
-def inspect_untrusted_snapshot(args) -> int | None:
+def inspect_untrusted_snapshot(args: argparse.Namespace) -> int | None:
     """``lockpickle inspect SNAP``: the tree from the manifest alone when loading would need
     types the user did not trust; None to load it."""
-    from lockpickle_gui.cli._term import print_json
     from lockpickle_gui.core.snapshot import manifest_tree
     from lockpickle_gui.core.snapshot.view import manifest_of, manifest_view
 
@@ -146,7 +155,7 @@ def inspect_untrusted_snapshot(args) -> int | None:
     tree = manifest_tree(manifest_of(args.path))
     if getattr(args, "json", False):
         print_json(tree.to_dict())
-        return 0
+        return EXIT_OK
     flags = " ".join(view.trust_flags())
     notes = list(tree.iter_annotations())
     sys.stdout.write(
@@ -154,10 +163,12 @@ def inspect_untrusted_snapshot(args) -> int | None:
         + render_tree(tree)
         + f"\n{len(notes)} annotation(s); add {flags} to load the snapshot and see every layer.\n"
     )
-    return 0
+    return EXIT_OK
 
 
-def describe_verification(result, manifest: dict, path) -> tuple[bool, str]:
+def describe_verification(
+    result: VerificationResult, manifest: dict[str, Any], path: str | Path
+) -> tuple[bool, str]:
     """(whether verification holds, one sentence saying so) for people on a terminal."""
     from lockpickle_gui.core.modelio.verdict import Verdict
 
@@ -186,7 +197,8 @@ def describe_verification(result, manifest: dict, path) -> tuple[bool, str]:
     )
 
 
-def summary(output, manifest: dict) -> str:
+def summary(output: Path, manifest: dict[str, Any]) -> str:
+    """What ``lockpickle export`` says it wrote, and what loading it will need."""
     lines = [
         f"Saved {output} ({format_size(output.stat().st_size)}): "
         f"{len(manifest['models'])} model(s), {len(manifest['primitives'])} primitive(s)"
@@ -207,13 +219,15 @@ def summary(output, manifest: dict) -> str:
                 "(export again when it is free to store verification data)."
             )
     lines += [f"Note: {note}" for note in manifest.get("notes", [])]
+    from lockpickle_gui.core.snapshot.trust import display_name, in_package
+
     package = manifest.get("code_package")
     if manifest["code"]:
         lines.append("Bundled project code: loading needs --trust-bundled-code.")
     others = [
-        t["name"].replace(":", ".")
+        display_name(t["name"])
         for t in manifest.get("types", [])
-        if not (package and t["name"].startswith((package + ".", package + ":")))
+        if not in_package(t["name"].partition(":")[0], package)
     ]
     if others:
         lines.append("Loading needs --trust for: " + ", ".join(others) + ".")

@@ -1,10 +1,16 @@
-"""Terminal helpers shared by the sub-commands: a progress bar and JSON output."""
+"""Terminal helpers shared by the sub-commands: exit codes, a progress bar and JSON output."""
 
 from __future__ import annotations
 
 import json
 import sys
 import time
+from typing import IO, Any
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # the command ran and the answer is "no" (verification failed, mismatch)
+EXIT_ERROR = 2  # bad input: the message says what and how to fix
+EXIT_INTERRUPTED = 130
 
 
 class ProgressBar:
@@ -13,7 +19,7 @@ class ProgressBar:
     On a pipe or file it stays silent, so ``--json`` output and logs stay clean.
     """
 
-    def __init__(self, stream=None, width: int = 30, min_interval: float = 0.05):
+    def __init__(self, stream: IO[str] | None = None, width: int = 30, min_interval: float = 0.05):
         self.stream = stream or sys.stderr
         self.width = width
         self.min_interval = min_interval
@@ -38,13 +44,14 @@ class ProgressBar:
             self.stream.write("\n")
             self.stream.flush()
 
-    def __enter__(self):
+    def __enter__(self) -> ProgressBar:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def print_json(data) -> None:
+def print_json(data: Any) -> None:
+    """``data`` as indented JSON on stdout (what is not JSON is written as ``str()``)."""
     json.dump(data, sys.stdout, indent=2, sort_keys=False, default=str)
     sys.stdout.write("\n")

@@ -8,7 +8,14 @@ when identical, 1 when different, 2 on bad input.
 
 from __future__ import annotations
 
+import argparse
+from typing import TYPE_CHECKING
+
 from lockpickle_gui.cli._args import snapshot_path
+from lockpickle_gui.cli._term import EXIT_FAILED, EXIT_OK, print_json
+
+if TYPE_CHECKING:  # the library (and the snapshot format below it) loads only when used
+    from lockpickle_gui.core.library.diff_report import DiffReport
 
 HELP = (
     "Compare two .lpsnap snapshots (or library ids): versions, required types, primitives, "
@@ -18,15 +25,14 @@ HELP = (
 MARKS = {"added": "+", "removed": "-", "changed": "~", "same": " "}
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("a", metavar="A", help="a .lpsnap snapshot, or a library id")
     parser.add_argument("b", metavar="B", help="the snapshot to compare it with")
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
     parser.add_argument("--all", action="store_true", help="also list the rows that did not change")
 
 
-def run(args) -> int:
-    from lockpickle_gui.cli._term import print_json
+def run(args: argparse.Namespace) -> int:
     from lockpickle_gui.core.library.diff import diff_snapshots
 
     report = diff_snapshots(snapshot_path(args.a), snapshot_path(args.b))
@@ -34,10 +40,11 @@ def run(args) -> int:
         print_json(report.to_dict())
     else:
         print(render_diff(report, show_all=args.all))
-    return 0 if report.identical else 1
+    return EXIT_OK if report.identical else EXIT_FAILED
 
 
-def render_diff(report, show_all: bool = False) -> str:
+def render_diff(report: DiffReport, show_all: bool = False) -> str:
+    """The comparison as text, section by section (unchanged rows only with ``show_all``)."""
     lines = [f"A: {report.a}", f"B: {report.b}", ""]
     for section in report.sections:
         counts = section.counts()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from lockpickle_gui.cli._args import add_trust_arguments, check_output
+import argparse
+from pathlib import Path
+
+from lockpickle_gui.cli._args import add_trust_arguments, check_output, trust_options
 from lockpickle_gui.cli._render import summary
+from lockpickle_gui.cli._term import EXIT_OK, ProgressBar
 
 HELP = (
     "Save a model file, SavedModel folder or project folder (its runtime object: models, "
@@ -11,7 +15,7 @@ HELP = (
 )
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "path", help="a .keras/.h5 file, a SavedModel folder or a project folder (lockpickle.toml)"
     )
@@ -37,10 +41,7 @@ def add_arguments(parser) -> None:
     add_trust_arguments(parser, "opening a .lpsnap as the input")
 
 
-def run(args) -> int:
-    from pathlib import Path
-
-    from lockpickle_gui.cli._term import ProgressBar
+def run(args: argparse.Namespace) -> int:
     from lockpickle_gui.core.library import record_export
     from lockpickle_gui.core.project import open_project
     from lockpickle_gui.core.snapshot import save_snapshot
@@ -48,18 +49,15 @@ def run(args) -> int:
     output = check_output(Path(args.output).expanduser())
     with ProgressBar() as bar:
         project = open_project(
-            args.path,
-            progress=lambda f, m="": bar(0.3 * f, m),
-            trust=tuple(args.trust),
-            trust_bundled_code=args.trust_bundled_code,
+            args.path, progress=lambda f, m: bar(0.3 * f, m), **trust_options(args)
         )
         manifest = save_snapshot(
             project,
             output,
             verify=not args.no_verify,
             on_blocked=args.on_blocked,
-            progress=lambda f, m="": bar(0.3 + 0.7 * f, m),
+            progress=lambda f, m: bar(0.3 + 0.7 * f, m),
         )
     record_export(output, project=project)  # the snapshot library; a failure only warns
     print(summary(output, manifest))
-    return 0
+    return EXIT_OK

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
-from lockpickle_gui.cli._args import add_trust_arguments
+from lockpickle_gui.cli._args import add_trust_arguments, trust_options
 from lockpickle_gui.cli._render import render_view
+from lockpickle_gui.cli._term import EXIT_OK, print_json
 
 HELP = (
     "Show what a .lpsnap snapshot holds (models, locks with their paths, bundled code, the "
@@ -13,7 +15,7 @@ HELP = (
 )
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", help="a .lpsnap snapshot")
     parser.add_argument("--json", action="store_true", help="print the manifest as JSON")
     parser.add_argument(
@@ -24,21 +26,15 @@ def add_arguments(parser) -> None:
     add_trust_arguments(parser, "showing which types are still untrusted")
 
 
-def run(args) -> int:
-    from lockpickle_gui.cli._term import print_json
+def run(args: argparse.Namespace) -> int:
     from lockpickle_gui.core.snapshot import read_manifest
     from lockpickle_gui.core.snapshot.view import manifest_view
 
-    view = manifest_view(
-        args.path,
-        trust=tuple(args.trust),
-        trust_bundled_code=args.trust_bundled_code,
-        check=args.check,
-    )
+    view = manifest_view(args.path, check=args.check, **trust_options(args))
     if args.json:
         print_json(
             {**read_manifest(args.path), "untrusted_types": [row.name for row in view.untrusted]}
         )
     else:
         sys.stdout.write(render_view(view))
-    return 0
+    return EXIT_OK

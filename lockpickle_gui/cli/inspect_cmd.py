@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
-from lockpickle_gui.cli._args import add_trust_arguments
+from lockpickle_gui.cli._args import add_trust_arguments, trust_options
 from lockpickle_gui.cli._render import inspect_untrusted_snapshot, render_project
+from lockpickle_gui.cli._term import EXIT_OK, ProgressBar, print_json
+from lockpickle_gui.core.errors import LockpickleError
 from lockpickle_gui.core.inspect import DEFAULT_MAX_DEPTH  # light: no numpy/TF/Qt
 
 HELP = (
@@ -14,7 +17,7 @@ HELP = (
 )
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "path",
         help="a .keras/.h5 file, a SavedModel folder, a project folder "
@@ -37,9 +40,7 @@ def add_arguments(parser) -> None:
     add_trust_arguments(parser, "loading a .lpsnap (without them: its manifest only)")
 
 
-def run(args) -> int:
-    from lockpickle_gui.cli._term import ProgressBar, print_json
-    from lockpickle_gui.core.errors import LockpickleError
+def run(args: argparse.Namespace) -> int:
     from lockpickle_gui.core.project import open_project
 
     if args.max_depth < 1:
@@ -49,15 +50,10 @@ def run(args) -> int:
         if shown is not None:
             return shown
     with ProgressBar() as progress:
-        project = open_project(
-            args.path,
-            progress=progress,
-            trust=tuple(args.trust),
-            trust_bundled_code=args.trust_bundled_code,
-        )
+        project = open_project(args.path, progress=progress, **trust_options(args))
     tree = project.inspect(show_internal=args.show_internal, max_depth=args.max_depth)
     if args.json:
         print_json(tree.to_dict())
     else:
         sys.stdout.write(render_project(project, tree, max_depth=args.max_depth))
-    return 0
+    return EXIT_OK

@@ -7,10 +7,17 @@ named by their id (``list`` shows it) or their path.
 
 from __future__ import annotations
 
+import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from lockpickle_gui.cli._args import add_trust_arguments, open_library
+from lockpickle_gui.cli._args import add_trust_arguments, open_library, trust_options
+from lockpickle_gui.cli._term import EXIT_FAILED, EXIT_OK, ProgressBar, print_json
+from lockpickle_gui.core.errors import LockpickleError
 from lockpickle_gui.core.text import format_size
+
+if TYPE_CHECKING:  # the library (and the snapshot format below it) loads only when used
+    from lockpickle_gui.core.library import Library, LibraryEntry, ScanReport
 
 HELP = (
     "The snapshot library: list the snapshots recorded (exports, imports, scanned folders), "
@@ -19,7 +26,7 @@ HELP = (
 VERDICTS = ("identical", "within tolerance", "mismatch", "no data", "unverified")
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="list the snapshots, grouped by project")
     listing.add_argument("--search", default="", metavar="TEXT", help="words to look for")
@@ -61,16 +68,15 @@ def add_arguments(parser) -> None:
         sub.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     library = open_library()
     try:
-        return int(ACTIONS[args.action](library, args) or 0)
+        return ACTIONS[args.action](library, args)
     finally:
         library.close()
 
 
-def _list(library, args) -> int:
-    from lockpickle_gui.cli._term import print_json
+def _list(library: Library, args: argparse.Namespace) -> int:
     from lockpickle_gui.core.library import Filters, VerdictFilter
 
     filters = Filters(
@@ -85,7 +91,7 @@ def _list(library, args) -> int:
     entries = library.entries(filters)
     if args.json:
         print_json({"entries": [entry.to_dict() for entry in entries]})
-        return 0
+        return EXIT_OK
     project = None
     for entry in entries:
         if entry.project != project:
@@ -95,7 +101,7 @@ def _list(library, args) -> int:
         print("  " + describe(entry))
     if not entries:
         print("No snapshot matches." if library.count() else _EMPTY)
-    return 0
+    return EXIT_OK
 
 
 _EMPTY = (
@@ -104,7 +110,7 @@ _EMPTY = (
 )
 
 
-def describe(entry) -> str:
+def describe(entry: LibraryEntry) -> str:
     parts = [
         f"#{entry.id}",
         entry.created_utc.replace("T", " ").rstrip("Z")[:16] or "?",
@@ -122,13 +128,11 @@ def describe(entry) -> str:
     return text + (f"\n      note: {entry.note}" if entry.note else "")
 
 
-def _show(library, args) -> int:
-    from lockpickle_gui.cli._term import print_json
-
+def _show(library: Library, args: argparse.Namespace) -> int:
     details = library.details(args.ref)
     if args.json:
         print_json(details.to_dict())
-        return 0
+        return EXIT_OK
     entry = details.entry
     lines = [
         describe(entry),
@@ -153,15 +157,13 @@ def _show(library, args) -> int:
     ]
     lines += [f"  {e.at}  {e.kind}  {e.detail}" for e in details.history]
     print("\n".join(lines))
-    return 0
+    return EXIT_OK
 
 
-def _report(report, args) -> int:
-    from lockpickle_gui.cli._term import print_json
-
+def _report(report: ScanReport, args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.to_dict())
-        return 0
+        return EXIT_OK
     print(
         f"{report.found} snapshot(s) found, {report.recorded} read, {report.unchanged} "
         f"unchanged, {len(report.missing)} missing, {len(report.problems)} not snapshots."
@@ -170,11 +172,10 @@ def _report(report, args) -> int:
         print(f"  missing: {path}")
     for problem in report.problems:
         print(f"  skipped {problem.path}: {problem.message}")
-    return 0
+    return EXIT_OK
 
 
-def _add(library, args) -> int:
-    from lockpickle_gui.cli._term import ProgressBar
+def _add(library: Library, args: argparse.Namespace) -> int:
     from lockpickle_gui.core.library import add_paths
 
     with ProgressBar() as bar:
@@ -182,8 +183,7 @@ def _add(library, args) -> int:
     return _report(report, args)
 
 
-def _scan(library, args) -> int:
-    from lockpickle_gui.cli._term import ProgressBar
+def _scan(library: Library, args: argparse.Namespace) -> int:
     from lockpickle_gui.core.library import scan
 
     with ProgressBar() as bar:
@@ -191,9 +191,7 @@ def _scan(library, args) -> int:
     return _report(report, args)
 
 
-def _verify(library, args) -> int:
-    from lockpickle_gui.cli._term import ProgressBar, print_json
-    from lockpickle_gui.core.errors import LockpickleError
+def _verify(library: Library, args: argparse.Namespace) -> int:
     from lockpickle_gui.core.library import Filters, reverify
 
     if args.all:
@@ -205,18 +203,13 @@ def _verify(library, args) -> int:
             "Expected snapshots to verify. Received: none.",
             hint="Name them by id or path, or pass --all.",
         )
-    results, holds = [], True
+    results: list[dict[str, object]] = []
+    holds = True
     for ref in refs:
         entry = library.entry(ref)
         try:
             with ProgressBar() as bar:
-                result = reverify(
-                    library,
-                    ref,
-                    trust=tuple(args.trust),
-                    trust_bundled_code=args.trust_bundled_code,
-                    progress=bar,
-                )
+                result = reverify(library, ref, progress=bar, **trust_options(args))
         except LockpickleError as error:  # one snapshot's problem; the others still run
             holds = False
             results.append({"id": entry.id, "path": entry.path, "error": str(error)})
@@ -229,42 +222,38 @@ def _verify(library, args) -> int:
         for item in results:
             verdict = item.get("verdict") or f"not verified: {item['error']}"
             print(f"#{item['id']}  {verdict}  {item['path']}")
-    return 0 if holds else 1
+    return EXIT_OK if holds else EXIT_FAILED
 
 
-def _tag(library, args) -> int:
+def _tag(library: Library, args: argparse.Namespace) -> int:
     library.tag([args.ref], args.tags, remove=args.remove)
     return _entry(library, args)
 
 
-def _note(library, args) -> int:
+def _note(library: Library, args: argparse.Namespace) -> int:
     library.set_note(args.ref, args.text)
     return _entry(library, args)
 
 
-def _entry(library, args) -> int:
-    from lockpickle_gui.cli._term import print_json
-
+def _entry(library: Library, args: argparse.Namespace) -> int:
     entry = library.entry(args.ref)
     if args.json:
         print_json(entry.to_dict())
     else:
         print(describe(entry))
-    return 0
+    return EXIT_OK
 
 
-def _remove(library, args) -> int:
-    from lockpickle_gui.cli._term import print_json
-
+def _remove(library: Library, args: argparse.Namespace) -> int:
     entries = [library.entry(ref) for ref in args.refs]
     deleted = library.remove([e.id for e in entries], delete_files=args.delete_file)
     if args.json:
         print_json({"removed": [e.to_dict() for e in entries], "deleted_files": deleted})
-        return 0
+        return EXIT_OK
     for entry in entries:
         gone = " (file deleted)" if entry.path in deleted else ""
         print(f"removed #{entry.id} {entry.path}{gone}", file=sys.stdout)
-    return 0
+    return EXIT_OK
 
 
 ACTIONS = {

@@ -9,12 +9,23 @@ percentiles, batch sizes and the thread-safety verdict. Exit status 1 when the v
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lockpickle_gui.cli._args import add_trust_arguments, trust_options
+from lockpickle_gui.cli._term import EXIT_FAILED, EXIT_OK, ProgressBar, print_json
+
+if TYPE_CHECKING:  # TensorFlow and numpy load only when the command runs
+    from lockpickle_gui.core.preview import PreviewResult
+    from lockpickle_gui.core.project import ModelProject
+
 HELP = "run a model under concurrent requests: throughput, latency, batching, thread-safety verdict"
 
 POOL_KEYS = ("workers", "max_batch", "max_delay_ms", "requests", "clients")
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "path", help="a .keras/.h5 file, a SavedModel folder, a project folder or a .lpsnap"
     )
@@ -57,23 +68,11 @@ def add_arguments(parser) -> None:
         help="with --backend ray: a cluster to use (e.g. auto, ray://host:10001; "
         "default: a new local cluster)",
     )
-    parser.add_argument(
-        "--trust",
-        action="append",
-        default=[],
-        metavar="MODULE",
-        help="module a snapshot may import (repeatable)",
-    )
-    parser.add_argument(
-        "--trust-bundled-code",
-        action="store_true",
-        help="let a snapshot import the project code bundled in it",
-    )
+    add_trust_arguments(parser, "opening a .lpsnap")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-def run(args) -> int:
-    from lockpickle_gui.cli._term import ProgressBar, print_json
+def run(args: argparse.Namespace) -> int:
     from lockpickle_gui.core.errors import PreviewError
     from lockpickle_gui.core.preview import run_preview
     from lockpickle_gui.core.preview.defaults import preview_samples, preview_settings
@@ -81,12 +80,7 @@ def run(args) -> int:
 
     bar = ProgressBar()
     with bar:
-        project = open_project(
-            args.path,
-            progress=bar,
-            trust=tuple(args.trust),
-            trust_bundled_code=args.trust_bundled_code,
-        )
+        project = open_project(args.path, progress=bar, **trust_options(args))
         if not project.models:
             raise PreviewError(
                 "Expected a project with at least one model. Received none.", path=project.path
@@ -122,10 +116,12 @@ def run(args) -> int:
         )
     else:
         _print_text(project, name, source, result)
-    return 1 if not result.verdict.holds or result.stats.failed else 0
+    return EXIT_FAILED if not result.verdict.holds or result.stats.failed else EXIT_OK
 
 
-def _print_text(project, name, source, result) -> None:
+def _print_text(
+    project: ModelProject, name: str, source: str | Path | None, result: PreviewResult
+) -> None:
     s, c = result.stats, result.config
     sizes = ", ".join(f"{size}x{count}" for size, count in list(s.batch_sizes.items())[:8])
     if len(s.batch_sizes) > 8:

@@ -6,8 +6,11 @@ within the recorded tolerance); 1 when they do not, or when there is nothing to 
 
 from __future__ import annotations
 
-from lockpickle_gui.cli._args import add_trust_arguments
+import argparse
+
+from lockpickle_gui.cli._args import add_snapshot_to_load, trust_options
 from lockpickle_gui.cli._render import describe_verification
+from lockpickle_gui.cli._term import EXIT_FAILED, EXIT_OK, print_json
 
 HELP = (
     "Load a .lpsnap snapshot (checked, with only the code you trust) and re-run the "
@@ -15,25 +18,21 @@ HELP = (
 )
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("path", help="a .lpsnap snapshot")
-    add_trust_arguments(parser, "loading the snapshot")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_snapshot_to_load(parser)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-def run(args) -> int:
-    from lockpickle_gui.cli._term import print_json
+def run(args: argparse.Namespace) -> int:
     from lockpickle_gui.core.library import record_verification
     from lockpickle_gui.core.snapshot import read_manifest, verify_snapshot
 
     manifest = read_manifest(args.path)
-    result = verify_snapshot(
-        args.path, trust=tuple(args.trust), trust_bundled_code=args.trust_bundled_code
-    )
+    result = verify_snapshot(args.path, **trust_options(args))
     record_verification(args.path, result)  # the snapshot library keeps the last verdict
     holds, text = describe_verification(result, manifest, args.path)
     if args.json:
         print_json({**result.to_dict(), "holds": holds})
     else:
         print(text)
-    return 0 if holds else 1
+    return EXIT_OK if holds else EXIT_FAILED

@@ -14,62 +14,13 @@ from lockpickle_gui.core.errors import CorruptSnapshot
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
 
 
-class BufferWindow(io.RawIOBase):
-    """A seekable, read-only stream over ``length`` bytes at ``start`` of a buffer (a
-    snapshot in memory): reads copy only what is asked, ``readinto`` straight into the
-    caller's buffer."""
+class _Window(io.RawIOBase):
+    """A seekable, read-only stream over ``length`` bytes; subclasses say where they are."""
 
-    def __init__(self, buffer: memoryview, start: int, length: int) -> None:
+    def __init__(self, length: int) -> None:
         super().__init__()
-        self._view = memoryview(buffer).cast("B")[start : start + length]
-        self._pos = 0
-        self.name = "<snapshot bytes>"
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._view.nbytes}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def read(self, size: int | None = -1) -> bytes:
-        end = (
-            self._view.nbytes
-            if size is None or size < 0
-            else min(self._pos + size, self._view.nbytes)
-        )
-        data = bytes(self._view[self._pos : end]) if end > self._pos else b""
-        self._pos = max(self._pos, end)
-        return data
-
-    def readall(self) -> bytes:
-        return self.read(-1)
-
-    def readinto(self, buffer: Any) -> int:
-        target = memoryview(buffer).cast("B")
-        count = max(0, min(target.nbytes, self._view.nbytes - self._pos))
-        target[:count] = self._view[self._pos : self._pos + count]
-        self._pos += count
-        return count
-
-
-class MemberWindow(io.RawIOBase):
-    """A seekable, read-only view of ``length`` bytes at ``start`` of a file."""
-
-    def __init__(self, path: str | os.PathLike[str], start: int, length: int) -> None:
-        super().__init__()
-        self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
-        self._start = start
         self._length = length
         self._pos = 0
-        self.name = os.fspath(path)
 
     def readable(self) -> bool:
         return True
@@ -84,6 +35,46 @@ class MemberWindow(io.RawIOBase):
         base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}[whence]
         self._pos = max(0, base + offset)
         return self._pos
+
+    def readall(self) -> bytes:
+        return self.read(-1)
+
+
+class BufferWindow(_Window):
+    """A window onto ``length`` bytes at ``start`` of a buffer (a snapshot in memory): reads
+    copy only what is asked, ``readinto`` straight into the caller's buffer."""
+
+    def __init__(self, buffer: memoryview, start: int, length: int) -> None:
+        self._view = memoryview(buffer).cast("B")[start : start + length]
+        super().__init__(self._view.nbytes)
+        self.name = "<snapshot bytes>"
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = (
+            self._view.nbytes
+            if size is None or size < 0
+            else min(self._pos + size, self._view.nbytes)
+        )
+        data = bytes(self._view[self._pos : end]) if end > self._pos else b""
+        self._pos = max(self._pos, end)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        target = memoryview(buffer).cast("B")
+        count = max(0, min(target.nbytes, self._view.nbytes - self._pos))
+        target[:count] = self._view[self._pos : self._pos + count]
+        self._pos += count
+        return count
+
+
+class MemberWindow(_Window):
+    """A window onto ``length`` bytes at ``start`` of a file."""
+
+    def __init__(self, path: str | os.PathLike[str], start: int, length: int) -> None:
+        super().__init__(length)
+        self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._start = start
+        self.name = os.fspath(path)
 
     def sub_window(self, offset: int, length: int) -> MemberWindow:
         """A window onto ``length`` bytes at ``offset`` of this one (a member in a member)."""
@@ -104,9 +95,6 @@ class MemberWindow(io.RawIOBase):
         data = self._file.read(count)
         self._pos += len(data)
         return data
-
-    def readall(self) -> bytes:
-        return self.read(-1)
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
