@@ -245,26 +245,17 @@ class Library:
         new entry. ``project``/``source_path`` fill in what the manifest does not say.
         """
         with self._writing() as conn:
-            return self._record(conn, facts, summary, origin, project, source_path)
+            entry_id = sql.record_entry(conn, facts, summary, origin, project, source_path)
+            self._roots_dirty = True
+        return entry_id
 
     def record_many(
         self, items: Iterable[tuple[FileFacts, SnapshotSummary]], origin: str
     ) -> list[int]:
         with self._writing() as conn:
-            return [self._record(conn, f, s, origin, None, None) for f, s in items]
-
-    def _record(
-        self,
-        conn: sqlite3.Connection,
-        facts: FileFacts,
-        summary: SnapshotSummary,
-        origin: str,
-        project: str | None,
-        source_path: str | None,
-    ) -> int:
-        entry_id = sql.record_entry(conn, facts, summary, origin, project, source_path)
-        self._roots_dirty = True
-        return entry_id
+            ids = [sql.record_entry(conn, f, s, origin, None, None) for f, s in items]
+            self._roots_dirty = bool(ids)
+        return ids
 
     def record_vanished(self, path: str, content_id: str) -> int:
         """An entry for a file known only by its path (a rebuild found it gone): missing."""
@@ -280,7 +271,10 @@ class Library:
             root_type="",
         )
         with self._writing() as conn:
-            entry_id = self._record(conn, FileFacts(path, 0, 0, None), summary, "add", None, None)
+            entry_id = sql.record_entry(
+                conn, FileFacts(path, 0, 0, None), summary, "add", None, None
+            )
+            self._roots_dirty = True
             conn.execute(
                 "UPDATE snapshots SET missing = 1, size = NULL, mtime_ns = NULL WHERE id = ?",
                 [entry_id],

@@ -66,9 +66,6 @@ class OpenSnapshot:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def has(self, member: str) -> bool:
-        return member in self.opened.manifest.members
-
     def read_checked(self, member: str) -> bytes:
         """A member's bytes after its sha256 was checked against the manifest."""
         return self.opened.read(member, DEFAULT.max_member_bytes)

@@ -68,7 +68,8 @@ class ProcessRunner(RemoteRunner):
         shipped = ship(model)
         self._processes: list[Any] = []
         self._conns: list[Connection] = []
-        try:
+
+        def start() -> list[int]:
             for index in range(workers):
                 mine, theirs = context.Pipe()
                 process = context.Process(
@@ -81,12 +82,9 @@ class ProcessRunner(RemoteRunner):
                 theirs.close()
                 self._processes.append(process)
                 self._conns.append(mine)
-            pids = [self._await_ready(i, waiting) for i in range(workers)]
-        except BaseException:
-            self.abort()
-            self.close()
-            raise
-        self.names = [f"{name}-process-{i} (pid {pid})" for i, pid in enumerate(pids)]
+            return [self._await_ready(i, waiting) for i in range(workers)]
+
+        self._start(name, "process", start)
 
     def _await_ready(self, index: int, waiting: Callable[[], None] | None) -> int:
         conn, process = self._conns[index], self._processes[index]

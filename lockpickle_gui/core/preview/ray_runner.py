@@ -75,19 +75,17 @@ class RayRunner(RemoteRunner):
         self._ray = ray = require("ray")
         self._owns_session = connect(ray, address)
         self._actors: list[Any] = []
-        try:
+
+        def start() -> list[int]:
             shipped = ray.put(ship(model))  # stored once
             actor_class = ray.remote(ModelServer).options(num_cpus=num_cpus)
             self._actors = [actor_class.remote(shipped, input_signature) for _ in range(workers)]
-            pids = [
+            return [
                 self._await(actor.ready.remote(), i, waiting)
                 for i, actor in enumerate(self._actors)
             ]
-        except BaseException:
-            self.abort()
-            self.close()
-            raise
-        self.names = [f"{name}-actor-{i} (pid {pid})" for i, pid in enumerate(pids)]
+
+        self._start(name, "actor", start)
 
     def _await(self, ref: Any, index: int, waiting: Callable[[], None] | None) -> Any:
         ray = self._ray

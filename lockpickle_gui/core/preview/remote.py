@@ -13,6 +13,7 @@ from __future__ import annotations
 import abc
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -94,6 +95,25 @@ class RemoteRunner(abc.ABC):
 
     def __init__(self) -> None:
         self._aborted = threading.Event()
+
+    def _start(self, name: str, unit: str, start: Callable[[], list[int]]) -> None:
+        """Start the workers (``start`` returns their pids) and name them; a failure or a
+        cancel meanwhile ends what did start before it propagates."""
+        try:
+            pids = start()
+        except BaseException:
+            self.abort()
+            self.close()
+            raise
+        self.names = [f"{name}-{unit}-{i} (pid {pid})" for i, pid in enumerate(pids)]
+
+    @abc.abstractmethod
+    def abort(self) -> None:
+        """End every worker now (a batch running there: Cancelled)."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Stop the workers; none is left behind."""
 
     def run(self, slot: int, inputs: list[np.ndarray]) -> Outputs:
         if self._aborted.is_set():
