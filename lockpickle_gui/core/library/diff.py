@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from lockpickle_gui.core.errors import Cancelled, SnapshotError
 from lockpickle_gui.core.library import manifest_diff
 from lockpickle_gui.core.library.diff_report import DiffReport, DiffRow, DiffSection, Status
@@ -28,6 +30,7 @@ from lockpickle_gui.core.library.model_diff import layers_section, stored_model,
 from lockpickle_gui.core.library.snapshot_files import OpenSnapshot
 from lockpickle_gui.core.modelio.verdict import Verdict, compare_outputs
 from lockpickle_gui.core.progress import Progress
+from lockpickle_gui.core.snapshot import save_snapshot
 
 Arrays = Mapping[str, Any]
 
@@ -99,8 +102,6 @@ def diff_against_project(
 ) -> DiffReport:
     """Compare a snapshot with an open ModelProject (its models and runtime object as they
     are now), by exporting the project to a temporary snapshot first."""
-    from lockpickle_gui.core.snapshot import save_snapshot
-
     report_progress: Progress = progress or (lambda fraction, message: None)
     with OpenSnapshot(snapshot) as stored:
         given = _inputs_by_model(stored.manifest, stored.verification_arrays()[0], project)
@@ -167,8 +168,6 @@ def outputs_section(
 ) -> DiffSection:
     """Each output stored at export on the same inputs: identical, within the recorded
     tolerance (the same), or a mismatch with the largest difference."""
-    import numpy as np
-
     section = DiffSection(f"outputs:{title}", f"Outputs of {title}")
     if entry_a is None or entry_b is None:
         which = (

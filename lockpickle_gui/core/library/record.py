@@ -17,6 +17,7 @@ from lockpickle_gui.core.library.catalog import Library
 from lockpickle_gui.core.library.db import LibraryError
 from lockpickle_gui.core.library.scan import read_snapshot
 from lockpickle_gui.core.progress import Progress, Reporter
+from lockpickle_gui.core.snapshot import load_snapshot, verify_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +106,6 @@ def reverify(
     Raises LibraryError for a missing file, the loader's errors (``UntrustedCode`` when it
     needs trust it was not given), and ``Cancelled`` when ``progress`` raises it.
     """
-    from lockpickle_gui.core.snapshot import load_snapshot, verify_snapshot
-
     entry = library.entry(ref)
     if not os.path.isfile(entry.path):
         library.set_missing({entry.id: True})

@@ -48,6 +48,8 @@ def preview_settings(
 def preview_samples(model: Any, inputs: str | Path | None, requests: int, seed: int = 0) -> Any:
     """The samples a preview sends: loaded from ``inputs`` (a .npy/.npz file or an image
     folder), else generated from the model's input spec (at most :data:`MAX_GENERATED`)."""
+    # numpy (and TensorFlow for images) only when samples are made: the window reads the
+    # settings above at start, before TensorFlow is loaded
     from lockpickle_gui.core.modelio import inputs as model_inputs
 
     if inputs:

@@ -10,6 +10,7 @@ gives the paths people see (first occurrence, and aliases): the manifest uses th
 from __future__ import annotations
 
 import json
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from lockpickle_gui.core.errors import SnapshotError, UnpicklableState
 from lockpickle_gui.core.inspect import model_layers, primitives
 from lockpickle_gui.core.inspect.paths import shown_path
 from lockpickle_gui.core.snapshot import trust
+from lockpickle_gui.core.snapshot.budgets import DEFAULT
 from lockpickle_gui.core.snapshot.manifest import (
     Attachment,
     DroppedEntry,
@@ -27,6 +29,7 @@ from lockpickle_gui.core.snapshot.manifest import (
 )
 from lockpickle_gui.core.snapshot.model_types import custom_refs
 from lockpickle_gui.core.snapshot.state import EncodedState
+from lockpickle_gui.core.tf_runtime import import_keras
 
 RESTORE_FRESH = "fresh, unlocked"
 RESTORE_KEPT = "fresh, state kept"
@@ -104,8 +107,6 @@ def model_types(
     model: Any, model_path: str, config_json: str, code_package: str | None
 ) -> tuple[list[TypeEntry], list[str]]:
     """(types the model's config needs, problems "path (what): why") for one model."""
-    from lockpickle_gui.core.tf_runtime import import_keras
-
     keras = import_keras()
     classes = {
         (cls["registered_name"], cls["qualname"]): cls for cls in model_layers.custom_classes(model)
@@ -165,8 +166,6 @@ def _keras_function(keras: Any, name: str) -> bool:
 
 
 def _class_in(module: str, qualname: str) -> Any:
-    import sys
-
     target: Any = sys.modules.get(module)
     for part in qualname.split("."):
         target = getattr(target, "__dict__", {}).get(part)
@@ -298,8 +297,6 @@ def refuse_external(plan: ModelPlan, path: Any) -> None:
 
 def versions() -> dict[str, str | None]:
     """The Keras, TensorFlow and numpy versions this program runs (None if not imported)."""
-    import sys
-
     found = {}
     for name in ("keras", "tensorflow", "numpy"):
         module = sys.modules.get(name)
@@ -309,8 +306,6 @@ def versions() -> dict[str, str | None]:
 
 def check_manifest_size(size: int, primitives: int, dropped: int, target: Any) -> None:
     """Refuse, before anything is written, a manifest larger than readers accept."""
-    from lockpickle_gui.core.snapshot.budgets import DEFAULT
-
     limit = DEFAULT.max_manifest_bytes
     if size <= limit:
         return

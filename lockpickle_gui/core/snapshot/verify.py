@@ -21,9 +21,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from lockpickle_gui.core.errors import SnapshotError, VerificationFailed
+import numpy as np
+
+from lockpickle_gui.core.errors import LockpickleError, SnapshotError, VerificationFailed
 from lockpickle_gui.core.inspect import primitives
+from lockpickle_gui.core.inspect.model_layers import attached_objects
+from lockpickle_gui.core.modelio.inputs import generate_inputs as generate_samples
 from lockpickle_gui.core.modelio.verdict import Verdict, compare_outputs
+from lockpickle_gui.core.snapshot.format import verify_member
 from lockpickle_gui.core.tf_runtime import import_keras
 
 SEED = 0
@@ -75,8 +80,6 @@ class VerificationResult:
 
 def _structure(inputs: Any) -> tuple[Any, list[Any]]:
     """(description, flat list of arrays) of an array, a list/tuple or a dict of arrays."""
-    import numpy as np
-
     if isinstance(inputs, dict):
         keys = list(inputs)
         return {"dict": [str(k) for k in keys]}, [np.asarray(inputs[k]) for k in keys]
@@ -96,9 +99,6 @@ def _rebuild(description: Any, arrays: list[Any]) -> Any:
 def generate_inputs(model: Any, seed: int = SEED) -> Any | None:
     """A batch built from the model's input spec by ``core.inputs`` (fixed seed), or None
     when the model has no usable input spec (an unbuilt or subclassed model)."""
-    from lockpickle_gui.core.errors import LockpickleError
-    from lockpickle_gui.core.modelio.inputs import generate_inputs as generate_samples
-
     try:
         return stack_samples(generate_samples(model, GENERATED_BATCH, seed))
     except (LockpickleError, TypeError, ValueError, AttributeError):
@@ -107,8 +107,6 @@ def generate_inputs(model: Any, seed: int = SEED) -> Any | None:
 
 def stack_samples(samples: list[Any]) -> Any:
     """A batch from samples (arrays, lists of arrays, or dicts of arrays) of one model."""
-    import numpy as np
-
     first = samples[0]
     if isinstance(first, dict):
         return {key: np.stack([s[key] for s in samples]) for key in first}
@@ -127,8 +125,6 @@ def _first_samples(inputs: Any) -> Any:
 
 def run_model(model: Any, inputs: Any) -> list[Any]:
     """Flat list of numpy outputs of one inference call (no predict() overhead)."""
-    import numpy as np
-
     keras = import_keras()
     outputs = model(inputs, training=False)
     return [np.asarray(keras.ops.convert_to_numpy(t)) for t in keras.tree.flatten(outputs)]
@@ -144,8 +140,6 @@ def held_locks(model: Any, model_path: str, tree: Any) -> list[str]:
     stubs of primitives first met elsewhere) and at objects attached to its layers. A
     forward pass could wait for any of them forever, so such a model is not run.
     """
-    from lockpickle_gui.core.inspect.model_layers import attached_objects
-
     found: dict[int, str] = {}
     node = tree.find(model_path) if tree is not None else None
     if node is not None:
@@ -186,10 +180,6 @@ def record(
     inputs come from each model's input spec. ``skip`` maps model indexes that must not
     run to the reason (see :func:`held_locks`), recorded as the entry's ``skipped``.
     """
-    import numpy as np
-
-    from lockpickle_gui.core.snapshot.format import verify_member
-
     arrays: dict[str, Any] = {}
     entries: list[dict[str, Any]] = []
     names = {getattr(model, "name", None) for model in models}

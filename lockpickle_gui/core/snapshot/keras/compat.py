@@ -13,6 +13,8 @@ import logging
 import threading
 from typing import Any
 
+from lockpickle_gui.core.tf_runtime import import_keras
+
 log = logging.getLogger(__name__)
 
 TESTED = ((3, 10), (3, 16))  # [from, to): the versions pyproject.toml allows
@@ -38,8 +40,6 @@ def _version(text: str) -> tuple[int, int]:
 def saving_lib() -> Any | None:
     """Keras' ``saving_lib`` when this Keras is one the internals were checked against,
     else None (after logging, once per process, that the public path is used)."""
-    from lockpickle_gui.core.tf_runtime import import_keras
-
     keras = import_keras()
     version = _version(getattr(keras, "__version__", "0"))
     reason = None

@@ -23,6 +23,8 @@ import logging
 import zipfile
 from typing import Any
 
+from lockpickle_gui.core.snapshot.streams import MemberWindow, stored_member_offset
+
 log = logging.getLogger(__name__)
 
 _CONFIG = "config.json"
@@ -123,8 +125,6 @@ def _load_deferred(
 def _weights_file(archive: zipfile.ZipFile, stream: Any) -> Any:
     """The HDF5 weights as a file object: a window onto the bytes where they lie in the
     snapshot when the member is stored (no copy), else an in-memory copy (Keras' way)."""
-    from lockpickle_gui.core.snapshot.streams import MemberWindow, stored_member_offset
-
     info = archive.getinfo(_WEIGHTS)
     if (
         isinstance(stream, MemberWindow)

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lockpickle_gui.core.errors import SnapshotError
 from lockpickle_gui.core.snapshot import format as fmt
+from lockpickle_gui.core.snapshot import safejson
 from lockpickle_gui.core.snapshot.keras import compat, deferred_load, native
 from lockpickle_gui.core.tf_runtime import import_keras
 
@@ -57,8 +60,6 @@ def save_model(
             return SavedModel("keras", 0, buffer.tell(), None)
         config = config or native.config_json(saving_lib, model)
         where, count, size = native.write_variables(saving_lib, model, index, add_array)
-    from lockpickle_gui.core.snapshot import safejson
-
     add_bytes(fmt.config_member(index), config.encode("utf-8"))
     add_bytes(fmt.weights_index_member(index), safejson.dumps(where))
     return SavedModel("native", count, size, config)
@@ -69,8 +70,6 @@ def model_config(model: Any) -> str:
     saving_lib = compat.saving_lib()
     if saving_lib is not None:
         return native.config_json(saving_lib, model)
-    import json
-
     keras = import_keras()
     return json.dumps(keras.saving.serialize_keras_object(model))
 
@@ -87,8 +86,6 @@ def load_native(
     import_keras()
     saving_lib = compat.saving_lib()
     if saving_lib is None:
-        from lockpickle_gui.core.errors import SnapshotError
-
         raise SnapshotError(
             "Expected a Keras whose saving internals lockpickle checked, to read a model stored "
             "as config.json + .npy variables. Received: another Keras version.",
