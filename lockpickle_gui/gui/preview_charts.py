@@ -2,7 +2,9 @@
 
 They only draw what they are given; the figures come from ``core.preview``'s statistics.
 Axes are labelled with round steps (0, 5, 10, 15, 20), never repeated labels such as the
-"1, 1, 1, 0, 0" a 0–1 range with integer labels gives; latencies past 10 s are in seconds.
+"1, 1, 1, 0, 0" a 0–1 range with integer labels gives; latencies past a second are in
+seconds, so a tick label never needs more than four characters (a dock's narrow chart
+elided "2000" to "2…").
 Throughput is drawn as steps, one per bucket of the pool's series, so a run shorter than
 one bucket is still a line across its duration, not a single dot.
 """
@@ -17,7 +19,7 @@ from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 
 HISTOGRAM_BINS = 24
 TICKS = 5
-SECONDS_FROM_MS = 10_000.0  # latencies above this many ms are shown in seconds
+SECONDS_FROM_MS = 1_000.0  # latencies from this many ms are drawn in seconds
 ACCENT = QColor("#2f7fd8")
 ACCENT_FILL = QColor(47, 127, 216, 90)
 
@@ -112,7 +114,7 @@ class LatencyHistogram(_Chart):
         if not values:
             self.clear()
             return
-        seconds = max(values) > SECONDS_FROM_MS
+        seconds = max(values) >= SECONDS_FROM_MS
         if seconds:
             values = [v / 1000.0 for v in values]
         self._set_unit("s" if seconds else "ms")

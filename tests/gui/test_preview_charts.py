@@ -50,6 +50,18 @@ def test_latencies_past_ten_seconds_are_shown_in_seconds(qtbot):
     assert tiles.text("p99") == "31.0 s"
 
 
+def test_latencies_of_seconds_have_short_axis_labels(qtbot):
+    """A slow model (MobileNetV2 on two workers: 2-8 s) in the narrow dock: the labels read
+    "2.0 … 8.0" seconds, not "2000 … 8000" ms elided to "2…"."""
+    chart = LatencyHistogram()
+    qtbot.addWidget(chart)
+    chart.set_latencies([2_100.0, 4_800.0, 7_725.0])
+    assert chart.axis_x.titleText() == "s per request"
+    labels = axis_labels(chart, chart.axis_x)
+    assert all(len(label) <= 4 for label in labels), labels
+    assert len(set(labels)) == len(labels), labels
+
+
 def test_a_short_run_draws_a_line_across_its_duration(qtbot):
     recorder = StatsRecorder(["w0"])
     recorder.on_submit(50.0)
