@@ -28,6 +28,7 @@ from lockpickle_gui.gui.preview_charts import LatencyHistogram, ThroughputChart
 from lockpickle_gui.gui.preview_form import PreviewOptions, PreviewSettingsForm
 from lockpickle_gui.gui.preview_job import preview_job
 from lockpickle_gui.gui.preview_results import ResultsTable, StatTiles, VerdictBanner
+from lockpickle_gui.gui.wheel_guard import guard_wheel
 from lockpickle_gui.gui.workers import Worker
 
 REPAINT_MS = 150  # live figures are redrawn at most this often
@@ -108,6 +109,7 @@ class PreviewPanel(QWidget):
         layout.addWidget(_caption("First outputs"))
         layout.addWidget(self.results, 1)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        guard_wheel(self.form)  # the dock scrolls: passing over a setting must not change it
         self._update_buttons()
 
     # ------------------------------------------------------------------ project
@@ -188,6 +190,8 @@ class PreviewPanel(QWidget):
         self.worker = self.window.runner.start(worker)
         self._repaint_timer.start()
         self._update_buttons()
+        # the form is disabled now, and the focus was perhaps in it: Esc must still cancel
+        self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot()
     def cancel(self) -> None:
@@ -272,7 +276,10 @@ class PreviewPanel(QWidget):
         self.state = state
         self.worker = None
         self._repaint_timer.stop()
+        had_focus = self.cancel_button.hasFocus()
         self._update_buttons()
+        if had_focus:  # the Cancel button is disabled now: Run (Enter) again, not nowhere
+            self.run_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _update_buttons(self) -> None:
         has_model = bool(self.project is not None and getattr(self.project, "models", None))
