@@ -176,6 +176,7 @@ class DetailsPanel(QWidget):
         self.config_text.setPlainText("")
         self.value_text.setPlainText("")
         self.weights.setRowCount(0)
+        self.tabs.setTabText(WEIGHTS_TAB, "Weights")  # the count comes with the details
         if node is None:
             self.config_text.setPlaceholderText("Select a row (or a box of the graph).")
             return
