@@ -8,7 +8,6 @@ holds millions of values), and a result that arrives after the selection moved i
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
@@ -34,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from lockpickle_gui.core.inspect import details as core_details
 from lockpickle_gui.core.inspect.report import LEVEL_SHORT, LEVEL_WORDS, level_of, shape_text
-from lockpickle_gui.gui import badges
+from lockpickle_gui.gui import badges, file_places
 from lockpickle_gui.gui.workers import Worker
 
 ANNOTATION_COLUMNS = ("Path", "Kind", "Snapshot", "State", "Detail")  # "held" shows in State
@@ -283,16 +282,14 @@ class DetailsPanel(QWidget):
         weight = self.selected_weight()
         if weight is None:
             return
-        settings = self.window_.settings
-        suggested = Path(settings.last_export_folder or Path.home()) / (
-            _safe_name(weight.name) + ".npy"
-        )
+        folder = file_places.save_folder(self.window_)
+        suggested = folder / (_safe_name(weight.name) + ".npy")
         path, _ = QFileDialog.getSaveFileName(
             self, "Save weight as .npy", str(suggested), "NumPy array (*.npy)"
         )
         if not path:
             return
-        settings.last_export_folder = str(Path(path).parent)
+        file_places.remember_save_folder(self.window_, path)
         worker = Worker(core_details.save_npy, weight.array, path, with_progress=False)
         worker.signals.returned.connect(
             lambda saved: self.window_.status(f"Saved {saved}", timeout_ms=5000)

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from lockpickle_gui.core.inspect.report import worst_level
 from lockpickle_gui.core.inspect.structure import LayerGraph, model_nodes, tree_paths
 from lockpickle_gui.core.session import OpenProject
-from lockpickle_gui.gui import graph_export
+from lockpickle_gui.gui import file_places, graph_export
 from lockpickle_gui.gui.graph_items import (
     ID_ROLE,
     PATH_ROLE,
@@ -428,11 +428,19 @@ class GraphPanel(QWidget):
     def export(self) -> None:
         if self.state != "done":
             return
-        name = f"{self.model_combo.currentText() or self.entry.name}-graph"
+        name = f"{self.model_combo.currentText() or self.entry.name}-graph.svg"
+        window = self.window()
+        folder = (
+            file_places.save_folder(window, self.entry.project)
+            if hasattr(window, "settings")
+            else file_places.first_folder()
+        )
         path, chosen = QFileDialog.getSaveFileName(
-            self, "Export graph", name + ".svg", "SVG image (*.svg);;PNG image (*.png)"
+            self, "Export graph", str(folder / name), "SVG image (*.svg);;PNG image (*.png)"
         )
         if path:
+            if hasattr(window, "settings"):
+                file_places.remember_save_folder(window, path)
             graph_export.export(
                 self, path, "png" if "PNG" in chosen or path.lower().endswith(".png") else "svg"
             )

@@ -53,7 +53,15 @@ from lockpickle_gui.core.errors import LockpickleError
 from lockpickle_gui.core.project import detect_kind
 from lockpickle_gui.core.session import OpenProject, Session, inspected
 from lockpickle_gui.core.settings import Settings
-from lockpickle_gui.gui import about, actions, badges, dialogs, project_tabs, window_size
+from lockpickle_gui.gui import (
+    about,
+    actions,
+    badges,
+    dialogs,
+    file_places,
+    project_tabs,
+    window_size,
+)
 from lockpickle_gui.gui.details_panel import DetailsPanel
 from lockpickle_gui.gui.loader import Failure, ProjectLoader
 from lockpickle_gui.gui.project_tabs import ProjectTab
@@ -233,19 +241,15 @@ class MainWindow(WindowChrome, QMainWindow):
     # ------------------------------------------------------------------ actions
 
     def open_dialog(self) -> None:
-        self._open_chosen(dialogs.choose_paths(self, self._start_folder()))
+        self._open_chosen(dialogs.choose_paths(self, file_places.open_folder(self)))
 
     def open_folder_dialog(self) -> None:
-        self._open_chosen(dialogs.choose_folder(self, self._start_folder()))
+        self._open_chosen(dialogs.choose_folder(self, file_places.open_folder(self)))
 
     def _open_chosen(self, paths: list[str]) -> None:
         if paths:
             self.settings.last_open_folder = str(Path(paths[0]).parent)
             self.open_paths(paths)
-
-    def _start_folder(self) -> str:
-        folder = self.settings.last_open_folder
-        return folder if folder and Path(folder).is_dir() else str(Path.home())
 
     def close_project(self, index: int | None = None) -> None:
         index = self.tabs.currentIndex() if index is None else index

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QIODevice
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from lockpickle_gui.core.inspect.report import write_report
+from lockpickle_gui.gui import file_places
 from lockpickle_gui.gui.workers import Worker
 
 
@@ -24,13 +24,8 @@ def export_report(window) -> Worker | None:
     tab = window.current_tab
     if tab is None:
         return None
-    settings = window.settings
-    folder = (
-        settings.last_export_folder
-        if Path(settings.last_export_folder or "/nonexistent").is_dir()
-        else str(Path(tab.project.folder))
-    )
-    suggested = Path(folder) / f"{tab.project.name}-report-{time.strftime('%Y%m%d')}.html"
+    folder = file_places.save_folder(window, tab.project)
+    suggested = folder / f"{tab.project.name}-report-{time.strftime('%Y%m%d')}.html"
     path, _ = QFileDialog.getSaveFileName(
         window,
         "Export report",
@@ -39,7 +34,7 @@ def export_report(window) -> Worker | None:
     )
     if not path:
         return None
-    settings.last_export_folder = str(Path(path).parent)
+    file_places.remember_save_folder(window, path)
     image = png_bytes(tab.panel)
     worker = Worker(
         write_report,

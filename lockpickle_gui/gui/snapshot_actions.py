@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QStyle
 
 from lockpickle_gui.core.errors import UnpicklableState, VerificationFailed
 from lockpickle_gui.core.text import format_size
-from lockpickle_gui.gui import snapshot_summary
+from lockpickle_gui.gui import file_places, snapshot_summary
 from lockpickle_gui.gui.export_dialog import (
     SNAPSHOT_FILTER,
     BlockedStateDialog,
@@ -85,7 +85,7 @@ def import_snapshot(window, path=None) -> ImportJob | None:
     """Start the import flow: ask for a file unless ``path`` is given (a drop, a recent file)."""
     if path is None:
         path, _ = QFileDialog.getOpenFileName(
-            window, "Import Snapshot", str(_start_folder(window)), SNAPSHOT_FILTER
+            window, "Import Snapshot", str(file_places.save_folder(window)), SNAPSHOT_FILTER
         )
         if not path:
             return None
@@ -208,7 +208,7 @@ class ExportJob(_Job):
         self.on_blocked = "ask"
 
     def start(self) -> None:
-        default = _start_folder(self.window, self.project) / default_snapshot_name(
+        default = file_places.save_folder(self.window, self.project) / default_snapshot_name(
             self.project.name
         )
         chosen, _ = QFileDialog.getSaveFileName(
@@ -239,7 +239,7 @@ class ExportJob(_Job):
         self.on_blocked = self.options.on_blocked
         self.window.settings.set(VERIFY_KEY, self.options.verify)
         self.window.settings.set(ON_BLOCKED_KEY, self.on_blocked)
-        _remember_folder(self.window, self.path.parent)
+        file_places.remember_save_folder(self.window, self.path)
         self._start_save("error" if self.on_blocked == "ask" else self.on_blocked)
 
     @Slot()
@@ -448,19 +448,3 @@ def _g(value) -> str:
 
 def _live_jobs(window) -> set:
     return window.snapshots.jobs
-
-
-def _start_folder(window, project=None) -> Path:
-    remembered = window.settings.last_export_folder
-    if remembered and Path(remembered).is_dir():
-        return Path(remembered)
-    folder = getattr(project, "folder", None)
-    return Path(folder) if folder and Path(folder).is_dir() else Path.home()
-
-
-def _remember_folder(window, folder: Path) -> None:
-    window.settings.last_export_folder = str(folder)
-    try:
-        window.settings.save()
-    except OSError as error:  # a read-only config folder must not stop the export
-        window.show_error("Could not save the settings", error)
