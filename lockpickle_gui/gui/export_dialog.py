@@ -83,6 +83,7 @@ class ExportOptionsDialog(QDialog):
         self.path_edit.setObjectName("export_path")
         self.path_edit.setReadOnly(True)
         change = QPushButton("Change…")
+        change.setAutoDefault(False)  # Enter means Export, never "pick another file"
         change.clicked.connect(self._choose_path)
         where.addWidget(QLabel("Save to:"))
         where.addWidget(self.path_edit, 1)
@@ -128,7 +129,8 @@ class ExportOptionsDialog(QDialog):
             group_layout.addWidget(button)
         layout.addWidget(group)
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        # parented at once: a button is only the dialog's default if it is in the dialog
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
         self.export_button.setObjectName("export_accept")
         self.export_button.setDefault(True)
