@@ -23,9 +23,25 @@ def project_folder(project: Any) -> Path | None:
 
 
 def save_folder(window: Any, project: Any = None) -> Path:
-    """Where a Save dialog starts: the folder last saved to, else the project's folder."""
+    """Where a Save dialog starts: the folder last saved to, else the project's folder —
+    unless that is the app's own demo folder (a checkout or the installed package: what is
+    saved there is lost with the next update, or pollutes the source tree)."""
     project = project if project is not None else window.current_project
-    return first_folder(window.settings.last_export_folder, project_folder(project))
+    folder = project_folder(project)
+    if folder is not None and _is_bundled(folder):
+        folder = None
+    return first_folder(window.settings.last_export_folder, folder)
+
+
+def _is_bundled(folder: Path) -> bool:
+    from lockpickle_gui import resources
+    from lockpickle_gui.core.errors import LockpickleError
+
+    try:
+        demos = resources.examples_dir().resolve()
+    except LockpickleError:
+        return False
+    return folder.resolve() == demos or demos in folder.resolve().parents
 
 
 def remember_save_folder(window: Any, saved: str | Path) -> None:

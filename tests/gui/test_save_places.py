@@ -86,3 +86,19 @@ def test_open_starts_beside_the_current_project(qtbot, window, model_file, monke
     monkeypatch.setattr(dialogs, "choose_paths", lambda parent, start: started.append(start) or [])
     window.actions["open"].trigger()
     assert str(started[0]) == str(model_file.parent)  # was: the home folder
+
+
+def test_saving_from_the_demo_never_proposes_the_apps_own_folder(qtbot, window):
+    from pathlib import Path
+
+    from lockpickle_gui import resources
+    from lockpickle_gui.gui import file_places
+    from lockpickle_gui.gui.actions import demo_project
+
+    window.open_paths([demo_project()])
+    wait_projects(qtbot, window, 1)
+    window.settings.last_export_folder = ""
+    folder = file_places.save_folder(window)
+    demos = resources.examples_dir().resolve()
+    assert folder.resolve() != demos and demos not in folder.resolve().parents
+    assert folder == Path.home()
