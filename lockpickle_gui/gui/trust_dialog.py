@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from lockpickle_gui.core.text import escape_html
+
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1  # a code row's member name
 
 
@@ -38,7 +40,7 @@ class CodeViewer(QDialog):
         self.setWindowTitle(f"{member} — bundled code (not run)")
         self.resize(760, 560)
         layout = QVBoxLayout(self)
-        label = QLabel(f"<b>{_escape(member)}</b> — sha256 <code>{sha256}</code> (checked)")
+        label = QLabel(f"<b>{escape_html(member)}</b> — sha256 <code>{sha256}</code> (checked)")
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(label)
         self.text = QPlainTextEdit()
@@ -77,7 +79,7 @@ class TrustDialog(QDialog):
         self.viewers: list[CodeViewer] = []
         layout = QVBoxLayout(self)
         intro = QLabel(
-            f"<b>{_escape(self.path.name)}</b> holds <code>{_escape(self.view.root)}</code>.<br>"
+            f"<b>{escape_html(self.path.name)}</b> holds <code>{escape_html(self.view.root)}</code>.<br>"
             "Nothing has run yet. Loading builds objects of the types below (running their "
             "constructors and <code>__setstate__</code>) and runs the bundled code: trust them "
             "only if you trust where the file came from. Read a code file first: double-click it."
@@ -122,7 +124,10 @@ class TrustDialog(QDialog):
             "Types loading needs you to trust",
             [(t.name, f"{t.kind}: {t.use}") for t in self.types],
             mono,
-            empty="none: built-in data, arrays, locks and Keras' own layers only",
+            # bundled code's own types are trusted with the code, listed below
+            empty="none beyond the bundled code below"
+            if self.code
+            else "none: built-in data, arrays, locks and Keras' own layers only",
         )
         code = self._add_group(
             "Bundled code — runs only if you trust it"
@@ -195,7 +200,3 @@ class TrustDialog(QDialog):
         self.viewers.append(viewer)
         viewer.open()
         return viewer
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -58,3 +58,19 @@ def test_enter_in_the_trust_dialog_loads_nothing(qtbot, tmp_path):
     qtbot.addWidget(dialog)
     assert _enter(qtbot, dialog) == QDialog.DialogCode.Rejected  # Enter never runs code
     assert not dialog.isVisible()
+
+
+def test_the_trust_dialog_never_says_none_when_bundled_code_needs_trust(qtbot, tmp_path):
+    from lockpickle_gui.core.project import open_project
+    from lockpickle_gui.core.snapshot import save_snapshot
+    from lockpickle_gui.gui.actions import demo_project
+    from lockpickle_gui.gui.trust_dialog import TrustDialog
+
+    path = tmp_path / "demo.lpsnap"
+    save_snapshot(open_project(demo_project()), path, verify=False)
+    dialog = TrustDialog(None, path=path)
+    qtbot.addWidget(dialog)
+    assert dialog.trust_bundled_code  # its service and layer come from the bundled code
+    heading = dialog.tree.topLevelItem(0).text(0)
+    assert heading.startswith("Types loading needs you to trust")
+    assert "built-in data" not in heading and "bundled code" in heading, heading
