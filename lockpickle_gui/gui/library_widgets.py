@@ -332,13 +332,19 @@ def ask_trust(
 ) -> None:
     """Show the import's trust dialog for each entry in ``needs_trust``, one after another
     (non-blocking); then call ``then(plan)`` with ``(id, trusted modules, trust bundled
-    code)`` of every entry to verify (refused ones are left out)."""
+    code)`` of every entry to verify (refused ones are left out). Trust given once covers
+    the other snapshots that need exactly the same: the same types and the same bundled
+    code files, sha256 for sha256 (ten exports of one project ask once, not ten times)."""
     from lockpickle_gui.core.snapshot import read_manifest
     from lockpickle_gui.gui.trust_dialog import TrustDialog
 
     plan: list[tuple[int, tuple[str, ...], bool]] = []
     waiting = list(entries)
     open_dialogs: list[Any] = []  # alive while shown
+    granted: set[tuple[Any, ...]] = set()  # what was trusted: (package, code, types)
+
+    def needs(dialog: Any) -> tuple[Any, ...]:
+        return (dialog.view.code_package, tuple(dialog.code), tuple(dialog.modules))
 
     def next_one() -> None:
         while waiting:
@@ -348,13 +354,18 @@ def ask_trust(
                 continue
             try:
                 manifest = read_manifest(entry.path)
+                dialog = TrustDialog(window, path=Path(entry.path), manifest=manifest)
             except Exception as error:  # noqa: BLE001 - shown; the others go on
                 window.show_error(f"Cannot verify {entry.name}", error)
                 continue
-            dialog = TrustDialog(window, path=Path(entry.path), manifest=manifest)
+            if needs(dialog) in granted:
+                plan.append((entry.id, tuple(dialog.modules), bool(dialog.trust_bundled_code)))
+                dialog.deleteLater()
+                continue
             open_dialogs.append(dialog)
 
             def trusted(dialog: Any = dialog, entry: LibraryEntry = entry) -> None:
+                granted.add(needs(dialog))
                 plan.append((entry.id, tuple(dialog.modules), bool(dialog.trust_bundled_code)))
 
             dialog.accepted.connect(trusted)
