@@ -185,7 +185,9 @@ class LibraryPanel(QWidget):
         text = f"{len(entries)} of {total} snapshot(s) in {len(self.model.groups)} project(s)"
         if not self.tasks.busy:
             self.tasks.label.setText(text + (f" · {missing} missing" if missing else ""))
-        self.update_actions()
+        # the model was reset: its selection changed without a signal (a removed entry's
+        # details stayed on show; a tagged one's showed the old tags)
+        self._selection_changed()
         self.refreshed.emit()
 
     @Slot(str, bool)
