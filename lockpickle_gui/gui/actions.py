@@ -107,7 +107,7 @@ def build(window) -> dict[str, QAction]:
     file_menu.addSeparator()
     add(
         "export_report",
-        "Export &Report…",
+        "Export Re&port…",
         "File",
         lambda: report_export.export_report(window),
         "Ctrl+Shift+R",
@@ -135,7 +135,7 @@ def build(window) -> dict[str, QAction]:
         "Copy the Python path of the selected row",
     )
     window.menus["Edit"].addSeparator()
-    add("preferences", "Pre&ferences…", "Edit", lambda: preferences.edit(window)).setMenuRole(
+    add("preferences", "Prefere&nces…", "Edit", lambda: preferences.edit(window)).setMenuRole(
         QAction.MenuRole.PreferencesRole
     )
 
