@@ -1,7 +1,7 @@
 """Open projects off the UI thread: TensorFlow first, then one worker per path.
 
 The window is on screen before TensorFlow has been imported. :meth:`ProjectLoader.start_tensorflow`
-imports it on a worker; paths asked for meanwhile wait in a queue and start as soon as it is
+imports it on a thread of its own (never a pool thread: see there); paths asked for meanwhile wait in a queue and start as soon as it is
 ready. Each :meth:`ProjectLoader.open` call is a *batch* (e.g. one drop of several files):
 every path loads on its own worker, and when the last one is done :attr:`batchFinished`
 reports all failures at once, so a drop of five broken files gives one dialog, not five.
@@ -10,7 +10,9 @@ reports all failures at once, so a drop of five broken files gives one dialog, n
 from __future__ import annotations
 
 import logging
+import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,7 @@ class ProjectLoader(QObject):
     batchFinished = Signal(list)  # [Failure] of one open() call; [] when everything opened
     progress = Signal(float, str)
     busyChanged = Signal(bool)
+    _imported = Signal(object, object, float)  # (version, (error, details), started): queued
 
     def __init__(self, runner: WorkerRunner, parent: QObject | None = None):
         super().__init__(parent)
@@ -55,6 +58,8 @@ class ProjectLoader(QObject):
         self._queued: list[tuple[list[Path], Any, list[Failure], dict]] = []
         self._active: dict[Worker, Path] = {}
         self._was_busy = False
+        self._import_thread: threading.Thread | None = None
+        self._imported.connect(self._import_done)  # emitted on the import thread: queued
 
     # ------------------------------------------------------------------ state
 
@@ -76,14 +81,40 @@ class ProjectLoader(QObject):
     # ------------------------------------------------------------------ TensorFlow
 
     def start_tensorflow(self) -> None:
+        """Import TensorFlow on a Python thread of its own, never on the worker pool.
+
+        pybind11 (TensorFlow's bindings) keeps the Python thread state of the thread that
+        first loads it. PySide makes and deletes a pool thread's state around each job, so a
+        later job on the import's pool thread ran with a new state while pybind11 held the
+        deleted one, and the first function traced there (the preview compiling its model)
+        waited for a GIL its own thread held: the app froze. A ``threading`` thread keeps
+        one state for its life, and pybind11's record of it ends with the thread.
+        """
         if self.tensorflow_state != "not started":
             return
         self.tensorflow_state = "loading"
         started = time.perf_counter()
-        worker = Worker(_import_tensorflow, with_progress=False)
-        worker.signals.returned.connect(lambda version: self._tensorflow_loaded(version, started))
-        worker.signals.errored.connect(self._tensorflow_import_failed)
-        self.runner.start(worker)
+        self._import_thread = threading.Thread(
+            target=self._import_tensorflow_thread,
+            args=(started,),
+            name="lockpickle-import-tensorflow",
+            daemon=True,  # an import cannot be interrupted; quitting never waits for it
+        )
+        self._import_thread.start()
+
+    def _import_tensorflow_thread(self, started: float) -> None:
+        try:
+            version = _import_tensorflow()
+        except Exception as error:  # noqa: BLE001 - reported to the UI, which says it
+            self._imported.emit(None, (error, traceback.format_exc()), started)
+        else:
+            self._imported.emit(version, None, started)
+
+    def _import_done(self, version: str | None, failure: Any, started: float) -> None:
+        if failure is not None:
+            self._tensorflow_import_failed(*failure)
+        else:
+            self._tensorflow_loaded(str(version), started)
 
     def _tensorflow_loaded(self, version: str, started: float) -> None:
         log.info("TensorFlow %s imported in %.1f s", version, time.perf_counter() - started)
