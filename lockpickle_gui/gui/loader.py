@@ -1,7 +1,8 @@
 """Open projects off the UI thread: TensorFlow first, then one worker per path.
 
-The window is on screen before TensorFlow has been imported. :meth:`ProjectLoader.start_tensorflow`
-imports it on a thread of its own (never a pool thread: see there); paths asked for meanwhile wait in a queue and start as soon as it is
+The window is on screen before TensorFlow has been imported.
+:meth:`ProjectLoader.start_tensorflow` imports it on a thread of its own (never a pool
+thread: see there); paths asked for meanwhile wait in a queue and start as soon as it is
 ready. Each :meth:`ProjectLoader.open` call is a *batch* (e.g. one drop of several files):
 every path loads on its own worker, and when the last one is done :attr:`batchFinished`
 reports all failures at once, so a drop of five broken files gives one dialog, not five.
