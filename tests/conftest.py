@@ -1,16 +1,37 @@
-"""Shared fixtures. Environment first: Qt offscreen, TensorFlow quiet, before any import."""
+"""Shared fixtures. Environment first: Qt offscreen, TensorFlow quiet, before any import.
+
+The developer's home is neither read nor written: Keras' keras.json and the app's settings,
+logs and snapshot library live in folders of the test run (each test gets its own settings
+folder below, and whatever runs outside a test, such as a module's fixture, the run's one).
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# Keras reads keras.json (floatx, image_data_format, ...) from KERAS_HOME, default ~/.keras,
+# and writes one there on first import.
+os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix="lockpickle-tests-keras-")
+os.environ["LOCKPICKLE_GUI_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="lockpickle-tests-user-")
 
 import pytest
+
+from lockpickle_gui.core.settings import SETTINGS_DIR_ENV
+
+RUN_FOLDERS = (os.environ["KERAS_HOME"], os.environ[SETTINGS_DIR_ENV])
+
+
+def pytest_unconfigure(config):
+    for folder in RUN_FOLDERS:
+        shutil.rmtree(folder, ignore_errors=True)
+
 
 LEAK_GRACE_SECONDS = 3.0
 
@@ -61,8 +82,6 @@ def fail_on_leaked_threads(request, process_wide_threads):
 def private_user_folders(tmp_path_factory, monkeypatch):
     """Settings, logs and the snapshot library of every test (and of the CLI processes it
     starts) go to a fresh folder, never to the real home."""
-    from lockpickle_gui.core.settings import SETTINGS_DIR_ENV
-
     folder = tmp_path_factory.mktemp("user")
     monkeypatch.setenv(SETTINGS_DIR_ENV, str(folder))
     return folder

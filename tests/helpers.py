@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from lockpickle_gui.core.inspect import Annotation, Node, resolve_path
@@ -57,3 +59,36 @@ PREVIEW_RESULT_KEYS = {
 def random_rows(n: int, width: int = 4, seed: int = 0) -> list[np.ndarray]:
     """``n`` float32 samples of shape (width,), drawn from a seeded normal distribution."""
     return list(np.random.default_rng(seed).standard_normal((n, width)).astype("float32"))
+
+
+def _is_resource_tracker(pid: int) -> bool:
+    """multiprocessing's (and loky's) resource tracker: one per program, by design alive until
+    the program exits."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as file:
+            return b"resource_tracker" in file.read()
+    except OSError:
+        return False
+
+
+def child_pids() -> set[int]:
+    """Every live descendant of this process (from /proc; zombies count as gone), except the
+    resource trackers."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found, stack = set(), [os.getpid()]
+    while stack:
+        for pid in children.get(stack.pop(), []):
+            if pid not in found:
+                found.add(pid)
+                stack.append(pid)
+    return {pid for pid in found if not _is_resource_tracker(pid)}

@@ -11,6 +11,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from gui_helpers import error_dialogs
 from PySide6.QtCore import Qt
 
 RUN_TIMEOUT_MS = 120_000
@@ -91,7 +92,7 @@ def test_closing_the_window_during_a_run_stops_the_pool(qtbot, window, panel):
     # the conftest fixture fails this test if a pool or client thread is left running
 
 
-def test_samples_from_a_npy_file_and_a_missing_file(qtbot, panel, tmp_path, monkeypatch):
+def test_samples_from_a_npy_file_and_a_missing_file(qtbot, panel, tmp_path):
     import numpy as np
 
     samples = tmp_path / "samples.npy"
@@ -104,16 +105,14 @@ def test_samples_from_a_npy_file_and_a_missing_file(qtbot, panel, tmp_path, monk
     assert done.args[0] is not None and panel.tiles.text("completed") == "20 / 20"
     assert panel.results.rowCount() == 5  # one row per distinct sample
 
-    shown = []
-    monkeypatch.setattr(
-        panel.window, "show_error", lambda title, error, details="": shown.append(error)
-    )
     panel.form.path_edit.setText(str(tmp_path / "missing.npy"))
     with qtbot.waitSignal(panel.finished, timeout=RUN_TIMEOUT_MS) as done:
         panel.run()
     assert done.args[0] is None and panel.state == "failed"
-    assert len(shown) == 1 and "missing.npy" in str(shown[0])
+    [dialog] = error_dialogs()  # the real, non-blocking error box
+    assert "missing.npy" in dialog.informativeText()
     assert panel.run_button.isEnabled()
+    dialog.close()
 
 
 def test_class_scores_show_as_top_k(qtbot, window, tmp_path):

@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from gui_helpers import drop_paths
+from gui_helpers import drop_paths, error_dialogs
 from PySide6.QtWidgets import QFileDialog, QPushButton
 
 from lockpickle_gui.gui import snapshot_actions
@@ -290,18 +290,17 @@ def test_import_refused_loads_nothing(qtbot, window, project_snapshot):
     assert job.project is None and job.verification is None
 
 
-def test_import_of_a_broken_file_is_an_error_dialog(qtbot, window, tmp_path, monkeypatch):
+def test_import_of_a_broken_file_is_an_error_dialog(qtbot, window, tmp_path):
     broken = tmp_path / "broken.lpsnap"
     broken.write_bytes(b"not a zip at all")
-    shown = []
-    monkeypatch.setattr(window, "show_error", lambda title, error, details="": shown.append(error))
     job = snapshot_actions.import_snapshot(window, broken)
     with qtbot.waitSignal(job.done, timeout=JOB_TIMEOUT_MS):
         pass
-    from lockpickle_gui.core.errors import NotASnapshot
-
-    assert len(shown) == 1 and isinstance(shown[0], NotASnapshot)
-    assert not window.findChildren(TrustDialog)
+    [dialog] = error_dialogs()  # the real, non-blocking error box
+    assert "broken.lpsnap" in dialog.informativeText()
+    assert "not a ZIP archive" in dialog.informativeText()
+    assert not window.findChildren(TrustDialog) and window.current_project is None
+    dialog.close()
 
 
 def test_cancel_in_the_progress_dialog_writes_nothing(

@@ -66,6 +66,17 @@ def run(case: dict) -> int | None:
     return None
 
 
+def peak_resident_mb() -> int:
+    """This process' peak resident memory since it started (VmHWM). Not getrusage's
+    ru_maxrss: Linux carries the parent's peak across fork and exec into it, so a child of a
+    large pytest process would report the parent's size."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def main() -> None:
     spec = json.loads(Path(sys.argv[1]).read_text())
     if spec.get("memory_mb"):
@@ -96,7 +107,7 @@ def main() -> None:
             }
         outcome["name"] = case["name"]
         outcome["seconds"] = round(time.perf_counter() - started, 3)
-        outcome["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        outcome["peak_mb"] = peak_resident_mb()
         print(json.dumps(outcome), flush=True)
     os._exit(0)  # no atexit work (a trusted module could have registered some)
 

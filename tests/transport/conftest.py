@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import child_pids
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -22,39 +23,6 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 )
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("RAY_DISABLE_DOCKER_CPU_WARNING", "1")
-
-
-def _is_resource_tracker(pid: int) -> bool:
-    """multiprocessing's (and loky's) resource tracker: one per program, by design alive until
-    the program exits."""
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as file:
-            return b"resource_tracker" in file.read()
-    except OSError:
-        return False
-
-
-def child_pids() -> set[int]:
-    """Every live descendant of this process (from /proc; zombies count as gone), except the
-    resource trackers."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as file:
-                fields = file.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z":
-            children.setdefault(int(fields[1]), []).append(int(entry))
-    found, stack = set(), [os.getpid()]
-    while stack:
-        for pid in children.get(stack.pop(), []):
-            if pid not in found:
-                found.add(pid)
-                stack.append(pid)
-    return {pid for pid in found if not _is_resource_tracker(pid)}
 
 
 @pytest.fixture

@@ -136,17 +136,3 @@ def test_unknown_backend_is_refused_before_anything_starts(keras):
 
     with pytest.raises(PreviewError, match="backend to be one of threads, processes, ray"):
         InferencePool(locked_service.build_model(), backend="gpu-farm")
-
-
-def test_cli_preview_backend_processes(keras, tmp_path, capsys):
-    import locked_service
-
-    from lockpickle_gui.cli import main
-
-    path = tmp_path / "tiny.keras"
-    locked_service.build_model().save(path)
-    code = main(["preview", str(path), "--backend", "processes", "--requests", "64"])
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert "2 worker processes" in out and "per worker  tiny" not in out
-    assert out.count("-process-") == 2 and "(pid " in out
