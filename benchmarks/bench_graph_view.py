@@ -31,7 +31,7 @@ MODELS = ("NASNetMobile", "MobileNetV2")
 
 
 def run(window, app, path: Path) -> dict:
-    from lockpickle_gui.gui.app import wait_until
+    from lockpickle_gui.gui.scripted_runs import wait_until
 
     window.open_paths([path])
     wait_until(app, lambda: window.projects and not window.loader.busy, 300)
@@ -74,12 +74,8 @@ def figures(samples: list[float]) -> str:
 
 def main() -> int:
     from lockpickle_gui.core.tf_runtime import import_keras
-    from lockpickle_gui.gui.app import (
-        build_main_window,
-        freeze_startup_heap,
-        make_application,
-        wait_until,
-    )
+    from lockpickle_gui.gui.app import build_main_window, freeze_startup_heap, make_application
+    from lockpickle_gui.gui.scripted_runs import wait_until
 
     keras = import_keras()
     folder = Path(tempfile.mkdtemp(prefix="bench-graph-"))

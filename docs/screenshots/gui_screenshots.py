@@ -58,7 +58,8 @@ def save(window, name: str) -> None:
 
 
 def main() -> int:
-    from lockpickle_gui.gui.app import build_main_window, make_application, wait_until
+    from lockpickle_gui.gui.app import build_main_window, make_application
+    from lockpickle_gui.gui.scripted_runs import wait_until
 
     paths = models()
     app = make_application()

@@ -68,8 +68,9 @@ def main() -> int:
                 lib.reverify(library, entry.id, trust_bundled_code=True)
     gone.unlink()  # moved or deleted since: shown as missing
 
-    from lockpickle_gui.gui.app import build_main_window, wait_until
+    from lockpickle_gui.gui.app import build_main_window
     from lockpickle_gui.gui.compare_view import CompareView
+    from lockpickle_gui.gui.scripted_runs import wait_until
 
     window = build_main_window(restore_layout=False)
     from PySide6.QtWidgets import QApplication

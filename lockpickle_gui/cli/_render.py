@@ -170,31 +170,18 @@ def describe_verification(
     result: VerificationResult, manifest: dict[str, Any], path: str | Path
 ) -> tuple[bool, str]:
     """(whether verification holds, one sentence saying so) for people on a terminal."""
-    from lockpickle_gui.core.modelio.verdict import Verdict
+    from lockpickle_gui.core.modelio.verdict import Verdict, explain_verification
 
     holds = result.ok or (result.verdict is Verdict.NO_DATA and not manifest["models"])
-    if result.verdict is Verdict.IDENTICAL:
-        return holds, (
-            f"identical: the loaded model(s) reproduce the outputs stored at export "
-            f"bit for bit ({path})."
-        )
-    if result.verdict is Verdict.WITHIN_TOLERANCE:
-        return holds, (
-            f"within tolerance: max difference {result.max_abs_diff:.3g} <= tolerance "
-            f"{result.tolerance:.3g} ({path})."
-        )
-    if result.verdict is Verdict.MISMATCH:
-        return holds, (
-            f"mismatch: max difference {result.max_abs_diff:.3g} exceeds the tolerance "
-            f"{result.tolerance:.3g} ({path}). Use the Keras/TensorFlow versions "
-            "`lockpickle info` lists, or export the snapshot again."
-        )
-    if holds:
+    if result.verdict is Verdict.NO_DATA and holds:
         return holds, f"loaded: {path} holds no models, so there are no outputs to compare."
-    return holds, (
-        f"no data: {path} was exported without verification (--no-verify) or its "
-        "models have no input spec; it loaded, but nothing was compared."
-    )
+    sentence = explain_verification(result.verdict, result.max_abs_diff, result.tolerance)
+    text = f"{result.verdict}: {sentence} ({path})."
+    if result.verdict is Verdict.MISMATCH:
+        text += " Use the Keras/TensorFlow versions `lockpickle info` lists, or export it again."
+    elif result.verdict is Verdict.NO_DATA:
+        text += " It loaded (exported with --no-verify, or its models have no input spec)."
+    return holds, text
 
 
 def summary(output: Path, manifest: dict[str, Any]) -> str:

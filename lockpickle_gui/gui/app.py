@@ -1,4 +1,5 @@
-"""The desktop app's wiring, in one place: logging, error hooks, QApplication, window, TensorFlow.
+"""The desktop app's wiring, in one place: logging, error hooks, QApplication, window, TensorFlow
+(the pieces live in diagnostics.py and scripted_runs.py; this is where they are put together).
 
 ``lockpickle-gui [PATH ...] [--screenshot FILE] [--version]``
 
@@ -13,161 +14,24 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
-import logging.handlers
 import os
 import sys
-import threading
-import time
-import traceback
-import weakref
 from pathlib import Path
 
-from PySide6.QtCore import (
-    QEventLoop,
-    QObject,
-    Qt,
-    QTimer,
-    QtMsgType,
-    Signal,
-    qInstallMessageHandler,
-)
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from lockpickle_gui import resources
 from lockpickle_gui._version import __version__
-from lockpickle_gui.core.atomic import atomic_write
 from lockpickle_gui.core.settings import Settings, user_dirs
+from lockpickle_gui.gui.diagnostics import CrashReporter, missing_display_problem, setup_logging
+from lockpickle_gui.gui.scripted_runs import SCREENSHOT_SIZE, report_timings, take_screenshot
 from lockpickle_gui.gui.workers import abandoned_work
 
 log = logging.getLogger("lockpickle_gui")
 
-LOG_FILE = "lockpickle-gui.log"
-SCREENSHOT_SIZE = (1440, 860)
-SCREENSHOT_TIMEOUT_S = 300
 SMALL_SCREEN_HEIGHT = 900  # logical pixels: below, the Library dock starts hidden
 
-
-# ---------------------------------------------------------------------------- logging
-
-
-def setup_logging(log_dir: Path) -> Path | None:
-    """A rotating log file in the user log folder, warnings on stderr. Returns the file."""
-    root = logging.getLogger()
-    root.setLevel(logging.INFO)
-    console = logging.StreamHandler()
-    console.setLevel(logging.WARNING)
-    console.setFormatter(logging.Formatter("lockpickle-gui: %(levelname)s: %(message)s"))
-    root.addHandler(console)
-    try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            log_dir / LOG_FILE, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-        )
-    except OSError as error:
-        log.warning(
-            "Cannot write the log file in %s (%s); logging to the console only.", log_dir, error
-        )
-        return None
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s")
-    )
-    root.addHandler(handler)
-    qInstallMessageHandler(_qt_message)
-    log.info("lockpickle-gui %s starting (Python %s)", __version__, sys.version.split()[0])
-    return log_dir / LOG_FILE
-
-
-def _qt_message(mode: QtMsgType, context, message: str) -> None:
-    level = {
-        QtMsgType.QtDebugMsg: logging.DEBUG,
-        QtMsgType.QtInfoMsg: logging.INFO,
-        QtMsgType.QtWarningMsg: logging.WARNING,
-    }.get(mode, logging.ERROR)
-    logging.getLogger("qt").log(level, "%s", message)
-
-
-# ---------------------------------------------------------------------------- error hooks
-
-
-class CrashReporter(QObject):
-    """Turns an unexpected exception (any thread) into a log entry and a dialog, never a crash.
-
-    The signal is emitted from whatever thread failed and delivered on the UI thread. At most
-    one dialog is open at a time; errors arriving meanwhile are only logged (an error in a
-    paint event would otherwise open a dialog per repaint).
-    """
-
-    report = Signal(str, str)  # (message, details)
-
-    def __init__(self, window=None):
-        super().__init__()
-        self._window = weakref.ref(window) if window is not None else (lambda: None)
-        self.dialog = None
-        self.report.connect(self._show)
-
-    def excepthook(self, exc_type, exc, tb) -> None:
-        if issubclass(exc_type, KeyboardInterrupt):
-            sys.__excepthook__(exc_type, exc, tb)
-            return
-        details = "".join(traceback.format_exception(exc_type, exc, tb))
-        log.critical("Unexpected error: %s", details)
-        self.report.emit(f"{exc_type.__name__}: {exc}", details)
-
-    def threading_excepthook(self, args: threading.ExceptHookArgs) -> None:
-        if args.exc_type is SystemExit:
-            return
-        thread = args.thread.name if args.thread is not None else "a thread"
-        details = "".join(
-            traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)
-        )
-        log.critical("Unexpected error in %s: %s", thread, details)
-        self.report.emit(f"{args.exc_type.__name__} in {thread}: {args.exc_value}", details)
-
-    def _show(self, message: str, details: str) -> None:
-        from lockpickle_gui.gui.dialogs import make_error_box
-
-        if self.dialog is not None:
-            return
-        window = self._window()
-        if window is not None and getattr(window, "suppress_error_dialogs", False):
-            return
-        box = make_error_box(
-            window,
-            "Unexpected error",
-            message + "\n\nThe app keeps running; "
-            "the details are in the log (Help ▸ Open Log Folder).",
-            details,
-        )
-        box.finished.connect(self._dialog_closed)
-        self.dialog = box
-        box.open()
-
-    def _dialog_closed(self) -> None:
-        self.dialog = None
-
-    def install(self) -> None:
-        sys.excepthook = self.excepthook
-        threading.excepthook = self.threading_excepthook
-
-
-# ---------------------------------------------------------------------------- application
-
-
-def missing_display_problem(environ, platform: str) -> str:
-    """Why Qt cannot open a window here, in words, or "" when it can try.
-
-    Without a display, Qt aborts the process with its own "no Qt platform plugin could be
-    initialized"; saying so first, with the fix, is kinder.
-    """
-    if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
-        return ""
-    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
-        return ""
-    return (
-        "no display found: DISPLAY and WAYLAND_DISPLAY are not set. Start it from a "
-        "desktop session, or without a screen with QT_QPA_PLATFORM=offscreen (for example "
-        "`QT_QPA_PLATFORM=offscreen lockpickle-gui --screenshot out.png PROJECT`)."
-    )
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -305,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         window.resize(*SCREENSHOT_SIZE)
     window.show()
     if args.timings:
-        code = _report_timings(app, window)
+        code = report_timings(app, window)
     elif args.screenshot:
         code = take_screenshot(app, window, Path(args.screenshot), args.paths)
     else:
@@ -321,109 +185,6 @@ def main(argv: list[str] | None = None) -> int:
         os._exit(code)
     log.info("lockpickle-gui exits (%s)", code)
     return code
-
-
-# ---------------------------------------------------------------------------- scripted runs
-
-
-def wait_until(app: QApplication, condition, timeout_s: float) -> bool:
-    """Run the event loop until ``condition()`` is true (polled every 20 ms) or time runs out."""
-    deadline = time.monotonic() + timeout_s
-    loop = QEventLoop()
-    timer = QTimer(interval=20)
-    timer.timeout.connect(lambda: (condition() or time.monotonic() > deadline) and loop.quit())
-    timer.start()
-    if not condition():
-        loop.exec()
-    timer.stop()
-    return bool(condition())
-
-
-def take_screenshot(app: QApplication, window, target: Path, paths: list[str]) -> int:
-    """Open ``paths``, wait until they are inspected, save the window as PNG. 0 = saved."""
-    window.suppress_error_dialogs = True
-    snapshots = [p for p in paths if Path(p).suffix.lower() == ".lpsnap"]
-    if snapshots:  # they open only after the trust dialog, which nobody answers here
-        print(
-            f"lockpickle-gui: --screenshot: {snapshots[0]}: a .lpsnap opens only after the "
-            "trust dialog, which --screenshot cannot answer. Screenshot the project it was "
-            "exported from, or run `lockpickle inspect SNAP` on a terminal.",
-            file=sys.stderr,
-        )
-        window.close()
-        return 1
-    failures: list = []
-    batches = []
-    window.loader.batchFinished.connect(
-        lambda found: (failures.extend(found), batches.append(found))
-    )
-    window.loader.tensorflowFailed.connect(lambda error, details: failures.append(error))
-    window.open_paths(paths)
-    expected = 1 if paths else 0
-    done = wait_until(
-        app,
-        lambda: (
-            bool(failures)
-            or (
-                window.loader.tensorflow_state == "ready"
-                and len(batches) >= expected
-                and not window.loader.busy
-            )
-        ),
-        SCREENSHOT_TIMEOUT_S,
-    )
-    if failures or not done:
-        from lockpickle_gui.gui.dialogs import error_text
-
-        reasons = [
-            f"{getattr(f, 'path', '')}: {error_text(getattr(f, 'error', f))}" for f in failures
-        ]
-        print(
-            "lockpickle-gui: --screenshot: "
-            + ("; ".join(reasons) or f"loading did not finish within {SCREENSHOT_TIMEOUT_S} s"),
-            file=sys.stderr,
-        )
-        window.close()
-        return 1
-    tab = window.current_tab
-    if tab is not None:  # show something worth looking at: the first row with locks
-        path = tab.panel.first_annotated_path()
-        if path:
-            tab.panel.select_path(path)
-        wait_until(
-            app, lambda: window.details.details is not None or window.details.node is None, 30
-        )
-    wait_until(app, lambda: False, 0.3)  # let layouts and repaints settle
-    from lockpickle_gui.gui.report_export import png_bytes
-
-    data = png_bytes(window)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(target) as handle:
-        handle.write(data)
-    print(f"Saved {target} ({len(data) // 1024} KiB)")
-    window.close()
-    return 0
-
-
-def _report_timings(app: QApplication, window) -> int:
-    """For benchmarks/bench_gui_startup.py: print when the window was up and TF ready (epoch s)."""
-    wait_until(
-        app,
-        lambda: (
-            window.isVisible()
-            and window.windowHandle() is not None
-            and window.windowHandle().isExposed()
-        ),
-        10,
-    )
-    print(f"window_shown {time.time():.4f}", flush=True)
-    ready = wait_until(app, lambda: window.loader.tensorflow_state in ("ready", "failed"), 120)
-    print(
-        f"tensorflow_ready {time.time():.4f} {window.loader.tensorflow_state if ready else 'timeout'}",
-        flush=True,
-    )
-    window.close()
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

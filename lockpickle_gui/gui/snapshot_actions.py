@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QStyle
+from PySide6.QtCore import Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QStyle
 
 from lockpickle_gui.core.errors import UnpicklableState, VerificationFailed
+from lockpickle_gui.core.modelio.verdict import Verdict, explain_verification, format_difference
 from lockpickle_gui.core.text import format_size
 from lockpickle_gui.gui import file_places, snapshot_summary
 from lockpickle_gui.gui.export_dialog import (
@@ -24,10 +25,9 @@ from lockpickle_gui.gui.export_dialog import (
     default_snapshot_name,
     with_snapshot_suffix,
 )
+from lockpickle_gui.gui.progress_job import ProgressJob
 from lockpickle_gui.gui.trust_dialog import TrustDialog
-from lockpickle_gui.gui.workers import Worker
 
-PROGRESS_STEPS = 1000
 VERIFY_KEY = "snapshot.export_verify"  # the export options last chosen (settings.json)
 ON_BLOCKED_KEY = "snapshot.export_on_blocked"
 
@@ -39,7 +39,7 @@ class SnapshotActions:
 
     def __init__(self, window):
         self.window = window
-        self.jobs: set[_Job] = set()
+        self.jobs: set[ProgressJob] = set()
         self.import_action = QAction("&Import Snapshot…", window)
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         self.import_action.setObjectName("action_import_snapshot")
@@ -94,113 +94,14 @@ def import_snapshot(window, path=None) -> ImportJob | None:
     return job
 
 
-class _Job(QObject):
-    """Common plumbing: a progress dialog bound to one worker, and a ``done`` signal."""
-
-    done = Signal(object)  # the outcome (manifest / project) or None when nothing happened
-    failure_title = "Failed"
-    cancelled_message = "Cancelled."
-
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        self.worker = None
-        self.progress_dialog: QProgressDialog | None = None
-        self.message_box: QMessageBox | None = None
-        self.outcome = None
-        _live_jobs(window).add(self)
-
-    def _start(self, fn, *args, with_progress: bool = True, **kwargs) -> Worker:
-        """Start ``fn`` on the window's runner with this job's slots connected first (a fast
-        worker could otherwise finish before anyone listens, and its result would be lost)."""
-        worker = Worker(fn, *args, with_progress=with_progress, **kwargs)
-        worker.signals.returned.connect(self._worker_finished)
-        worker.signals.errored.connect(self._failed)
-        worker.signals.aborted.connect(self._cancelled)
-        if with_progress:
-            worker.signals.progress.connect(self._progress)
-        self.worker = worker
-        return self.window.runner.start(worker)
-
-    def _run_with_progress(self, title: str, fn, *args, **kwargs):
-        dialog = QProgressDialog(title, "Cancel", 0, PROGRESS_STEPS, self.window)
-        dialog.setWindowTitle(title)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(300)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        dialog.setMinimumWidth(420)
-        dialog.canceled.connect(self._cancel)
-        self.progress_dialog = dialog
-        dialog.setValue(0)
-        return self._start(fn, *args, **kwargs)
-
-    @Slot(float, str)
-    def _progress(self, fraction: float, message: str) -> None:
-        dialog = self.progress_dialog
-        if dialog is None or dialog.wasCanceled():
-            return
-        if message:
-            dialog.setLabelText(message)
-        # last: a modal QProgressDialog.setValue() processes events, which may end this job
-        dialog.setValue(int(max(0.0, min(1.0, fraction)) * PROGRESS_STEPS))
-
-    @Slot(object)
-    def _worker_finished(self, result) -> None:
-        raise NotImplementedError
-
-    @Slot(object, str)
-    def _failed(self, error, details: str) -> None:
-        self._close_progress()
-        self.window.show_error(self.failure_title, error, details)
-        self._finish(None)
-
-    @Slot()
-    def _cancelled(self) -> None:
-        self.window.status(self.cancelled_message, timeout_ms=5000)
-        self._finish(None)
-
-    @Slot()
-    def _cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
-            self.window.status("Cancelling…", timeout_ms=3000)
-
-    def _close_progress(self) -> None:
-        if self.progress_dialog is not None:
-            self.progress_dialog.canceled.disconnect(self._cancel)
-            self.progress_dialog.close()
-            self.progress_dialog.deleteLater()
-            self.progress_dialog = None
-
-    def _show_message(self, icon, title: str, text: str, informative: str = "", folder=None):
-        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.window)
-        box.setObjectName("snapshot_message")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        if informative:
-            box.setInformativeText(informative)
-        if folder is not None:
-            show = box.addButton("Show Folder", QMessageBox.ButtonRole.ActionRole)
-            show.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))))
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        self.message_box = box
-
-    def _finish(self, outcome) -> None:
-        self._close_progress()
-        self.outcome = outcome
-        _live_jobs(self.window).discard(self)
-        self.done.emit(outcome)
-
-
-class ExportJob(_Job):
+class ExportJob(ProgressJob):
     """Save dialog → options → save_snapshot on a worker → blocked-state choice → result."""
 
     failure_title = "Export failed"
     cancelled_message = "Export cancelled: nothing was written."
 
     def __init__(self, window, project):
-        super().__init__(window)
+        super().__init__(window, window.snapshots.jobs)
         self.project = project
         self.path: Path | None = None
         self.options: ExportOptionsDialog | None = None
@@ -273,7 +174,7 @@ class ExportJob(_Job):
         if verification:
             lines.append(
                 f"Verification stored: {samples} sample(s), tolerance "
-                f"{_g(verification.get('tolerance'))}"
+                f"{format_difference(verification.get('tolerance'))}"
             )
         else:
             lines.append("No verification stored.")
@@ -317,7 +218,7 @@ class ExportJob(_Job):
         self._start_save("drop")
 
 
-class ImportJob(_Job):
+class ImportJob(ProgressJob):
     """manifest view on a worker → trust dialog (types, code to read) → import_snapshot on a
     worker (check, load with that trust, verify) → verdict."""
 
@@ -325,7 +226,7 @@ class ImportJob(_Job):
     cancelled_message = "Import cancelled: nothing was loaded."
 
     def __init__(self, window, path: Path):
-        super().__init__(window)
+        super().__init__(window, window.snapshots.jobs)
         self.path = path
         self.manifest: dict | None = None
         self.trust_dialog: TrustDialog | None = None
@@ -421,30 +322,15 @@ def verdict_text(verification) -> tuple[str, str, QMessageBox.Icon]:
     """(title, sentence, icon) for a VerificationResult or a VerificationFailed."""
     if isinstance(verification, VerificationFailed):
         return "Verification failed", str(verification), QMessageBox.Icon.Warning
-    verdict = getattr(verification, "verdict", "no data")
-    diff = _g(getattr(verification, "max_abs_diff", None))
-    tolerance = _g(getattr(verification, "tolerance", None))
-    info, warning = QMessageBox.Icon.Information, QMessageBox.Icon.Warning
-    if verdict == "identical":
-        return "Snapshot verified", "Verification: identical — the outputs match bit for bit.", info
-    if verdict == "within tolerance":
-        return (
-            "Snapshot verified",
-            (f"Verification: within tolerance — max difference {diff} (tolerance {tolerance})."),
-            info,
-        )
-    if verdict == "mismatch":
-        return (
-            "Verification failed",
-            (f"Verification: mismatch — max difference {diff} exceeds the tolerance {tolerance}."),
-            warning,
-        )
-    return "Snapshot loaded", "Verification: no data — the snapshot was exported without it.", info
-
-
-def _g(value) -> str:
-    return "?" if value is None else f"{value:.3g}"
-
-
-def _live_jobs(window) -> set:
-    return window.snapshots.jobs
+    verdict = getattr(verification, "verdict", Verdict.NO_DATA)
+    sentence = explain_verification(
+        verdict,
+        getattr(verification, "max_abs_diff", None),
+        getattr(verification, "tolerance", None),
+    )
+    text = f"Verification: {verdict} — {sentence}."
+    if verdict.holds:
+        return "Snapshot verified", text, QMessageBox.Icon.Information
+    if verdict is Verdict.MISMATCH:
+        return "Verification failed", text, QMessageBox.Icon.Warning
+    return "Snapshot loaded", text, QMessageBox.Icon.Information

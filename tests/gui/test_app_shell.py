@@ -221,9 +221,11 @@ def test_screenshot_of_a_snapshot_fails_at_once_instead_of_waiting_for_trust(
     # QA: it used to wait SCREENSHOT_TIMEOUT_S (5 min) for a trust dialog nobody answers,
     # then said only "loading did not finish"
     import lockpickle_gui as lp
-    from lockpickle_gui.gui import app
+    from lockpickle_gui.gui import scripted_runs
 
-    monkeypatch.setattr(app, "SCREENSHOT_TIMEOUT_S", 5)  # a failure here takes 5 s, not 5 min
+    monkeypatch.setattr(
+        scripted_runs, "SCREENSHOT_TIMEOUT_S", 5
+    )  # a failure here takes 5 s, not 5 min
     snap = tmp_path / "tiny.lpsnap"
     lp.save_snapshot(tiny_model, snap, verify=False)
     target = tmp_path / "shot.png"

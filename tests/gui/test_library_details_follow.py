@@ -13,7 +13,7 @@ TIMEOUT_MS = 60_000
 
 
 def test_details_follow_remove_and_tags(qtbot, make_window, settings_dir, tmp_path, keras):
-    path = save(service(mlp(keras)), tmp_path / "one.lpsnap")
+    path = save(service(mlp()), tmp_path / "one.lpsnap")
     window = make_window(settings_dir)
     panel = window.library_panel
     qtbot.waitUntil(lambda: panel.library is not None and not panel.tasks.busy, timeout=TIMEOUT_MS)

@@ -23,7 +23,8 @@ SCRIPT = textwrap.dedent(
     import os, tempfile
     from PySide6.QtWidgets import QApplication
     from lockpickle_gui.gui.actions import demo_project
-    from lockpickle_gui.gui.app import build_main_window, wait_until
+    from lockpickle_gui.gui.app import build_main_window
+    from lockpickle_gui.gui.scripted_runs import wait_until
 
     window = build_main_window(tempfile.mkdtemp(), restore_layout=False)
     app = QApplication.instance()

@@ -89,3 +89,23 @@ def compare_outputs(
     if identical:
         return Comparison(Verdict.IDENTICAL, 0.0)
     return Comparison(Verdict.WITHIN_TOLERANCE if within else Verdict.MISMATCH, max_diff, worst)
+
+
+def explain_verification(
+    verdict: Verdict, max_abs_diff: float | None = None, tolerance: float | None = None
+) -> str:
+    """What a snapshot's verification verdict means, in words the CLI and the GUI both show
+    after the verdict itself (``f"{verdict}: {explain_verification(...)}"``)."""
+    diff, tol = format_difference(max_abs_diff), format_difference(tolerance)
+    if verdict is Verdict.IDENTICAL:
+        return "the loaded model(s) reproduce the outputs stored at export bit for bit"
+    if verdict is Verdict.WITHIN_TOLERANCE:
+        return f"max difference {diff} <= tolerance {tol}"
+    if verdict is Verdict.MISMATCH:
+        return f"max difference {diff} exceeds the tolerance {tol}"
+    return "nothing was compared: the snapshot was exported without verification"
+
+
+def format_difference(value: float | None) -> str:
+    """A difference or a tolerance in three significant digits ("?" when unknown)."""
+    return "?" if value is None else f"{value:.3g}"
