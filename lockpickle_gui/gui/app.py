@@ -33,7 +33,6 @@ log = logging.getLogger("lockpickle_gui")
 SMALL_SCREEN_HEIGHT = 900  # logical pixels: below, the Library dock starts hidden
 
 
-
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
