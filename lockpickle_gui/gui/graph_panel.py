@@ -1,9 +1,9 @@
 """A project's Graph tab: its model's layers as a layered top-to-bottom drawing.
 
 The structure comes from ``core.inspect.structure`` (computed with the project, on the
-loader's thread); the layout from Graphviz in a child process (``core.inspect.graph_layout``,
-started with QProcess, so the UI thread never waits for it); then the scene is filled about
-a hundred items per event-loop turn. Each stage is a generation: a newer request (another
+loader's thread); the layout from Graphviz in a child process (``graph_layout_process``, so
+the UI thread never waits for it); then the scene is filled about a hundred items per
+event-loop turn. Each stage is a generation: a newer request (another
 model, a nested model expanded) makes the older one's results be dropped.
 
 Selection is shared with the tree (and so with Details): ``layerSelected(path)`` when a box
@@ -14,12 +14,10 @@ the buttons; Find goes from match to match; Export… writes PNG or SVG.
 
 from __future__ import annotations
 
-import json
 import logging
-import sys
 from typing import Any
 
-from PySide6.QtCore import QProcess, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QPainter, QShortcut, QWheelEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -47,19 +45,12 @@ from lockpickle_gui.gui.graph_items import (
     NodeItem,
     node_size,
 )
+from lockpickle_gui.gui.graph_layout_process import LayoutProcess, layout_request
 
 log = logging.getLogger(__name__)
 
-LAYOUT_MODULE = "lockpickle_gui.core.inspect.graph_layout"
-LAYOUT_FLAG = "--layout-worker"  # app.main runs the layout worker when given it first
 ITEMS_PER_TURN = 100  # scene items added per event-loop turn (a few ms each turn)
 ZOOM_STEP = 1.25
-
-
-def layout_arguments() -> list[str]:
-    """How this program starts the layout worker: ``python -m <module>``, or, in a frozen
-    bundle (no interpreter to pass -m to), the app itself with ``--layout-worker``."""
-    return [LAYOUT_FLAG] if getattr(sys, "frozen", False) else ["-m", LAYOUT_MODULE]
 
 
 class GraphView(QGraphicsView):
@@ -101,7 +92,7 @@ class GraphPanel(QWidget):
         self.state = "idle"  # idle | laying out | drawing | done | failed | empty
         self.layout_seconds = 0.0
         self._generation = 0
-        self._process: QProcess | None = None
+        self._process: LayoutProcess | None = None
         self._pending: list[Any] = []
         self._find_from = -1
         self._syncing = False
@@ -184,52 +175,19 @@ class GraphPanel(QWidget):
             for node_id, node in shown.nodes.items()
         }
         self._sizes = sizes
-        clusters = {}
-        for container in graph.containers():
-            if (
-                container in self.collapsed
-                or graph.outermost_collapsed(container, self.collapsed) != container
-            ):
-                continue
-            members = [n for n in shown.nodes if graph.nodes[n].parent == container]
-            clusters[container] = {"parent": graph.nodes[container].parent, "members": members}
-        request = {
-            "nodes": sizes,
-            "edges": [[e.source, e.target] for e in shown.edges],
-            "clusters": clusters,
-        }
         self.state = "laying out"
         self.message.setText(f"Laying out {len(shown.nodes):,} layers…")
         self._generation += 1
         generation = self._generation
-        process = QProcess(self)
-        process.setProgram(sys.executable)
-        process.setArguments(layout_arguments())
-        process.finished.connect(
-            lambda code, status: self._laid_out(process, generation, shown, code)
-        )
-        process.errorOccurred.connect(
-            lambda error: self._layout_failed(generation, process.errorString())
-        )
+        process = LayoutProcess(layout_request(graph, shown, self.collapsed, sizes), self)
+        process.laidOut.connect(lambda result: self._laid_out(generation, shown, result))
+        process.failed.connect(lambda reason: self._layout_failed(generation, reason))
         self._process = process
-        process.start()
-        process.write(json.dumps(request).encode())
-        process.closeWriteChannel()
 
-    def _laid_out(self, process: QProcess, generation: int, shown: LayerGraph, code: int) -> None:
-        output = bytes(process.readAllStandardOutput().data())
-        errors = bytes(process.readAllStandardError().data()).decode(errors="replace")
-        process.deleteLater()
+    def _laid_out(self, generation: int, shown: LayerGraph, result: dict[str, Any]) -> None:
         if generation != self._generation:
             return
         self._process = None
-        if code != 0:
-            self._layout_failed(
-                generation,
-                errors.strip().splitlines()[-1] if errors.strip() else f"exit status {code}",
-            )
-            return
-        result = json.loads(output)
         self.layout_seconds = float(result.get("seconds", 0.0))
         self.scene.clear()
         self.items = {}
@@ -302,6 +260,7 @@ class GraphPanel(QWidget):
     def _layout_failed(self, generation: int, reason: str) -> None:
         if generation != self._generation or self.state == "failed":
             return
+        self._process = None
         self.state = "failed"
         self.message.setText(f"The graph could not be laid out: {reason}")
         log.warning("Graph layout failed: %s", reason)

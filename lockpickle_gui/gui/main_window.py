@@ -31,8 +31,6 @@ What panels may use:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,17 +52,16 @@ from lockpickle_gui.core.project import detect_kind
 from lockpickle_gui.core.session import OpenProject, Session, inspected
 from lockpickle_gui.core.settings import Settings
 from lockpickle_gui.gui import (
-    about,
     actions,
     badges,
     dialogs,
     file_places,
-    project_tabs,
     window_size,
 )
 from lockpickle_gui.gui.details_panel import DetailsPanel
 from lockpickle_gui.gui.loader import Failure, ProjectLoader
 from lockpickle_gui.gui.project_tabs import ProjectTab
+from lockpickle_gui.gui.session_tabs import APP_TITLE, SessionTabs
 from lockpickle_gui.gui.tree_panel import TreePanel
 from lockpickle_gui.gui.welcome import WelcomePage
 from lockpickle_gui.gui.window_chrome import WindowChrome
@@ -73,10 +70,9 @@ from lockpickle_gui.gui.workers import WorkerRunner
 log = logging.getLogger(__name__)
 
 MENU_NAMES = ("File", "Edit", "View", "Tools", "Help")
-APP_TITLE = about.PRODUCT
 
 
-class MainWindow(WindowChrome, QMainWindow):
+class MainWindow(SessionTabs, WindowChrome, QMainWindow):
     projectChanged = Signal(object)
     nodeSelected = Signal(object)
     settingsChanged = Signal()
@@ -162,8 +158,6 @@ class MainWindow(WindowChrome, QMainWindow):
         self.settings.clear_recent()
         self.save_settings()
         self.refresh_recent()
-
-    # ------------------------------------------------------------------ building
 
     # ------------------------------------------------------------------ public API
 
@@ -276,11 +270,6 @@ class MainWindow(WindowChrome, QMainWindow):
         self._located_code[entry.path] = tuple(files)  # F5 reloads with it too
         self.loader.open([entry.path], replaces=entry, options={"code": tuple(files)})
 
-    def _entry_of(self, widget) -> OpenProject | None:
-        return next((e for e, tab in self._tabs.items() if tab.view is widget), None)
-
-    # ------------------------------------------------------------------ drag and drop
-
     # ------------------------------------------------------------------ loader results
 
     def _loaded(self, entry: OpenProject, replaces: OpenProject | None) -> None:
@@ -297,93 +286,6 @@ class MainWindow(WindowChrome, QMainWindow):
             f"{entry.tree.lock_count()} lock-like object(s)",
             timeout_ms=8000,
         )
-
-    # ------------------------------------------------------------------ session events
-
-    def _new_tab(self, entry: OpenProject) -> ProjectTab:
-        tab = self._tabs[entry] = project_tabs.build_tab(self, entry)
-        return tab
-
-    def _project_opened(self, entry: OpenProject) -> None:
-        tab = self._new_tab(entry)
-        with self._following_session():
-            index = self.tabs.addTab(
-                tab.view, project_tabs.icon(self, entry), project_tabs.label(entry)
-            )
-        self.tabs.setTabToolTip(index, project_tabs.tooltip(entry))
-        self._relabel_tabs()
-        self._show_tabs()
-
-    def _project_replaced(self, old: OpenProject, new: OpenProject) -> None:
-        previous = self._tabs.pop(old)
-        tab = self._new_tab(new)
-        index = self.tabs.indexOf(previous.view)
-        with self._following_session():
-            self.tabs.insertTab(
-                index, tab.view, project_tabs.icon(self, new), project_tabs.label(new)
-            )
-            self.tabs.removeTab(index + 1)
-        tab.view.setCurrentIndex(previous.view.currentIndex())
-        self.tabs.setTabToolTip(index, project_tabs.tooltip(new))
-        # a reload keeps what the user was looking at
-        tab.panel.filter_edit.setText(previous.panel.filter_edit.text())
-        tab.panel.only_locks.setChecked(previous.panel.only_locks.isChecked())
-        selected = previous.panel.selected_node
-        if selected is not None:
-            tab.panel.select_path(selected.path)
-        previous.graph.shutdown()
-        previous.view.deleteLater()
-        self._relabel_tabs()
-
-    def _project_closed(self, entry: OpenProject) -> None:
-        tab = self._tabs.pop(entry, None)
-        if tab is not None:
-            with self._following_session():
-                self.tabs.removeTab(self.tabs.indexOf(tab.view))
-            tab.graph.shutdown()
-            tab.view.deleteLater()
-            self._relabel_tabs()
-        self._show_tabs()
-
-    def _relabel_tabs(self) -> None:
-        """Tabs that would read the same (two_io.keras and two_io.h5) are told apart."""
-        for entry, text in project_tabs.labels(list(self._tabs)).items():
-            self.tabs.setTabText(self.tabs.indexOf(self._tabs[entry].view), text)
-        self._update_title()
-
-    def _update_title(self) -> None:
-        tab = self.current_tab
-        shown = self.tabs.tabText(self.tabs.indexOf(tab.view)) if tab is not None else ""
-        self.setWindowTitle(f"{shown} — {APP_TITLE}" if shown else APP_TITLE)
-
-    def _current_changed(self, entry: OpenProject | None) -> None:
-        tab = self._tabs.get(entry) if entry is not None else None
-        if tab is not None and self.tabs.currentWidget() is not tab.view:
-            self.tabs.setCurrentWidget(tab.view)
-        self._show_tabs()
-        project = entry.project if entry is not None else None
-        self._update_title()
-        self._update_actions()
-        self.projectChanged.emit(project)
-        self.nodeSelected.emit(self.selected_node)
-
-    def _tab_activated(self, index: int) -> None:
-        if self._syncing:  # the tab bar moved because the session changed: it decides
-            return
-        entry = self._entry_of(self.tabs.widget(index))
-        if entry is not None:
-            self.session.set_current(entry)
-
-    @contextmanager
-    def _following_session(self) -> Iterator[None]:
-        self._syncing = True
-        try:
-            yield
-        finally:
-            self._syncing = False
-
-    def _show_tabs(self) -> None:
-        self.stack.setCurrentWidget(self.tabs if self.session.projects else self.welcome)
 
     def _on_batch_finished(self, failures: list[Failure]) -> None:
         if not failures or self._closed:

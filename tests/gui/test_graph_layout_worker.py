@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from lockpickle_gui.gui import graph_panel
+from lockpickle_gui.gui import graph_layout_process
 
 REQUEST = {"nodes": {"a": [80, 36], "b": [80, 36]}, "edges": [["a", "b"]]}
 
@@ -30,6 +30,6 @@ def test_the_app_entry_point_runs_the_layout_worker():
 
 
 def test_a_frozen_bundle_starts_itself_as_the_worker(monkeypatch):
-    assert graph_panel.layout_arguments() == ["-m", graph_panel.LAYOUT_MODULE]
+    assert graph_layout_process.layout_arguments() == ["-m", graph_layout_process.LAYOUT_MODULE]
     monkeypatch.setattr(sys, "frozen", True, raising=False)
-    assert graph_panel.layout_arguments() == [graph_panel.LAYOUT_FLAG]
+    assert graph_layout_process.layout_arguments() == [graph_layout_process.LAYOUT_FLAG]
