@@ -27,4 +27,23 @@ if [ ! -s "$OUT/main.png" ] || [ "$(head -c 8 "$OUT/main.png" | od -An -tx1 | tr
   exit 1
 fi
 echo "smoke.sh: --screenshot ok: $(stat -c %s "$OUT/main.png") bytes in $(( $(date +%s) - start ))s ($DEMO)"
+# The Graph tab's layout worker: the bundle runs itself with --layout-worker (pygraphviz inside).
+layout="$(echo '{"nodes": {"a": [80, 30], "b": [80, 30]}, "edges": [["a", "b"]], "clusters": {}}' \
+  | "$APP" --layout-worker)"
+case "$layout" in
+  *'"bbox"'*) echo "smoke.sh: --layout-worker ok" ;;
+  *) echo "smoke.sh: --layout-worker gave no layout: '$layout'" >&2; exit 1 ;;
+esac
+
+# On a real X11 display too when Xvfb is here: offscreen hid a crash in Qt's xcb plugin once
+# (a wheel's vendored libxcb loaded into the GUI process by a PyInstaller runtime hook).
+if command -v Xvfb >/dev/null; then
+  display=":$(( 90 + RANDOM % 400 ))"
+  Xvfb "$display" -screen 0 1280x800x24 >/dev/null 2>&1 &
+  xvfb_pid=$!
+  trap 'kill "$xvfb_pid" 2>/dev/null; rm -rf "$OUT"' EXIT
+  sleep 1
+  DISPLAY="$display" QT_QPA_PLATFORM=xcb "$APP" --screenshot "$OUT/x11.png" "$DEMO"
+  echo "smoke.sh: --screenshot on X11 ($display) ok"
+fi
 echo "smoke.sh: all checks passed"

@@ -74,6 +74,7 @@ class DetailsPanel(QWidget):
         self.path_edit = QLineEdit(self, readOnly=True)
         self.path_edit.setObjectName("details_path")
         self.path_edit.setAcceptDrops(False)
+        self.path_edit.setPlaceholderText("Select a row of the tree or a box of the graph")
         self.path_edit.setFont(mono)
         copy_button = QToolButton(self, text="Copy", autoRaise=True)
         copy_button.setToolTip("Copy the Python path of this object")
