@@ -8,8 +8,10 @@ stretched Snapshot column (the Locks badge already says its colour), each down t
 what is still missing is shared by Output shape, Class and Name in proportion to what each
 has above its floor, Name's share halved: a row nobody can name is of no use, and cutting a
 little from three columns elides only their longest texts. Params and Locks never shrink.
-Cut texts are elided in the middle and shown in full on hover (tree_model's tooltips); what
-still does not fit scrolls.
+Cut texts are elided in the middle and shown in full on hover (tree_model's tooltips); a
+Snapshot cell too narrow for its sentence says it in a word ("recreated", "kept": the
+:class:`ShortWhenNarrow` delegate) rather than as "kept (fres…same data)". What still does
+not fit scrolls.
 Once the user drags a column, the widths are theirs.
 """
 
@@ -17,7 +19,9 @@ from __future__ import annotations
 
 import math
 
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex
 from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from lockpickle_gui.gui import tree_model
 
@@ -83,3 +87,20 @@ def fit(widths: dict[int, int], available: int) -> dict[int, int]:
             share = excess * weight * room[column] / weighted
             fitted[column] -= min(room[column], math.ceil(share))
     return fitted
+
+
+class ShortWhenNarrow(QStyledItemDelegate):
+    """Shows a cell's short text (``tree_model.SHORT_TEXT_ROLE``) when its full text does not
+    fit; the model's data, the tooltip and the copy stay the full sentence."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        short = index.data(tree_model.SHORT_TEXT_ROLE)
+        if not short:
+            return
+        style = option.widget.style() if option.widget is not None else None
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1 if style else 4
+        if option.fontMetrics.horizontalAdvance(option.text) > option.rect.width() - 2 * margin:
+            option.text = short

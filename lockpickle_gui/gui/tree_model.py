@@ -42,6 +42,7 @@ HEADER_TIPS = (
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1  # the core.inspect.Node of a row
 LOCK_ROLE = "lock"  # Node.role of a lock row (one lock-like object under its owner)
 LEVEL_ROLE = Qt.ItemDataRole.UserRole + 2  # worst badge level of the row's own annotations
+SHORT_TEXT_ROLE = Qt.ItemDataRole.UserRole + 3  # a cell's text in a word or two, or None
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -160,6 +161,8 @@ class LayerTreeModel(QAbstractItemModel):
             return self.display_text(node, column)
         if role == LEVEL_ROLE:
             return row.level
+        if role == SHORT_TEXT_ROLE:
+            return row.snapshot_short or None if column == SNAPSHOT and not node.truncated else None
         if role == Qt.ItemDataRole.DecorationRole:
             if column == NAME:
                 if node.role == LOCK_ROLE and row.level:

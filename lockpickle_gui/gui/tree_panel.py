@@ -70,6 +70,9 @@ class TreePanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setAllColumnsShowFocus(True)
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # full text on hover
+        self.view.setItemDelegateForColumn(
+            tree_model.SNAPSHOT, tree_columns.ShortWhenNarrow(self.view)
+        )
         header = self.view.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

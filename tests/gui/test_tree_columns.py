@@ -76,3 +76,47 @@ def test_on_a_1024x700_screen_names_and_classes_are_whole(qtbot, window):
     assert view.header().length() <= view.viewport().width()  # no sideways scrolling
     left, right = _visible_span(view, tree_model.SNAPSHOT)
     assert right - left >= tree_columns.FLOORS[tree_model.SNAPSHOT]
+
+
+def test_a_narrow_snapshot_column_says_it_in_a_word(qtbot, window):
+    """'kept (fresh object, same data)' elided to 'kept (fres…same data)' reads as noise: a
+    cell too narrow for the sentence shows 'kept'; the data and the tooltip keep the sentence."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from lockpickle_gui.gui.actions import demo_project
+
+    window.resize(1280, 800)
+    window.show()
+    window.open_paths([demo_project()])  # anomaly_service: an Event, a Queue... are kept
+    wait_projects(qtbot, window, 1)
+    panel = window.current_tab.panel
+    view = panel.view
+    delegate = view.itemDelegateForColumn(tree_model.SNAPSHOT)
+    kept = next(
+        index.siblingAtColumn(tree_model.SNAPSHOT)
+        for index in _rows(panel.proxy)
+        if index.siblingAtColumn(tree_model.SNAPSHOT).data() == "kept (fresh object, same data)"
+    )
+
+    def shown(width):  # the last column stretches: the cell's width is set on the option
+        option = QStyleOptionViewItem()
+        option.initFrom(view)
+        option.rect = QRect(0, 0, width, view.visualRect(kept).height())
+        delegate.initStyleOption(option, kept)
+        return option.text
+
+    assert shown(400) == "kept (fresh object, same data)"
+    assert shown(60) == "kept"
+    assert kept.data() == "kept (fresh object, same data)"
+    assert "kept" in kept.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def _rows(model, parent=None):
+    from PySide6.QtCore import QModelIndex
+
+    parent = parent if parent is not None else QModelIndex()
+    for row in range(model.rowCount(parent)):
+        index = model.index(row, 0, parent)
+        yield index
+        yield from _rows(model, index)

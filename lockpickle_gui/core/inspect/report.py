@@ -91,6 +91,7 @@ class RowSummary:
     level: str | None  # worst level of this node's own annotations
     snapshot: str  # what a snapshot does with this row
     tooltip: str  # the annotations in full (empty without any)
+    snapshot_short: str = ""  # the same in a word or two, for a narrow column ("" = as is)
 
 
 def class_name(node: Node) -> str:
@@ -149,6 +150,16 @@ def snapshot_text(node: Node) -> str:
     return ""
 
 
+def snapshot_short_text(node: Node) -> str:
+    """:func:`snapshot_text` in a word or two where it has a long form, else ``""``."""
+    own = list(node.annotations)
+    if len(own) == 1:
+        return LEVEL_SHORT[level_of(own[0])]
+    if not own and not node.shared_with and node.role == "model":
+        return "stored once"
+    return ""
+
+
 def summarize(node: Node) -> RowSummary:
     own = list(node.annotations)
     total = node.lock_count()
@@ -166,6 +177,7 @@ def summarize(node: Node) -> RowSummary:
         level=worst_level(own),
         snapshot=snapshot_text(node),
         tooltip=tooltip,
+        snapshot_short=snapshot_short_text(node),
     )
 
 
