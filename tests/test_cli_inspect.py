@@ -79,3 +79,54 @@ def test_bad_inputs_exit_2_with_one_paragraph(run_cli, tmp_path, tiny_model, set
     code, out, err = run_cli(*args)
     assert code == 2 and out == "" and message in err
     assert err.count("\n") == 1
+
+
+def _annotations(node: dict) -> list[dict]:
+    found = list(node["annotations"])
+    for child in node["children"]:
+        found += _annotations(child)
+    return found
+
+
+def _aliases(node: dict) -> set[tuple[str, str]]:
+    found = {(node["path"], node["shared_with"])} if node.get("shared_with") else set()
+    for child in node["children"]:
+        found |= _aliases(child)
+    return found
+
+
+def test_the_manifest_only_tree_says_what_the_loaded_tree_says(run_cli, tmp_path):
+    """Without trust, `inspect SNAP` reads the manifest alone: the same actions (an Event, a
+    BoundedSemaphore and a Queue keep their state), the Condition's shared lock, the model's
+    second reference; its JSON says where the tree came from."""
+    snap = tmp_path / "demo.lpsnap"
+    assert run_cli("export", EXAMPLES / "anomaly_service", "-o", snap)[0] == 0
+    code, text, _ = run_cli("inspect", snap)
+    assert code == 0 and "from its manifest only" in text
+    assert "! root.stopping: Event, clear -> keep" in text
+    assert "! root.slots: BoundedSemaphore, value 4 of 4 -> keep" in text
+    assert "! root.pending: Queue, 2 of 64 items -> keep" in text
+    assert (
+        "! root.work_ready: Condition, on RLock, unlocked, 0 waiting -> recreate; "
+        "shares root.state_lock" in text
+    )
+    assert "models['primary']  Functional  -> same object as root.detector" in text
+
+    _, out, _ = run_cli("inspect", snap, "--json")
+    from_manifest = json.loads(out)
+    _, out, _ = run_cli("inspect", snap, "--json", "--trust-bundled-code")
+    loaded = json.loads(out)
+    assert from_manifest["source"] == "manifest" and loaded["source"] == "objects"
+
+    def summary(tree: dict) -> dict[str, tuple]:
+        return {
+            a["path"]: (a["kind"], a["state"], a["held"], a["action"]) for a in _annotations(tree)
+        }
+
+    assert summary(from_manifest) == summary(loaded)
+    details = {a["path"]: a["detail"] for a in _annotations(from_manifest)}
+    assert details["root.state_lock"] == "also the lock of root.work_ready"
+    assert details["root.work_ready"] == "shares root.state_lock"
+    assert (
+        _aliases(from_manifest) == _aliases(loaded) == {("root.models['primary']", "root.detector")}
+    )

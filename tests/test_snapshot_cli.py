@@ -29,7 +29,7 @@ def test_export_info_verify_inspect_a_project(project, tmp_path, run_cli):
     assert "code/service.py  sha256 " in out
     assert "Service [class, bundled code]" in out and "to load it: --trust-bundled-code" in out
     code, out, _ = run_cli("info", str(snap), "--trust-bundled-code")
-    assert "to load it: nothing to trust" in out
+    assert "to load it: nothing more to trust" in out
     code, out, _ = run_cli("info", str(snap), "--json", "--check")
     data = json.loads(out)
     assert data["format"] == "lockpickle-snapshot" and len(data["untrusted_types"]) == 1
@@ -89,7 +89,7 @@ def test_info_and_inspect_list_the_types_to_trust_and_the_flags(tmp_path, run_cl
         code == 0 and f"{name} [class, NOT trusted]" in out and f"to load it: --trust {name}" in out
     )
     code, out, _ = run_cli("info", str(snap), "--trust", __name__)
-    assert f"{name} [class, trusted]" in out and "to load it: nothing to trust" in out
+    assert f"{name} [class, trusted]" in out and "to load it: nothing more to trust" in out
     code, out, _ = run_cli("inspect", str(snap))
     assert code == 0 and "from its manifest only" in out and f"--trust {name}" in out
     code, _, err = run_cli("import", str(snap))
@@ -98,3 +98,20 @@ def test_info_and_inspect_list_the_types_to_trust_and_the_flags(tmp_path, run_cl
     assert code == 0 and "root['lock']: Lock, unlocked" in out
     code, _, err = run_cli("verify", str(snap), "--trust", "builtins")
     assert code == 2 and "never trusts it" in err
+
+
+def test_an_empty_or_truncated_snapshot_says_it_is_incomplete(tmp_path, run_cli, tiny_model):
+    from models import save
+
+    whole = save(tiny_model, tmp_path / "whole.lpsnap", verify=False).read_bytes()
+    (tmp_path / "cut.lpsnap").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "empty.lpsnap").write_bytes(b"")
+    code, _, err = run_cli("info", tmp_path / "cut.lpsnap")
+    assert code == 2 and "truncated or incomplete" in err and "interrupted copy" in err
+    assert "not a ZIP archive" not in err and "Copy or download it again" in err
+    code, _, err = run_cli("verify", tmp_path / "empty.lpsnap")
+    assert code == 2 and "an empty file (0 bytes)" in err and "Copy or download it again" in err
+    import lockpickle_gui as lp
+
+    with pytest.raises(lp.NotASnapshot, match="truncated or incomplete"):
+        lp.loads(whole[: len(whole) // 2])  # the same answer for a snapshot in memory

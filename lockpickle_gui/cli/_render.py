@@ -133,7 +133,12 @@ def render_view(view: ManifestView) -> str:
             )
             lines.append(f"  {row.name} [{row.kind}, {status}]: {row.use}")
     flags = view.trust_flags()
-    lines.append("to load it: " + (" ".join(flags) if flags else "nothing to trust"))
+    if flags:
+        lines.append("to load it: " + " ".join(flags))
+    else:  # what it needs (if anything) is covered by the trust flags given
+        lines.append(
+            "to load it: " + ("nothing more to trust" if view.needs_trust else "nothing to trust")
+        )
     lines.append("verification: " + view.verification)
     lines += [f"note: {note}" for note in view.notes]
     return "\n".join(lines) + "\n"
@@ -154,7 +159,7 @@ def inspect_untrusted_snapshot(args: argparse.Namespace) -> int | None:
         return None  # built-in data, arrays and Keras' safe mode: loading runs nothing foreign
     tree = manifest_tree(manifest_of(args.path))
     if getattr(args, "json", False):
-        print_json(tree.to_dict())
+        print_json({"source": "manifest", **tree.to_dict()})
         return EXIT_OK
     flags = " ".join(view.trust_flags())
     notes = list(tree.iter_annotations())

@@ -11,6 +11,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # the command ran and the answer is "no" (verification failed, mismatch)
 EXIT_ERROR = 2  # bad input: the message says what and how to fix
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell shows for a process killed by SIGPIPE
 
 
 class ProgressBar:
@@ -49,6 +50,16 @@ class ProgressBar:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def cli_message(error: BaseException) -> str:
+    """``str(error)``, with the how-to-fix sentence written for the command line when the
+    error has one (``cli_hint``: the flags to add rather than the Python arguments)."""
+    text = str(error)
+    hint, cli_hint = getattr(error, "hint", None), getattr(error, "cli_hint", None)
+    if isinstance(hint, str) and isinstance(cli_hint, str) and hint and text.endswith(hint):
+        return text[: -len(hint)] + cli_hint
+    return text
 
 
 def print_json(data: Any) -> None:

@@ -23,7 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a .keras/.h5 file, a SavedModel folder, a project folder "
         "(lockpickle.toml) or a .lpsnap snapshot",
     )
-    parser.add_argument("--json", action="store_true", help="print the tree as JSON")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='print the tree as JSON; "source" says whether it was walked from the loaded '
+        'objects ("objects") or read from a snapshot\'s manifest alone ("manifest")',
+    )
     parser.add_argument(
         "--show-internal",
         action="store_true",
@@ -53,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         project = open_project(args.path, progress=progress, **trust_options(args))
     tree = project.inspect(show_internal=args.show_internal, max_depth=args.max_depth)
     if args.json:
-        print_json(tree.to_dict())
+        print_json({"source": "objects", **tree.to_dict()})
     else:
         sys.stdout.write(render_project(project, tree, max_depth=args.max_depth))
     return EXIT_OK

@@ -12,23 +12,32 @@ import sys
 from typing import TYPE_CHECKING
 
 from lockpickle_gui.cli._args import add_trust_arguments, open_library, trust_options
-from lockpickle_gui.cli._term import EXIT_FAILED, EXIT_OK, ProgressBar, print_json
+from lockpickle_gui.cli._term import EXIT_FAILED, EXIT_OK, ProgressBar, cli_message, print_json
 from lockpickle_gui.core.errors import LockpickleError
 from lockpickle_gui.core.text import format_size
 
 if TYPE_CHECKING:  # the library (and the snapshot format below it) loads only when used
     from lockpickle_gui.core.library import Library, LibraryEntry, ScanReport
+    from lockpickle_gui.core.library.scan import Problem
 
 HELP = (
     "The snapshot library: list the snapshots recorded (exports, imports, scanned folders), "
     "add files or folders, rescan, re-verify, tag, annotate and remove them."
 )
+# The library's VerdictFilter values and SORT_COLUMNS keys (a test keeps them equal), written
+# out so that building the parser does not load the library and the snapshot format.
 VERDICTS = ("identical", "within tolerance", "mismatch", "no data", "unverified")
+SORTS = ("created", "name", "size", "models", "params", "primitives", "verdict", "verified", "path")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", help="list the snapshots, grouped by project")
+
+    def action(name: str, text: str) -> argparse.ArgumentParser:
+        """A sub-command whose --help starts with the sentence the ACTION list shows."""
+        return actions.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+
+    listing = action("list", "list the snapshots, grouped by project")
     listing.add_argument("--search", default="", metavar="TEXT", help="words to look for")
     listing.add_argument("--project", help="only this project")
     listing.add_argument("--tag", help="only snapshots with this tag")
@@ -40,26 +49,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="only snapshots whose file is gone",
     )
-    listing.add_argument("--sort", default="created", help="created, name, size, params, ...")
+    listing.add_argument(
+        "--sort",
+        default="created",
+        choices=SORTS,
+        help="inside each project (default: created)",
+    )
     listing.add_argument("--ascending", action="store_true", help="oldest/smallest first")
-    show = actions.add_parser("show", help="everything recorded about one snapshot")
+    show = action("show", "everything recorded about one snapshot")
     show.add_argument("ref", metavar="ID|PATH")
-    add = actions.add_parser("add", help="record snapshot files; add folders and scan them")
+    add = action("add", "record snapshot files; add folders and scan them")
     add.add_argument("paths", nargs="+", metavar="PATH")
-    scan = actions.add_parser("scan", help="rescan the library's folders (or the ones given)")
+    scan = action("scan", "rescan the library's folders (or the ones given)")
     scan.add_argument("folders", nargs="*", metavar="FOLDER")
-    verify = actions.add_parser("verify", help="load and re-run the stored verification")
+    verify = action("verify", "load and re-run the stored verification")
     verify.add_argument("refs", nargs="*", metavar="ID|PATH")
     verify.add_argument("--all", action="store_true", help="every snapshot whose file exists")
     add_trust_arguments(verify, "loading the snapshots")
-    tag = actions.add_parser("tag", help="add (or --remove) tags")
+    tag = action("tag", "add (or --remove) tags")
     tag.add_argument("ref", metavar="ID|PATH")
     tag.add_argument("tags", nargs="+", metavar="TAG")
     tag.add_argument("--remove", action="store_true", help="remove these tags instead")
-    note = actions.add_parser("note", help="set the free-text note ('' clears it)")
+    note = action("note", "set the free-text note ('' clears it)")
     note.add_argument("ref", metavar="ID|PATH")
     note.add_argument("text")
-    remove = actions.add_parser("rm", help="remove snapshots from the library")
+    remove = action("rm", "remove snapshots from the library")
     remove.add_argument("refs", nargs="+", metavar="ID|PATH")
     remove.add_argument(
         "--delete-file", action="store_true", help="also delete the files (cannot be undone)"
@@ -177,18 +191,58 @@ def _report(report: ScanReport, args: argparse.Namespace) -> int:
 
 def _add(library: Library, args: argparse.Namespace) -> int:
     from lockpickle_gui.core.library import add_paths
+    from lockpickle_gui.core.library.sql import normalize
 
     with ProgressBar() as bar:
         report = add_paths(library, args.paths, progress=bar)
-    return _report(report, args)
+    _report(report, args)
+    named = {normalize(path) for path in args.paths}
+    _refuse_named(
+        "snapshot files or folders that exist",
+        [p for p in report.problems if p.path in named],
+        "the other paths were added as listed above",
+    )
+    return EXIT_OK
 
 
 def _scan(library: Library, args: argparse.Namespace) -> int:
-    from lockpickle_gui.core.library import scan
+    import os
 
+    from lockpickle_gui.core.library import ScanReport, scan
+    from lockpickle_gui.core.library.scan import Problem
+    from lockpickle_gui.core.library.sql import normalize
+
+    folders = [f for f in args.folders if os.path.isdir(f)]
+    refused = [
+        Problem(
+            normalize(path),
+            "a file, not a folder; `lockpickle library add FILE` records one file"
+            if os.path.exists(path)
+            else "no such folder",
+        )
+        for path in args.folders
+        if path not in folders
+    ]
     with ProgressBar() as bar:
-        report = scan(library, args.folders or None, progress=bar)
-    return _report(report, args)
+        if folders or not args.folders:  # no folder given: the library's own
+            report = scan(library, folders or None, progress=bar)
+        else:
+            report = ScanReport()  # none of those given exists: scan nothing, not everything
+    report.problems[:0] = refused
+    _report(report, args)
+    _refuse_named("folders that exist", refused, "the other folders were scanned as listed above")
+    return EXIT_OK
+
+
+def _refuse_named(expected: str, refused: list[Problem], others: str) -> None:
+    """Exit status 2 (after the report) when a path named on the command line was refused."""
+    if refused:
+        raise LockpickleError(
+            f"Expected {expected}. Received: "
+            + "; ".join(f"{p.path} ({p.message})" for p in refused)
+            + ".",
+            hint=f"Check the path(s); {others}.",
+        )
 
 
 def _verify(library: Library, args: argparse.Namespace) -> int:
@@ -212,7 +266,7 @@ def _verify(library: Library, args: argparse.Namespace) -> int:
                 result = reverify(library, ref, progress=bar, **trust_options(args))
         except LockpickleError as error:  # one snapshot's problem; the others still run
             holds = False
-            results.append({"id": entry.id, "path": entry.path, "error": str(error)})
+            results.append({"id": entry.id, "path": entry.path, "error": cli_message(error)})
             continue
         holds = holds and result.ok
         results.append({"id": entry.id, "path": entry.path, **result.to_dict()})

@@ -15,12 +15,17 @@ from typing import TYPE_CHECKING
 
 from lockpickle_gui.cli._args import add_trust_arguments, trust_options
 from lockpickle_gui.cli._term import EXIT_FAILED, EXIT_OK, ProgressBar, print_json
+from lockpickle_gui.core.errors import LockpickleError
+from lockpickle_gui.core.text import backend_workers, counted
 
 if TYPE_CHECKING:  # TensorFlow and numpy load only when the command runs
     from lockpickle_gui.core.preview import PreviewResult
     from lockpickle_gui.core.project import ModelProject
 
-HELP = "run a model under concurrent requests: throughput, latency, batching, thread-safety verdict"
+HELP = (
+    "Run a model under concurrent requests: throughput, latency, batching and the "
+    "thread-safety verdict."
+)
 
 POOL_KEYS = ("workers", "max_batch", "max_delay_ms", "requests", "clients")
 
@@ -50,23 +55,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--inputs",
-        metavar="FILE",
-        help=".npy/.npz file or image folder (default: "
+        metavar="FILE|FOLDER",
+        help="a .npy/.npz file, an image, or a folder of images (default: "
         "the project's [preview] inputs, else generated from the input spec)",
     )
     parser.add_argument("--seed", type=int, help="seed of generated inputs (default 0)")
     parser.add_argument(
         "--backend",
         choices=("threads", "processes", "ray"),
-        default="threads",
         help="where batches run: threads in this process (default), one worker process per "
         "worker, or one Ray actor per worker (needs: pip install 'lockpickle-gui[ray]')",
     )
     parser.add_argument(
         "--ray-address",
         metavar="ADDRESS",
-        help="with --backend ray: a cluster to use (e.g. auto, ray://host:10001; "
-        "default: a new local cluster)",
+        help="the Ray cluster to run on (e.g. auto, ray://host:10001; default: a new local "
+        "cluster); implies --backend ray",
     )
     add_trust_arguments(parser, "opening a .lpsnap")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -78,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     from lockpickle_gui.core.preview.defaults import preview_samples, preview_settings
     from lockpickle_gui.core.project import open_project
 
+    backend = _backend(args)
     bar = ProgressBar()
     with bar:
         project = open_project(args.path, progress=bar, **trust_options(args))
@@ -101,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             model,
             samples,
             progress=bar,
-            backend=args.backend,
+            backend=backend,
             ray_address=args.ray_address,
             **{key: settings[key] for key in POOL_KEYS},
         )
@@ -127,8 +132,9 @@ def _print_text(
     if len(s.batch_sizes) > 8:
         sizes += ", ..."
     lines = [
-        f"{project.name} / {name}: {c['requests']:,} requests from {c['clients']} client threads, "
-        f"{c['workers']} {_workers(c['backend'])}, max batch {c['max_batch']}, "
+        f"{project.name} / {name}: {counted(c['requests'], 'request')} from "
+        f"{counted(c['clients'], 'client thread')}, "
+        f"{backend_workers(c['workers'], c['backend'])}, max batch {c['max_batch']}, "
         f"max delay {c['max_delay_ms']:g} ms",
         f"  inputs      {source or 'generated from the input spec'}",
         f"  completed   {s.completed:,}   failed {s.failed:,}   cancelled {s.cancelled:,}   "
@@ -146,5 +152,16 @@ def _print_text(
     print("\n".join(lines))
 
 
-def _workers(backend: str) -> str:
-    return {"processes": "worker processes", "ray": "Ray actors"}.get(backend, "worker threads")
+def _backend(args: argparse.Namespace) -> str:
+    """``--backend``, or ``ray`` when only ``--ray-address`` was given; refused when the two
+    disagree (the address would be silently ignored)."""
+    if args.ray_address is None:
+        return str(args.backend or "threads")
+    if args.backend in (None, "ray"):
+        return "ray"
+    raise LockpickleError(
+        f"Expected --ray-address only with --backend ray. Received: --ray-address "
+        f"{args.ray_address} with --backend {args.backend}.",
+        hint="Drop --backend (the address implies ray), or drop --ray-address to run on "
+        f"{args.backend}.",
+    )

@@ -82,7 +82,8 @@ class UntrustedCode(SnapshotError):
     """Loading would import or call code the caller did not trust.
 
     ``types`` lists every type name (``module.Qualname``) the file needs that was not
-    trusted; ``module``/``name`` are the first one's parts.
+    trusted; ``module``/``name`` are the first one's parts. ``cli_hint`` is the how-to-fix
+    sentence for the command line (its flags first; ``hint`` names the Python arguments).
     """
 
     def __init__(
@@ -92,11 +93,13 @@ class UntrustedCode(SnapshotError):
         module: str | None = None,
         name: str | None = None,
         types: list[str] | None = None,
+        cli_hint: str | None = None,
         **kwargs: Any,
     ) -> None:
         self.module = module
         self.name = name
         self.types = list(types or [])
+        self.cli_hint = cli_hint
         super().__init__(message, **kwargs)
 
 

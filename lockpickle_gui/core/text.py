@@ -22,3 +22,23 @@ def escape_html(text: object) -> str:
     escaped, the quotes as ``&quot;`` and ``&#39;``, which Qt's rich text reads too (it
     shows ``&#x27;``, what ``html.escape`` writes, as is)."""
     return html.escape(str(text), quote=False).replace('"', "&quot;").replace("'", "&#39;")
+
+
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """``1 worker process``, ``2 worker processes``, ``1,024 requests``: the count with the
+    noun that agrees with it (``plural`` defaults to ``singular + "s"``)."""
+    noun = singular if count == 1 else (plural if plural is not None else singular + "s")
+    return f"{count:,} {noun}"
+
+
+# What runs the preview's batches, per backend: (one, several).
+BACKEND_WORKERS = {
+    "threads": ("worker thread", "worker threads"),
+    "processes": ("worker process", "worker processes"),
+    "ray": ("Ray actor", "Ray actors"),
+}
+
+
+def backend_workers(count: int, backend: str) -> str:
+    """``1 worker process``, ``4 Ray actors``, ``2 worker threads``."""
+    return counted(count, *BACKEND_WORKERS.get(backend, ("worker", "workers")))

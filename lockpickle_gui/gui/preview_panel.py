@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from lockpickle_gui.core.preview.defaults import preview_settings
+from lockpickle_gui.core.text import backend_workers, counted
 from lockpickle_gui.gui.preview_charts import LatencyHistogram, ThroughputChart
 from lockpickle_gui.gui.preview_form import PreviewOptions, PreviewSettingsForm
 from lockpickle_gui.gui.preview_job import preview_job
@@ -174,12 +175,10 @@ class PreviewPanel(QWidget):
         self.verdict.show_pending("Thread safety: checking after the run…")
         self.progress.setValue(0)
         self.progress.setFormat("%p%")
-        where = {"processes": "worker processes", "ray": "Ray actors"}.get(
-            options.backend, "workers"
-        )
         self.message.setText(
-            f"Running {options.requests:,} requests from {options.clients} "
-            f"client threads through {options.workers} {where}…"
+            f"Running {counted(options.requests, 'request')} from "
+            f"{counted(options.clients, 'client thread')} through "
+            f"{backend_workers(options.workers, options.backend)}…"
         )
         self.state = "running"
         worker = Worker(preview_job, model, options, stats_sink=self._relay.stats.emit)

@@ -57,19 +57,30 @@ class LibraryEntry(NamedTuple):
     verdict: str | None
     verified_at: str | None
     note: str
-    missing: bool
+    missing_flag: int  # the SQL column as it comes (0/1); read `missing`
     origin: str
     tag_text: str
+
+    @property
+    def missing(self) -> bool:
+        """Whether the file was gone at the last scan."""
+        return bool(self.missing_flag)
 
     @property
     def tags(self) -> list[str]:
         return self.tag_text.split(TAG_SEPARATOR) if self.tag_text else []
 
     def to_dict(self) -> dict[str, Any]:
-        data = self._asdict()
-        del data["tag_text"]
+        """The entry as JSON data: ``missing`` a bool, ``verdict`` "unverified" (like the text
+        listing and the ``--verdict`` filter) when it was never verified, ``tags`` a list."""
+        data = {
+            ("missing" if key == "missing_flag" else key): value
+            for key, value in self._asdict().items()
+            if key != "tag_text"
+        }
+        data["missing"] = self.missing
+        data["verdict"] = self.verdict or VerdictFilter.UNVERIFIED.value
         data["tags"] = self.tags
-        data["missing"] = bool(self.missing)
         return data
 
 

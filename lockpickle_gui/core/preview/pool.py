@@ -47,6 +47,7 @@ from lockpickle_gui.core.errors import Cancelled, PreviewError
 from lockpickle_gui.core.modelio.signature import signature_of, unflatten
 from lockpickle_gui.core.preview.runners import make_runner
 from lockpickle_gui.core.preview.stats import PoolStats, StatsRecorder
+from lockpickle_gui.core.text import counted
 
 _live_pools: weakref.WeakSet[InferencePool] = weakref.WeakSet()
 # Sanity bounds, checked before any thread starts: far above what helps (workers = cores),
@@ -186,7 +187,8 @@ class InferencePool:
             if not block or (remaining is not None and remaining <= 0):
                 self._stats.on_rejected()
                 raise queue.Full(
-                    f"The inference pool's queue is full ({self.max_queue} requests waiting). "
+                    f"The inference pool's queue is full ({counted(self.max_queue, 'request')} "
+                    "waiting). "
                     "Retry later, or raise max_queue."
                 )
             self._not_full.wait(remaining)

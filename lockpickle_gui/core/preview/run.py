@@ -42,6 +42,7 @@ from lockpickle_gui.core.preview.thread_safety import (
     reference_outputs,
     safety_report,
 )
+from lockpickle_gui.core.text import backend_workers, counted
 
 
 @dataclass
@@ -161,7 +162,7 @@ def run_preview(
         input_signature=input_signature,
         backend=backend,
         ray_address=ray_address,
-        on_start_wait=lambda: report(0.0, f"Starting {workers} {_unit(backend)}…"),
+        on_start_wait=lambda: report(0.0, f"Starting {backend_workers(workers, backend)}…"),
     )
     try:
         samples = as_samples(samples, pool.signature)
@@ -192,7 +193,10 @@ def run_preview(
     good = next((r for r in results if not isinstance(r, BaseException)), None)
     names = output_names(flatten(good)[1]) if good is not None else []
     verdict, diff, worst_index, worst_output = compare(reference, results, names, tolerance)
-    setting = f"{workers} {_unit(backend)}, {clients} client threads, max batch {max_batch}"
+    setting = (
+        f"{backend_workers(workers, backend)}, {counted(clients, 'client thread')}, "
+        f"max batch {max_batch}"
+    )
     safety = safety_report(
         verdict,
         diff,
@@ -220,10 +224,6 @@ def run_preview(
     }
     report(1.0, f"{stats.completed} requests at {stats.throughput_rps:,.0f}/s: {verdict}")
     return PreviewResult(stats, safety, outputs, config, time.monotonic() - began, first_error)
-
-
-def _unit(backend: str) -> str:
-    return {"processes": "worker processes", "ray": "Ray actors"}.get(backend, "workers")
 
 
 def _load(

@@ -45,6 +45,7 @@ class ModelEntry:
     trainable: bool = True
     layers: int = 0
     variables: int = 0
+    also_at: tuple[str, ...] = ()  # other paths the same model is reached at (aliases)
 
 
 @dataclass(frozen=True)
@@ -283,7 +284,7 @@ def manifest_to_json(m: Manifest) -> dict[str, Any]:
         return out
 
     def model(e: ModelEntry) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": e.name,
             "class": e.cls,
             "params": e.params,
@@ -294,6 +295,9 @@ def manifest_to_json(m: Manifest) -> dict[str, Any]:
             "layers": e.layers,
             "variables": e.variables,
         }
+        if e.also_at:
+            out["also_at"] = list(e.also_at)
+        return out
 
     def verification(v: Verification | None) -> dict[str, Any] | None:
         if v is None:

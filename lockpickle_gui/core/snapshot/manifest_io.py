@@ -148,7 +148,7 @@ def _model(c: Check, value: Any, where: str) -> ModelEntry:
         value,
         where,
         {"name", "class", "params", "bytes", "path", "storage"},
-        {"trainable", "layers", "variables"},
+        {"trainable", "layers", "variables", "also_at"},
     )
     if m["storage"] not in _STORAGE:
         raise c.fail(f"{where}.storage", f"= {str(m['storage'])[:20]!r} (expected native or keras)")
@@ -162,6 +162,10 @@ def _model(c: Check, value: Any, where: str) -> ModelEntry:
         trainable=c.flag(m.get("trainable", True), f"{where}.trainable"),
         layers=c.integer(m.get("layers", 0), f"{where}.layers"),
         variables=c.integer(m.get("variables", 0), f"{where}.variables"),
+        also_at=tuple(
+            c.display_path(a, f"{where}.also_at")
+            for a in c.items(m.get("also_at", []), f"{where}.also_at")
+        ),
     )
 
 

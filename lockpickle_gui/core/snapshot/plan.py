@@ -98,6 +98,9 @@ def plan_models(models: list[Any], paths: GraphPaths, encoded_paths: list[str]) 
                 storage="native",
                 trainable=bool(getattr(model, "trainable", True)),
                 layers=len(layers) - 1,
+                also_at=tuple(
+                    shown_path(alias) for alias in paths.aliases(model) if alias != model_path
+                ),
             )
         )
     return plan

@@ -104,6 +104,50 @@ class Source:
             )
 
 
+_ZIP_START = b"PK\x03\x04"  # a ZIP's first local file header
+_INCOMPLETE_HINT = (
+    "Copy or download it again from where it came from (or export it again); "
+    "a copy is complete once it has the same size as the original."
+)
+
+
+def _unreadable_zip(path: Any, handle: Path | memoryview, error: BaseException) -> NotASnapshot:
+    """Why ``zipfile`` could not open ``handle``: an empty file and a ZIP cut short (the
+    start of an archive without the directory written at its end, as an interrupted copy
+    or download leaves) are told apart from a file that is not a ZIP at all."""
+    try:
+        if isinstance(handle, memoryview):
+            size, start = handle.nbytes, bytes(handle[: len(_ZIP_START)])
+        else:
+            size = handle.stat().st_size
+            with handle.open("rb") as file:
+                start = file.read(len(_ZIP_START))
+    except OSError:
+        size, start = -1, b""
+    if size == 0:
+        return NotASnapshot(
+            "Expected a lockpickle snapshot (a ZIP archive). Received: an empty file (0 bytes), "
+            "as an interrupted copy, download or export leaves.",
+            path=path,
+            hint=_INCOMPLETE_HINT,
+        )
+    if start == _ZIP_START:
+        return NotASnapshot(
+            "Expected a complete lockpickle snapshot (a ZIP archive ending with its directory). "
+            f"Received: the start of a ZIP archive ({size:,} bytes) without the end of central "
+            "directory record: the file is truncated or incomplete, as an interrupted copy or "
+            "download leaves.",
+            path=path,
+            hint=_INCOMPLETE_HINT,
+        )
+    return NotASnapshot(
+        "Expected a lockpickle snapshot (a ZIP archive). Received: a file that is not a ZIP "
+        f"archive ({error}).",
+        path=path,
+        hint="Open a .lpsnap written by `lockpickle export`.",
+    )
+
+
 class ZipSource(Source):
     """A ZIP snapshot: a file path, or bytes (``loads``); stored members are read in place."""
 
@@ -127,10 +171,8 @@ class ZipSource(Source):
         try:
             self.zip = zipfile.ZipFile(handle)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as error:
-            raise NotASnapshot(
-                f"Expected a lockpickle snapshot (a ZIP archive). Received: a file that is not a ZIP archive ({error}).",
-                path=self.path,
-                hint="Open a .lpsnap written by `lockpickle export`.",
+            raise _unreadable_zip(
+                self.path, self._buffer if self._buffer is not None else self.path, error
             ) from None
         try:
             self._check()

@@ -205,6 +205,9 @@ class TrustPolicy:
                 raise SnapshotError(
                     f"Expected trust entries as type or module names. Received: {entry!r}.",
                     path=path,
+                    hint="Name a type (pkg.mod.Service) or the classes of a module (pkg.layers, "
+                    "pkg.layers.*, pkg.** with its submodules); `lockpickle info SNAP` "
+                    "(lp.untrusted_types) lists the types a snapshot needs.",
                 )
             deep = entry.endswith(".**")
             base = entry[:-3] if deep else entry[:-2] if entry.endswith(".*") else entry
@@ -272,6 +275,11 @@ class TrustPolicy:
         )
 
 
+def _names_bundled_code(entry: str) -> bool:
+    """Whether a trust entry names a snapshot's bundled package (``lpproject_…``)."""
+    return bool(BUNDLED_PACKAGE.fullmatch(entry.partition(":")[0].split(".")[0]))
+
+
 def untrusted_code(
     names: list[str],
     path: Any,
@@ -289,24 +297,48 @@ def untrusted_code(
     never = [n for n in names if never_trusted(n.partition(":")[0])]
     listed = ", ".join(shown[:20]) + (f" and {len(shown) - 20} more" if len(shown) > 20 else "")
     module, _, qualname = names[0].partition(":") if names else ("", "", "")
+    named_bundled = [
+        e for e in (policy.entries if policy is not None else ()) if _names_bundled_code(e)
+    ]
+    shown_entries = ", ".join(map(repr, named_bundled[:3]))
+    not_covered, cli_not_covered = (
+        (
+            f" Trust entries ({shown_entries}) never cover the bundled project code (its "
+            "lpproject_… package).",
+            f" --trust {shown_entries} does not cover the bundled project code (its "
+            "lpproject_… package).",
+        )
+        if named_bundled and bundled
+        else ("", "")
+    )
     if never:
-        hint = (
+        hint = cli_hint = (
             f"{display_name(never[0])} belongs to {never_trusted(never[0].partition(':')[0])}, which "
             "lockpickle never trusts (its names reach any code): such a snapshot cannot be loaded "
             "safely. Keep plain data in the exported state and export it again."
         )
     elif bundled and len(bundled) == len(names):
         hint = (
-            "They are the snapshot's bundled project code: if you trust it, load with "
-            "trust_bundled_code=True (command line: --trust-bundled-code)."
+            f"They are the snapshot's bundled project code.{not_covered} If you trust it, load "
+            "with trust_bundled_code=True (command line: --trust-bundled-code)."
+        )
+        cli_hint = (
+            f"They are the snapshot's bundled project code.{cli_not_covered} If you trust it, add "
+            "--trust-bundled-code."
         )
     else:
         others = [display_name(n) for n in names if n not in bundled]
+        flags = " ".join(f"--trust {n}" for n in others[:5])
+        runs = " Trusting a type runs its module's code, its constructor and __setstate__."
         hint = (
-            f"If you trust that code, load with trust={others[:5]!r} (command line: "
-            + " ".join(f"--trust {n}" for n in others[:5])
+            f"If you trust that code, load with trust={others[:5]!r} (command line: {flags}"
             + ("; and --trust-bundled-code for the bundled code" if bundled else "")
-            + "). Trusting a type runs its module's code, its constructor and __setstate__."
+            + f").{not_covered}{runs}"
+        )
+        cli_hint = (
+            f"If you trust that code, add {flags}"
+            + (" and --trust-bundled-code for the bundled code" if bundled else "")
+            + f".{cli_not_covered}{runs}"
         )
     return UntrustedCode(
         f"Expected only built-in data, arrays, models and trusted types. Received: a snapshot "
@@ -317,4 +349,5 @@ def untrusted_code(
         types=shown,
         path=path,
         hint=hint,
+        cli_hint=cli_hint,
     )

@@ -48,6 +48,7 @@ class ManifestView:
     types: list[TypeRow]
     verification: str
     notes: list[str] = field(default_factory=list)
+    needs_trust: bool = False  # loading it needs some trust (given already or not)
 
     @property
     def untrusted(self) -> list[TypeRow]:
@@ -107,7 +108,9 @@ def manifest_view(
         models=[
             Row(
                 f"models/{i}",
-                f"{m.name}  {m.cls.rpartition('.')[2]}  {m.params:,} params  {format_size(m.bytes)}  at {m.path}  ({m.storage})",
+                f"{m.name}  {m.cls.rpartition('.')[2]}  {m.params:,} params  {format_size(m.bytes)}  at {m.path}"
+                + (f", also at {', '.join(m.also_at)}" if m.also_at else "")
+                + f"  ({m.storage})",
             )
             for i, m in enumerate(manifest.models)
         ],
@@ -120,6 +123,7 @@ def manifest_view(
         types=types,
         verification=describe_verification(manifest.verification),
         notes=list(manifest.notes),
+        needs_trust=bool(missing_all),
     )
 
 
