@@ -1,13 +1,15 @@
 """`lockpickle diff` and core.library.diff on real snapshots of small real models: identical,
-retrained, re-architected and re-locked, and a snapshot against the open project."""
+retrained, re-architected and re-locked, damaged, and a snapshot against the open project."""
 
 from __future__ import annotations
 
 import json
 
+import craft
 import pytest
 from models import mlp, retrained, save, service
 
+from lockpickle_gui.core.errors import CorruptSnapshot
 from lockpickle_gui.core.library.diff import diff_against_project, diff_snapshots
 from lockpickle_gui.core.library.diff_report import Status
 
@@ -40,7 +42,7 @@ def test_two_exports_of_the_same_objects_are_identical(snapshots, run_cli):
     assert [r.details for r in outputs.rows] == [["identical"]]
     code, out, _ = run_cli("diff", snapshots["base"], snapshots["again"])
     assert code == 0 and out.rstrip().endswith(
-        "identical: no difference in versions, types, primitives, models or outputs"
+        "identical: no difference in versions, types, bundled code, primitives, models or outputs"
     )
 
 
@@ -147,3 +149,31 @@ def test_diff_tolerates_snapshots_without_verification(tmp_path, snapshots):
     outputs = report.section("outputs:scorer")
     assert outputs.rows == [] and outputs.note == "not compared: only A stored verification outputs"
     assert report.identical  # nothing else differs
+
+
+def _flip_data(npy: bytes) -> bytes:
+    return npy[:-1] + bytes([npy[-1] ^ 1])  # the last byte of the array's data
+
+
+def _other_dtype(npy: bytes) -> bytes:
+    return npy.replace(b"'<f4'", b"'<i4'", 1)  # the same size: the values are never read
+
+
+def _bad_magic(npy: bytes) -> bytes:
+    return bytes([npy[0] ^ 1]) + npy[1:]
+
+
+@pytest.mark.parametrize("damage", [_flip_data, _other_dtype, _bad_magic])
+def test_a_damaged_weight_is_refused_not_reported_as_a_change(snapshots, tmp_path, run_cli, damage):
+    """The reader's sha256 check, with its message naming the member and the file, on
+    whichever side and in whatever way the .npy member was damaged."""
+    members = craft.members_of(snapshots["base"])
+    members["models/0/vars/0.npy"] = damage(members["models/0/vars/0.npy"])
+    damaged = craft.write(tmp_path / "flipped.lpsnap", members)
+    for pair in ((snapshots["base"], damaged), (damaged, snapshots["base"])):
+        with pytest.raises(CorruptSnapshot, match=r"models/0/vars/0\.npy to have the sha256"):
+            diff_snapshots(*pair)
+        code, out, err = run_cli("diff", *pair)
+        assert code == 2 and out == "", out
+        assert "flipped.lpsnap: Expected models/0/vars/0.npy to have the sha256 the manifest" in err
+    assert run_cli("verify", damaged)[0] == 2  # what the other commands say of the same file

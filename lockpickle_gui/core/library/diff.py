@@ -1,12 +1,16 @@
 """Compare two snapshots, or a snapshot and the open project: ``lockpickle diff`` and the
 app's compare view.
 
-From the manifests: versions, required types, primitives, dropped objects. From the stored
+From the manifests: versions, required types, bundled code (each file by its sha256),
+primitives, dropped objects; the snapshot's own code package is named without the hex of
+the folder it came from (:mod:`.code_diff`), so the same project exported from two folders
+compares identical. From the stored
 models (config and weights read from the files, nothing built): layers added, removed or
 changed, and per weight identical / max abs difference / relative norm. From the stored
 verification data: each model's outputs on the same inputs, within the recorded tolerance.
 Reading is all it does: no model is built and no pickle runs, so comparing snapshots from
-anywhere is safe, and faster than loading one of them.
+anywhere is safe, and faster than loading one of them. Every member read is checked against
+the sha256 the manifest records: a damaged file is a CorruptSnapshot, not a difference.
 
 The open project is compared by exporting it to a temporary snapshot first (verified on the
 other snapshot's stored inputs, so the outputs compare), then comparing the two files.
@@ -25,6 +29,7 @@ import numpy as np
 
 from lockpickle_gui.core.errors import Cancelled, SnapshotError
 from lockpickle_gui.core.library import manifest_diff
+from lockpickle_gui.core.library.code_diff import code_package, code_section, normalise_names
 from lockpickle_gui.core.library.diff_report import DiffReport, DiffRow, DiffSection, Status
 from lockpickle_gui.core.library.model_diff import layers_section, stored_model, weights_section
 from lockpickle_gui.core.library.snapshot_files import OpenSnapshot
@@ -46,10 +51,12 @@ def diff_snapshots(
     report_progress: Progress = progress or (lambda fraction, message: None)
     with OpenSnapshot(a) as left, OpenSnapshot(b) as right:
         report = DiffReport(*(labels or (str(left.path), str(right.path))))
-        one, two = left.manifest, right.manifest
+        one = normalise_names(left.manifest, code_package(left.manifest))
+        two = normalise_names(right.manifest, code_package(right.manifest))
         report.sections += [
             manifest_diff.versions_section(one, two),
             manifest_diff.types_section(one, two),
+            code_section(left, right),
             manifest_diff.primitives_section(one, two),
             manifest_diff.dropped_section(one, two),
         ]

@@ -48,7 +48,9 @@ class DiffRow:
 
 @dataclass
 class DiffSection:
-    key: str  # "versions", "types", "primitives", "dropped", "models", "layers:<model>", ...
+    key: (
+        str  # "versions", "types", "code", "primitives", "dropped", "models", "layers:<model>", ...
+    )
     title: str  # "Versions", "Layers of scorer", ...
     rows: list[DiffRow] = field(default_factory=list)
     note: str = ""  # why something was not compared
@@ -94,7 +96,10 @@ class DiffReport:
     def summary(self) -> str:
         """One line: "identical", or what differs, section by section."""
         if self.identical:
-            return "identical: no difference in versions, types, primitives, models or outputs"
+            return (
+                "identical: no difference in versions, types, bundled code, primitives, "
+                "models or outputs"
+            )
         parts = []
         for section in self.sections:
             counts = {k: v for k, v in section.counts().items() if k != "same" and v}

@@ -7,7 +7,8 @@ of that class (``layers/dense_1/vars/0``), not after the layer's name (saving_li
 because names are not reproducible). Walking the config's layer list the same way gives
 each layer's place in the file, so weights are compared by layer *name*: inserting a layer
 does not make every later Dense look changed. Weights no layer claims (a subclassed
-model's, the optimizer's) are compared by their place in the file.
+model's, the optimizer's) are compared by their place in the file. Class names from the
+snapshot's bundled code are read as :func:`.code_diff.normalise_names` spells them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from lockpickle_gui.core.library.code_diff import code_package, normalise_names
 from lockpickle_gui.core.library.diff_report import DiffRow, DiffSection, Status, dict_changes
 from lockpickle_gui.core.library.snapshot_files import OpenSnapshot, WeightRef
 
@@ -105,7 +107,7 @@ def stored_model(snapshot: OpenSnapshot, index: int) -> Iterator[StoredModel]:
     entry = snapshot.manifest["models"][index]
     params = entry.get("params")
     with snapshot.model_files(index) as (config_bytes, refs):
-        config = json.loads(config_bytes)
+        config = normalise_names(json.loads(config_bytes), code_package(snapshot.manifest))
         model = StoredModel(
             name=str(entry.get("name", index)),
             cls=str(config.get("class_name") or entry.get("class", "?")),

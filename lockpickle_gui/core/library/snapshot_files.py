@@ -89,41 +89,60 @@ class OpenSnapshot:
     def model_files(self, index: int) -> Iterator[tuple[bytes, dict[str, WeightRef]]]:
         """Stored model ``index``: ``(config.json bytes, {weight name: WeightRef})``.
 
-        Hashes of the weights are not checked here: the diff reads hundreds of MiB and
-        compares values, not bytes; every ``.npy`` is still read by the checked reader.
+        Every member is checked against the manifest's sha256 before the block ends, so a
+        damaged file fails the comparison instead of passing for a changed weight. A weight
+        read whole is hashed as it is read (the reader's own check, one pass over the
+        bytes); the weights only looked at through their headers (shape or dtype differs,
+        only on one side) are checked when the block ends.
         """
         entry = self.opened.manifest.models[index]
-        if entry.storage == "native":
-            config = self.read_checked(fmt.config_member(index))
-            where = json.loads(self.read_checked(fmt.weights_index_member(index)))
-            refs = {}
-            for inner, numbers in where.items():
-                for key, number in numbers.items():
-                    name = f"{inner}/vars/{key}" if inner else f"vars/{key}"
-                    refs[name] = self._npy_ref(fmt.variable_member(index, number))
-            yield config, refs
+        if entry.storage != "native":
+            with self._keras_file(fmt.keras_member(index)) as (config, weights):
+                yield config, weights
             return
-        with self._keras_file(fmt.keras_member(index)) as (config, weights):
-            yield config, weights
+        config = self.read_checked(fmt.config_member(index))
+        where = json.loads(self.read_checked(fmt.weights_index_member(index)))
+        members = {
+            f"{inner}/vars/{key}" if inner else f"vars/{key}": fmt.variable_member(index, number)
+            for inner, numbers in where.items()
+            for key, number in numbers.items()
+        }
+        with Hasher() as hasher:
+            read = self.opened.array_reader(hasher)
+            yield config, {name: self._npy_ref(member, read) for name, member in members.items()}
+            self.opened.check_digests(hasher)
+            self.opened.check_hashes(sorted(set(members.values()) - set(hasher.digests())))
 
-    def _npy_ref(self, member: str) -> WeightRef:
-        source = self.opened.source
+    def _npy_ref(self, member: str, read: Callable[[str], Any]) -> WeightRef:
+        """The member's shape and dtype from its header; ``read`` (the reader's
+        ``array_reader``) hashes the whole member when its values are wanted."""
+        from numpy.lib import format as npy_format
 
-        def read() -> Any:
-            with source.open(member) as stream:
-                return npy.read_npy(stream, source.size(member), member, self.path)
+        try:
+            with self.opened.source.open(member) as stream:
+                version = npy_format.read_magic(stream)
+                reader = (
+                    npy_format.read_array_header_2_0
+                    if version == (2, 0)
+                    else npy_format.read_array_header_1_0
+                )
+                shape, _fortran, dtype = reader(stream, max_header_size=npy.MAX_HEADER_BYTES)
+        except (ValueError, SyntaxError, TypeError, OverflowError) as error:
+            self.opened.check_hashes([member])  # damaged rather than odd: say that
+            raise CorruptSnapshot(
+                f"Expected {member} to be a plain numpy array (.npy). Received: {error}.",
+                path=self.path,
+                hint=fmt.REEXPORT_HINT,
+            ) from None
 
-        with source.open(member) as stream:
-            from numpy.lib import format as npy_format
+        def read_checked_array() -> Any:
+            try:
+                return read(member)
+            except CorruptSnapshot:
+                self.opened.check_hashes([member])  # damaged rather than odd: say that
+                raise
 
-            version = npy_format.read_magic(stream)
-            reader = (
-                npy_format.read_array_header_2_0
-                if version == (2, 0)
-                else npy_format.read_array_header_1_0
-            )
-            shape, _fortran, dtype = reader(stream, max_header_size=npy.MAX_HEADER_BYTES)
-        return WeightRef(tuple(int(d) for d in shape), str(dtype), read)
+        return WeightRef(tuple(int(d) for d in shape), str(dtype), read_checked_array)
 
     @contextmanager
     def _keras_file(self, member: str) -> Iterator[tuple[bytes, dict[str, WeightRef]]]:
