@@ -1,9 +1,10 @@
 """``lockpickle diff A B [--json]``: what changed between two snapshots.
 
-Versions and required types, primitives (kind, sharing, kept state), per model the layers
-(config diff), the weights (identical / max abs / relative norm) and the outputs on the
-stored verification inputs. Read from the files only: nothing is loaded or run. Exit 0
-when identical, 1 when different, 2 on bad input.
+Versions and required types, bundled code (each file by sha256), primitives (kind, sharing,
+kept state), per model the layers (config diff), the weights (identical / max abs / relative
+norm) and the outputs on the stored verification inputs. Read from the files only, each
+member checked against the manifest's sha256: nothing is loaded or run. Exit 0 when
+identical, 1 when different, 2 on bad input (a damaged snapshot included).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ if TYPE_CHECKING:  # the library (and the snapshot format below it) loads only w
     from lockpickle_gui.core.library.diff_report import DiffReport
 
 HELP = (
-    "Compare two .lpsnap snapshots (or library ids): versions, required types, primitives, "
-    "layers, weights and outputs; exit 0 when identical, 1 when different."
+    "Compare two .lpsnap snapshots (or library ids): versions, required types, bundled code, "
+    "primitives, layers, weights and outputs; exit 0 when identical, 1 when different, "
+    "2 when a file is not a readable snapshot."
 )
 
 MARKS = {"added": "+", "removed": "-", "changed": "~", "same": " "}

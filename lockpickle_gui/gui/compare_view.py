@@ -2,9 +2,9 @@
 
 ``core.library.diff`` does the comparing on a worker thread; this module only shows its
 :class:`~lockpickle_gui.core.library.diff_report.DiffReport`: one section per part
-(versions, required types, primitives, and per model its layers, weights and outputs),
-one row per item with A's value beside B's, changed rows highlighted, unchanged sections
-collapsed. "Only differences" hides the rows that did not change.
+(versions, required types, bundled code, primitives, and per model its layers, weights
+and outputs), one row per item with A's value beside B's, changed rows highlighted,
+unchanged sections collapsed. "Only differences" hides the rows that did not change.
 """
 
 from __future__ import annotations
