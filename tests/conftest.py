@@ -20,12 +20,18 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # and writes one there on first import.
 os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix="lockpickle-tests-keras-")
 os.environ["LOCKPICKLE_GUI_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="lockpickle-tests-user-")
+# Qt's own settings (QFileDialog's history in QtProject.conf) go to XDG_CONFIG_HOME.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="lockpickle-tests-xdg-")
 
 import pytest
 
 from lockpickle_gui.core.settings import SETTINGS_DIR_ENV
 
-RUN_FOLDERS = (os.environ["KERAS_HOME"], os.environ[SETTINGS_DIR_ENV])
+RUN_FOLDERS = (
+    os.environ["KERAS_HOME"],
+    os.environ[SETTINGS_DIR_ENV],
+    os.environ["XDG_CONFIG_HOME"],
+)
 
 
 def pytest_unconfigure(config):
