@@ -93,7 +93,7 @@ def build(window) -> dict[str, QAction]:
         "&Close Project",
         "File",
         window.close_project,
-        (QKeySequence.StandardKey.Close, "Ctrl+W"),
+        (QKeySequence.StandardKey.Close, "Ctrl+W", "Ctrl+F4"),
     )
     add(
         "reload",

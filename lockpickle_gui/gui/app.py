@@ -77,7 +77,7 @@ def build_main_window(settings_dir=None, *, restore_layout: bool = True):
     use a temporary one). No event loop is started.
     """
     from lockpickle_gui.core.session import Session
-    from lockpickle_gui.gui import library_panel, snapshot_actions
+    from lockpickle_gui.gui import library_panel, shortcuts, snapshot_actions
     from lockpickle_gui.gui.main_window import MainWindow
     from lockpickle_gui.gui.preview_dock import PreviewDock
 
@@ -113,6 +113,9 @@ def build_main_window(settings_dir=None, *, restore_layout: bool = True):
     window.menus["View"].addAction(window.library_dock.toggleViewAction())
     window.projectChanged.connect(lambda project: window.library_panel.update_actions())
     window.aboutToClose.connect(window.library_panel.shutdown)
+
+    # Ctrl+E exports even from the filter box (text fields keep it as "end of line")
+    QApplication.instance().installEventFilter(shortcuts.WindowKeysOverTextFields(window))
 
     window.loader.tensorflowReady.connect(freeze_startup_heap)
     first_run = not window.settings.window_state

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
+    QLineEdit,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 PANEL_KEYS = (  # keys handled inside one panel, not by window actions
@@ -24,6 +26,33 @@ PANEL_KEYS = (  # keys handled inside one panel, not by window actions
     ("Ctrl+wheel", "Zoom the graph"),
     ("Double-click", "Expand or collapse a nested model in the graph"),
 )
+
+
+# Window keys a text field would otherwise keep for itself. Ctrl+E is "end of line" in Qt's
+# X11 bindings (End does the same), so after opening a project, with the filter box focused,
+# Ctrl+E moved the cursor instead of exporting. Keys a field needs for real editing
+# (Ctrl+Shift+Left/Right select words) stay the field's.
+WINDOW_KEYS_OVER_TEXT_FIELDS = (QKeySequence("Ctrl+E"),)
+
+
+class WindowKeysOverTextFields(QObject):
+    """An application event filter: in a text field of ``window``, the keys of
+    :data:`WINDOW_KEYS_OVER_TEXT_FIELDS` are not taken by the field, so the window's action
+    answers them."""
+
+    def __init__(self, window: QWidget):
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(watched, QLineEdit):
+            return False
+        if watched.window() is not self._window or not isinstance(event, QKeyEvent):
+            return False
+        if QKeySequence(event.keyCombination()) in WINDOW_KEYS_OVER_TEXT_FIELDS:
+            event.ignore()  # not overridden: the shortcut map goes on to the window's action
+            return True
+        return False
 
 
 def window_shortcuts(window) -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gui_helpers import wait_projects
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
 
@@ -104,3 +105,43 @@ def test_in_the_filter_box_only_word_selection_keys_stay_with_the_text(qtbot, wi
         QTest.keySequence(edit, QKeySequence(key))
         expected = [] if key in ("Ctrl+Shift+Right", "Ctrl+Shift+Left") else [ACTIONS[words]]
         assert fired == expected, f"{key} ({words}) in the filter box triggered {fired}"
+
+
+class _TakesCtrlE(QObject):
+    """What QLineEdit does on X11, where Ctrl+E is its "end of line" key (offscreen has no
+    such binding): it claims the key before any window shortcut sees it."""
+
+    def eventFilter(self, watched, event):
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and event.keyCombination()
+            == QKeyCombination(Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_E)
+        ):
+            event.accept()
+            return True
+        return False
+
+
+def test_ctrl_e_exports_from_a_text_field_that_claims_it_and_ctrl_f4_closes(
+    qtbot, window, model_file
+):
+    window.show()
+    window.open_paths([model_file])
+    wait_projects(qtbot, window, 1)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    edit = window.current_tab.panel.filter_edit  # where the focus is after opening
+    claims = _TakesCtrlE(edit)
+    edit.installEventFilter(claims)
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus)
+    actions = {a.objectName(): a for a in window.findChildren(QAction) if a.objectName()}
+    fired: list[str] = []
+    for name in ("action_export_snapshot", "action_close_project"):
+        actions[name].triggered.disconnect()
+        actions[name].triggered.connect(lambda checked=False, n=name: fired.append(n))
+    QTest.keySequence(edit, QKeySequence("Ctrl+E"))
+    assert fired == ["action_export_snapshot"]
+    fired.clear()
+    QTest.keySequence(window.current_tab.panel.view, QKeySequence("Ctrl+F4"))
+    assert fired == ["action_close_project"]
