@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from lockpickle_gui.core.library.diff_report import DiffReport, DiffSection, Status
+from lockpickle_gui.gui import window_size
 from lockpickle_gui.gui.workers import Worker
 
 HIGHLIGHT = {
@@ -76,9 +77,9 @@ class CompareView(QDialog):
         layout.addLayout(row)
         layout.addWidget(self.tree, 1)
         layout.addWidget(buttons)
-        self.resize(1100, 700)
-        for column, width in ((ITEM, 300), (A, 260), (B, 260)):
-            self.tree.setColumnWidth(column, width)
+        size = window_size.size_dialog(self, 1100, 700)
+        for column, share in ((ITEM, 0.27), (A, 0.24), (B, 0.24)):  # Difference: the rest
+            self.tree.setColumnWidth(column, int(size.width() * share))
 
     def _fill(self) -> None:
         bold = QFont()

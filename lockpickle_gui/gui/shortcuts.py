@@ -1,5 +1,6 @@
 """Help ▸ Keyboard Shortcuts (F1): every key the window answers to, read from its actions
-(so the list cannot drift from what the keys do), then the keys that belong to one panel."""
+(so the list cannot drift from what the keys do), then the keys that belong to one panel;
+and the window keys that text fields must not keep for themselves."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from lockpickle_gui.gui import window_size
 
 PANEL_KEYS = (  # keys handled inside one panel, not by window actions
     ("Esc", "Clear the filter box / the graph's Find box"),
@@ -87,7 +90,7 @@ def show_shortcuts(window) -> QDialog:
     layout = QVBoxLayout(dialog)
     layout.addWidget(table)
     layout.addWidget(buttons)
-    dialog.resize(520, 560)
+    window_size.size_dialog(dialog, 520, 560)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog

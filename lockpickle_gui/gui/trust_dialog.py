@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from lockpickle_gui.core.text import escape_html
+from lockpickle_gui.gui import window_size
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1  # a code row's member name
 
@@ -38,7 +39,7 @@ class CodeViewer(QDialog):
         super().__init__(parent)
         self.setObjectName("code_viewer")
         self.setWindowTitle(f"{member} — bundled code (not run)")
-        self.resize(760, 560)
+        window_size.size_dialog(self, 760, 560)
         layout = QVBoxLayout(self)
         label = QLabel(f"<b>{escape_html(member)}</b> — sha256 <code>{sha256}</code> (checked)")
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

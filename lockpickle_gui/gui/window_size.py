@@ -16,12 +16,24 @@ SCREEN_SHARE = 0.92  # a window that fills the screen exactly hides the desktop'
 FRAME_ALLOWANCE = QSize(16, 40)  # title bar and borders the window system adds
 
 
-def initial_size(available: QRect) -> QSize:
-    """The preferred size, shrunk to fit ``available`` (a screen's available geometry)."""
+def initial_size(available: QRect, preferred: QSize = PREFERRED) -> QSize:
+    """``preferred`` (the main window's by default), shrunk to fit ``available`` (a screen's
+    available geometry)."""
     return QSize(
-        min(PREFERRED.width(), int(available.width() * SCREEN_SHARE)),
-        min(PREFERRED.height(), int(available.height() * SCREEN_SHARE)),
+        min(preferred.width(), int(available.width() * SCREEN_SHARE)),
+        min(preferred.height(), int(available.height() * SCREEN_SHARE)),
     )
+
+
+def size_dialog(dialog: QWidget, width: int, height: int) -> QSize:
+    """Resize ``dialog`` to ``width`` × ``height``, or less on a screen too small for that
+    (the compare view's 1100 px on a 1024 px screen hid its Close button); the size given."""
+    screen = dialog.screen()
+    size = QSize(width, height)
+    if screen is not None:
+        size = initial_size(screen.availableGeometry(), size)
+    dialog.resize(size)
+    return size
 
 
 def fit_on_screen(window: QWidget) -> None:

@@ -1,6 +1,7 @@
 """The window fits the screen it opens on: with QT_SCALE_FACTOR=1.5 a 1600×1000 screen is
 1067×667 logical pixels, and a geometry saved on a larger monitor is shrunk back onto it;
-on so short a screen the Library dock starts hidden, leaving the height to the tree."""
+on so short a screen the Library dock starts hidden, leaving the height to the tree. Dialogs
+(the 1100 px compare view) fit too."""
 
 from __future__ import annotations
 
@@ -33,6 +34,11 @@ SCRIPT = textwrap.dedent("""
     second = build_main_window(settings)  # restores the saved geometry
     second.show()
     report["restored"] = frame(second)
+    from lockpickle_gui.core.library.diff_report import DiffReport
+    from lockpickle_gui.gui.compare_view import CompareView
+    compare = CompareView(second, DiffReport("a.lpsnap", "b.lpsnap"))  # 1100 px preferred
+    compare.show()
+    report["compare"] = frame(compare)
     print(json.dumps(report))
     sys.stdout.flush()
     os._exit(0)
@@ -61,7 +67,7 @@ def test_the_window_fits_a_scaled_screen_and_a_restored_geometry_is_fitted(tmp_p
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["library"] is False  # a short screen: the tree gets the height first
-    for when in ("first", "restored"):
+    for when in ("first", "restored", "compare"):
         x, y, width, height = report[when]["frame"]
         ax, ay, available_width, available_height = report[when]["available"]
         assert available_width == 1067 and available_height == 667  # 1600×1000 / 1.5
