@@ -95,6 +95,8 @@ class GraphPanel(QWidget):
         self._process: LayoutProcess | None = None
         self._pending: list[Any] = []
         self._find_from = -1
+        self._wanted_path: str | None = None  # the tree's selection, shown once drawn
+        self._drawn_message = ""
         self._syncing = False
         self._top: tuple[float, float] = (0.0, 0.0)  # the first layer: where 1:1 starts
         self._lock_counts: dict[str, tuple[int, str | None]] = {}
@@ -227,10 +229,11 @@ class GraphPanel(QWidget):
             return
         self.state = "done"
         count = sum(1 for item in self.items.values() if isinstance(item, NodeItem))
-        self.message.setText(
-            f"{count:,} layers · layout {self.layout_seconds * 1000:.0f} ms"
-            + (" · double-click a ▸ box to expand it" if self.collapsed else "")
+        self._drawn_message = f"{count:,} layers · layout {self.layout_seconds * 1000:.0f} ms" + (
+            " · double-click a ▸ box to expand it" if self.collapsed else ""
         )
+        self.message.setText(self._drawn_message)
+        self.show_path(self._wanted_path)  # selected in the tree before the graph was drawn
         self.laidOut.emit()
 
     def _make(self, kind: str, key: Any, value: Any) -> Any:
@@ -323,6 +326,7 @@ class GraphPanel(QWidget):
 
     def show_path(self, path: str | None) -> None:
         """Select the box of the tree row at ``path`` (or the nested model hiding it)."""
+        self._wanted_path = path
         if self.graph is None or self._syncing:
             return
         node_id = next((i for i, p in self.paths.items() if p == path), None) if path else None
@@ -362,6 +366,8 @@ class GraphPanel(QWidget):
 
     def _find_changed(self) -> None:
         self._find_from = -1
+        if not self.find_edit.text() and self.state == "done":  # Esc: no stale "No layer…"
+            self.message.setText(self._drawn_message)
 
     def _selection_changed(self) -> None:
         if self._syncing:

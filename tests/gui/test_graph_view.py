@@ -7,7 +7,9 @@ from __future__ import annotations
 import models
 import pytest
 from gui_helpers import LOAD_TIMEOUT_MS, wait_projects
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
+from PySide6.QtTest import QTest
 
 from lockpickle_gui.gui import tree_model
 from lockpickle_gui.gui.graph_items import ClusterItem, EdgeItem, NodeItem
@@ -83,6 +85,19 @@ def test_selection_is_shared_with_the_tree_and_details(qtbot, window, branching)
     assert [i.node.name for i in tab.graph.scene.selectedItems()] == ["branch2"]
 
 
+def test_a_row_selected_before_the_graph_is_drawn_is_selected_in_it(qtbot, window, branching):
+    window.resize(1280, 800)
+    window.show()
+    window.open_paths([branching])
+    wait_projects(qtbot, window, 1)
+    tab = window.current_tab
+    cat = next(node.path for node in tab.entry.tree.walk() if node.name == "cat")
+    assert tab.panel.select_path(cat)  # in the tree, before the Graph tab was ever shown
+    with qtbot.waitSignal(tab.graph.laidOut, timeout=LAYOUT_TIMEOUT_MS):
+        tab.view.setCurrentWidget(tab.graph)
+    assert [i.node.name for i in tab.graph.scene.selectedItems()] == ["cat"]
+
+
 def test_zoom_fit_find_and_export(qtbot, window, branching, tmp_path):
     tab = open_graph(qtbot, window, branching)
     graph = tab.graph
@@ -99,6 +114,11 @@ def test_zoom_fit_find_and_export(qtbot, window, branching, tmp_path):
     assert graph.find_next() and [i.node.name for i in graph.scene.selectedItems()] == ["branch2"]
     graph.find_edit.setText("no such layer")
     assert not graph.find_next() and "No layer matches" in graph.message.text()
+    window.activateWindow()
+    graph.find_edit.setFocus()
+    qtbot.waitUntil(graph.find_edit.hasFocus)
+    QTest.keyClick(graph.find_edit, Qt.Key.Key_Escape)  # Esc clears the box and the message
+    assert graph.find_edit.text() == "" and "No layer matches" not in graph.message.text()
 
     for suffix in ("svg", "png"):
         target = tmp_path / f"graph.{suffix}"
