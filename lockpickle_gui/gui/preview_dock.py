@@ -27,7 +27,8 @@ class PreviewDock(QDockWidget):
         self.empty = PreviewPanel(window)  # shown when no project is open
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
+        self._scrolled: dict[PreviewPanel, int] = {}  # each panel keeps where it was scrolled
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
@@ -76,12 +77,16 @@ class PreviewDock(QDockWidget):
         panel = self.panels.pop(entry, None)
         if panel is not None:
             panel.cancel()
+            self._scrolled.pop(panel, None)
             self.stack.removeWidget(panel)
             panel.deleteLater()
 
     def current_changed(self, entry: OpenProject | None) -> None:
         panel = self.panels.get(entry, self.empty) if entry is not None else self.empty
+        bar = self.scroll.verticalScrollBar()
+        self._scrolled[self.panel] = bar.value()
         self.stack.setCurrentWidget(panel)
+        bar.setValue(self._scrolled.get(panel, 0))  # a new panel starts at its top
         self._follow(panel)
 
     def reload_defaults(self) -> None:

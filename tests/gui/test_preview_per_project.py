@@ -73,3 +73,21 @@ def test_f5_in_the_preview_panel_reloads_and_keeps_the_form(qtbot, window, model
     )
     assert window.preview.panel is panel and panel.project is window.current_project
     assert panel.form.requests.value() == 777  # the reload kept what the user typed
+
+
+def test_each_panel_keeps_its_own_scroll_position(qtbot, window, tiny_model, tmp_path):
+    alpha, beta = two_models(tmp_path, tiny_model)
+    window.resize(1024, 700)
+    window.show()
+    window.preview.show()
+    window.preview.raise_()
+    window.open_paths([alpha, beta])
+    wait_projects(qtbot, window, 2)
+    bar = window.preview.scroll.verticalScrollBar()
+    show_tab(window, "alpha")
+    qtbot.waitUntil(lambda: bar.maximum() > 0)  # a short dock: the panel scrolls
+    bar.setValue(bar.maximum())
+    show_tab(window, "beta")
+    assert bar.value() == 0  # beta's form from its top, not alpha's scroll position
+    show_tab(window, "alpha")
+    assert bar.value() == bar.maximum()  # alpha as it was left
