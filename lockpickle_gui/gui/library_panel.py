@@ -101,6 +101,7 @@ class LibraryPanel(QWidget):
         self.filters = Filters()
         self._version: int | None = None
         self._results: dict[str, Any] = {}  # what each running job returned
+        self._told: set[tuple[str, str]] = set()  # scan problems already shown in a box
         self._polls = 0
         self._dialogs: list[Any] = []  # dialogs open right now (kept alive)
 
@@ -378,8 +379,12 @@ class LibraryPanel(QWidget):
                 f"Scan: {result.found} snapshot(s), {len(result.missing)} missing, "
                 f"{len(result.problems)} file(s) that are not snapshots."
             )
-            if result.problems:
-                problems_box(self.window, result.problems).open()
+            # the box once per file and reason: a Rescan finding the same known bad file
+            # again says so in the task line only
+            fresh = [p for p in result.problems if (p.path, p.message) not in self._told]
+            self._told.update((p.path, p.message) for p in result.problems)
+            if fresh:
+                problems_box(self.window, fresh).open()
         elif name == "verify":
             failed = [r for _id, r in result if not hasattr(r, "verdict")]
             verdicts = [str(r.verdict) for _id, r in result if hasattr(r, "verdict")]

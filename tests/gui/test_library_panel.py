@@ -277,3 +277,27 @@ def test_a_damaged_library_is_rebuilt_on_a_worker(
     assert not [
         w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
     ]
+
+
+def test_rescan_tells_of_a_bad_file_once(qtbot, make_window, settings_dir, tmp_path):
+    folder = tmp_path / "with_garbage"
+    folder.mkdir()
+    (folder / "broken.lpsnap").write_bytes(b"not a snapshot at all")
+    window, panel = open_panel(qtbot, make_window, settings_dir)
+    panel.library.add_folder(folder)
+
+    def rescan_and_count_boxes():
+        with qtbot.waitSignal(panel.taskDone, timeout=TIMEOUT_MS):
+            panel.rescan()
+        boxes = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if w.objectName() == "library_scan_problems" and w.isVisible()
+        ]
+        for box in boxes:
+            box.close()
+        return len(boxes)
+
+    assert rescan_and_count_boxes() == 1  # the first scan says which file and why
+    assert rescan_and_count_boxes() == 0  # the same known file: the task line only
+    assert "not snapshots" in panel.tasks.label.text()

@@ -289,7 +289,10 @@ def _load(
         while not all_done.wait(0.05):
             count, now = done[0], time.monotonic()
             rate = count / max(now - started, 1e-9)
-            report(0.1 + 0.89 * count / requests, f"{count}/{requests} requests, {rate:,.0f}/s")
+            report(
+                0.1 + 0.89 * count / requests,
+                f"{count:,} of {requests:,} requests answered · {rate:,.0f}/s",
+            )
             if on_stats is not None and now - last_stats >= 0.25:
                 last_stats = now
                 on_stats(pool.stats())
