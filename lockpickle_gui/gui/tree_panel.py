@@ -185,11 +185,16 @@ class TreePanel(QWidget):
         was_active = self.proxy.active
         if not was_active:  # what the user had open, to come back to when the filter goes
             self._expanded_before_filter = self._expanded_nodes()
+        selected = self.selected_node
         self.proxy.set_filter(self.filter_edit.text(), self.only_locks.isChecked())
         if self.proxy.active:
             self.view.expandAll()  # matches may sit deep in the tree
         elif was_active:
             self._expand_nodes(self._expanded_before_filter)
+        if selected is not None and self.selected_node is None:
+            # the proxy's reset dropped the selection: keep the row (and Details) if it is
+            # still shown, as after Esc clears the filter
+            self.select_path(selected.path)
         self._say_matches()
 
     def _say_matches(self) -> None:

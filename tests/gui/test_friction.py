@@ -32,6 +32,22 @@ def test_esc_clears_the_filter_and_no_match_is_said(qtbot, window, model_file):
     assert panel.filter_edit.text() == "" and not panel.no_match.isVisible()
 
 
+def test_a_selected_row_stays_selected_through_filtering(qtbot, window, model_file):
+    window.show()
+    window.open_paths([model_file])
+    wait_projects(qtbot, window, 1)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    panel = window.current_tab.panel
+    layer = next(node for node in panel.tree.walk() if node.role == "layer")
+    assert panel.select_path(layer.path)
+    panel.filter_edit.setFocus()
+    qtbot.keyClicks(panel.filter_edit, layer.name)  # the row matches: it stays selected
+    assert panel.selected_node is layer
+    qtbot.keyClick(panel.filter_edit, Qt.Key.Key_Escape)  # and after Esc, with Details
+    assert panel.selected_node is layer and window.details.path_edit.text() == layer.path
+
+
 def test_ctrl_page_keys_switch_tabs_and_titles_elide_in_the_middle(
     qtbot, window, tiny_model, tmp_path
 ):
