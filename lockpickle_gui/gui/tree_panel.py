@@ -77,6 +77,7 @@ class TreePanel(QWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self._content_widths: dict[int, int] | None = None
+        self._chosen = None  # the last row the user selected (a filter may hide it)
         self._fitting = False
         self.columns_sized_by_user = False
         header.sectionResized.connect(self._on_section_resized)
@@ -185,16 +186,17 @@ class TreePanel(QWidget):
         was_active = self.proxy.active
         if not was_active:  # what the user had open, to come back to when the filter goes
             self._expanded_before_filter = self._expanded_nodes()
-        selected = self.selected_node
+        chosen = self._chosen  # the user's row, even while a filter hides it
         self.proxy.set_filter(self.filter_edit.text(), self.only_locks.isChecked())
         if self.proxy.active:
             self.view.expandAll()  # matches may sit deep in the tree
         elif was_active:
             self._expand_nodes(self._expanded_before_filter)
-        if selected is not None and self.selected_node is None:
-            # the proxy's reset dropped the selection: keep the row (and Details) if it is
-            # still shown, as after Esc clears the filter
-            self.select_path(selected.path)
+        if chosen is not None and self.selected_node is None:
+            # the proxy's reset dropped the selection: the row comes back (and Details with
+            # it) as soon as it is shown again, as after Esc clears the filter
+            self.select_path(chosen.path)
+        self._chosen = chosen
         self._say_matches()
 
     def _say_matches(self) -> None:
@@ -230,7 +232,10 @@ class TreePanel(QWidget):
                 stack += [self.proxy.index(r, 0, index) for r in range(self.proxy.rowCount(index))]
 
     def _on_selection(self, selected: QItemSelection, deselected: QItemSelection) -> None:
-        self.nodeSelected.emit(self.selected_node)
+        node = self.selected_node
+        if node is not None:
+            self._chosen = node
+        self.nodeSelected.emit(node)
 
     def _summary_html(self) -> str:
         counts = counts_by_level(self.tree)

@@ -44,7 +44,10 @@ def test_a_selected_row_stays_selected_through_filtering(qtbot, window, model_fi
     panel.filter_edit.setFocus()
     qtbot.keyClicks(panel.filter_edit, layer.name)  # the row matches: it stays selected
     assert panel.selected_node is layer
-    qtbot.keyClick(panel.filter_edit, Qt.Key.Key_Escape)  # and after Esc, with Details
+    qtbot.keyClick(panel.filter_edit, Qt.Key.Key_Escape)
+    qtbot.keyClicks(panel.filter_edit, "zzz")  # hidden by the filter: nothing selected
+    assert panel.selected_node is None
+    qtbot.keyClick(panel.filter_edit, Qt.Key.Key_Escape)  # shown again: selected, in Details
     assert panel.selected_node is layer and window.details.path_edit.text() == layer.path
 
 
