@@ -99,6 +99,10 @@ class DetailsPanel(QWidget):
             value = QLabel(self)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
+            # a long dotted module name is one unbreakable word: as the label's minimum width
+            # it widened the dock and squeezed the tree on every selection. It is cut
+            # instead, and shown whole on hover.
+            value.setMinimumWidth(1)
             self.fields[label] = value
             form.addRow(label, value)
 
@@ -170,6 +174,7 @@ class DetailsPanel(QWidget):
         }
         for label, text in values.items():
             self.fields[label].setText(text)
+            self.fields[label].setToolTip(text)
             self.form.setRowVisible(self.fields[label], bool(text) or label in ALWAYS_SHOWN)
         self._fill_annotations(node.annotations if node is not None else [])
         self._fill_signatures(self._model_info(node).get("signatures") or {})

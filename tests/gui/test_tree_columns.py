@@ -120,3 +120,25 @@ def _rows(model, parent=None):
         index = model.index(row, 0, parent)
         yield index
         yield from _rows(model, index)
+
+
+def test_a_long_module_name_in_details_does_not_squeeze_the_tree(qtbot, window):
+    """The demo's custom layer lives in lpproject_anomaly_service_<hash>.layers: one word
+    that cannot wrap. As the Details label's minimum width it widened the dock by ~70 px on
+    selecting that row, and the tree's columns reflowed."""
+    from lockpickle_gui.gui.actions import demo_project
+
+    window.resize(942, 644)  # the window a 1024x700 screen gets
+    window.show()
+    window.open_paths([demo_project()])
+    wait_projects(qtbot, window, 1)
+    panel = window.current_tab.panel
+    assert panel.select_path("root.work_ready")
+    qtbot.wait(200)
+    before = window.details_dock.width()
+    custom = next(n for n in panel.tree.walk() if n.role == "layer" and "lpproject" in n.type)
+    assert panel.select_path(custom.path)
+    qtbot.wait(200)
+    assert window.details_dock.width() == before
+    module = window.details.fields["Module"]
+    assert module.toolTip() == custom.type.rpartition(".")[0]  # whole on hover
