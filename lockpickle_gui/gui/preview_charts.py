@@ -15,10 +15,12 @@ import math
 
 from PySide6.QtCharts import QAreaSeries, QChart, QChartView, QLineSeries, QValueAxis
 from PySide6.QtCore import QMargins, QPointF, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QResizeEvent
+from PySide6.QtWidgets import QSplitter, QWidget
 
 HISTOGRAM_BINS = 24
 TICKS = 5
+SIDE_BY_SIDE_WIDTH = 560  # below, two charts of half the width each draw every label as "…"
 SECONDS_FROM_MS = 1_000.0  # latencies from this many ms are drawn in seconds
 ACCENT = QColor("#2f7fd8")
 ACCENT_FILL = QColor(47, 127, 216, 90)
@@ -171,3 +173,21 @@ class ThroughputChart(_Chart):
         self.line.replace(steps)
         set_nice_range(self.axis_x, 0, max(steps[-1].x(), 1e-3))
         set_nice_range(self.axis_y, 0, max(rps for _, rps in self.points) * 1.1, integer=True)
+
+
+class ChartPair(QSplitter):
+    """Two charts side by side in a wide dock, one above the other in a narrow one (in a
+    1024-pixel window each would be ~160 px wide, too narrow for its axis labels)."""
+
+    def __init__(self, first: QWidget, second: QWidget, parent: QWidget | None = None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.addWidget(first)
+        self.addWidget(second)
+        self.setChildrenCollapsible(False)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        wide = event.size().width() >= SIDE_BY_SIDE_WIDTH
+        wanted = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.orientation() != wanted:
+            self.setOrientation(wanted)
+        super().resizeEvent(event)

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QSplitter,
     QStyle,
     QVBoxLayout,
     QWidget,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from lockpickle_gui.core.preview.defaults import preview_settings
 from lockpickle_gui.core.text import backend_workers, counted
-from lockpickle_gui.gui.preview_charts import LatencyHistogram, ThroughputChart
+from lockpickle_gui.gui.preview_charts import ChartPair, LatencyHistogram, ThroughputChart
 from lockpickle_gui.gui.preview_form import PreviewOptions, PreviewSettingsForm
 from lockpickle_gui.gui.preview_job import preview_job
 from lockpickle_gui.gui.preview_results import ResultsTable, StatTiles, VerdictBanner
@@ -94,10 +93,7 @@ class PreviewPanel(QWidget):
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
-        charts = QSplitter(Qt.Orientation.Horizontal)
-        charts.addWidget(self.histogram)
-        charts.addWidget(self.throughput)
-        charts.setChildrenCollapsible(False)
+        self.charts = charts = ChartPair(self.histogram, self.throughput)
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         layout.addLayout(buttons)

@@ -133,7 +133,8 @@ class VerdictBanner(QLabel):
         if message:
             text += f" — {escape_html(str(message))}"
         locks = get("lock_layers") or []
-        if locks:
+        if locks and not all(str(layer) in str(message or "") for layer in locks):
+            # the core's message names them already (said twice, it read as two findings)
             text += (
                 f"<br>Layers holding a lock in their call path (they serialise the pool): "
                 f"{escape_html(', '.join(map(str, locks)))}"

@@ -163,3 +163,17 @@ def test_an_error_message_with_quotes_reads_as_written(qtbot, window):
     document.setHtml(label.text())
     shown = document.toPlainText() if rich else label.text()
     assert shown == "Save it with model.save('m.keras')."  # not &#x27; or &#39;
+
+
+def test_the_verdict_names_the_lock_holding_layers_once(qtbot):
+    banner = VerdictBanner()
+    qtbot.addWidget(banner)
+    banner.show_report(
+        {
+            "verdict": "identical",
+            "message": "Identical: the 16 samples gave bit-identical outputs. 1 layer(s) keep a "
+            "lock (root.layers[0]): if call() takes it, the pool's workers run one at a time.",
+            "lock_layers": ["root.layers[0]"],
+        }
+    )
+    assert banner.text().count("root.layers[0]") == 1

@@ -83,3 +83,18 @@ def test_a_single_bucket_is_a_step_not_a_dot(qtbot):
     points = chart.line.points()
     assert len(points) == 2 and points[0].y() == points[1].y() == 800.0
     assert points[1].x() - points[0].x() >= 0.2
+
+
+def test_charts_stack_in_a_narrow_dock_and_sit_side_by_side_in_a_wide_one(qtbot):
+    from PySide6.QtCore import Qt
+
+    from lockpickle_gui.gui.preview_charts import ChartPair, LatencyHistogram, ThroughputChart
+
+    pair = ChartPair(LatencyHistogram(), ThroughputChart())
+    qtbot.addWidget(pair)
+    pair.resize(300, 400)  # a 1024x700 window's dock: ~150 px each would draw labels as "…"
+    pair.show()
+    qtbot.waitUntil(lambda: pair.orientation() == Qt.Orientation.Vertical)
+    assert all(pair.widget(i).width() >= 280 for i in range(2))
+    pair.resize(900, 400)
+    qtbot.waitUntil(lambda: pair.orientation() == Qt.Orientation.Horizontal)
