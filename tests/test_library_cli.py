@@ -106,3 +106,32 @@ def test_bad_references_are_one_clear_error(library, library_json):
     assert code == 2 and "does not hold" in err and "lockpickle library list" in err
     code, _, err = library("verify")
     assert code == 2 and "--all" in err
+
+
+def test_a_deleted_export_is_missing_without_a_scan(run_cli, library, library_json, tmp_path):
+    """`lockpickle export` records the file; once it is deleted, list, show and a plain
+    scan (every recorded file, not only the added folders) say it is missing."""
+    project = tmp_path / "project"
+    project.mkdir()
+    mlp().save(project / "model.keras")
+    (project / "lockpickle.toml").write_text(
+        '[project]\nname = "demo"\n[[models]]\nname = "scorer"\npath = "model.keras"\n'
+    )
+    out = tmp_path / "x.lpsnap"
+    code, _, err = run_cli("export", project, "-o", out)
+    assert code == 0, err
+    content = out.read_bytes()
+    (entry,) = library_json("list")["entries"]
+    assert entry["missing"] is False and library_json("list", "--missing")["entries"] == []
+    out.unlink()
+    (gone,) = library_json("list", "--missing")["entries"]
+    assert gone["id"] == entry["id"]
+    assert library_json("show", entry["id"])["missing"] is True
+    assert "MISSING" in library("list")[1] and "MISSING" in library("show", entry["id"])[1]
+    assert library_json("scan")["missing"] == [str(out.resolve())]
+    out.write_bytes(content)  # restored
+    assert library_json("list", "--missing")["entries"] == []
+    assert library_json("show", entry["id"])["missing"] is False
+    report = library_json("scan")  # read again: it was missing, and it was rewritten
+    assert report["missing"] == [] and report["found"] == report["recorded"] == 1
+    assert library_json("scan")["unchanged"] == 1  # then only a stat

@@ -13,6 +13,7 @@ import pytest
 from models import mlp, save, service
 
 from lockpickle_gui.core import library as lib
+from lockpickle_gui.core.library.scan import file_sha256
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +56,44 @@ def test_scan_reads_snapshots_and_reports_what_is_not_one(tmp_path, snapshot, ti
         assert again.unchanged == 2 and again.recorded == 0 and len(again.problems) == 5
 
 
+def test_a_plain_scan_looks_at_every_recorded_file(tmp_path, snapshot):
+    """Without folders, a scan looks at the files recorded outside the added folders too
+    (an export's): changed ones are read again, vanished ones are missing, moved ones are
+    found in a folder; and a file check tells the app (data_version) when it changed."""
+    folder = tmp_path / "watched"
+    folder.mkdir()
+    loose = tmp_path / "exports" / "one.lpsnap"
+    loose.parent.mkdir()
+    shutil.copyfile(snapshot, loose)
+    other = save(service(mlp(seed=1)), tmp_path / "other.lpsnap")
+    with lib.Library(tmp_path / "data") as library:
+        library.add_folder(folder)
+        entry_id = library.record(*lib.read_snapshot(loose), "export")
+        report = lib.scan(library)
+        assert (report.found, report.unchanged, report.missing) == (1, 1, [])
+        shutil.copyfile(other, loose)  # another export over it
+        report = lib.scan(library)
+        assert report.recorded == 1
+        assert library.entry(entry_id).sha256 == file_sha256(other)
+        content = loose.read_bytes()
+        loose.unlink()
+        assert lib.scan(library).missing == [str(loose.resolve())]
+        assert library.entry(entry_id).missing and library.count() == 1
+        moved = folder / "moved.lpsnap"
+        moved.write_bytes(content)
+        report = lib.scan(library)
+        assert report.missing == [] and library.count() == 1
+        assert library.entry(entry_id).path == str(moved.resolve())
+        assert not library.entry(entry_id).missing
+        # what the CLI and the app do between scans: a stat of every file
+        version = library.data_version()
+        moved.unlink()
+        assert library.refresh_missing() == {entry_id: True}
+        assert library.data_version() != version
+        version = library.data_version()
+        assert library.refresh_missing() == {} and library.data_version() == version
+
+
 def test_scanning_never_loads_a_model_or_imports_keras(tmp_path, snapshot):
     """The scan reads manifests only: a fresh process scans without importing Keras."""
     folder = tmp_path / "snaps"
@@ -81,6 +120,7 @@ WRITER = """
 import sys, time
 from pathlib import Path
 from lockpickle_gui.core import library as lib
+from lockpickle_gui.core.library.scan import file_sha256
 
 data, folder, name, start = sys.argv[1:5]
 while not Path(start).exists():  # both processes begin together

@@ -85,6 +85,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     library = open_library()
     try:
+        if args.action != "scan":  # the files are the truth: a vanished one shows as missing
+            library.refresh_missing()
         return ACTIONS[args.action](library, args)
     finally:
         library.close()

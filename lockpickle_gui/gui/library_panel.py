@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 POLL_MS = 2000
 ROOTS_EVERY_POLLS = 15  # library-roots.json is brought up to date every 30 s, on a worker
+FILES_EVERY_POLLS = 5  # every file is looked at (a stat) every 10 s, on a worker
 # key -> (text, tip, method); the toolbar and the context menu show them
 ACTIONS = {
     "add_folder": ("Add Folder…", "Add a folder and scan it for snapshots", "add_folder"),
@@ -68,15 +69,18 @@ ACTIONS = {
 }
 
 
-def _flush_roots(library: Any) -> None:
-    """Worker body: write library-roots.json (the catalog's backup list); a failure is
-    logged and retried at the next flush or when the catalog closes."""
+def _upkeep(library: Any, flush_roots: bool) -> None:
+    """Worker body: mark vanished files missing (and returned ones not: the next poll shows
+    it), write library-roots.json (the catalog's backup list) when due; a failure is logged
+    and retried at the next upkeep or when the catalog closes."""
     import sqlite3
 
     try:
-        library.flush_roots()
+        library.refresh_missing()
+        if flush_roots:
+            library.flush_roots()
     except (OSError, sqlite3.Error) as error:
-        log.warning("Could not write %s: %s", library.roots_path, error)
+        log.warning("Library upkeep in %s failed: %s", library.folder, error)
 
 
 def build(window: Any) -> tuple[QDockWidget, LibraryPanel]:
@@ -202,8 +206,9 @@ class LibraryPanel(QWidget):
         if self.library.data_version() != self._version:
             self.refresh()  # the CLI, an export or another window changed the catalog
         self._polls += 1
-        if self._polls % ROOTS_EVERY_POLLS == 0 and self.library.roots_pending:
-            self.window.runner.start(Worker(_flush_roots, self.library, with_progress=False))
+        flush = self._polls % ROOTS_EVERY_POLLS == 0 and self.library.roots_pending
+        if flush or self._polls % FILES_EVERY_POLLS == 0:
+            self.window.runner.start(Worker(_upkeep, self.library, flush, with_progress=False))
 
     def selected(self) -> list[LibraryEntry]:
         rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []

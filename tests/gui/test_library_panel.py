@@ -127,6 +127,28 @@ def test_changes_made_elsewhere_show_up_while_the_app_runs(
     assert beta.tags == ["from-the-cli"]
 
 
+def test_a_file_deleted_while_the_app_runs_is_shown_missing(
+    qtbot, make_window, settings_dir, tmp_path, files, monkeypatch
+):
+    from lockpickle_gui.gui import library_panel
+
+    ids = populate(settings_dir, tmp_path, files)
+    monkeypatch.setattr(library_panel, "FILES_EVERY_POLLS", 1)  # every poll, not every 5th
+    window, panel = open_panel(qtbot, make_window, settings_dir)
+
+    def shown_missing() -> bool:
+        (entry,) = [e for _p, rows in panel.model.groups for e in rows if e.id == ids["alpha-jan"]]
+        return bool(entry.missing)
+
+    path = tmp_path / "snaps" / "alpha-jan.lpsnap"
+    content = path.read_bytes()
+    assert not shown_missing()
+    path.unlink()
+    qtbot.waitUntil(shown_missing, timeout=TIMEOUT_MS)
+    path.write_bytes(content)
+    qtbot.waitUntil(lambda: not shown_missing(), timeout=TIMEOUT_MS)
+
+
 def visible(kind):
     found = [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
     return found[0] if found else None

@@ -128,7 +128,10 @@ def scan(
     *,
     progress: Progress | None = None,
 ) -> ScanReport:
-    """Look through ``folders`` (default: every folder in the library) for snapshots."""
+    """Look through ``folders`` for snapshots. Without ``folders``: through every folder
+    in the library, and at every file it records wherever it lies (a ``stat``; read again
+    only when its size or time changed, or it was missing), so a vanished one is missing."""
+    everything = folders is None
     chosen = [normalize(f) for f in folders] if folders is not None else library.folders()
     report = ScanReport(folders=chosen)
     if progress is not None:
@@ -139,12 +142,17 @@ def scan(
             report.problems.append(Problem(folder, "the folder does not exist"))
             continue
         candidates.extend(normalize(p) for p in find_snapshots(folder))
-    _record_files(library, candidates, "scan", report, library.known_files(), progress)
+    known = library.known_files()
+    if everything:  # after the folders' files, so a moved file is found before its old path
+        listed = set(candidates)
+        candidates.extend(p for p in known if p not in listed and os.path.isfile(p))
+    _record_files(library, candidates, "scan", report, known, progress)
     seen = set(candidates)
     prefixes = tuple(folder.rstrip(os.sep) + os.sep for folder in chosen)
     gone: dict[int, bool] = {}
     for path, (entry_id, _size, _mtime, _cid, missing) in library.known_files().items():
-        if path.startswith(prefixes) and path not in seen and not os.path.isfile(path):
+        looked_at = everything or path.startswith(prefixes)
+        if looked_at and path not in seen and not os.path.isfile(path):
             report.missing.append(path)
             if not missing:
                 gone[entry_id] = True

@@ -5,13 +5,16 @@ lock-safe snapshot: fresh locks, the same weights, only the code the model's sna
 compiles it and answers batches over its own pipe. Processes are spawned, never forked: a
 forked TensorFlow runtime can deadlock. ``abort()`` terminates them (a batch running there
 ends at once; its futures fail with Cancelled) and ``close()`` stops them, then kills any that
-did not stop within a second; none is left behind either way.
+did not stop within a second; none is left behind either way, nor any of their temporary
+files: they write them into one private folder per runner, which ``close()`` removes.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import shutil
 import time
+import weakref
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -24,14 +27,17 @@ from lockpickle_gui.core.preview.remote import (
     START_TIMEOUT_S,
     ModelServer,
     RemoteRunner,
+    make_temp_folder,
     ship,
+    use_temp_folder,
 )
 
 STOP_GRACE_S = 1.0
 
 
-def _serve(conn: Connection, model: Any, input_signature: Any) -> None:
+def _serve(conn: Connection, temp_folder: str, model: Any, input_signature: Any) -> None:
     """The worker process: build the server, say ready, answer batches until told to stop."""
+    use_temp_folder(temp_folder)
     try:
         server = ModelServer(model, input_signature)
     except BaseException as error:  # noqa: BLE001 - reported to the pool, then the process ends
@@ -68,13 +74,18 @@ class ProcessRunner(RemoteRunner):
         shipped = ship(model)
         self._processes: list[Any] = []
         self._conns: list[Connection] = []
+        self.temp_folder = make_temp_folder()
+        # removed by close(); else when the runner is collected, or at exit
+        self._remove_temp = weakref.finalize(
+            self, shutil.rmtree, self.temp_folder, ignore_errors=True
+        )
 
         def start() -> list[int]:
             for index in range(workers):
                 mine, theirs = context.Pipe()
                 process = context.Process(
                     target=_serve,
-                    args=(theirs, shipped, input_signature),
+                    args=(theirs, self.temp_folder, shipped, input_signature),
                     name=f"{name}-process-{index}",
                     daemon=True,
                 )
@@ -159,3 +170,4 @@ class ProcessRunner(RemoteRunner):
         for process in self._processes:
             process.close()
         self._processes, self._conns = [], []
+        self._remove_temp()  # every process has ended: nothing writes there any more

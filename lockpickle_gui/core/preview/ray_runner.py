@@ -6,12 +6,17 @@ batches; the batching stays in the caller. Without a running Ray session the run
 local one (``ray.init(address=None)``) or connects to ``ray_address`` (``"auto"``,
 ``"ray://host:10001"``), and shuts it down on close if it started it. ``abort()`` kills the
 actors (a running batch's futures fail with Cancelled); ``close()`` kills them too: Ray
-reclaims their worker processes.
+reclaims their worker processes. Each actor writes its temporary files into a folder of its
+own, which it removes when ``close()`` asks it to; the runner also removes the folders of
+actors that ran on this machine (after a cancel, or an actor that did not answer).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,11 +27,16 @@ from lockpickle_gui.core.errors import LockpickleError, PreviewError
 from lockpickle_gui.core.preview.remote import (
     POLL_S,
     START_TIMEOUT_S,
+    TEMP_PREFIX,
     ModelServer,
     RemoteRunner,
+    make_temp_folder,
     ship,
+    use_temp_folder,
 )
 from lockpickle_gui.core.transport import require
+
+SHUTDOWN_WAIT_S = 5.0  # for the actors to remove their temporary folders before the kill
 
 
 def last_line(error: BaseException) -> str:
@@ -58,6 +68,27 @@ def connect(ray: Any, address: str | None) -> bool:
     return True
 
 
+class ActorServer(ModelServer):
+    """The Ray actor: a :class:`ModelServer` whose temporary files go to a folder of its
+    own (only Python's ``tempfile``: Ray's worker reads ``TMPDIR`` for its own paths)."""
+
+    def __init__(self, model: Any, input_signature: Any = None):
+        self.temp_folder = make_temp_folder()
+        use_temp_folder(self.temp_folder, environment=False)
+        try:
+            super().__init__(model, input_signature)
+        except BaseException:
+            self.shutdown()
+            raise
+
+    def temp_place(self) -> tuple[str, str]:
+        """``(host name, folder)``: the runner removes the folder too when it is local."""
+        return socket.gethostname(), self.temp_folder
+
+    def shutdown(self) -> None:
+        shutil.rmtree(self.temp_folder, ignore_errors=True)
+
+
 class RayRunner(RemoteRunner):
     LOST = (Exception,)  # whatever Ray raises for an actor that cannot answer
 
@@ -75,15 +106,18 @@ class RayRunner(RemoteRunner):
         self._ray = ray = require("ray")
         self._owns_session = connect(ray, address)
         self._actors: list[Any] = []
+        self.temp_places: list[tuple[str, str]] = []
 
         def start() -> list[int]:
             shipped = ray.put(ship(model))  # stored once
-            actor_class = ray.remote(ModelServer).options(num_cpus=num_cpus)
+            actor_class = ray.remote(ActorServer).options(num_cpus=num_cpus)
             self._actors = [actor_class.remote(shipped, input_signature) for _ in range(workers)]
-            return [
+            pids = [
                 self._await(actor.ready.remote(), i, waiting)
                 for i, actor in enumerate(self._actors)
             ]
+            self.temp_places = ray.get([actor.temp_place.remote() for actor in self._actors])
+            return pids
 
         self._start(name, "actor", start)
 
@@ -137,6 +171,14 @@ class RayRunner(RemoteRunner):
         self._aborted.set()
         self._kill()
 
+    def _shut_down_actors(self) -> None:
+        """Ask each actor to remove its temporary folder; wait a little, not for ever."""
+        try:
+            refs = [actor.shutdown.remote() for actor in self._actors]
+            self._ray.wait(refs, num_returns=len(refs), timeout=SHUTDOWN_WAIT_S)
+        except Exception:  # noqa: BLE001 - best effort: an actor already gone, a lost cluster
+            pass
+
     def _kill(self) -> None:
         for actor in self._actors:
             try:
@@ -145,8 +187,15 @@ class RayRunner(RemoteRunner):
                 pass
 
     def close(self) -> None:
+        if not self._aborted.is_set():
+            self._shut_down_actors()
         self._kill()
         self._actors = []
+        here = socket.gethostname()
+        for host, folder in self.temp_places:  # actors killed before they could
+            if host == here and os.path.basename(folder).startswith(TEMP_PREFIX):
+                shutil.rmtree(folder, ignore_errors=True)
+        self.temp_places = []
         if self._owns_session and self._ray.is_initialized():
             self._ray.shutdown()
         self._owns_session = False

@@ -1,6 +1,12 @@
 """What the ``processes`` and ``ray`` runners share: the server each worker holds, and the
 batch exchange that :meth:`RemoteRunner.abort` can end at once.
 
+A remote worker writes its temporary files into a private folder (:func:`use_temp_folder`)
+that is removed when its runner closes: TensorFlow's autograph leaves a generated module
+per traced function in the temp folder and deletes it only in an ``atexit`` handler, which
+a worker terminated (a cancel, ``close(wait=False)``: what the app and the CLI do), killed
+after its grace period, crashed, or a killed actor never runs.
+
 A remote worker receives the model once (:func:`ship`: lazily, so a refusal is reported as
 the worker's start failure), compiles it in a :class:`ModelServer` and answers batches
 with a reply :func:`unpack` reads. :class:`RemoteRunner` polls for each answer every
@@ -12,6 +18,7 @@ from __future__ import annotations
 
 import abc
 import os
+import tempfile
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +34,21 @@ POLL_S = 0.05
 START_TIMEOUT_S = 300.0
 CLOSED_BEFORE = "The pool was closed before this batch ran."
 CLOSED_WHILE = "The pool was closed while this batch ran."
+TEMP_PREFIX = "lockpickle-preview-"
+
+
+def make_temp_folder() -> str:
+    """A private folder for a runner's or an actor's temporary files (in the temp folder)."""
+    return tempfile.mkdtemp(prefix=TEMP_PREFIX)
+
+
+def use_temp_folder(folder: str, *, environment: bool = True) -> None:
+    """In a worker, before TensorFlow traces anything: its temporary files go to ``folder``
+    (Python's ``tempfile``; with ``environment`` also ``TMPDIR``, for native code and
+    subprocesses)."""
+    tempfile.tempdir = folder
+    if environment:
+        os.environ["TMPDIR"] = folder
 
 
 class RemoteBatchError(Exception):
