@@ -11,7 +11,6 @@ dialog first, then loading.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from lockpickle_gui.core.library import Filters, LibraryEntry
-from lockpickle_gui.gui import compare_view, snapshot_actions
+from lockpickle_gui.gui import compare_view, library_tasks, snapshot_actions
 from lockpickle_gui.gui.library_model import COLUMN_WIDTHS, CREATED, LibraryModel
 from lockpickle_gui.gui.library_widgets import (
     FilterBar,
@@ -44,8 +43,6 @@ from lockpickle_gui.gui.library_widgets import (
     problems_box,
 )
 from lockpickle_gui.gui.workers import Worker
-
-log = logging.getLogger(__name__)
 
 POLL_MS = 2000
 ROOTS_EVERY_POLLS = 15  # library-roots.json is brought up to date every 30 s, on a worker
@@ -67,20 +64,6 @@ ACTIONS = {
     ),
     "remove": ("Remove…", "Remove from the library (optionally delete the files)", "remove"),
 }
-
-
-def _upkeep(library: Any, flush_roots: bool) -> None:
-    """Worker body: mark vanished files missing (and returned ones not: the next poll shows
-    it), write library-roots.json (the catalog's backup list) when due; a failure is logged
-    and retried at the next upkeep or when the catalog closes."""
-    import sqlite3
-
-    try:
-        library.refresh_missing()
-        if flush_roots:
-            library.flush_roots()
-    except (OSError, sqlite3.Error) as error:
-        log.warning("Library upkeep in %s failed: %s", library.folder, error)
 
 
 def build(window: Any) -> tuple[QDockWidget, LibraryPanel]:
@@ -105,7 +88,7 @@ class LibraryPanel(QWidget):
         self.filters = Filters()
         self._version: int | None = None
         self._results: dict[str, Any] = {}  # what each running job returned
-        self._told: set[tuple[str, str]] = set()  # scan problems already shown in a box
+        self._told = library_tasks.ToldOnce()  # scan problems already shown in a box
         self._polls = 0
         self._dialogs: list[Any] = []  # dialogs open right now (kept alive)
 
@@ -208,7 +191,9 @@ class LibraryPanel(QWidget):
         self._polls += 1
         flush = self._polls % ROOTS_EVERY_POLLS == 0 and self.library.roots_pending
         if flush or self._polls % FILES_EVERY_POLLS == 0:
-            self.window.runner.start(Worker(_upkeep, self.library, flush, with_progress=False))
+            self.window.runner.start(
+                Worker(library_tasks.upkeep, self.library, flush, with_progress=False)
+            )
 
     def selected(self) -> list[LibraryEntry]:
         rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
@@ -380,20 +365,12 @@ class LibraryPanel(QWidget):
             self.library = result
             self._poll.start()
         elif name == "scan":
-            message = (
-                f"Scan: {result.found} snapshot(s), {len(result.missing)} missing, "
-                f"{len(result.problems)} file(s) that are not snapshots."
-            )
-            # the box once per file and reason: a Rescan finding the same known bad file
-            # again says so in the task line only
-            fresh = [p for p in result.problems if (p.path, p.message) not in self._told]
-            self._told.update((p.path, p.message) for p in result.problems)
+            message = library_tasks.scan_summary(result)
+            fresh = self._told.fresh(result.problems)
             if fresh:
                 problems_box(self.window, fresh).open()
         elif name == "verify":
-            failed = [r for _id, r in result if not hasattr(r, "verdict")]
-            verdicts = [str(r.verdict) for _id, r in result if hasattr(r, "verdict")]
-            message = "Re-verified: " + (", ".join(verdicts) or "nothing")
+            message, failed = library_tasks.verify_summary(result)
             if failed:
                 self.window.show_error(
                     f"{len(failed)} snapshot(s) could not be verified",
