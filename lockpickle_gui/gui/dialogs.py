@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSizePolicy,
     QSpacerItem,
+    QTextEdit,
     QWidget,
 )
 
@@ -20,6 +21,7 @@ from lockpickle_gui.core.errors import LockpickleError
 from lockpickle_gui.core.text import escape_html
 
 ERROR_BOX_WIDTH = 520
+DETAILS_HEIGHT = 220  # Show Details: about a dozen lines of a traceback
 MODEL_FILE_FILTER = "Models and snapshots (*.keras *.h5 *.hdf5 *.lpsnap);;All files (*)"
 
 
@@ -100,6 +102,9 @@ def make_error_box(
             1,
             grid.columnCount(),
         )
+    details_view = box.findChild(QTextEdit)
+    if details_view is not None:  # Qt's default shows ~5 lines of a traceback
+        details_view.setMinimumHeight(DETAILS_HEIGHT)
     return box
 
 

@@ -177,3 +177,16 @@ def test_the_verdict_names_the_lock_holding_layers_once(qtbot):
         }
     )
     assert banner.text().count("root.layers[0]") == 1
+
+
+def test_an_error_box_shows_a_readable_stretch_of_its_details(qtbot):
+    from PySide6.QtWidgets import QTextEdit
+
+    from lockpickle_gui.gui.dialogs import make_error_box
+
+    traceback = "".join(f'  File "x.py", line {n}, in f\n' for n in range(40))
+    box = make_error_box(None, "Could not open x.keras", ValueError("bad"), traceback)
+    qtbot.addWidget(box)
+    details = box.findChild(QTextEdit)
+    lines = details.minimumHeight() // details.fontMetrics().lineSpacing()
+    assert traceback.splitlines()[0] in details.toPlainText() and lines >= 10
