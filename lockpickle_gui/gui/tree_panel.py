@@ -74,6 +74,7 @@ class TreePanel(QWidget):
             tree_model.SNAPSHOT, tree_columns.ShortWhenNarrow(self.view)
         )
         header = self.view.header()
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)  # "Inputs f…", not "Inputs f"
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self._content_widths: dict[int, int] | None = None
