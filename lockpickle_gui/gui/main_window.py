@@ -95,6 +95,7 @@ class MainWindow(SessionTabs, WindowChrome, QMainWindow):
         self._tabs: dict[OpenProject, ProjectTab] = {}  # the tab of each session entry
         self._syncing = False  # the tab bar is being changed to follow the session
         self._located_code: dict[Path, tuple[str, ...]] = {}  # config-only model -> its .py
+        self._locating: set[Path] = set()  # reopening with located code: say if it missed
         self._progress_message = ""
         self._closed = False
         self.setWindowTitle(APP_TITLE)
@@ -268,6 +269,7 @@ class MainWindow(SessionTabs, WindowChrome, QMainWindow):
             self.status("No .py file there: nothing to import.", timeout_ms=6000)
             return
         self._located_code[entry.path] = tuple(files)  # F5 reloads with it too
+        self._locating.add(entry.path)
         self.loader.open([entry.path], replaces=entry, options={"code": tuple(files)})
 
     # ------------------------------------------------------------------ loader results
@@ -286,6 +288,19 @@ class MainWindow(SessionTabs, WindowChrome, QMainWindow):
             f"{entry.tree.lock_count()} lock-like object(s)",
             timeout_ms=8000,
         )
+        if entry.path in self._locating:
+            self._locating.discard(entry.path)
+            if entry.project.config_only:  # the chosen code did not define what is missing
+                tried = self._located_code.pop(entry.path, ())  # F5 must not retry it
+                files = ", ".join(Path(f).name for f in tried)
+                missing = ", ".join(u.words() for u in entry.project.unresolved)
+                self.show_error(
+                    "The code did not define the missing classes",
+                    f"Expected {files or 'the chosen code'} to define {missing}. Received: "
+                    "still missing after importing it. Choose the .py file (or the folder) "
+                    "where these classes are defined and registered.",
+                    expected=True,
+                )
 
     def _on_batch_finished(self, failures: list[Failure]) -> None:
         if not failures or self._closed:

@@ -14,7 +14,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QStyle
 
-from lockpickle_gui.core.errors import UnpicklableState, VerificationFailed
+from lockpickle_gui.core.errors import LockpickleError, UnpicklableState, VerificationFailed
 from lockpickle_gui.core.modelio.verdict import Verdict, explain_verification, format_difference
 from lockpickle_gui.core.text import format_size
 from lockpickle_gui.gui import file_places, snapshot_summary
@@ -109,6 +109,13 @@ class ExportJob(ProgressJob):
         self.on_blocked = "ask"
 
     def start(self) -> None:
+        if getattr(self.project, "config_only", False):  # before asking where to save
+            try:
+                self.project.snapshot_parts()
+            except LockpickleError as error:
+                self.window.show_error("Nothing to export yet", error)
+                self._finish(None)
+                return
         default = file_places.save_folder(self.window, self.project) / default_snapshot_name(
             self.project.name
         )

@@ -9,7 +9,7 @@ import sys
 import textwrap
 
 import pytest
-from gui_helpers import LOAD_TIMEOUT_MS, wait_projects
+from gui_helpers import LOAD_TIMEOUT_MS, error_dialogs, wait_projects
 
 from lockpickle_gui.gui import tree_model
 
@@ -84,3 +84,50 @@ def test_a_keras_file_with_missing_code_opens_config_only(qtbot, window, missing
     assert not reopened.config_only and list(reopened.models) == ["custom"]
     assert type(reopened.models["custom"].get_layer("scale")).__name__ == "Scale"
     assert window.current_tab.panel.config_only_bar is None
+
+
+def test_a_config_only_project_is_not_exported_empty(
+    qtbot, window, missing_code, tmp_path, monkeypatch
+):
+    """Its model was never built: a snapshot of it held None and said "Saved"."""
+    from PySide6.QtWidgets import QFileDialog
+
+    import lockpickle_gui as lp
+    from lockpickle_gui.core.errors import ProjectError
+    from lockpickle_gui.gui import snapshot_actions
+
+    path, _source = missing_code
+    window.open_paths([path])
+    wait_projects(qtbot, window, 1)
+    project = window.current_project
+    with pytest.raises(ProjectError, match="Scale"):
+        lp.save_snapshot(project, tmp_path / "empty.lpsnap")
+    asked = []  # a file chooser would block the test: count instead
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: asked.append(a) or ("", ""))
+    job = snapshot_actions.export_snapshot(window)  # refused before asking where to save
+    assert asked == []
+    assert job is not None and job.outcome is None
+    [dialog] = error_dialogs()
+    assert "Locate code" in dialog.informativeText() and "Scale" in dialog.informativeText()
+    dialog.close()
+    assert not (tmp_path / "empty.lpsnap").exists()
+
+
+def test_locating_code_that_does_not_define_the_class_says_so(
+    qtbot, window, missing_code, tmp_path
+):
+    path, _source = missing_code
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text("VALUE = 1\n")
+    window.open_paths([path])
+    wait_projects(qtbot, window, 1)
+    first = window.session.current
+    window.locate_code(first, [str(wrong)])
+    qtbot.waitUntil(
+        lambda: window.session.current is not first and not window.loader.busy,
+        timeout=LOAD_TIMEOUT_MS,
+    )
+    assert window.current_project.config_only
+    [dialog] = error_dialogs()
+    assert "wrong.py" in dialog.informativeText() and "Scale" in dialog.informativeText()
+    dialog.close()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lockpickle_gui.core.errors import ProjectError
 from lockpickle_gui.core.inspect import Node, inspect
 from lockpickle_gui.core.inspect.structure import LayerGraph
 from lockpickle_gui.core.project.config_only import Unresolved
@@ -46,7 +47,21 @@ class ModelProject:
 
     def snapshot_parts(self) -> SnapshotParts:
         """What ``save_snapshot(project)`` stores: the runtime object, the code that ran,
-        the preview inputs (verification samples)."""
+        the preview inputs (verification samples).
+
+        A config-only project has no built model (its code is missing): a snapshot of it
+        would hold nothing, so it is refused rather than written empty.
+        """
+        if self.config_only:
+            missing = ", ".join(u.words() for u in self.unresolved) or "its custom classes"
+            raise ProjectError(
+                f"Expected a project whose models were built. Received: {self.path}, read "
+                f"config-only because the code of {missing} is missing; a snapshot of it "
+                "would hold no model.",
+                path=self.path,
+                hint="Give it its code first (the app's Locate code…, or a project folder "
+                "whose lockpickle.toml lists the .py files), then export.",
+            )
         code = None
         if self.code_package and self.code_sources:
             code = BundledCode(self.code_package, dict(self.code_sources))
