@@ -213,6 +213,18 @@ class ExportJob(ProgressJob):
             self.blocked_dialog.rejected.connect(self._blocked_refused)
             self.blocked_dialog.open()
             return
+        if isinstance(error, UnpicklableState) and error.blocked:  # "Stop with an error"
+            paths = "\n".join(f"  {path} ({kind})" for path, kind in error.blocked)
+            self.window.show_error(
+                self.failure_title,
+                f"Nothing was written: these objects cannot be restored in another process:\n"
+                f"{paths}\nClose them in your program first, or choose “Drop it” (or “Ask "
+                "me”) under “State that cannot be restored” in the export options.",
+                f"{error}\n\n{details}",
+                expected=True,
+            )
+            self._finish(None)
+            return
         super()._failed(error, details)
 
     @Slot()

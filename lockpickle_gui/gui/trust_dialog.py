@@ -26,8 +26,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from lockpickle_gui.core.errors import LockpickleError
 from lockpickle_gui.core.text import escape_html
 from lockpickle_gui.gui import window_size
+from lockpickle_gui.gui.dialogs import make_error_box
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1  # a code row's member name
 
@@ -78,6 +80,7 @@ class TrustDialog(QDialog):
         self.types = [t for t in self.view.types if not t.bundled]
         self.modules = [t.name for t in self.types]
         self.viewers: list[CodeViewer] = []
+        self.refusal = self._refusal()  # why this file can never load, before any trust
         layout = QVBoxLayout(self)
         intro = QLabel(
             f"<b>{escape_html(self.path.name)}</b> holds <code>{escape_html(self.view.root)}</code>.<br>"
@@ -88,6 +91,13 @@ class TrustDialog(QDialog):
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(intro)
+        if self.refusal:
+            refused = QLabel(f"<b>This file cannot be loaded.</b> {escape_html(self.refusal)}")
+            refused.setObjectName("trust_refusal")
+            refused.setWordWrap(True)
+            refused.setTextFormat(Qt.TextFormat.RichText)
+            refused.setStyleSheet("color: #b71c1c")
+            layout.addWidget(refused)
         self.tree = QTreeWidget()
         self.tree.setObjectName("trust_items")
         self.tree.setHeaderLabels(["Item", "Details"])
@@ -101,18 +111,39 @@ class TrustDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.view_button = buttons.addButton("View Code…", QDialogButtonBox.ButtonRole.ActionRole)
         self.view_button.setObjectName("trust_view_code")
-        self.view_button.setEnabled(bool(self.code))
+        self.view_button.setEnabled(bool(self.code) and not self.refusal)
         self.view_button.clicked.connect(self._view_selected)
         self.trust_button = buttons.addButton(
             "Trust and load", QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.trust_button.setObjectName("trust_accept")
+        self.trust_button.setEnabled(not self.refusal)
         self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setObjectName("trust_cancel")
         self.cancel_button.setDefault(True)  # Enter must not run code by accident
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _refusal(self) -> str:
+        """A type no trust can cover, or bundled code that is not what the manifest says."""
+        never = [t for t in self.view.types if t.never]
+        if never:
+            return (
+                f"It needs {', '.join(t.name for t in never)}: modules that reach any code "
+                f"({', '.join(sorted({t.never for t in never}))}) are never trusted. "
+                "A snapshot written by lockpickle never needs them: the file was made or "
+                "edited by hand."
+            )
+        if not self.code:
+            return ""
+        from lockpickle_gui.core.snapshot import read_bundled_code
+
+        try:
+            read_bundled_code(self.path)  # each file checked against its sha256
+        except LockpickleError as error:
+            return str(error)
+        return ""
 
     @property
     def trust_bundled_code(self) -> bool:
@@ -190,11 +221,15 @@ class TrustDialog(QDialog):
         member = item.data(0, CODE_ROLE) if item is not None else None
         self.show_code(str(member) if member else self.code[0][0])
 
-    def show_code(self, member: str) -> CodeViewer:
+    def show_code(self, member: str) -> CodeViewer | None:
         """Open a viewer on bundled code file ``member`` (its sha256 checked first)."""
         from lockpickle_gui.core.snapshot import read_bundled_code
 
-        found = next(c for c in read_bundled_code(self.path) if c.member == member)
+        try:
+            found = next(c for c in read_bundled_code(self.path) if c.member == member)
+        except LockpickleError as error:  # damaged since the dialog opened
+            make_error_box(self, "The bundled code cannot be read", error).open()
+            return None
         viewer = CodeViewer(self, member=found.member, sha256=found.sha256, text=found.text)
         viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         viewer.finished.connect(lambda _result, v=viewer: self.viewers.remove(v))

@@ -180,6 +180,25 @@ def test_blocked_state_lists_every_path_and_offers_drop(
     assert type(restored).__name__ == "Service" and project.runtime.pending is not None
 
 
+def test_stop_with_an_error_speaks_to_an_app_user(qtbot, window, tiny_model, tmp_path, monkeypatch):
+    folder = make_project_folder(tmp_path, tiny_model, factory="service:build_blocked")
+    open_in_window(window, folder)
+    target = tmp_path / "stopped.lpsnap"
+    patch_save_dialog(monkeypatch, target)
+    window.snapshots.export_action.trigger()
+    options = wait_for_dialog(qtbot, window, ExportOptionsDialog)
+    options._policy_buttons["error"].setChecked(True)  # "Stop with an error"
+    job = only_job(window)
+    with qtbot.waitSignal(job.done, timeout=JOB_TIMEOUT_MS):
+        options.export_button.click()
+    [dialog] = error_dialogs()
+    text = dialog.informativeText()
+    assert "root.pending" in text and "Drop it" in text
+    assert "on_blocked" not in text and "--on-blocked" not in text  # API words: under Details
+    dialog.close()
+    assert not target.exists()
+
+
 def test_blocked_state_cancel_writes_nothing(qtbot, window, tiny_model, tmp_path, monkeypatch):
     folder = make_project_folder(tmp_path, tiny_model, factory="service:build_blocked")
     open_in_window(window, folder)
@@ -336,3 +355,27 @@ def test_dropping_a_snapshot_goes_through_the_trust_dialog(qtbot, window, projec
         trust.trust_button.click()
     assert done.args[0] is window.current_project
     assert window.current_project.kind == "snapshot"
+
+
+def test_a_file_that_can_never_load_is_refused_in_the_trust_dialog(
+    qtbot, window, project_snapshot, tmp_path
+):
+    """Trust and load stays disabled, with the reason, when the bundled code is not what the
+    manifest says (View Code gave an 'Unexpected error' window) or a type is never trusted
+    (the dialog offered 'os.system' for trust)."""
+    import craft
+
+    members = craft.members_of(project_snapshot)
+    tampered = dict(members)
+    tampered["code/service.py"] = members["code/service.py"] + b"\nprint('edited')\n"
+    dialog = TrustDialog(window, path=craft.write(tmp_path / "tampered.lpsnap", tampered))
+    assert not dialog.trust_button.isEnabled() and not dialog.view_button.isEnabled()
+    assert "code/service.py" in dialog.refusal and "sha256" in dialog.refusal
+    dialog.close()
+
+    manifest = craft.manifest_of(members)
+    types = [*manifest["types"], {"name": "os:system", "kind": "function", "use": "state"}]
+    edited = craft.resealed(members, types=types)
+    dialog = TrustDialog(window, path=craft.write(tmp_path / "os.lpsnap", edited))
+    assert not dialog.trust_button.isEnabled() and "os.system" in dialog.refusal
+    dialog.close()

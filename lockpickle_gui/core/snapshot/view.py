@@ -29,6 +29,7 @@ class TypeRow:
     use: str  # what loading does with it
     trusted: bool
     bundled: bool
+    never: str = ""  # the never-trusted module it belongs to ("os"): the file cannot load
 
 
 @dataclass
@@ -85,8 +86,11 @@ def manifest_view(
         use = "builds and sets the state of its objects (runs its __new__/__init__/__setstate__)"
         if entry is not None and entry.use == "model":
             use = f"a Keras custom {kind} of a stored model ({entry.registered})"
+        never = trust_rules.never_trusted(name.partition(":")[0]) or ""
+        if never:
+            use = f"never trusted: {never} reaches any code, so this file cannot be loaded"
         types.append(
-            TypeRow(trust_rules.display_name(name), kind, use, name not in missing, bundled)
+            TypeRow(trust_rules.display_name(name), kind, use, name not in missing, bundled, never)
         )
     return ManifestView(
         path=str(opened.path),
