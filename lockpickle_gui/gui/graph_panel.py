@@ -113,6 +113,7 @@ class GraphPanel(QWidget):
         self.find_edit.setObjectName("graph_find")
         self.find_edit.setPlaceholderText("Find a layer (Enter: next)")
         self.find_edit.setClearButtonEnabled(True)
+        self.find_edit.setEnabled(bool(entry.graphs))
         self.message = QLabel(self)
         self.message.setObjectName("graph_message")
         buttons = QHBoxLayout()
@@ -130,6 +131,7 @@ class GraphPanel(QWidget):
             button.setObjectName(name)
             button.setToolTip(tip)
             button.clicked.connect(slot)
+            button.setEnabled(bool(entry.graphs))  # nothing to zoom or export without a graph
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

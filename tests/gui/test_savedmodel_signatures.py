@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from gui_helpers import wait_projects
+from PySide6.QtWidgets import QToolButton
 
 from lockpickle_gui.gui.details_panel import SIGNATURES_TAB
 
@@ -31,3 +32,8 @@ def test_selecting_a_savedmodel_shows_its_signatures(qtbot, window, tiny_model, 
     inputs = [spec for (sig, side, _), spec in rows.items() if side == "inputs"]
     outputs = [spec for (sig, side, _), spec in rows.items() if side == "outputs"]
     assert "float32[None, 4]" in inputs and "float32[None, 3]" in outputs, rows
+    # a SavedModel has no layer graph: the Graph tab's tools are off, not silently inert
+    graph = window.current_tab.graph
+    assert "No layer graph" in graph.message.text()
+    assert not graph.findChild(QToolButton, "graph_export").isEnabled()
+    assert not graph.find_edit.isEnabled()
