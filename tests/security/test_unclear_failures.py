@@ -140,3 +140,18 @@ def test_saving_over_a_foreign_zip_that_has_a_manifest_is_refused(tmp_path):
     with pytest.raises(lp.SnapshotError, match="not a lockpickle snapshot") as caught:
         lp.save_snapshot({"n": 1}, foreign)
     assert str(foreign) in str(caught.value) and foreign.read_bytes() == before
+
+
+def test_a_manifest_listing_a_type_no_object_uses_is_refused(good_project, tmp_path):
+    """An edited manifest asked people to trust a type nothing in the file uses (a QA pass
+    found the trust dialog offering it, and the banner saying it was trusted)."""
+    manifest = craft.manifest_of(craft.members_of(good_project))
+    extra = {"name": "evilmod.stuff:Thing", "kind": "class", "use": "state"}
+    path = with_manifest(good_project, tmp_path, "stranger", types=[*manifest["types"], extra])
+    for check in (
+        lambda: lp.untrusted_types(path, trust_bundled_code=True),
+        lambda: lp.load_snapshot(path, trust=["evilmod.stuff.Thing"], trust_bundled_code=True),
+    ):
+        with pytest.raises(lp.CorruptSnapshot, match="evilmod.stuff.Thing"):
+            check()
+    assert "evilmod" not in sys.modules

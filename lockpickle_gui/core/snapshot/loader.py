@@ -166,7 +166,8 @@ def _state_array(array: Any) -> Any:
 
 def check_state_against_manifest(document: Document, manifest: Manifest, path: Any) -> None:
     """state.json may need only the types, and set only the layer attributes, the manifest
-    lists (what people are shown before they trust a file)."""
+    lists (what people are shown before they trust a file); the manifest lists no state type
+    that state.json does not use."""
     listed_types = {t.name for t in manifest.types if t.use == "state"}
     for module, qualname, kind in document.types:
         name = f"{module}:{qualname}"
@@ -176,6 +177,15 @@ def check_state_against_manifest(document: Document, manifest: Manifest, path: A
                 path=path,
                 hint=fmt.REEXPORT_HINT,
             )
+    used = {f"{module}:{qualname}" for module, qualname, _kind in document.types}
+    unused = sorted(listed_types - used)  # an edited manifest asking trust for a stranger
+    if unused:
+        raise CorruptSnapshot(
+            "Expected the manifest to list only the types state.json uses. Received: "
+            f"{', '.join(map(trust.display_name, unused))}, which no object in it uses.",
+            path=path,
+            hint=fmt.REEXPORT_HINT,
+        )
     found = [(e["model"], e["layer"], e["attribute"]) for e in document.raw["attached"]]
     listed = [(a.model, a.layer, a.attribute) for a in manifest.attachments]
     if found != listed:
