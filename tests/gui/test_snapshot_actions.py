@@ -373,9 +373,11 @@ def test_a_file_that_can_never_load_is_refused_in_the_trust_dialog(
     assert "code/service.py" in dialog.refusal and "sha256" in dialog.refusal
     dialog.close()
 
-    manifest = craft.manifest_of(members)
-    types = [*manifest["types"], {"name": "os:system", "kind": "function", "use": "state"}]
-    edited = craft.resealed(members, types=types)
+    # an attacker writes both state.json and the manifest (a type listed in the manifest
+    # alone is refused as corrupt before this dialog)
+    edited = craft.with_state(
+        members, craft.state_doc([{"t": "obj", "c": 0}], [("os:system", "class")])
+    )
     dialog = TrustDialog(window, path=craft.write(tmp_path / "os.lpsnap", edited))
     assert not dialog.trust_button.isEnabled() and "os.system" in dialog.refusal
     dialog.close()
