@@ -80,7 +80,7 @@ class TrustDialog(QDialog):
         self.types = [t for t in self.view.types if not t.bundled]
         self.modules = [t.name for t in self.types]
         self.viewers: list[CodeViewer] = []
-        self.refusal = self._refusal()  # why this file can never load, before any trust
+        self.refusal = self._refusal()  # why no trust can load this file
         layout = QVBoxLayout(self)
         intro = QLabel(
             f"<b>{escape_html(self.path.name)}</b> holds <code>{escape_html(self.view.root)}</code>.<br>"
@@ -126,24 +126,17 @@ class TrustDialog(QDialog):
         layout.addWidget(buttons)
 
     def _refusal(self) -> str:
-        """A type no trust can cover, or bundled code that is not what the manifest says."""
+        """Why no trust can load this file: it needs a type that is never trusted. (Bundled
+        code that does not match its sha256 is refused earlier, by the manifest view.)"""
         never = [t for t in self.view.types if t.never]
-        if never:
-            return (
-                f"It needs {', '.join(t.name for t in never)}: modules that reach any code "
-                f"({', '.join(sorted({t.never for t in never}))}) are never trusted. "
-                "A snapshot written by lockpickle never needs them: the file was made or "
-                "edited by hand."
-            )
-        if not self.code:
+        if not never:
             return ""
-        from lockpickle_gui.core.snapshot import read_bundled_code
-
-        try:
-            read_bundled_code(self.path)  # each file checked against its sha256
-        except LockpickleError as error:
-            return str(error)
-        return ""
+        return (
+            f"It needs {', '.join(t.name for t in never)}: modules that reach any code "
+            f"({', '.join(sorted({t.never for t in never}))}) are never trusted. "
+            "A snapshot written by lockpickle never needs them: the file was made or "
+            "edited by hand."
+        )
 
     @property
     def trust_bundled_code(self) -> bool:

@@ -360,18 +360,23 @@ def test_dropping_a_snapshot_goes_through_the_trust_dialog(qtbot, window, projec
 def test_a_file_that_can_never_load_is_refused_in_the_trust_dialog(
     qtbot, window, project_snapshot, tmp_path
 ):
-    """Trust and load stays disabled, with the reason, when the bundled code is not what the
-    manifest says (View Code gave an 'Unexpected error' window) or a type is never trusted
-    (the dialog offered 'os.system' for trust)."""
+    """Bundled code that is not what the manifest says is an error dialog, never a trust
+    dialog (View Code gave an 'Unexpected error' window); a type that is never trusted keeps
+    Trust and load disabled, with the reason (the dialog offered 'os.system' for trust)."""
     import craft
 
     members = craft.members_of(project_snapshot)
     tampered = dict(members)
     tampered["code/service.py"] = members["code/service.py"] + b"\nprint('edited')\n"
-    dialog = TrustDialog(window, path=craft.write(tmp_path / "tampered.lpsnap", tampered))
-    assert not dialog.trust_button.isEnabled() and not dialog.view_button.isEnabled()
-    assert "code/service.py" in dialog.refusal and "sha256" in dialog.refusal
-    dialog.close()
+    job = snapshot_actions.import_snapshot(
+        window, craft.write(tmp_path / "tampered.lpsnap", tampered)
+    )
+    with qtbot.waitSignal(job.done, timeout=JOB_TIMEOUT_MS):
+        pass
+    [error] = error_dialogs()
+    assert "code/service.py" in error.informativeText() and "sha256" in error.informativeText()
+    assert not window.findChildren(TrustDialog) and window.current_project is None
+    error.close()
 
     # an attacker writes both state.json and the manifest (a type listed in the manifest
     # alone is refused as corrupt before this dialog)
