@@ -130,15 +130,8 @@ class VerdictBanner(QLabel):
         text = f"<b>{head}</b>"
         if diff is not None and self.verdict != "identical":
             text += f" (max difference {diff:.3g})"
-        if message:
+        if message:  # the core's sentence; it names the layers that hold a lock
             text += f" — {escape_html(str(message))}"
-        locks = get("lock_layers") or []
-        if locks and not all(str(layer) in str(message or "") for layer in locks):
-            # the core's message names them already (said twice, it read as two findings)
-            text += (
-                f"<br>Layers holding a lock in their call path (they serialise the pool): "
-                f"{escape_html(', '.join(map(str, locks)))}"
-            )
         self._paint(self.verdict, text)
 
     def colours(self, key: str) -> tuple[QColor, QColor]:
