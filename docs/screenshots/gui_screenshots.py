@@ -31,21 +31,11 @@ def models() -> dict[str, Path]:
     from lockpickle_gui.core.tf_runtime import import_keras
 
     keras = import_keras()
-    keras.utils.set_random_seed(0)
-    a, b = keras.Input((32,), name="in_a"), keras.Input((16,), name="in_b")
-    x = keras.layers.Dense(64, name="a_dense")(a)
-    b1, b2 = keras.layers.Dense(32, name="branch1")(x), keras.layers.Dense(32, name="branch2")(x)
-    cat = keras.layers.Concatenate(name="cat")([b1, b2, keras.layers.Dense(64, name="b_dense")(b)])
-    trunk = keras.Sequential(
-        [keras.Input((128,)), keras.layers.Dense(48, name="s1"), keras.layers.Dense(48, name="s2")],
-        name="trunk",
-    )
-    t = trunk(cat)
-    added = keras.layers.Add(name="skip_add")([t, keras.layers.Dense(48, name="proj")(cat)])
-    cls = keras.layers.Dense(5, activation="softmax", name="cls")(added)
-    reg = keras.layers.Dense(1, name="reg")(t)
+    sys.path.insert(0, str(ROOT / "tests"))
+    from models import branching  # the tests' two-input, two-output model with a nested one
+
     paths = {"branching": WORK / "branching.keras", "mobilenetv2": WORK / "mobilenetv2.keras"}
-    keras.Model([a, b], [cls, reg], name="two_in_two_out").save(paths["branching"])
+    branching().save(paths["branching"])
     keras.applications.MobileNetV2(weights=None, input_shape=(96, 96, 3)).save(paths["mobilenetv2"])
     return paths
 
