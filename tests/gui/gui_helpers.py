@@ -40,6 +40,16 @@ def wait_projects(qtbot, window, count: int) -> None:
     )
 
 
+def open_active(qtbot, window, paths) -> None:
+    """Show the window, open ``paths``, wait until they are open and the window is active
+    (keys go to it from then on)."""
+    window.show()
+    window.open_paths(list(paths))
+    wait_projects(qtbot, window, len(paths))
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+
+
 def error_dialogs() -> list[QMessageBox]:
     return [
         w

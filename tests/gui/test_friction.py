@@ -4,7 +4,7 @@ one product name, a blocked export in the app's words, colours readable on a dar
 
 from __future__ import annotations
 
-from gui_helpers import wait_projects
+from gui_helpers import open_active
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QKeySequence, QPalette, QTextDocument
 from PySide6.QtGui import Qt as gui_qt  # mightBeRichText lives in QtGui
@@ -18,11 +18,7 @@ from lockpickle_gui.gui.preview_results import VerdictBanner
 
 
 def test_esc_clears_the_filter_and_no_match_is_said(qtbot, window, model_file):
-    window.show()
-    window.open_paths([model_file])
-    wait_projects(qtbot, window, 1)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    open_active(qtbot, window, [model_file])
     panel = window.current_tab.panel
     panel.filter_edit.setFocus()
     qtbot.keyClicks(panel.filter_edit, "zzz")
@@ -33,11 +29,7 @@ def test_esc_clears_the_filter_and_no_match_is_said(qtbot, window, model_file):
 
 
 def test_a_selected_row_stays_selected_through_filtering(qtbot, window, model_file):
-    window.show()
-    window.open_paths([model_file])
-    wait_projects(qtbot, window, 1)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    open_active(qtbot, window, [model_file])
     panel = window.current_tab.panel
     layer = next(node for node in panel.tree.walk() if node.role == "layer")
     assert panel.select_path(layer.path)
@@ -57,11 +49,7 @@ def test_ctrl_page_keys_switch_tabs_and_titles_elide_in_the_middle(
     paths = [tmp_path / "first.keras", tmp_path / "second.keras"]
     for path in paths:
         tiny_model.save(path)
-    window.show()
-    window.open_paths(paths)
-    wait_projects(qtbot, window, 2)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    open_active(qtbot, window, paths)
     start = window.tabs.currentIndex()
     QTest.keySequence(window, QKeySequence("Ctrl+PgDown"))
     assert window.tabs.currentIndex() == (start + 1) % 2

@@ -7,7 +7,7 @@ reloaded the project, which reset the form (a user's Requests value) without a w
 
 from __future__ import annotations
 
-from gui_helpers import LOAD_TIMEOUT_MS, wait_projects
+from gui_helpers import LOAD_TIMEOUT_MS, open_active, wait_projects
 from PySide6.QtCore import Qt
 
 RUN_TIMEOUT_MS = 120_000
@@ -53,11 +53,7 @@ def test_each_tab_shows_its_own_preview_results(qtbot, window, tiny_model, tmp_p
 
 
 def test_f5_in_the_preview_panel_reloads_and_keeps_the_form(qtbot, window, model_file):
-    window.show()
-    window.open_paths([model_file])
-    wait_projects(qtbot, window, 1)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    open_active(qtbot, window, [model_file])
     window.preview.show()
     window.preview.raise_()
     panel = window.preview.panel

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gui_helpers import wait_projects
+from gui_helpers import open_active
 from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
@@ -67,11 +67,7 @@ def test_readme_table_parses_to_the_documented_actions():
 
 
 def test_every_readme_shortcut_reaches_its_action(qtbot, window, model_file):
-    window.show()
-    window.open_paths([model_file])  # a recent project (Ctrl+1) and a tree to focus
-    wait_projects(qtbot, window, 1)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    open_active(qtbot, window, [model_file])  # a recent project (Ctrl+1) and a tree to focus
     window.current_tab.panel.view.setFocus()
     qtbot.waitUntil(lambda: window.current_tab.panel.view.hasFocus())
     actions = {a.objectName(): a for a in window.findChildren(QAction) if a.objectName()}
@@ -87,11 +83,7 @@ def test_every_readme_shortcut_reaches_its_action(qtbot, window, model_file):
 
 
 def test_in_the_filter_box_only_word_selection_keys_stay_with_the_text(qtbot, window, model_file):
-    window.show()
-    window.open_paths([model_file])
-    wait_projects(qtbot, window, 1)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    open_active(qtbot, window, [model_file])
     edit = window.current_tab.panel.filter_edit
     edit.setFocus()
     qtbot.waitUntil(edit.hasFocus)
@@ -125,11 +117,7 @@ class _TakesCtrlE(QObject):
 def test_ctrl_e_exports_from_a_text_field_that_claims_it_and_ctrl_f4_closes(
     qtbot, window, model_file
 ):
-    window.show()
-    window.open_paths([model_file])
-    wait_projects(qtbot, window, 1)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    open_active(qtbot, window, [model_file])
     edit = window.current_tab.panel.filter_edit  # where the focus is after opening
     claims = _TakesCtrlE(edit)
     edit.installEventFilter(claims)

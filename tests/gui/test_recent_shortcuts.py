@@ -6,7 +6,7 @@ Ctrl+N was bound twice and Qt refused the key ("Ambiguous shortcut overload: Ctr
 
 from __future__ import annotations
 
-from gui_helpers import wait_projects
+from gui_helpers import open_active, wait_projects
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
 
@@ -25,11 +25,7 @@ def test_ctrl_2_opens_the_second_recent_project_after_an_open(
         settings.add_recent(path)
     settings.save()
     window = make_window(settings_dir)
-    window.show()
-    window.open_paths([paths[2]])  # rebuilds the recent list: third, first, second
-    wait_projects(qtbot, window, 1)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    open_active(qtbot, window, [paths[2]])  # rebuilds the recent list: third, first, second
 
     bound = [
         action

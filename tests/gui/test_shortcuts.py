@@ -6,7 +6,7 @@ has no binding on some platforms (offscreen, Windows), so Ctrl+W and Ctrl+Q did 
 
 from __future__ import annotations
 
-from gui_helpers import wait_projects
+from gui_helpers import open_active, wait_projects
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
 
@@ -46,10 +46,6 @@ def test_readme_shortcuts_are_all_bound_once(qtbot, window, model_file):
 
 
 def test_ctrl_w_closes_the_project(qtbot, window, model_file):
-    window.show()
-    window.open_paths([model_file])
-    wait_projects(qtbot, window, 1)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    open_active(qtbot, window, [model_file])
     QTest.keySequence(window, QKeySequence("Ctrl+W"))
     qtbot.waitUntil(lambda: window.projects == [])
