@@ -50,6 +50,25 @@ def open_active(qtbot, window, paths) -> None:
     qtbot.waitUntil(window.isActiveWindow)
 
 
+def open_tab(qtbot, window, path):
+    window.resize(1280, 800)
+    window.show()
+    window.open_paths([path])
+    wait_projects(qtbot, window, 1)
+    return window.current_tab
+
+
+def show_graph(qtbot, tab):
+    """Show the Graph tab and wait until it is drawn (the first time it is shown)."""
+    with qtbot.waitSignal(tab.graph.laidOut, timeout=LOAD_TIMEOUT_MS):
+        tab.view.setCurrentWidget(tab.graph)
+    return tab
+
+
+def open_graph(qtbot, window, path):
+    return show_graph(qtbot, open_tab(qtbot, window, path))
+
+
 def error_dialogs() -> list[QMessageBox]:
     return [
         w

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import models
 import pytest
-from gui_helpers import LOAD_TIMEOUT_MS, wait_projects
+from gui_helpers import open_graph, open_tab, show_graph
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
@@ -24,17 +24,6 @@ def branching(tmp_path):
     path = tmp_path / "branching.keras"
     models.branching().save(path)
     return path
-
-
-def open_graph(qtbot, window, path):
-    window.resize(1280, 800)
-    window.show()
-    window.open_paths([path])
-    wait_projects(qtbot, window, 1)
-    tab = window.current_tab
-    with qtbot.waitSignal(tab.graph.laidOut, timeout=LAYOUT_TIMEOUT_MS):
-        tab.view.setCurrentWidget(tab.graph)
-    return tab
 
 
 def nodes(graph):
@@ -86,15 +75,10 @@ def test_selection_is_shared_with_the_tree_and_details(qtbot, window, branching)
 
 
 def test_a_row_selected_before_the_graph_is_drawn_is_selected_in_it(qtbot, window, branching):
-    window.resize(1280, 800)
-    window.show()
-    window.open_paths([branching])
-    wait_projects(qtbot, window, 1)
-    tab = window.current_tab
+    tab = open_tab(qtbot, window, branching)
     cat = next(node.path for node in tab.entry.tree.walk() if node.name == "cat")
     assert tab.panel.select_path(cat)  # in the tree, before the Graph tab was ever shown
-    with qtbot.waitSignal(tab.graph.laidOut, timeout=LAYOUT_TIMEOUT_MS):
-        tab.view.setCurrentWidget(tab.graph)
+    show_graph(qtbot, tab)
     assert [i.node.name for i in tab.graph.scene.selectedItems()] == ["cat"]
 
 
@@ -132,12 +116,7 @@ def test_zoom_fit_find_and_export(qtbot, window, branching, tmp_path):
 
 
 def test_boxes_of_layers_holding_locks_carry_a_badge(qtbot, window, service_project):
-    window.show()
-    window.open_paths([service_project])
-    wait_projects(qtbot, window, 1)
-    tab = window.current_tab
-    with qtbot.waitSignal(tab.graph.laidOut, timeout=LOAD_TIMEOUT_MS):
-        tab.view.setCurrentWidget(tab.graph)
+    tab = open_graph(qtbot, window, service_project)
     shown = nodes(tab.graph)
     assert shown["hidden"].locks == 1 and shown["hidden"].level == "recreate"  # .lock attached
     assert shown["scores"].locks == 0

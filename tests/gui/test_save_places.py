@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from gui_helpers import error_dialogs, wait_projects
+from gui_helpers import error_dialogs, open_graph, wait_projects
 from PySide6.QtWidgets import QFileDialog
 
 from lockpickle_gui.gui import graph_export
@@ -14,20 +14,10 @@ from lockpickle_gui.gui import graph_export
 LAYOUT_TIMEOUT_MS = 60_000
 
 
-def _graph_tab(qtbot, window, model_file):
-    window.show()
-    window.open_paths([model_file])
-    wait_projects(qtbot, window, 1)
-    tab = window.current_tab
-    with qtbot.waitSignal(tab.graph.laidOut, timeout=LAYOUT_TIMEOUT_MS):
-        tab.view.setCurrentWidget(tab.graph)
-    return tab
-
-
 def test_the_graph_export_starts_in_the_projects_folder_then_the_last_one(
     qtbot, window, model_file, tmp_path, monkeypatch
 ):
-    tab = _graph_tab(qtbot, window, model_file)
+    tab = open_graph(qtbot, window, model_file)
     out = tmp_path / "exports"
     out.mkdir()
     proposed = []
@@ -48,7 +38,7 @@ def test_the_graph_export_starts_in_the_projects_folder_then_the_last_one(
 
 
 def test_a_graph_that_cannot_be_written_is_not_reported_saved(qtbot, window, model_file, tmp_path):
-    tab = _graph_tab(qtbot, window, model_file)
+    tab = open_graph(qtbot, window, model_file)
     for suffix in ("svg", "png"):
         target = tmp_path / "missing" / f"g.{suffix}"
         with qtbot.waitSignal(tab.graph.exported, timeout=LAYOUT_TIMEOUT_MS) as said:
